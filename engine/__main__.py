@@ -1,0 +1,4 @@
+"""`python -m engine`: the `callcenter` command."""
+from engine.cli import main
+
+main()

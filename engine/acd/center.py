@@ -1,0 +1,151 @@
+"""The call center's brain: one handle(event) -> commands entry point over the live floor. Pure: no I/O."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from engine.acd import directory, ivr_runner, offers
+from engine.acd.endings import on_agent_leg_hangup, on_caller_hangup
+from engine.acd.floor import Floor
+from engine.domain.agent import AgentTrigger
+from engine.domain.call import Call, CallPhase
+from engine.domain.commands import Answer, Command, Hangup, Play
+from engine.domain.events import (AgentRequest, AppFinished, CallParked, CommandFailed, DirectoryLoaded, Event,
+                                  LegAnswered, LegBridged, LegHungUp, OriginateResult, SwitchSynced, TimerFired)
+from engine.domain.states import NotReadyReason
+from engine.ivr.model import Flow
+
+logger = logging.getLogger(__name__)
+
+
+class CallCenter:
+    """Applies events to the floor and returns the commands to execute, in order."""
+
+    def __init__(self, flows: dict[str, Flow], prompts_dir: str, new_id: Callable[[], str]):
+        self.floor = Floor(flows=flows, prompts_dir=prompts_dir, new_id=new_id)
+
+    def handle(self, event: Event) -> list[Command]:
+        """Apply one event; never raises for bad input (it is logged and the state kept)."""
+        out: list[Command] = []
+        handler = _HANDLERS.get(type(event))
+        if handler is None:
+            logger.warning("no handler for %r", event)
+            return out
+        handler(self.floor, event, out)
+        return out
+
+    def set_flows(self, flows: dict[str, Flow]) -> None:
+        """Serve new calls with these flows (calls already in a flow keep the version they began with)."""
+        self.floor.flows = {**self.floor.flows, **flows}
+
+
+def _on_parked(floor: Floor, ev: CallParked, out: list[Command]) -> None:
+    """A new inbound call starts its flow; a known caller parked again means the agent left first."""
+    call = floor.calls.get(ev.uuid)
+    if call is not None or ev.uuid in floor.agent_legs or not ev.inbound:
+        return          # agent legs park after answering; known callers are handled by the agent's hang-up
+    flow_name = floor.numbers.get(ev.dnis)
+    call = Call(uuid=ev.uuid, ani=ev.ani, dnis=ev.dnis, caller_name=ev.caller_name, started_at=ev.at)
+    floor.calls[ev.uuid] = call
+    out.append(Answer(ev.uuid))
+    if flow_name is None or flow_name not in floor.flows:
+        logger.warning("call %s from %s: number %s has no flow (%s); playing the fallback", ev.uuid, ev.ani,
+                       ev.dnis, "unknown number" if flow_name is None else f"flow {flow_name} not loaded")
+        call.ivr_path.append("fallback:unknown_number")
+        call.pending_app = floor.new_id()
+        out.append(Play(ev.uuid, floor.prompt(ivr_runner.FALLBACK_PROMPT), call.pending_app))
+        return
+    call.flow = flow_name
+    _run_node(floor, call, floor.flows[flow_name].start, ev.at, out)
+
+
+def _run_node(floor: Floor, call: Call, node_id: str | None, now: float, out: list[Command]) -> None:
+    """Enter IVR nodes until one waits for media or hands the call to a queue."""
+    if node_id is None:
+        return
+    queue_code = ivr_runner.enter_node(floor, call, node_id, out)
+    if queue_code is not None:
+        offers.enqueue(floor, call, queue_code, now, out)
+
+
+def _on_app_finished(floor: Floor, ev: AppFinished, out: list[Command]) -> None:
+    """A prompt or menu finished: move the call on."""
+    call = floor.calls.get(ev.uuid)
+    if call is None or call.pending_app != ev.app_uuid or call.ending:
+        return
+    call.pending_app = None
+    if call.flow is None:           # the unknown-number fallback has been spoken
+        call.ending = True
+        out.append(Hangup(call.uuid, "UNALLOCATED_NUMBER"))
+        return
+    if call.phase is CallPhase.QUEUED:
+        offers.play_hold_music(floor, call, out)
+        return
+    if call.phase is CallPhase.IVR:
+        _run_node(floor, call, ivr_runner.next_node(floor, call, ev, out), ev.at, out)
+
+
+def _on_hangup(floor: Floor, ev: LegHungUp, out: list[Command]) -> None:
+    """A leg ended: the caller's, or an agent's."""
+    call = floor.calls.get(ev.uuid)
+    if call is not None:
+        on_caller_hangup(floor, call, ev.cause, ev.at, out)
+        return
+    caller_uuid = floor.agent_legs.get(ev.uuid)
+    call = floor.calls.get(caller_uuid) if caller_uuid else None
+    if call is not None:
+        on_agent_leg_hangup(floor, call, ev.cause, ev.at, out)
+
+
+def _on_timer(floor: Floor, ev: TimerFired, out: list[Command]) -> None:
+    """Wrap-up over, or an offer the switch never settled."""
+    kind, _, key = ev.key.partition(":")
+    if kind == "wrapup":
+        agent = floor.agents.get(int(key))
+        if agent is not None and agent.state.value == "wrap_up":
+            floor.change_agent(agent.agent_id, AgentTrigger.WRAP_UP_DONE, ev.at, out, cause="wrap-up time over")
+            offers.dispatch(floor, ev.at, out)
+    elif kind == "offer":
+        offers.on_offer_timeout(floor, key, ev.at, out)
+
+
+def _on_agent_request(floor: Floor, ev: AgentRequest, out: list[Command]) -> None:
+    """Login / ready / not ready / logout asked by the agent or a supervisor."""
+    try:
+        trigger = AgentTrigger(ev.action)
+        reason = NotReadyReason(ev.reason) if ev.reason else None
+    except ValueError:
+        logger.warning("agent %s: unknown request %s/%s from %s", ev.agent_id, ev.action, ev.reason, ev.actor)
+        return
+    if trigger not in (AgentTrigger.LOGIN, AgentTrigger.READY, AgentTrigger.NOT_READY, AgentTrigger.LOGOUT):
+        logger.warning("agent %s: %s cannot be requested", ev.agent_id, ev.action)
+        return
+    if floor.change_agent(ev.agent_id, trigger, ev.at, out, reason=reason, cause="requested", actor=ev.actor):
+        offers.dispatch(floor, ev.at, out)
+
+
+def _on_command_failed(floor: Floor, ev: CommandFailed, out: list[Command]) -> None:
+    """The switch refused a command: a failed bridge puts the caller back in the queue; otherwise log it."""
+    logger.warning("switch command %s failed for %s: %s", ev.key, ev.uuid, ev.detail)
+    call = floor.calls.get(ev.uuid or "")
+    if ev.key == "bridge" and call is not None and call.phase is CallPhase.CONNECTED and call.agent_leg:
+        out.append(Hangup(call.agent_leg, "NORMAL_TEMPORARY_FAILURE"))
+
+
+def _ignore(_floor: Floor, _ev: Event, _out: list[Command]) -> None:
+    """Events that need no decision (yet)."""
+
+
+_HANDLERS: dict[type, Callable[[Floor, Event, list[Command]], None]] = {
+    CallParked: _on_parked,             # type: ignore[dict-item]
+    AppFinished: _on_app_finished,      # type: ignore[dict-item]
+    LegHungUp: _on_hangup,              # type: ignore[dict-item]
+    OriginateResult: offers.on_originate_result,   # type: ignore[dict-item]
+    TimerFired: _on_timer,              # type: ignore[dict-item]
+    AgentRequest: _on_agent_request,    # type: ignore[dict-item]
+    CommandFailed: _on_command_failed,  # type: ignore[dict-item]
+    DirectoryLoaded: directory.on_directory_loaded,   # type: ignore[dict-item]
+    SwitchSynced: directory.on_switch_synced,         # type: ignore[dict-item]
+    LegAnswered: _ignore,
+    LegBridged: _ignore,
+}

@@ -1,0 +1,111 @@
+"""Composition root: the only module that builds the concrete adapters and wires them to the core."""
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+
+import gevent
+import gevent.hub
+
+from engine.acd.center import CallCenter
+from engine.config import Config
+from engine.domain import commands as c
+from engine.domain.events import DirectoryLoaded, SwitchSynced
+from engine.ivr.loader import load_flows
+from engine.runtime import Runtime
+from engine.store import repos
+from engine.store.session import make_engine, make_session_factory, transaction
+from engine.switch.connection import EslConnection
+from engine.switch.decode import SUBSCRIBED_EVENTS, decode
+from engine.switch.errors import SwitchError
+from engine.switch.executor import SwitchExecutor
+from engine.switch.frames import EslEvent
+
+logger = logging.getLogger(__name__)
+DIRECTORY_RELOAD_S = 2.0
+
+
+class Engine:
+    """The running call-center engine: switch connection, core loop, store writer, directory reloads."""
+
+    def __init__(self, config: Config, directory_reload_s: float = DIRECTORY_RELOAD_S):
+        self.config = config
+        self.directory_reload_s = directory_reload_s
+        self.db = make_engine(config.database_url)
+        self.sessions = make_session_factory(self.db)
+        flows, self.flow_errors = load_flows(config.flows_dir, config.prompts_dir)
+        self.center = CallCenter(flows, str(config.prompts_dir), new_id=lambda: str(uuid.uuid4()))
+        self.switch = EslConnection(config.esl_host, config.esl_port, config.esl_password,
+                                    events=SUBSCRIBED_EVENTS, on_event=self._on_esl_event,
+                                    on_connected=self._on_connected, command_timeout=config.esl_command_timeout)
+        self.runtime = Runtime(self.center, self._execute_switch, self._execute_store)
+        self.executor = SwitchExecutor(self.switch, self.runtime.post, config.agent_dial_string)
+        self._reloader: gevent.Greenlet | None = None
+
+    def start(self) -> None:
+        """Load the directory, start the loop, connect to the switch (reconnecting forever)."""
+        logger.info("engine starting: %d flows loaded (%d invalid), switch %s:%s", len(self.center.floor.flows),
+                    len(self.flow_errors), self.config.esl_host, self.config.esl_port)
+        self.runtime.start()
+        self.reload_directory()
+        self._reloader = gevent.spawn(self._reload_forever)
+        self.switch.start()
+
+    def stop(self) -> None:
+        """Stop reloading, drain the loop and the store writer, close the switch connection."""
+        if self._reloader is not None:
+            self._reloader.kill()
+        self.runtime.stop()
+        self.switch.stop()
+        self.db.dispose()
+
+    def reload_directory(self) -> None:
+        """Read agents, queues and numbers from the database into the core."""
+        agents, queues, numbers = gevent.get_hub().threadpool.apply(self._read_directory)
+        self.runtime.post(DirectoryLoaded(agents, queues, numbers, time.time()))
+
+    def _read_directory(self):
+        with transaction(self.sessions) as session:
+            return repos.load_directory(session)
+
+    def _reload_forever(self) -> None:
+        while True:
+            gevent.sleep(self.directory_reload_s)
+            try:
+                self.reload_directory()
+            except Exception:
+                logger.exception("directory reload failed; keeping the previous configuration")
+
+    def _on_esl_event(self, esl_event: EslEvent) -> None:
+        """Decode only, then enqueue (handlers must be fast: one reader serves every call)."""
+        event = decode(esl_event, time.time())
+        if event is not None:
+            self.runtime.post(event)
+
+    def _on_connected(self) -> None:
+        """After every (re)connect: tell the core which legs the switch really has."""
+        try:
+            raw = self.switch.api("show channels as json")
+            rows = json.loads(raw).get("rows", []) if raw.strip().startswith("{") else []
+        except (SwitchError, ValueError) as exc:
+            logger.error("could not list the switch's channels after connecting: %s", exc)
+            return
+        live = frozenset(row.get("uuid", "") for row in rows)
+        logger.info("switch connected: %d live channels", len(live))
+        self.runtime.post(SwitchSynced(live, time.time()))
+
+    def _execute_switch(self, command: object) -> None:
+        self.executor.execute(command)
+
+    def _execute_store(self, command: object) -> None:
+        """Store writes run in a worker thread so the database never stalls call control."""
+        gevent.get_hub().threadpool.apply(self._write, (command,))
+
+    def _write(self, command: object) -> None:
+        with transaction(self.sessions) as session:
+            if isinstance(command, c.SaveAgentState):
+                repos.save_agent_state(session, command.change)
+            elif isinstance(command, c.SaveCallRecord):
+                repos.save_call_record(session, command)

@@ -1,0 +1,202 @@
+"""The `callcenter` command: run everything, run parts (engine, web, sim), manage the database and flows."""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+
+import click
+
+
+def main() -> None:
+    """Console entry point: gevent needs its monkey-patching before anything else is imported."""
+    from gevent import monkey
+    monkey.patch_all()
+    cli()  # pylint: disable=no-value-for-parameter
+
+
+def _config(ctx: click.Context):
+    """Load the configuration or stop with a one-line message naming the bad setting."""
+    from engine.config import ConfigError, load_config
+    try:
+        return load_config(ctx.obj.get("config_path"))
+    except ConfigError as exc:
+        click.echo(f"configuration error: {exc}", err=True)
+        ctx.exit(2)
+
+
+@click.group()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="Configuration file (default conf/callcenter.toml or $CALLCENTER_CONFIG).")
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
+    """Telephony-first call-center engine for FreeSWITCH."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    ctx.ensure_object(dict)
+    ctx.obj["config_path"] = config_path
+
+
+@cli.command()
+@click.option("--sim/--no-sim", default=True, show_default=True, help="Start the simulated FreeSWITCH too.")
+@click.option("--demo/--no-demo", default=True, show_default=True, help="Seed demo data and demo callers.")
+@click.option("--web/--no-web", default=True, show_default=True, help="Serve the web console.")
+@click.pass_context
+def run(ctx: click.Context, sim: bool, demo: bool, web: bool) -> None:
+    """Run the engine (and the web console, and the simulated switch with demo traffic)."""
+    import gevent
+
+    from engine.bootstrap import Engine
+    from engine.demo import DEMO_LOGIN
+    config = _config(ctx)
+    _upgrade_and_seed(config, demo)
+    sim_process = _start_sim(config, demo) if sim else None
+    engine = Engine(config)
+    engine.start()
+    server = None
+    if web:
+        from admin_web.server import start as start_web
+        server = start_web(config)
+        click.echo(f"Web console: http://{config.web_host}:{config.web_port}/  (login {DEMO_LOGIN[0]} / "
+                   f"{DEMO_LOGIN[1]})" if demo else f"Web console: http://{config.web_host}:{config.web_port}/")
+    click.echo(f"Switch: {'simulated FreeSWITCH' if sim else 'FreeSWITCH'} at {config.esl_host}:{config.esl_port}"
+               + (f", control API http://127.0.0.1:{config.sim_control_port}/" if sim else ""))
+    stop = gevent.event.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        gevent.signal_handler(sig, stop.set)
+    try:
+        while not stop.wait(1.0):
+            if sim_process is not None and sim_process.poll() is not None:
+                click.echo("the simulated switch exited; stopping", err=True)
+                break
+    finally:
+        click.echo("stopping…")
+        if server is not None:
+            server.stop(timeout=2)
+        engine.stop()
+        if sim_process is not None and sim_process.poll() is None:
+            sim_process.terminate()
+            sim_process.wait(timeout=10)
+
+
+def _upgrade_and_seed(config, demo: bool) -> None:
+    """Bring the schema up to date; seed the demo data on an empty database."""
+    from engine.demo import ensure_roles, seed_demo
+    from engine.store.migrate import upgrade
+    from engine.store.session import make_engine, make_session_factory, transaction
+    upgrade(config.database_url)
+    db = make_engine(config.database_url)
+    with transaction(make_session_factory(db)) as session:
+        if demo:
+            seed_demo(session)
+        else:
+            ensure_roles(session)
+    db.dispose()
+
+
+def _sim_args(config, demo: bool) -> list[str]:
+    """Command line of the simulated switch for this configuration."""
+    from engine.config import PROJECT_ROOT
+    from engine.demo import NUMBERS
+    args = [sys.executable, "-m", "engine.fsim", "--host", config.esl_host, "--port", str(config.esl_port),
+            "--password", config.esl_password, "--control-port", str(config.sim_control_port),
+            "--dialplan-dir", str(PROJECT_ROOT / "dialplans"), "--phones", config.sim_phones]
+    if demo:
+        args += ["--traffic", "demo", "--calls-per-minute", str(config.sim_calls_per_minute),
+                 "--dids", ",".join(n for n, _, _ in NUMBERS)]
+    return args
+
+
+def _start_sim(config, demo: bool) -> subprocess.Popen:
+    """Start the simulated FreeSWITCH as its own process."""
+    from engine.config import PROJECT_ROOT
+    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    return subprocess.Popen(_sim_args(config, demo), env=env)
+
+
+@cli.command()
+@click.option("--demo/--no-demo", default=False, show_default=True, help="Demo callers and phones.")
+@click.pass_context
+def sim(ctx: click.Context, demo: bool) -> None:
+    """Run the simulated FreeSWITCH alone (ESL on esl.port, control API on sim.control_port)."""
+    config = _config(ctx)
+    sys.exit(subprocess.call(_sim_args(config, demo)))
+
+
+@cli.command()
+@click.pass_context
+def web(ctx: click.Context) -> None:
+    """Serve the web console alone."""
+    from admin_web.server import serve
+    serve(_config(ctx))
+
+
+@cli.group()
+def db() -> None:
+    """Database schema and data."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@click.pass_context
+def db_upgrade(ctx: click.Context, revision: str) -> None:
+    """Apply migrations up to a revision."""
+    from engine.store.migrate import upgrade
+    config = _config(ctx.find_root())
+    upgrade(config.database_url, revision)
+    click.echo(f"database at {revision}: {config.database_url}")
+
+
+@db.command("downgrade")
+@click.option("--revision", default="base", show_default=True)
+@click.pass_context
+def db_downgrade(ctx: click.Context, revision: str) -> None:
+    """Revert migrations down to a revision."""
+    from engine.store.migrate import downgrade
+    config = _config(ctx.find_root())
+    downgrade(config.database_url, revision)
+    click.echo(f"database at {revision}")
+
+
+@db.command("seed-demo")
+@click.pass_context
+def db_seed_demo(ctx: click.Context) -> None:
+    """Insert the demo agents, queues, numbers and logins (only into an empty database)."""
+    config = _config(ctx.find_root())
+    _upgrade_and_seed(config, demo=True)
+    click.echo("demo data ready")
+
+
+@cli.group()
+def flows() -> None:
+    """IVR flows."""
+
+
+@flows.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.pass_context
+def flows_check(ctx: click.Context, paths: tuple[str, ...]) -> None:
+    """Validate flow files (default: every flow in the flows directory); exit 1 if any is invalid."""
+    from engine.ivr.loader import FlowError, load_flow, load_flows
+    config = _config(ctx.find_root())
+    problems: list[str] = []
+    if paths:
+        for path in paths:
+            try:
+                load_flow(path, config.prompts_dir)
+            except FlowError as exc:
+                problems += exc.problems
+    else:
+        _flows, errors = load_flows(config.flows_dir, config.prompts_dir)
+        problems = [p for ps in errors.values() for p in ps]
+    for problem in problems:
+        click.echo(problem, err=True)
+    click.echo(f"{len(problems)} problem(s)")
+    ctx.exit(1 if problems else 0)
+
+
+if __name__ == "__main__":
+    main()

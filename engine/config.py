@@ -1,0 +1,123 @@
+"""Engine configuration: one TOML file with documented defaults, overridden by CALLCENTER_* environment variables."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_FILE = PROJECT_ROOT / "conf" / "callcenter.toml"
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message names the setting in one line."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Validated settings (see conf/callcenter.toml for what each one means)."""
+
+    esl_host: str
+    esl_port: int
+    esl_password: str
+    esl_command_timeout: float
+    agent_dial_string: str
+    ring_timeout: int
+    database_url: str
+    web_host: str
+    web_port: int
+    web_secret_key: str
+    default_locale: str
+    flows_dir: Path
+    recordings_dir: Path
+    prompts_dir: Path
+    sim_control_port: int
+    sim_phones: str
+    sim_calls_per_minute: float
+    source: str = ""
+
+
+_SCHEMA: dict[str, tuple[str, str, type]] = {
+    # field: (section, key, type)
+    "esl_host": ("esl", "host", str),
+    "esl_port": ("esl", "port", int),
+    "esl_password": ("esl", "password", str),
+    "esl_command_timeout": ("esl", "command_timeout", float),
+    "agent_dial_string": ("switch", "agent_dial_string", str),
+    "ring_timeout": ("switch", "ring_timeout", int),
+    "database_url": ("database", "url", str),
+    "web_bind": ("web", "bind", str),
+    "web_secret_key": ("web", "secret_key", str),
+    "default_locale": ("web", "default_locale", str),
+    "flows_dir": ("paths", "flows_dir", Path),
+    "recordings_dir": ("paths", "recordings_dir", Path),
+    "prompts_dir": ("paths", "prompts_dir", Path),
+    "sim_control_port": ("sim", "control_port", int),
+    "sim_phones": ("sim", "phones", str),
+    "sim_calls_per_minute": ("sim", "calls_per_minute", float),
+}
+
+
+def load_config(path: str | os.PathLike | None = None, env: dict[str, str] | None = None) -> Config:
+    """Read the file, apply environment overrides, validate; raise ConfigError naming the bad setting."""
+    env = dict(os.environ if env is None else env)
+    path = Path(path or env.get("CALLCENTER_CONFIG") or DEFAULT_CONFIG_FILE)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} not found (set CALLCENTER_CONFIG or --config)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    base = path.resolve().parent.parent
+    values: dict[str, object] = {}
+    for field, (section, key, kind) in _SCHEMA.items():
+        values[field] = _read(data, env, section, key, kind, base)
+    return _validate(values, str(path))
+
+
+def _read(data: dict, env: dict[str, str], section: str, key: str, kind: type, base: Path) -> object:
+    """One setting: environment first, then file; converted to its type or ConfigError."""
+    name = f"{section}.{key}"
+    env_name = f"CALLCENTER_{section}_{key}".upper()
+    raw = env.get(env_name)
+    if raw is None:
+        raw = data.get(section, {}).get(key)
+    if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+        raise ConfigError(f"setting {name} is missing (set it in the config file or {env_name})")
+    try:
+        if kind is Path:
+            value = Path(str(raw))
+            return value if value.is_absolute() else base / value
+        if kind is int and isinstance(raw, float):
+            raise ValueError(raw)
+        return kind(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"setting {name} must be {kind.__name__}, got {raw!r}") from None
+
+
+def _validate(v: dict[str, object], source: str) -> Config:
+    """Cross-field checks and derived values."""
+    for name, field in (("esl.port", "esl_port"), ("sim.control_port", "sim_control_port")):
+        if not 0 <= int(v[field]) <= 65535:  # type: ignore[arg-type]
+            raise ConfigError(f"setting {name} must be a TCP port (0-65535), got {v[field]}")
+    if float(v["esl_command_timeout"]) <= 0:  # type: ignore[arg-type]
+        raise ConfigError("setting esl.command_timeout must be positive")
+    if int(v["ring_timeout"]) < 1:  # type: ignore[arg-type]
+        raise ConfigError("setting switch.ring_timeout must be at least 1 second")
+    if "{extension}" not in str(v["agent_dial_string"]):
+        raise ConfigError("setting switch.agent_dial_string must contain {extension}")
+    url = str(v["database_url"])
+    if not (url.startswith("sqlite") or url.startswith("postgresql")):
+        raise ConfigError(f"setting database.url must be a sqlite:// or postgresql:// URL, got {url!r}")
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and ":memory:" not in url:
+        # relative SQLite paths are relative to the project root, like the other paths
+        url = "sqlite:///" + str(Path(source).resolve().parent.parent / url[len("sqlite:///"):])
+    bind = str(v.pop("web_bind"))
+    host, sep, port = bind.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) <= 65535:
+        raise ConfigError(f"setting web.bind must be host:port, got {bind!r}")
+    if v["default_locale"] not in ("zh_CN", "en"):
+        raise ConfigError(f"setting web.default_locale must be zh_CN or en, got {v['default_locale']!r}")
+    v["database_url"] = url
+    return Config(web_host=host, web_port=int(port), source=source, **v)  # type: ignore[arg-type]

@@ -1,0 +1,117 @@
+r"""Agent state machine: one table of transitions and a pure apply().
+
+    LOGGED_OUT -1-> READY -3-> RESERVED -4-> TALKING -6-> WRAP_UP -7-> READY
+                     ^  \2                \5                  \8
+                     |   v                 v                   v
+                     +- NOT_READY <--------+ (no answer)       NOT_READY
+
+ 1 login   2 not ready (with a reason)   3 a call is offered (the phone rings)   4 the agent answers
+ 5 the offer fails: unanswered -> NOT_READY(no_answer), cancelled -> READY   6 the call ends
+ 7 wrap-up done (timer or the agent)   8 the agent goes not ready during wrap-up.  Logout from READY, NOT_READY, WRAP_UP.
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Mapping
+
+from engine.domain.errors import InvalidTransition
+from engine.domain.states import AgentState, NotReadyReason
+
+S = AgentState
+
+
+class AgentTrigger(str, enum.Enum):
+    """What can happen to an agent."""
+
+    LOGIN = "login"
+    READY = "ready"
+    NOT_READY = "not_ready"
+    LOGOUT = "logout"
+    OFFER = "offer"
+    ANSWER = "answer"
+    OFFER_UNANSWERED = "offer_unanswered"
+    OFFER_CANCELLED = "offer_cancelled"
+    CALL_END = "call_end"
+    WRAP_UP_DONE = "wrap_up_done"
+
+
+T = AgentTrigger
+
+TRANSITIONS: Mapping[tuple[AgentState, AgentTrigger], AgentState] = {
+    (S.LOGGED_OUT, T.LOGIN): S.READY,
+    (S.READY, T.NOT_READY): S.NOT_READY,
+    (S.NOT_READY, T.NOT_READY): S.NOT_READY,      # change of reason
+    (S.NOT_READY, T.READY): S.READY,
+    (S.READY, T.LOGOUT): S.LOGGED_OUT,
+    (S.NOT_READY, T.LOGOUT): S.LOGGED_OUT,
+    (S.WRAP_UP, T.LOGOUT): S.LOGGED_OUT,
+    (S.READY, T.OFFER): S.RESERVED,
+    (S.RESERVED, T.ANSWER): S.TALKING,
+    (S.RESERVED, T.OFFER_UNANSWERED): S.NOT_READY,
+    (S.RESERVED, T.OFFER_CANCELLED): S.READY,
+    (S.TALKING, T.CALL_END): S.WRAP_UP,
+    (S.WRAP_UP, T.WRAP_UP_DONE): S.READY,
+    (S.WRAP_UP, T.READY): S.READY,
+    (S.WRAP_UP, T.NOT_READY): S.NOT_READY,
+}
+
+_NEEDS_REASON = {(S.NOT_READY, T.NOT_READY), (S.READY, T.NOT_READY), (S.WRAP_UP, T.NOT_READY),
+                 (S.RESERVED, T.OFFER_UNANSWERED)}
+
+
+@dataclasses.dataclass(frozen=True)
+class Agent:
+    """What the ACD knows of one agent at one moment."""
+
+    agent_id: int
+    employee_no: str
+    name: str
+    extension: str
+    skills: Mapping[int, int]                 # skill id -> proficiency level 1..10
+    state: AgentState = S.LOGGED_OUT
+    reason: NotReadyReason | None = None
+    since: float = 0.0                        # when the current state began (epoch seconds)
+    idle_since: float = 0.0                   # when the agent last became READY (longest-idle ordering)
+    call_uuid: str | None = None
+    calls_answered: int = 0
+    active: bool = True
+
+    def has_skill(self, skill_id: int, min_level: int) -> bool:
+        """True when the agent holds the skill at min_level or above."""
+        return self.skills.get(skill_id, 0) >= min_level
+
+
+@dataclasses.dataclass(frozen=True)
+class AgentStateChanged:
+    """The record of one transition, to be stored (R-ADM-3, R-CTI-7)."""
+
+    agent_id: int
+    at: float
+    from_state: AgentState
+    to_state: AgentState
+    reason: NotReadyReason | None
+    cause: str
+    actor: str
+    call_uuid: str | None
+
+
+def apply(agent: Agent, trigger: AgentTrigger, now: float, *, reason: NotReadyReason | None = None,
+          cause: str = "", actor: str = "system", call_uuid: str | None = None) -> tuple[Agent, AgentStateChanged]:
+    """Apply a trigger; return the new agent and the change to store, or raise InvalidTransition saying why."""
+    dest = TRANSITIONS.get((agent.state, trigger))
+    if dest is None:
+        raise InvalidTransition(f"agent {agent.employee_no}: cannot {trigger.value} while {agent.state.value}")
+    if (agent.state, trigger) in _NEEDS_REASON and reason is None:
+        raise InvalidTransition(f"agent {agent.employee_no}: {trigger.value} needs a not-ready reason")
+    if dest is not S.NOT_READY:
+        reason = None
+    new_call = call_uuid if dest in (S.RESERVED, S.TALKING) else (agent.call_uuid if dest is S.WRAP_UP else None)
+    changed = dataclasses.replace(
+        agent, state=dest, reason=reason, since=now, call_uuid=new_call,
+        idle_since=now if dest is S.READY else agent.idle_since,
+        calls_answered=agent.calls_answered + (1 if trigger is T.ANSWER else 0),
+    )
+    record = AgentStateChanged(agent.agent_id, now, agent.state, dest, reason, cause, actor,
+                               call_uuid or agent.call_uuid)
+    return changed, record

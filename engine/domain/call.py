@@ -1,0 +1,74 @@
+"""Call state machine: an inbound call from arrival to its record.
+
+    IVR -1-> QUEUED -2-> OFFERING -3-> CONNECTED -4-> ENDED
+              ^            |5
+              +------------+
+ 1 the flow asks for an agent   2 an agent is rung   3 the agent answered and is bridged
+ 4 either side hangs up   5 the offer failed: back to the queue, keeping its place.
+ Any phase -> ENDED when the caller hangs up (IVR: left in IVR, QUEUED/OFFERING: abandoned).
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+
+from engine.domain.errors import InvalidTransition
+from engine.domain.states import CallOutcome, HangupSide
+
+
+class CallPhase(str, enum.Enum):
+    """Where a call is."""
+
+    IVR = "ivr"
+    QUEUED = "queued"
+    OFFERING = "offering"
+    CONNECTED = "connected"
+    ENDED = "ended"
+
+
+P = CallPhase
+TRANSITIONS: frozenset[tuple[CallPhase, CallPhase]] = frozenset({
+    (P.IVR, P.QUEUED), (P.QUEUED, P.OFFERING), (P.OFFERING, P.CONNECTED), (P.OFFERING, P.QUEUED),
+    (P.IVR, P.ENDED), (P.QUEUED, P.ENDED), (P.OFFERING, P.ENDED), (P.CONNECTED, P.ENDED),
+})
+
+
+@dataclasses.dataclass
+class Call:
+    """One inbound call as the ACD tracks it (keyed by the caller leg's uuid)."""
+
+    uuid: str
+    ani: str
+    dnis: str
+    caller_name: str
+    started_at: float
+    flow: str | None = None
+    node: str | None = None
+    pending_app: str | None = None          # app uuid of the media command we wait for
+    phase: CallPhase = P.IVR
+    queue_code: str | None = None
+    enqueued_at: float | None = None
+    agent_id: int | None = None
+    agent_leg: str | None = None
+    job_uuid: str | None = None
+    offers: int = 0
+    answered_at: float | None = None
+    ivr_path: list[str] = dataclasses.field(default_factory=list)
+    hangup_side: HangupSide | None = None
+    ending: bool = False                    # the engine asked the switch to hang the caller up
+
+    def move(self, phase: CallPhase) -> None:
+        """Change phase, refusing moves the machine does not allow."""
+        if (self.phase, phase) not in TRANSITIONS:
+            raise InvalidTransition(f"call {self.uuid}: cannot go from {self.phase.value} to {phase.value}")
+        self.phase = phase
+
+    def outcome(self) -> CallOutcome:
+        """The outcome implied by how far the call got."""
+        if self.answered_at is not None:
+            return CallOutcome.ANSWERED
+        if self.enqueued_at is not None:
+            return CallOutcome.ABANDONED
+        if self.flow is None:
+            return CallOutcome.NO_ROUTE
+        return CallOutcome.IVR_ONLY

@@ -1,0 +1,125 @@
+"""What the core asks the world to do, as frozen dataclasses; the runtime executes them."""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from engine.domain.agent import AgentStateChanged
+from engine.domain.states import CallOutcome, HangupSide
+
+
+@dataclasses.dataclass(frozen=True)
+class Answer:
+    """Answer a parked leg."""
+
+    uuid: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Play:
+    """Play a prompt (file path or stream URL) on a leg; app_uuid identifies the completion."""
+
+    uuid: str
+    source: str
+    app_uuid: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Collect:
+    """Play a prompt and collect DTMF digits (play_and_get_digits)."""
+
+    uuid: str
+    app_uuid: str
+    prompt: str
+    invalid_prompt: str
+    min_digits: int
+    max_digits: int
+    tries: int
+    timeout_ms: int
+    regex: str
+    terminators: str = "#"
+    digit_timeout_ms: int = 3000
+
+
+@dataclasses.dataclass(frozen=True)
+class StopMedia:
+    """Stop whatever is playing on a leg."""
+
+    uuid: str
+
+
+@dataclasses.dataclass(frozen=True)
+class DialAgent:
+    """Ring an agent's phone; the new leg gets leg_uuid; the outcome arrives as OriginateResult(job_uuid)."""
+
+    job_uuid: str
+    leg_uuid: str
+    extension: str
+    timeout_s: int
+    caller_id_number: str
+    caller_id_name: str
+    variables: Mapping[str, str]
+
+
+@dataclasses.dataclass(frozen=True)
+class Bridge:
+    """Connect two answered legs."""
+
+    a_uuid: str
+    b_uuid: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Hangup:
+    """Hang up a leg with a cause."""
+
+    uuid: str
+    cause: str = "NORMAL_CLEARING"
+
+
+@dataclasses.dataclass(frozen=True)
+class StartTimer:
+    """Fire TimerFired(key) after delay seconds (replaces a timer with the same key)."""
+
+    key: str
+    delay: float
+
+
+@dataclasses.dataclass(frozen=True)
+class CancelTimer:
+    """Forget a timer."""
+
+    key: str
+
+
+@dataclasses.dataclass(frozen=True)
+class SaveAgentState:
+    """Store an agent's transition and current state."""
+
+    change: AgentStateChanged
+
+
+@dataclasses.dataclass(frozen=True)
+class SaveCallRecord:
+    """Store the record of a finished call."""
+
+    call_uuid: str
+    ani: str
+    dnis: str
+    flow: str | None
+    queue_id: int | None
+    agent_id: int | None
+    agent_leg_uuid: str | None
+    started_at: float
+    enqueued_at: float | None
+    answered_at: float | None
+    ended_at: float
+    outcome: CallOutcome
+    hangup_cause: str
+    hangup_side: HangupSide
+    ivr_path: str
+    offers: int
+
+
+Command = (Answer | Play | Collect | StopMedia | DialAgent | Bridge | Hangup | StartTimer | CancelTimer
+           | SaveAgentState | SaveCallRecord)

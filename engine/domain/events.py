@@ -1,0 +1,118 @@
+"""What the core reacts to: facts from the switch, the clock and the console, as frozen dataclasses."""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+
+@dataclasses.dataclass(frozen=True)
+class CallParked:
+    """A leg is parked waiting for instructions (a new inbound call, or a caller whose agent hung up)."""
+
+    uuid: str
+    ani: str
+    dnis: str
+    caller_name: str
+    inbound: bool
+    at: float
+
+
+@dataclasses.dataclass(frozen=True)
+class LegAnswered:
+    """A leg was answered."""
+
+    uuid: str
+    at: float
+
+
+@dataclasses.dataclass(frozen=True)
+class LegHungUp:
+    """A leg ended, with the switch's hang-up cause."""
+
+    uuid: str
+    cause: str
+    at: float
+
+
+@dataclasses.dataclass(frozen=True)
+class LegBridged:
+    """Two legs are now talking to each other."""
+
+    a_uuid: str
+    b_uuid: str
+    at: float
+
+
+@dataclasses.dataclass(frozen=True)
+class AppFinished:
+    """A media application we started on a leg has finished (prompt played, digits collected…)."""
+
+    uuid: str
+    app: str
+    app_uuid: str
+    response: str
+    digits: str | None
+    read_result: str | None
+    at: float
+
+
+@dataclasses.dataclass(frozen=True)
+class OriginateResult:
+    """The outcome of dialling an agent: the leg answered (ok) or the cause it failed with."""
+
+    job_uuid: str
+    ok: bool
+    leg_uuid: str | None
+    cause: str
+    at: float
+
+
+@dataclasses.dataclass(frozen=True)
+class CommandFailed:
+    """The switch refused or could not run a command the core asked for."""
+
+    key: str
+    uuid: str | None
+    detail: str
+    at: float
+
+
+@dataclasses.dataclass(frozen=True)
+class TimerFired:
+    """A timer the core started has expired."""
+
+    key: str
+    at: float
+
+
+@dataclasses.dataclass(frozen=True)
+class AgentRequest:
+    """An agent or supervisor asks for a state change (login, ready, not_ready, logout)."""
+
+    agent_id: int
+    action: str
+    reason: str | None
+    actor: str
+    at: float
+
+
+@dataclasses.dataclass(frozen=True)
+class DirectoryLoaded:
+    """Agents, queues and numbers as configured in the database (reloaded periodically)."""
+
+    agents: tuple
+    queues: tuple
+    numbers: Mapping[str, str]          # DID -> flow name
+    at: float
+
+
+@dataclasses.dataclass(frozen=True)
+class SwitchSynced:
+    """The switch (re)connected; these leg uuids are alive on it right now."""
+
+    live_uuids: frozenset[str]
+    at: float
+
+
+Event = (CallParked | LegAnswered | LegHungUp | LegBridged | AppFinished | OriginateResult | CommandFailed
+         | TimerFired | AgentRequest | DirectoryLoaded | SwitchSynced)

@@ -1,0 +1,53 @@
+"""Vocabularies shared by the domain, storage and the console: agent states, not-ready reasons, call outcomes."""
+from __future__ import annotations
+
+import enum
+
+
+class AgentState(str, enum.Enum):
+    """Where an agent is in the working day (the states hotline floors use)."""
+
+    LOGGED_OUT = "logged_out"   # 签出
+    READY = "ready"             # 示闲: may be offered a call
+    NOT_READY = "not_ready"     # 示忙, always with a NotReadyReason
+    RESERVED = "reserved"       # a call is being offered: the phone rings
+    TALKING = "talking"         # connected to a caller
+    WRAP_UP = "wrap_up"         # after-call work, then back to ready
+
+
+class NotReadyReason(str, enum.Enum):
+    """Why an agent is not ready (示忙原因)."""
+
+    BREAK = "break"
+    MEAL = "meal"
+    TRAINING = "training"
+    AFTER_CALL_WORK = "after_call_work"
+    MEETING = "meeting"
+    NO_ANSWER = "no_answer"     # set by the ACD when an offered call was not answered (R-ACD-5)
+    SYSTEM = "system"           # set by the engine: phone unreachable, unregistered, switch fault
+
+
+class CallOutcome(str, enum.Enum):
+    """How a call ended, from the hotline's point of view."""
+
+    ANSWERED = "answered"       # connected to an agent
+    ABANDONED = "abandoned"     # caller hung up while waiting in a queue
+    IVR_ONLY = "ivr_only"       # caller left in the IVR before asking for an agent
+    NO_ROUTE = "no_route"       # unknown number: spoken fallback, then hang-up
+    FAILED = "failed"           # the switch or the engine could not complete the call
+
+
+class HangupSide(str, enum.Enum):
+    """Who ended the call."""
+
+    CALLER = "caller"
+    AGENT = "agent"
+    SYSTEM = "system"
+
+
+class Role(str, enum.Enum):
+    """Console roles: what a user may see and do."""
+
+    ADMIN = "admin"
+    SUPERVISOR = "supervisor"
+    AGENT = "agent"

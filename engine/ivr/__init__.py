@@ -1,0 +1,1 @@
+"""IVR flows: the model, the loader/validator for ivr_flows/*.yaml, and the pure interpreter."""

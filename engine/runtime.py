@@ -1,0 +1,102 @@
+"""gevent glue: one inbox, one serial loop applying events to the core, and executors for its commands."""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+import gevent
+from gevent.queue import Queue
+
+from engine.acd.center import CallCenter
+from engine.domain import commands as c
+from engine.domain.events import Event, TimerFired
+
+logger = logging.getLogger(__name__)
+
+_STOP = object()
+
+
+class Runtime:
+    """Serial event loop: events in, core decisions, commands out (switch, timers, store) in order."""
+
+    def __init__(self, center: CallCenter, execute_switch: Callable[[object], None],
+                 execute_store: Callable[[object], None], clock: Callable[[], float] = time.time):
+        self.center = center
+        self.clock = clock
+        self._execute_switch = execute_switch
+        self._execute_store = execute_store
+        self.inbox: Queue = Queue()
+        self._switch_q: Queue = Queue()
+        self._store_q: Queue = Queue()
+        self._timers: dict[str, gevent.Greenlet] = {}
+        self._greenlets: list[gevent.Greenlet] = []
+        self.events_handled = 0
+
+    def post(self, event: Event) -> None:
+        """Hand an event to the loop (callable from any greenlet; never blocks)."""
+        self.inbox.put(event)
+
+    def start(self) -> None:
+        """Start the loop and the executors."""
+        self._greenlets = [gevent.spawn(self._loop), gevent.spawn(self._drain, self._switch_q, self._execute_switch),
+                           gevent.spawn(self._drain, self._store_q, self._execute_store)]
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Finish queued work (store writes included), then stop."""
+        self.inbox.put(_STOP)
+        gevent.joinall(self._greenlets[:1], timeout=timeout)
+        for timer in self._timers.values():
+            timer.kill(block=False)
+        self._switch_q.put(_STOP)
+        self._store_q.put(_STOP)
+        gevent.joinall(self._greenlets[1:], timeout=timeout)
+
+    def _loop(self) -> None:
+        while True:
+            event = self.inbox.get()
+            if event is _STOP:
+                return
+            try:
+                commands = self.center.handle(event)
+            except Exception:       # the core must never take the engine down: log, keep the calls
+                logger.exception("core failed on %r", event)
+                continue
+            self.events_handled += 1
+            for command in commands:
+                self._dispatch(command)
+
+    def _dispatch(self, command: object) -> None:
+        if isinstance(command, c.StartTimer):
+            self._cancel(command.key)
+            self._timers[command.key] = gevent.spawn_later(command.delay, self._fire, command.key)
+        elif isinstance(command, c.CancelTimer):
+            self._cancel(command.key)
+        elif isinstance(command, (c.SaveAgentState, c.SaveCallRecord)):
+            self._store_q.put(command)
+        else:
+            self._switch_q.put(command)
+
+    def _cancel(self, key: str) -> None:
+        timer = self._timers.pop(key, None)
+        if timer is not None:
+            timer.kill(block=False)
+
+    def _fire(self, key: str) -> None:
+        self._timers.pop(key, None)
+        self.post(TimerFired(key, self.clock()))
+
+    @staticmethod
+    def _drain(queue: Queue, execute: Callable[[object], None]) -> None:
+        while True:
+            command = queue.get()
+            if command is _STOP:
+                return
+            try:
+                execute(command)
+            except Exception:
+                logger.exception("executing %r failed", command)
+
+    def idle(self) -> bool:
+        """True when nothing is queued anywhere (tests and shutdown use it)."""
+        return self.inbox.empty() and self._switch_q.empty() and self._store_q.empty()

@@ -1,0 +1,50 @@
+"""Call detail records and the agent state change log."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.domain.states import AgentState, CallOutcome, HangupSide, NotReadyReason
+from engine.store.base import Base, intpk, str_enum
+
+
+class CallRecord(Base):
+    """One inbound call, written once when it ends (话单)."""
+
+    __tablename__ = "call_records"
+    __table_args__ = (Index("ix_call_records_started_at", "started_at"),)
+    id: Mapped[intpk]
+    call_uuid: Mapped[str] = mapped_column(String(64), unique=True)
+    ani: Mapped[str] = mapped_column(String(64))
+    dnis: Mapped[str] = mapped_column(String(64))
+    flow: Mapped[str | None] = mapped_column(String(64))
+    queue_id: Mapped[int | None] = mapped_column(ForeignKey("queues.id", ondelete="SET NULL"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    agent_leg_uuid: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[dt.datetime]
+    enqueued_at: Mapped[dt.datetime | None]
+    answered_at: Mapped[dt.datetime | None]
+    ended_at: Mapped[dt.datetime]
+    outcome: Mapped[CallOutcome] = mapped_column(str_enum(CallOutcome, "call_outcome"))
+    hangup_cause: Mapped[str] = mapped_column(String(48))
+    hangup_side: Mapped[HangupSide] = mapped_column(str_enum(HangupSide, "hangup_side"))
+    ivr_path: Mapped[str] = mapped_column(Text, default="")
+    offers: Mapped[int] = mapped_column(default=0)
+
+
+class AgentStateChange(Base):
+    """Every change of an agent's state: when, from what, to what, why and by whom."""
+
+    __tablename__ = "agent_state_changes"
+    __table_args__ = (Index("ix_agent_state_changes_agent_at", "agent_id", "at"),)
+    id: Mapped[intpk]
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    at: Mapped[dt.datetime]
+    from_state: Mapped[AgentState] = mapped_column(str_enum(AgentState, "from_state"))
+    to_state: Mapped[AgentState] = mapped_column(str_enum(AgentState, "to_state"))
+    reason: Mapped[NotReadyReason | None] = mapped_column(str_enum(NotReadyReason, "reason"))
+    cause: Mapped[str] = mapped_column(String(64), default="")
+    actor: Mapped[str] = mapped_column(String(64), default="system")
+    call_uuid: Mapped[str | None] = mapped_column(String(64))

@@ -1,0 +1,53 @@
+"""Queues with their skill requirements, and published numbers (DIDs) pointing to IVR flows."""
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.store.base import Base, created_at, intpk
+
+
+class Queue(Base):
+    """A queue (技能队列): calls wait here for an agent having the required skills."""
+
+    __tablename__ = "queues"
+    __table_args__ = (
+        CheckConstraint("ring_timeout_s > 0", name="ring_timeout_positive"),
+        CheckConstraint("wrap_up_s >= 0", name="wrap_up_not_negative"),
+    )
+    id: Mapped[intpk]
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    strategy: Mapped[str] = mapped_column(String(32), default="longest_idle")
+    ring_timeout_s: Mapped[int] = mapped_column(default=20)
+    wrap_up_s: Mapped[int] = mapped_column(default=30)
+    max_wait_s: Mapped[int] = mapped_column(default=600)
+    moh: Mapped[str] = mapped_column(String(255), default="local_stream://moh")
+    created_at: Mapped[created_at]
+
+    skills: Mapped[list["QueueSkill"]] = relationship(back_populates="queue", cascade="all, delete-orphan")
+
+
+class QueueSkill(Base):
+    """A skill a queue requires, with the minimum proficiency level."""
+
+    __tablename__ = "queue_skills"
+    __table_args__ = (CheckConstraint("min_level BETWEEN 1 AND 10", name="min_level_range"),)
+    queue_id: Mapped[int] = mapped_column(ForeignKey("queues.id", ondelete="CASCADE"), primary_key=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True)
+    min_level: Mapped[int] = mapped_column(default=1)
+
+    queue: Mapped[Queue] = relationship(back_populates="skills")
+    skill: Mapped["Skill"] = relationship(lazy="joined")  # noqa: F821 (resolved by the registry)
+
+
+class PublishedNumber(Base):
+    """A published number (DID, 号码) callers dial, and the IVR flow that answers it."""
+
+    __tablename__ = "published_numbers"
+    id: Mapped[intpk]
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64), default="")
+    flow: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[created_at]

@@ -1,0 +1,37 @@
+"""Console users and their roles."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.domain.states import Role
+from engine.store.base import Base, created_at, intpk, str_enum
+
+
+class UserRole(Base):
+    """A role (admin, supervisor, agent) with its display name."""
+
+    __tablename__ = "user_roles"
+    id: Mapped[intpk]
+    code: Mapped[Role] = mapped_column(str_enum(Role, "role_code"), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+
+
+class User(Base):
+    """Someone who logs in to the console; an agent's user is linked to the agent."""
+
+    __tablename__ = "users"
+    id: Mapped[intpk]
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(64), default="")
+    role_id: Mapped[int] = mapped_column(ForeignKey("user_roles.id"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str] = mapped_column(String(8), default="zh_CN")
+    created_at: Mapped[created_at]
+    last_login_at: Mapped[dt.datetime | None]
+
+    role: Mapped[UserRole] = relationship(lazy="joined")

@@ -1,0 +1,99 @@
+"""Pure translation of ESL events into domain events (or None when the core does not care)."""
+from __future__ import annotations
+
+import logging
+
+from engine.domain.events import AppFinished, CallParked, Event, LegAnswered, LegBridged, LegHungUp, OriginateResult
+from engine.switch.frames import EslEvent
+
+logger = logging.getLogger(__name__)
+
+MEDIA_APPS = frozenset({"playback", "play_and_get_digits", "endless_playback"})
+DIGITS_VAR = "cc_digits"        # channel variable play_and_get_digits collects into (see encode.collect_arg)
+
+
+def timestamp(ev: EslEvent) -> float:
+    """Event time in epoch seconds (Event-Date-Timestamp is in microseconds)."""
+    raw = ev.get("Event-Date-Timestamp")
+    try:
+        return int(raw) / 1_000_000 if raw else 0.0
+    except ValueError:
+        return 0.0
+
+
+def decode(ev: EslEvent, now: float | None = None) -> Event | None:
+    """Map one ESL event to a domain event; malformed events are logged and dropped (never raise)."""
+    at = timestamp(ev) or (now or 0.0)
+    try:
+        decoder = _DECODERS.get(ev.name)
+        return decoder(ev, at) if decoder else None
+    except (KeyError, ValueError) as exc:
+        logger.warning("malformed %s event dropped: %s", ev.name, exc)
+        return None
+
+
+def _require(ev: EslEvent, name: str) -> str:
+    """A header that must be present."""
+    value = ev.get(name)
+    if not value:
+        raise KeyError(f"missing header {name}")
+    return value
+
+
+def _park(ev: EslEvent, at: float) -> CallParked:
+    return CallParked(
+        uuid=_require(ev, "Unique-ID"),
+        ani=ev.get("Caller-Caller-ID-Number") or ev.get("Caller-ANI") or "",
+        dnis=ev.var("cc_did") or ev.get("Caller-Destination-Number") or "",
+        caller_name=ev.get("Caller-Caller-ID-Name") or "",
+        inbound=ev.get("Call-Direction") == "inbound",
+        at=at,
+    )
+
+
+def _answer(ev: EslEvent, at: float) -> LegAnswered:
+    return LegAnswered(_require(ev, "Unique-ID"), at)
+
+
+def _hangup(ev: EslEvent, at: float) -> LegHungUp:
+    return LegHungUp(_require(ev, "Unique-ID"), ev.get("Hangup-Cause") or "NORMAL_CLEARING", at)
+
+
+def _bridge(ev: EslEvent, at: float) -> LegBridged:
+    return LegBridged(_require(ev, "Bridge-A-Unique-ID"), _require(ev, "Bridge-B-Unique-ID"), at)
+
+
+def _execute_complete(ev: EslEvent, at: float) -> AppFinished | None:
+    app = ev.get("Application") or ""
+    if app not in MEDIA_APPS:
+        return None
+    return AppFinished(
+        uuid=_require(ev, "Unique-ID"), app=app, app_uuid=ev.get("Application-UUID") or "",
+        response=ev.get("Application-Response") or "", digits=ev.var(DIGITS_VAR) if app == "play_and_get_digits" else None,
+        read_result=ev.var("read_result") if app == "play_and_get_digits" else None, at=at,
+    )
+
+
+def _background_job(ev: EslEvent, at: float) -> OriginateResult | None:
+    """The result of a bgapi originate: `+OK <uuid>` or `-ERR <CAUSE>`."""
+    if (ev.get("Job-Command") or "") != "originate":
+        return None
+    body = (ev.body or "").strip()
+    job = _require(ev, "Job-UUID")
+    if body.startswith("+OK"):
+        return OriginateResult(job, True, body[3:].strip() or None, "", at)
+    cause = body[4:].strip() if body.startswith("-ERR") else (body or "UNKNOWN")
+    return OriginateResult(job, False, None, cause.split()[0] if cause else "UNKNOWN", at)
+
+
+_DECODERS = {
+    "CHANNEL_PARK": _park,
+    "CHANNEL_ANSWER": _answer,
+    "CHANNEL_HANGUP": _hangup,
+    "CHANNEL_BRIDGE": _bridge,
+    "CHANNEL_EXECUTE_COMPLETE": _execute_complete,
+    "BACKGROUND_JOB": _background_job,
+}
+
+SUBSCRIBED_EVENTS = ("CHANNEL_PARK CHANNEL_ANSWER CHANNEL_HANGUP CHANNEL_BRIDGE CHANNEL_EXECUTE_COMPLETE "
+                     "BACKGROUND_JOB",)

@@ -1,0 +1,157 @@
+"""The call center core, event by event: what it decides for a call's whole life, with no I/O."""
+import itertools
+
+import pytest
+
+from engine.acd.center import CallCenter
+from engine.domain import commands as c
+from engine.domain.agent import Agent
+from engine.domain.events import (AgentRequest, AppFinished, CallParked, DirectoryLoaded, LegHungUp, OriginateResult,
+                                  SwitchSynced, TimerFired)
+from engine.domain.routing import QueueSpec
+from engine.domain.states import AgentState, CallOutcome, HangupSide, NotReadyReason
+from engine.ivr.loader import parse_flow
+
+FLOW = parse_flow({"name": "tax_main", "start": "welcome", "nodes": {
+    "welcome": {"type": "play", "prompt": "welcome.wav", "next": "menu"},
+    "menu": {"type": "menu", "prompt": "menu.wav", "invalid_prompt": "invalid.wav",
+             "choices": {"1": "q_policy", "2": "q_etax"}, "default": "q_policy"},
+    "q_policy": {"type": "queue", "queue": "tax_policy"},
+    "q_etax": {"type": "queue", "queue": "etax"}}}, "tax_main.yaml")
+QUEUES = (QueueSpec(1, "tax_policy", "税收政策", {1: 1}, ring_timeout_s=15, wrap_up_s=5),
+          QueueSpec(2, "etax", "电子税务局", {2: 3}, ring_timeout_s=15, wrap_up_s=0))
+
+
+def agent(i, skills, state=AgentState.READY, idle=0.0):
+    return Agent(i, f"A{i}", f"agent{i}", str(1000 + i), skills, state=state, idle_since=idle)
+
+
+@pytest.fixture
+def center():
+    ids = (f"id{n}" for n in itertools.count())
+    cc = CallCenter({"tax_main": FLOW}, "/prompts", new_id=lambda: next(ids))
+    cc.handle(DirectoryLoaded((agent(1, {1: 5}, idle=10), agent(2, {1: 5, 2: 4}, idle=5), agent(3, {2: 9}, idle=1)),
+                              QUEUES, {"12366": "tax_main"}, 0.0))
+    return cc
+
+
+def of(cmds, kind):
+    return [x for x in cmds if isinstance(x, kind)]
+
+
+def to_queue(cc, digit="2", uuid="caller"):
+    """Drive a caller from arrival through the welcome prompt and the menu."""
+    out = cc.handle(CallParked(uuid, "13800138000", "12366", "张三", True, 1.0))
+    assert of(out, c.Answer) == [c.Answer(uuid)]
+    play = of(out, c.Play)[0]
+    assert play.source == "/prompts/welcome.wav"
+    out = cc.handle(AppFinished(uuid, "playback", play.app_uuid, "FILE PLAYED", None, None, 4.0))
+    menu = of(out, c.Collect)[0]
+    assert (menu.prompt, menu.invalid_prompt, menu.regex) == ("/prompts/menu.wav", "/prompts/invalid.wav", "^[12]$")
+    return cc.handle(AppFinished(uuid, "play_and_get_digits", menu.app_uuid, "_none_", digit, "success", 8.0))
+
+
+def test_a_call_goes_from_ivr_to_the_longest_idle_skilled_agent_and_is_recorded(center):
+    out = to_queue(center, "2")
+    dial = of(out, c.DialAgent)[0]
+    assert dial.extension == "1003"          # agent 1 lacks etax; 2 and 3 qualify, 3 has been idle since t=1
+    assert of(out, c.Play)[0].source == "local_stream://moh"
+    assert center.floor.agents[3].state is AgentState.RESERVED
+    out = center.handle(OriginateResult(dial.job_uuid, True, dial.leg_uuid, "", 12.0))
+    assert of(out, c.Bridge) == [c.Bridge("caller", dial.leg_uuid)]
+    assert center.floor.agents[3].state is AgentState.TALKING
+    out = center.handle(LegHungUp("caller", "NORMAL_CLEARING", 100.0))
+    record = of(out, c.SaveCallRecord)[0]
+    assert (record.outcome, record.hangup_side, record.agent_id, record.offers) == (
+        CallOutcome.ANSWERED, HangupSide.CALLER, 3, 1)
+    assert (record.started_at, record.enqueued_at, record.answered_at, record.ended_at) == (1.0, 8.0, 12.0, 100.0)
+    assert record.ivr_path == "welcome > menu > key:2 > q_etax > queue:etax"
+    assert center.floor.agents[3].state is AgentState.WRAP_UP
+    center.handle(TimerFired("wrapup:3", 100.0))
+    assert center.floor.agents[3].state is AgentState.READY
+
+
+def test_unanswered_offer_sets_not_ready_no_answer_and_offers_the_next_agent_at_once(center):
+    first = of(to_queue(center, "1"), c.DialAgent)[0]
+    assert first.extension == "1002"        # idle since t=5, longer than agent 1 (t=10)
+    out = center.handle(OriginateResult(first.job_uuid, False, None, "NO_ANSWER", 30.0))
+    assert center.floor.agents[2].state is AgentState.NOT_READY
+    assert center.floor.agents[2].reason is NotReadyReason.NO_ANSWER
+    change = of(out, c.SaveAgentState)[0].change
+    assert (change.to_state, change.reason, change.cause) == (AgentState.NOT_READY, NotReadyReason.NO_ANSWER,
+                                                              "NO_ANSWER")
+    second = of(out, c.DialAgent)[0]
+    assert second.extension == "1001" and center.floor.calls["caller"].enqueued_at == 8.0
+
+
+def test_caller_hanging_up_while_agent_rings_stops_the_ringing_and_frees_the_agent(center):
+    dial = of(to_queue(center, "1"), c.DialAgent)[0]
+    out = center.handle(LegHungUp("caller", "NORMAL_CLEARING", 20.0))
+    assert c.Hangup(dial.leg_uuid, "ORIGINATOR_CANCEL") in out
+    assert center.floor.agents[2].state is AgentState.READY
+    assert of(out, c.SaveCallRecord)[0].outcome is CallOutcome.ABANDONED
+    # the late result of the cancelled originate changes nothing and leaves no phone off-hook
+    late = center.handle(OriginateResult(dial.job_uuid, True, dial.leg_uuid, "", 21.0))
+    assert late == [c.Hangup(dial.leg_uuid, "ORIGINATOR_CANCEL")]
+
+
+def test_agent_hanging_up_first_releases_the_caller_and_records_the_agent_side(center):
+    dial = of(to_queue(center, "1"), c.DialAgent)[0]
+    center.handle(OriginateResult(dial.job_uuid, True, dial.leg_uuid, "", 12.0))
+    out = center.handle(LegHungUp(dial.leg_uuid, "NORMAL_CLEARING", 50.0))
+    assert c.Hangup("caller", "NORMAL_CLEARING") in out
+    record = of(center.handle(LegHungUp("caller", "NORMAL_CLEARING", 50.1)), c.SaveCallRecord)[0]
+    assert record.hangup_side is HangupSide.AGENT and record.outcome is CallOutcome.ANSWERED
+
+
+def test_unknown_number_gets_a_spoken_fallback_then_hangup_and_a_record(center):
+    out = center.handle(CallParked("x", "13900000000", "99999", "", True, 1.0))
+    play = of(out, c.Play)[0]
+    assert play.source.endswith("unknown_number.wav")
+    out = center.handle(AppFinished("x", "playback", play.app_uuid, "FILE PLAYED", None, None, 5.0))
+    assert out == [c.Hangup("x", "UNALLOCATED_NUMBER")]
+    record = of(center.handle(LegHungUp("x", "UNALLOCATED_NUMBER", 5.1)), c.SaveCallRecord)[0]
+    assert record.outcome is CallOutcome.NO_ROUTE and record.hangup_side is HangupSide.SYSTEM
+
+
+def test_no_input_in_the_menu_takes_the_default(center):
+    center.handle(CallParked("c", "1", "12366", "", True, 1.0))
+    play_uuid = center.floor.calls["c"].pending_app
+    menu = of(center.handle(AppFinished("c", "playback", play_uuid, "FILE PLAYED", None, None, 2.0)), c.Collect)[0]
+    out = center.handle(AppFinished("c", "play_and_get_digits", menu.app_uuid, "_none_", None, "failure", 20.0))
+    assert of(out, c.DialAgent)[0].extension == "1002"
+    assert center.floor.calls["c"].ivr_path[-2:] == ["q_policy", "queue:tax_policy"]
+
+
+def test_no_agent_ready_keeps_the_call_waiting_until_one_becomes_ready(center):
+    for i in (1, 2):
+        center.handle(AgentRequest(i, "not_ready", "meal", "supervisor", 0.5))
+    out = to_queue(center, "1")
+    assert not of(out, c.DialAgent) and center.floor.calls["caller"].phase.value == "queued"
+    out = center.handle(AgentRequest(2, "ready", None, "A2", 30.0))
+    assert of(out, c.DialAgent)[0].extension == "1002"
+
+
+def test_a_stale_media_completion_is_ignored_and_an_agent_is_never_offered_two_calls(center):
+    center.handle(CallParked("a", "1", "12366", "", True, 1.0))
+    assert center.handle(AppFinished("a", "playback", "not-ours", "FILE PLAYED", None, None, 2.0)) == []
+    dials = of(to_queue(center, "2", "b") + to_queue(center, "2", "c"), c.DialAgent)
+    assert sorted(d.extension for d in dials) == ["1002", "1003"]
+
+
+def test_restart_reconciliation_frees_agents_stuck_on_calls_that_no_longer_exist():
+    cc = CallCenter({}, "/p", new_id=lambda: "x")
+    cc.handle(DirectoryLoaded((Agent(1, "A1", "a", "1001", {}, state=AgentState.TALKING, call_uuid="gone"),
+                               Agent(2, "A2", "b", "1002", {}, state=AgentState.RESERVED, call_uuid="gone2")),
+                              (), {}, 0.0))
+    out = cc.handle(SwitchSynced(frozenset(), 10.0))
+    assert cc.floor.agents[1].state is AgentState.READY and cc.floor.agents[2].state is AgentState.READY
+    assert all(ch.change.cause.startswith("reconciled") for ch in of(out, c.SaveAgentState))
+
+
+def test_calls_that_vanished_while_disconnected_get_a_record(center):
+    dial = of(to_queue(center, "1"), c.DialAgent)[0]
+    center.handle(OriginateResult(dial.job_uuid, True, dial.leg_uuid, "", 12.0))
+    out = center.handle(SwitchSynced(frozenset(), 60.0))
+    assert of(out, c.SaveCallRecord)[0].hangup_cause == "SWITCH_RESYNC"
+    assert center.floor.agents[2].state is not AgentState.TALKING and not center.floor.calls
