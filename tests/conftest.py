@@ -1,0 +1,71 @@
+"""Shared fixtures: databases (SQLite always, PostgreSQL when a server answers), migrated schemas."""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+PG_ADMIN_URL = os.environ.get("CALLCENTER_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+
+
+def _pg_available() -> str | None:
+    """None when PostgreSQL answers, else the reason it does not."""
+    try:
+        eng = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with eng.connect() as conn:
+            conn.execute(text("select 1"))
+        eng.dispose()
+        return None
+    except OperationalError as exc:
+        return f"no PostgreSQL server answers at {PG_ADMIN_URL.split('@')[-1]} ({str(exc.orig).strip()[:80]})"
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """Skip (with the reason) when no PostgreSQL server is reachable."""
+    reason = _pg_available()
+    if reason:
+        pytest.skip(reason)
+    return PG_ADMIN_URL
+
+
+@pytest.fixture
+def pg_database(pg_server):
+    """A brand-new empty PostgreSQL database, dropped afterwards."""
+    name = f"cc_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield pg_server.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_database_url(request, tmp_path):
+    """An empty database of each supported kind."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'cc.db'}"
+    return request.getfixturevalue("pg_database")
+
+
+@pytest.fixture
+def database_url(empty_database_url):
+    """A database of each kind, migrated to head."""
+    from engine.store.migrate import upgrade
+    upgrade(empty_database_url)
+    return empty_database_url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    """A migrated SQLite database (for tests that are not about storage)."""
+    from engine.store.migrate import upgrade
+    url = f"sqlite:///{tmp_path / 'cc.db'}"
+    upgrade(url)
+    return url

@@ -1,0 +1,68 @@
+"""Repositories on every database kind: demo seed, directory for the ACD, agent states, call records."""
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from engine.demo import seed_demo
+from engine.domain.agent import AgentStateChanged
+from engine.domain.commands import SaveCallRecord
+from engine.domain.states import AgentState, CallOutcome, HangupSide, NotReadyReason
+from engine.store import repos
+from engine.store.models import Agent, AgentSkill, AgentStateChange, CallRecord
+from engine.store.session import make_engine, make_session_factory, transaction
+
+
+@pytest.fixture
+def sessions(database_url):
+    eng = make_engine(database_url)
+    factory = make_session_factory(eng)
+    with transaction(factory) as s:
+        assert seed_demo(s) is True
+    yield factory
+    eng.dispose()
+
+
+def test_seeded_directory_gives_the_acd_agents_skills_queues_and_numbers(sessions):
+    with transaction(sessions) as s:
+        agents, queues, numbers = repos.load_directory(s)
+        assert seed_demo(s) is False            # idempotent
+    assert len(agents) == 12 and all(a.state is AgentState.READY for a in agents)
+    assert {q.code for q in queues} == {"tax_policy", "etax", "social_fee"}
+    assert numbers == {"12366": "tax_main", "12345": "citizen_main"}
+    wang = next(a for a in agents if a.extension == "1001")
+    assert sorted(wang.skills.values()) == [6, 9]
+
+
+def test_agent_state_change_updates_the_agent_and_is_logged(sessions):
+    with transaction(sessions) as s:
+        agent_id = s.scalar(select(Agent.id).where(Agent.extension == "1003"))
+        repos.save_agent_state(s, AgentStateChanged(agent_id, 1_800_000_000.0, AgentState.RESERVED,
+                                                    AgentState.NOT_READY, NotReadyReason.NO_ANSWER, "NO_ANSWER",
+                                                    "system", "call-1"))
+    with transaction(sessions) as s:
+        agent = s.get(Agent, agent_id)
+        assert (agent.state, agent.not_ready_reason, agent.current_call_uuid) == (
+            AgentState.NOT_READY, NotReadyReason.NO_ANSWER, None)
+        log = s.scalars(select(AgentStateChange).where(AgentStateChange.agent_id == agent_id)).one()
+        assert (log.from_state, log.to_state, log.cause, log.call_uuid) == (
+            AgentState.RESERVED, AgentState.NOT_READY, "NO_ANSWER", "call-1")
+        assert repos.to_epoch(log.at) == 1_800_000_000.0
+
+
+def test_call_record_is_written_once(sessions):
+    rec = SaveCallRecord("c-1", "13800138000", "12366", "tax_main", None, None, None, 100.0, 110.0, 125.0, 400.0,
+                         CallOutcome.ANSWERED, "NORMAL_CLEARING", HangupSide.CALLER, "welcome > menu", 1)
+    for _ in range(2):
+        with transaction(sessions) as s:
+            repos.save_call_record(s, rec)
+    with transaction(sessions) as s:
+        rows = s.scalars(select(CallRecord)).all()
+    assert len(rows) == 1 and rows[0].outcome is CallOutcome.ANSWERED
+    assert repos.to_epoch(rows[0].answered_at) - repos.to_epoch(rows[0].enqueued_at) == 15.0
+
+
+def test_constraints_hold_skill_levels_to_1_10(sessions):
+    with pytest.raises(IntegrityError):
+        with transaction(sessions) as s:
+            agent_id = s.scalar(select(Agent.id).where(Agent.extension == "1002"))
+            s.add(AgentSkill(agent_id=agent_id, skill_id=3, level=11))
