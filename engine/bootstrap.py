@@ -25,6 +25,7 @@ from engine.switch.frames import EslEvent
 
 logger = logging.getLogger(__name__)
 DIRECTORY_RELOAD_S = 2.0
+STORE_RETRY_DELAYS = (0.2, 1.0, 3.0, 10.0, 0.0)
 
 
 class Engine:
@@ -100,8 +101,16 @@ class Engine:
         self.executor.execute(command)
 
     def _execute_store(self, command: object) -> None:
-        """Store writes run in a worker thread so the database never stalls call control."""
-        gevent.get_hub().threadpool.apply(self._write, (command,))
+        """Store writes run in a worker thread so the database never stalls call control; a failing write is
+        retried with back-off, and if the database stays away the record is logged in full, never dropped."""
+        for attempt, delay in enumerate(STORE_RETRY_DELAYS):
+            try:
+                gevent.get_hub().threadpool.apply(self._write, (command,))
+                return
+            except Exception as exc:  # database down, lock timeout…: retry, then keep the data in the log
+                logger.warning("store write failed (attempt %d): %s", attempt + 1, exc)
+                gevent.sleep(delay)
+        logger.error("store unavailable; record kept in the log only: %r", command)
 
     def _write(self, command: object) -> None:
         with transaction(self.sessions) as session:
