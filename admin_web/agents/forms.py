@@ -1,0 +1,64 @@
+"""The agent form: 工号, name, extension, group, active, and a level (1–10) per skill."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from admin_web.agents import queries
+from engine.store.models import AgentGroup, Skill
+
+NO_GROUP = 0
+
+
+class SkillLevelForm(Form):
+    """One skill's level; empty means the agent does not have the skill."""
+
+    skill_id = HiddenField()
+    level = IntegerField(_l("Level"), validators=[Optional(), NumberRange(min=1, max=10,
+                                                  message=_l("The level must be between 1 and 10."))])
+
+
+class AgentForm(FlaskForm):
+    """Create or edit an agent; uniqueness of 工号 and extension is checked against the database."""
+
+    employee_no = StringField(_l("Employee no."), filters=[lambda v: v.strip() if v else v],
+                              validators=[DataRequired(), Length(max=32)])
+    name = StringField(_l("Name"), filters=[lambda v: v.strip() if v else v],
+                       validators=[DataRequired(), Length(max=64)])
+    extension = StringField(_l("Extension"), filters=[lambda v: v.strip() if v else v],
+                            validators=[DataRequired(), Length(max=32),
+                                        Regexp(r"^[0-9]+$", message=_l("The extension must contain digits only."))])
+    group_id = SelectField(_l("Group"), coerce=int, default=NO_GROUP)
+    active = BooleanField(_l("Active"), default=True)
+    skills = FieldList(FormField(SkillLevelForm))
+
+    def __init__(self, session: Session, groups: list[AgentGroup], skills: list[Skill],
+                 agent_id: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self._session = session
+        self._agent_id = agent_id
+        self._skill_ids = {s.id for s in skills}
+        self.group_id.choices = [(NO_GROUP, _l("(no group)"))] + [(g.id, g.name) for g in groups]
+
+    def validate_employee_no(self, field) -> None:
+        """工号 must be unique."""
+        if queries.employee_no_taken(self._session, field.data, self._agent_id):
+            raise ValidationError(_l("Another agent already has this employee number."))
+
+    def validate_extension(self, field) -> None:
+        """Extensions must be unique (one phone per agent)."""
+        if queries.extension_taken(self._session, field.data, self._agent_id):
+            raise ValidationError(_l("Another agent already uses this extension."))
+
+    def validate_skills(self, field) -> None:
+        """Only skills that exist (the hidden ids come from the page)."""
+        for entry in field.entries:
+            if not str(entry.skill_id.data).isdigit() or int(entry.skill_id.data) not in self._skill_ids:
+                raise ValidationError(_l("Unknown skill."))
+
+    def chosen_levels(self) -> dict[int, int]:
+        """skill_id → level for the skills given a level."""
+        return {int(e.skill_id.data): e.level.data for e in self.skills.entries if e.level.data is not None}

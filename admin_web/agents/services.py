@@ -1,0 +1,75 @@
+"""Agent writes: create, edit, delete; each adds an audit entry in the same transaction (the view commits)."""
+from __future__ import annotations
+
+import dataclasses
+
+from sqlalchemy.orm import Session
+
+from admin_web import audit
+from engine.store.models import Agent, AgentGroup, AgentSkill
+
+
+@dataclasses.dataclass(frozen=True)
+class AgentData:
+    """What the form says an agent should be."""
+
+    employee_no: str
+    name: str
+    extension: str
+    group_id: int | None
+    active: bool
+    skill_levels: dict[int, int]
+
+
+def _describe(agent: Agent) -> dict[str, str]:
+    """The audited fields of an agent, as text."""
+    group = agent.group.name if agent.group else ""
+    skills = ",".join(f"{s.skill.code}:{s.level}" for s in sorted(agent.skills, key=lambda s: s.skill.code))
+    return {"employee_no": agent.employee_no, "name": agent.name, "extension": agent.extension,
+            "group": group, "active": str(agent.active), "skills": skills}
+
+
+def _apply(session: Session, agent: Agent, data: AgentData) -> None:
+    """Copy the form's values onto the agent; skill rows are updated in place, added or removed."""
+    agent.employee_no, agent.name, agent.extension = data.employee_no, data.name, data.extension
+    agent.group = session.get(AgentGroup, data.group_id) if data.group_id else None
+    agent.active = data.active
+    current = {s.skill_id: s for s in agent.skills}
+    for skill_id, row in current.items():
+        if skill_id not in data.skill_levels:
+            agent.skills.remove(row)
+    for skill_id, level in data.skill_levels.items():
+        if skill_id in current:
+            current[skill_id].level = level
+        else:
+            agent.skills.append(AgentSkill(skill_id=skill_id, level=level))
+    session.flush()
+    for row in agent.skills:
+        session.refresh(row, ["skill"])
+
+
+def create_agent(session: Session, data: AgentData) -> Agent:
+    """Add an agent (logged out until the engine sees them log in)."""
+    agent = Agent(employee_no=data.employee_no, name=data.name, extension=data.extension)
+    session.add(agent)
+    _apply(session, agent, data)
+    detail = "; ".join(f"{k}={v}" for k, v in _describe(agent).items())
+    audit.record(session, "agent.create", f"agent:{agent.employee_no}", detail)
+    return agent
+
+
+def update_agent(session: Session, agent: Agent, data: AgentData) -> None:
+    """Change an agent; the audit detail lists what changed (old → new)."""
+    before = _describe(agent)
+    _apply(session, agent, data)
+    after = _describe(agent)
+    changes = "; ".join(f"{k}: {before[k]} → {after[k]}" for k in after if before[k] != after[k])
+    audit.record(session, "agent.update", f"agent:{agent.employee_no}", changes or "no change")
+
+
+def delete_agent(session: Session, agent: Agent) -> None:
+    """Remove an agent; call records keep their rows (agent_id becomes NULL by the schema's FK rule)."""
+    detail = "; ".join(f"{k}={v}" for k, v in _describe(agent).items())
+    audit.record(session, "agent.delete", f"agent:{agent.employee_no}", detail)
+    session.delete(agent)
+    session.flush()

@@ -1,0 +1,104 @@
+"""Agents: live list (+ JSON polled every 2 s), create, edit, delete."""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from admin_web import labels
+from admin_web.agents import bp, queries
+from admin_web.agents.forms import NO_GROUP, AgentForm
+from admin_web.agents.services import AgentData, create_agent, delete_agent, update_agent
+from admin_web.db import get_session
+from admin_web.security import ADMIN, STAFF, roles_required
+from admin_web.timeutil import now_utc
+from engine.store.models import Agent
+
+
+@bp.route("/")
+@roles_required(*STAFF)
+def index():
+    """All agents with their live state; the page then polls state.json."""
+    session = get_session()
+    now = now_utc()
+    return render_template("agents/index.html", agents=queries.list_agents(session),
+                           live={s.agent_id: s for s in queries.live_states(session, now)},
+                           poll_ms=current_app.config["AGENT_POLL_INTERVAL_MS"])
+
+
+@bp.route("/state.json")
+@roles_required(*STAFF)
+def state_json():
+    """Every agent's live state with translated labels and seconds in state."""
+    now = now_utc()
+    return jsonify(server_time=now.isoformat(), agents=[
+        {"id": s.agent_id, "state": s.state.value, "state_label": labels.label(labels.STATE_LABELS, s.state),
+         "reason": s.reason.value if s.reason else None,
+         "reason_label": labels.label(labels.REASON_LABELS, s.reason),
+         "since": s.since.isoformat(), "seconds_in_state": s.seconds_in_state}
+        for s in queries.live_states(get_session(), now)])
+
+
+def _form(agent: Agent | None = None) -> AgentForm:
+    """The agent form with group choices and one level entry per skill (pre-filled from `agent`)."""
+    session = get_session()
+    skills = queries.all_skills(session)
+    obj_kwargs = {}
+    if agent is not None:
+        obj_kwargs = dict(employee_no=agent.employee_no, name=agent.name, extension=agent.extension,
+                          group_id=agent.group_id or NO_GROUP, active=agent.active)
+    form = AgentForm(session, queries.all_groups(session), skills, agent.id if agent else None, **obj_kwargs)
+    if not form.is_submitted():
+        levels = queries.skill_levels(agent) if agent else {}
+        for skill in skills:
+            form.skills.append_entry({"skill_id": skill.id, "level": levels.get(skill.id)})
+    form.skill_names = {s.id: f"{s.name} ({s.code})" for s in skills}
+    return form
+
+
+def _data(form: AgentForm) -> AgentData:
+    """The validated form as AgentData."""
+    return AgentData(employee_no=form.employee_no.data, name=form.name.data, extension=form.extension.data,
+                     group_id=form.group_id.data or None, active=form.active.data,
+                     skill_levels=form.chosen_levels())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*ADMIN)
+def create():
+    """Create an agent."""
+    form = _form()
+    if form.validate_on_submit():
+        session = get_session()
+        agent = create_agent(session, _data(form))
+        session.commit()
+        flash(_("Agent %(no)s created.", no=agent.employee_no), "success")
+        return redirect(url_for("agents.index"))
+    return render_template("agents/form.html", form=form, agent=None)
+
+
+@bp.route("/<int:agent_id>/edit", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def edit(agent_id: int):
+    """Edit an agent (admins and supervisors)."""
+    session = get_session()
+    agent = session.get(Agent, agent_id) or abort(404)
+    form = _form(agent)
+    if form.validate_on_submit():
+        update_agent(session, agent, _data(form))
+        session.commit()
+        flash(_("Agent %(no)s saved.", no=agent.employee_no), "success")
+        return redirect(url_for("agents.index"))
+    return render_template("agents/form.html", form=form, agent=agent)
+
+
+@bp.route("/<int:agent_id>/delete", methods=["POST"])
+@roles_required(*ADMIN)
+def delete(agent_id: int):
+    """Delete an agent (admins); their past call records stay, without the agent."""
+    session = get_session()
+    agent = session.get(Agent, agent_id) or abort(404)
+    employee_no = agent.employee_no
+    delete_agent(session, agent)
+    session.commit()
+    flash(_("Agent %(no)s deleted.", no=employee_no), "success")
+    return redirect(url_for("agents.index"))

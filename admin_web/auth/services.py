@@ -1,0 +1,54 @@
+"""Users: password check at login, and creating users (for the CLI, seeding and tests)."""
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from admin_web.timeutil import now_utc
+from engine.domain.states import Role
+from engine.store.models import User, UserRole
+
+
+_ROLE_NAMES = {Role.ADMIN: "Administrator", Role.SUPERVISOR: "Supervisor", Role.AGENT: "Agent"}
+
+
+class LoginResult(enum.Enum):
+    """Why a login attempt succeeded or failed."""
+
+    OK = "ok"
+    BAD_CREDENTIALS = "bad_credentials"
+    INACTIVE = "inactive"
+
+
+def authenticate(session: Session, username: str, password: str) -> tuple[LoginResult, User | None]:
+    """Check the password; on success stamp last_login_at (the caller commits)."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not check_password_hash(user.password_hash, password):
+        return LoginResult.BAD_CREDENTIALS, None
+    if not user.active:
+        return LoginResult.INACTIVE, None
+    user.last_login_at = now_utc()
+    return LoginResult.OK, user
+
+
+def ensure_role(session: Session, role: Role) -> UserRole:
+    """The user_roles row for `role`, created if missing."""
+    row = session.scalar(select(UserRole).where(UserRole.code == role))
+    if row is None:
+        row = UserRole(code=role, name=_ROLE_NAMES[role])
+        session.add(row)
+        session.flush()
+    return row
+
+
+def create_user(session: Session, username: str, password: str, role: Role, *, display_name: str = "",
+                agent_id: int | None = None, active: bool = True, locale: str = "zh_CN") -> User:
+    """Add a user with a hashed password (the caller commits)."""
+    user = User(username=username, password_hash=generate_password_hash(password), display_name=display_name,
+                role=ensure_role(session, role), agent_id=agent_id, active=active, locale=locale)
+    session.add(user)
+    session.flush()
+    return user

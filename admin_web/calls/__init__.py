@@ -1,0 +1,6 @@
+"""Today's call records (话单)."""
+from flask import Blueprint
+
+bp = Blueprint("calls", __name__, url_prefix="/calls")
+
+from admin_web.calls import views  # noqa: E402,F401

@@ -1,0 +1,45 @@
+"""The home page (admins, supervisors) and the agent's own page."""
+from __future__ import annotations
+
+from flask import redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from admin_web.agents.queries import state_counts
+from admin_web.calls.queries import outcome_counts
+from admin_web.dashboard import bp
+from admin_web.db import get_session
+from admin_web.security import STAFF, roles_required
+from admin_web.timeutil import console_today, now_utc, seconds_between
+from engine.domain.states import CallOutcome, Role
+from engine.store.models import Agent
+
+
+@bp.route("/")
+@login_required
+def index():
+    """Today's call totals and agents by state; an agent is sent to their own page."""
+    if current_user.role is Role.AGENT:
+        return redirect(url_for("dashboard.me"))
+    return _staff_home()
+
+
+@roles_required(*STAFF)
+def _staff_home():
+    """The dashboard proper (role-checked like every staff page)."""
+    session = get_session()
+    counts = outcome_counts(session, *console_today())
+    total = sum(counts.values())
+    answered = counts[CallOutcome.ANSWERED]
+    offered = answered + counts[CallOutcome.ABANDONED]
+    return render_template("dashboard/index.html", counts=counts, total=total,
+                           answer_rate=(100.0 * answered / offered) if offered else None,
+                           states=state_counts(session))
+
+
+@bp.route("/me")
+@login_required
+def me():
+    """Which agent the logged-in user is (the agent role's only page)."""
+    agent = get_session().get(Agent, current_user.agent_id) if current_user.agent_id else None
+    seconds = seconds_between(agent.state_since, now_utc()) if agent else None
+    return render_template("dashboard/me.html", agent=agent, seconds_in_state=seconds)

@@ -1,0 +1,31 @@
+"""The group form."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from admin_web.groups import queries
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if value else value
+
+
+class GroupForm(FlaskForm):
+    """Name (unique) and description."""
+
+    name = StringField(_l("Name"), filters=[_strip], validators=[DataRequired(), Length(max=64)])
+    description = StringField(_l("Description"), filters=[_strip], validators=[Length(max=255)])
+
+    def __init__(self, session: Session, group_id: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self._session = session
+        self._group_id = group_id
+
+    def validate_name(self, field) -> None:
+        """Group names are unique."""
+        if queries.name_taken(self._session, field.data, self._group_id):
+            raise ValidationError(_l("A group with this name already exists."))

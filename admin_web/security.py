@@ -1,0 +1,75 @@
+"""Who is logged in (a detached snapshot of users + user_roles) and the role check every view uses."""
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import abort, jsonify, request
+from flask_login import current_user
+from flask_login import UserMixin
+
+from admin_web.extensions import login_manager
+from engine.domain.states import Role
+from engine.store.models import User
+
+F = TypeVar("F", bound=Callable)
+
+
+@dataclasses.dataclass(frozen=True)
+class ConsoleUser(UserMixin):
+    """The logged-in user, copied out of the ORM so no session outlives its request."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    agent_id: int | None
+    locale: str
+    active: bool = True
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        """Flask-Login refuses inactive users."""
+        return self.active
+
+    @classmethod
+    def from_model(cls, user: User) -> "ConsoleUser":
+        """Snapshot of a users row (its role is eagerly joined by the model)."""
+        return cls(id=user.id, username=user.username, display_name=user.display_name or user.username,
+                   role=user.role.code, agent_id=user.agent_id, locale=user.locale, active=user.active)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> ConsoleUser | None:
+    """Reload the session's user each request, so deactivation or a role change applies at once."""
+    from admin_web.db import get_session
+
+    user = get_session().get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not user.active:
+        return None
+    return ConsoleUser.from_model(user)
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """Require a logged-in user having one of `roles`: anonymous → login page, wrong role → 403."""
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                if request.path.endswith(".json"):  # polled by scripts: an answer they can read, not a redirect
+                    return jsonify(error="login required"), 401
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+ADMIN = (Role.ADMIN,)
+STAFF = (Role.ADMIN, Role.SUPERVISOR)

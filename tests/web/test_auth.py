@@ -1,0 +1,112 @@
+"""Login, logout, `next`, disabled accounts, and role enforcement."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from engine.store.models import User
+from .helpers import login
+
+
+def test_login_ok_redirects_home_and_stamps_last_login(client, seed, db):
+    response = login(client, "admin")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    db.expire_all()
+    assert db.scalar(select(User).where(User.username == "admin")).last_login_at is not None
+    assert client.get("/").status_code == 200
+
+
+def test_wrong_password_is_refused(client, seed):
+    response = login(client, "admin", "nope")
+    assert response.status_code == 401
+    assert "用户名或密码错误" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+
+def test_unknown_user_is_refused_like_a_wrong_password(client, seed):
+    assert "用户名或密码错误" in login(client, "nobody").get_data(as_text=True)
+
+
+def test_inactive_user_is_refused(client, seed, db):
+    response = login(client, "gone")
+    assert response.status_code == 401
+    assert "该账号已停用" in response.get_data(as_text=True)
+    assert db.scalar(select(User).where(User.username == "gone")).last_login_at is None
+
+
+def test_deactivated_while_logged_in_is_logged_out(as_admin, db):
+    db.scalar(select(User).where(User.username == "admin")).active = False
+    db.commit()
+    assert as_admin.get("/agents/").status_code == 302
+
+
+def test_anonymous_is_sent_to_login_with_next(client, seed):
+    response = client.get("/calls/?outcome=answered")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login?next=")
+
+
+def test_next_is_followed_when_local(client, seed):
+    response = login(client, "admin", next="/calls/")
+    assert response.headers["Location"] == "/calls/"
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:x"])
+def test_next_to_another_site_is_ignored(client, seed, target):
+    assert login(client, "admin", next=target).headers["Location"] == "/"
+
+
+def test_logout(as_admin):
+    response = as_admin.post("/auth/logout", follow_redirects=True)
+    assert "您已退出登录" in response.get_data(as_text=True)
+    assert as_admin.get("/").status_code == 302
+
+
+def test_state_json_anonymous_gets_401_not_a_redirect(client, seed):
+    response = client.get("/agents/state.json")
+    assert response.status_code == 401
+    assert response.is_json
+
+
+# (path, method) → roles allowed; everything else must get 403.
+ACCESS = [
+    ("/", "GET", {"admin", "supervisor"}),
+    ("/agents/", "GET", {"admin", "supervisor"}),
+    ("/agents/state.json", "GET", {"admin", "supervisor"}),
+    ("/agents/new", "GET", {"admin"}),
+    ("/agents/{agent}/edit", "GET", {"admin", "supervisor"}),
+    ("/groups/", "GET", {"admin"}),
+    ("/groups/new", "GET", {"admin"}),
+    ("/groups/{group}/edit", "GET", {"admin"}),
+    ("/calls/", "GET", {"admin", "supervisor"}),
+    ("/me", "GET", {"admin", "supervisor", "agent"}),
+]
+
+
+@pytest.mark.parametrize("username,role", [("admin", "admin"), ("super", "supervisor"), ("agent1001", "agent")])
+@pytest.mark.parametrize("path,method,allowed", ACCESS)
+def test_role_enforcement(client, seed, username, role, path, method, allowed):
+    login(client, username)
+    url = path.format(agent=seed.agent_id, group=seed.tax_group_id)
+    response = client.open(url, method=method)
+    if role in allowed:
+        assert response.status_code == 200
+    elif path == "/" and role == "agent":
+        assert response.headers["Location"] == "/me"
+    else:
+        assert response.status_code == 403
+        assert "您的角色无权访问此页面" in response.get_data(as_text=True)
+
+
+def test_supervisor_cannot_create_or_delete_agents(as_supervisor, seed, db):
+    new_agent = {"employee_no": "9", "name": "x", "extension": "9"}
+    assert as_supervisor.post("/agents/new", data=new_agent).status_code == 403
+    assert as_supervisor.post(f"/agents/{seed.agent_id}/delete").status_code == 403
+    assert as_supervisor.post(f"/groups/{seed.tax_group_id}/delete").status_code == 403
+
+
+def test_agent_page_says_which_agent(as_agent):
+    text = as_agent.get("/me").get_data(as_text=True)
+    assert "您是坐席 1001（张三），分机 8001" in text
+    assert "示闲" in text
