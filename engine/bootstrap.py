@@ -12,7 +12,7 @@ import gevent.hub
 from engine.acd.center import CallCenter
 from engine.config import Config
 from engine.domain import commands as c
-from engine.domain.events import DirectoryLoaded, SwitchSynced
+from engine.domain.events import DirectoryLoaded, Shutdown, SwitchSynced
 from engine.ivr.loader import load_flows
 from engine.runtime import Runtime
 from engine.store import repos
@@ -54,10 +54,20 @@ class Engine:
         self._reloader = gevent.spawn(self._reload_forever)
         self.switch.start()
 
-    def stop(self) -> None:
-        """Stop reloading, drain the loop and the store writer, close the switch connection."""
+    def stop(self, hangup_calls: bool = False, grace_s: float = 5.0) -> None:
+        """Stop reloading, drain the loop and the store writer, close the switch connection.
+
+        With hangup_calls (the simulated switch is going away too) every call is hung up first and its
+        record written, so nothing is left half-way; otherwise live calls stay up on the switch and agents
+        are reconciled with it at the next start."""
         if self._reloader is not None:
             self._reloader.kill()
+        if hangup_calls:
+            self.runtime.post(Shutdown(hangup=True, force=False, at=time.time()))
+            deadline = time.time() + grace_s
+            while self.center.floor.calls and time.time() < deadline:
+                gevent.sleep(0.05)
+            self.runtime.post(Shutdown(hangup=False, force=True, at=time.time()))
         self.runtime.stop()
         self.switch.stop()
         self.db.dispose()

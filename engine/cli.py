@@ -76,7 +76,7 @@ def run(ctx: click.Context, sim: bool, demo: bool, web: bool) -> None:
         click.echo("stopping…")
         if server is not None:
             server.stop(timeout=2)
-        engine.stop()
+        engine.stop(hangup_calls=sim)
         if sim_process is not None and sim_process.poll() is None:
             sim_process.terminate()
             sim_process.wait(timeout=10)
@@ -103,7 +103,8 @@ def _sim_args(config, demo: bool) -> list[str]:
     from engine.demo import NUMBERS
     args = [sys.executable, "-m", "engine.fsim", "--host", config.esl_host, "--port", str(config.esl_port),
             "--password", config.esl_password, "--control-port", str(config.sim_control_port),
-            "--dialplan-dir", str(PROJECT_ROOT / "dialplans"), "--phones", config.sim_phones]
+            "--dialplan-dir", str(PROJECT_ROOT / "dialplans"), "--phones", config.sim_phones,
+            "--time-scale", str(config.sim_time_scale)]
     if demo:
         args += ["--traffic", "demo", "--calls-per-minute", str(config.sim_calls_per_minute),
                  "--dids", ",".join(n for n, _, _ in NUMBERS)]

@@ -35,6 +35,7 @@ class Config:
     sim_control_port: int
     sim_phones: str
     sim_calls_per_minute: float
+    sim_time_scale: float
     source: str = ""
 
 
@@ -56,6 +57,7 @@ _SCHEMA: dict[str, tuple[str, str, type]] = {
     "sim_control_port": ("sim", "control_port", int),
     "sim_phones": ("sim", "phones", str),
     "sim_calls_per_minute": ("sim", "calls_per_minute", float),
+    "sim_time_scale": ("sim", "time_scale", float),
 }
 
 
@@ -101,6 +103,8 @@ def _validate(v: dict[str, object], source: str) -> Config:
     for name, field in (("esl.port", "esl_port"), ("sim.control_port", "sim_control_port")):
         if not 0 <= int(v[field]) <= 65535:  # type: ignore[arg-type]
             raise ConfigError(f"setting {name} must be a TCP port (0-65535), got {v[field]}")
+    if not 0 < float(v["sim_time_scale"]) <= 10:  # type: ignore[arg-type]
+        raise ConfigError(f"setting sim.time_scale must be in (0, 10], got {v['sim_time_scale']}")
     if float(v["esl_command_timeout"]) <= 0:  # type: ignore[arg-type]
         raise ConfigError("setting esl.command_timeout must be positive")
     if int(v["ring_timeout"]) < 1:  # type: ignore[arg-type]

@@ -11,7 +11,8 @@ from engine.domain.agent import AgentTrigger
 from engine.domain.call import Call, CallPhase
 from engine.domain.commands import Answer, Command, Hangup, Play
 from engine.domain.events import (AgentRequest, AppFinished, CallParked, CommandFailed, DirectoryLoaded, Event,
-                                  LegAnswered, LegBridged, LegHungUp, OriginateResult, SwitchSynced, TimerFired)
+                                  LegAnswered, LegBridged, LegHungUp, OriginateResult, Shutdown, SwitchSynced,
+                                  TimerFired)
 from engine.domain.states import NotReadyReason
 from engine.ivr.model import Flow
 
@@ -132,6 +133,18 @@ def _on_command_failed(floor: Floor, ev: CommandFailed, out: list[Command]) -> N
         out.append(Hangup(call.agent_leg, "NORMAL_TEMPORARY_FAILURE"))
 
 
+def _on_shutdown(floor: Floor, ev: Shutdown, out: list[Command]) -> None:
+    """Stopping: ask the switch to hang every call up; when forced, close the records of calls still open."""
+    for call in list(floor.calls.values()):
+        if ev.force:
+            on_caller_hangup(floor, call, "SYSTEM_SHUTDOWN", ev.at, out)
+        elif ev.hangup:
+            call.ending = True
+            out.append(Hangup(call.uuid, "SYSTEM_SHUTDOWN"))
+            if call.agent_leg:
+                out.append(Hangup(call.agent_leg, "SYSTEM_SHUTDOWN"))
+
+
 def _ignore(_floor: Floor, _ev: Event, _out: list[Command]) -> None:
     """Events that need no decision (yet)."""
 
@@ -146,6 +159,7 @@ _HANDLERS: dict[type, Callable[[Floor, Event, list[Command]], None]] = {
     CommandFailed: _on_command_failed,  # type: ignore[dict-item]
     DirectoryLoaded: directory.on_directory_loaded,   # type: ignore[dict-item]
     SwitchSynced: directory.on_switch_synced,         # type: ignore[dict-item]
+    Shutdown: _on_shutdown,             # type: ignore[dict-item]
     LegAnswered: _ignore,
     LegBridged: _ignore,
 }

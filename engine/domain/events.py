@@ -114,5 +114,14 @@ class SwitchSynced:
     at: float
 
 
+@dataclasses.dataclass(frozen=True)
+class Shutdown:
+    """The engine is stopping: hang up every call (hangup) or, finally, close the records of calls left (force)."""
+
+    hangup: bool
+    force: bool
+    at: float
+
+
 Event = (CallParked | LegAnswered | LegHungUp | LegBridged | AppFinished | OriginateResult | CommandFailed
-         | TimerFired | AgentRequest | DirectoryLoaded | SwitchSynced)
+         | TimerFired | AgentRequest | DirectoryLoaded | SwitchSynced | Shutdown)

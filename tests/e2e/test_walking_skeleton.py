@@ -90,7 +90,7 @@ def test_unknown_number_hears_the_fallback_and_is_hung_up_with_a_record(sim, eng
 
 def test_caller_giving_up_in_the_queue_is_recorded_as_abandoned(sim, engine, db_url):
     set_not_ready(engine, ["1005", "1009", "1010", "1011", "1012"], "meeting")    # every social-fee agent
-    uuid = sim.place_call(did="12366", digits="3", patience=2.0)
+    uuid = sim.place_call(did="12366", digits="3", patience=40.0)   # 2 s at the test time scale; the IVR takes ~1 s
     rec = wait_until(lambda: record_of(db_url, uuid), 30, "the call record")
     assert rec.outcome is CallOutcome.ABANDONED and rec.hangup_side is HangupSide.CALLER
     assert rec.answered_at is None and rec.enqueued_at is not None and rec.offers == 0

@@ -6,7 +6,7 @@ import pytest
 from engine.acd.center import CallCenter
 from engine.domain import commands as c
 from engine.domain.agent import Agent
-from engine.domain.events import (AgentRequest, AppFinished, CallParked, DirectoryLoaded, LegHungUp, OriginateResult,
+from engine.domain.events import (AgentRequest, AppFinished, CallParked, DirectoryLoaded, LegHungUp, OriginateResult, Shutdown,
                                   SwitchSynced, TimerFired)
 from engine.domain.routing import QueueSpec
 from engine.domain.states import AgentState, CallOutcome, HangupSide, NotReadyReason
@@ -155,3 +155,14 @@ def test_calls_that_vanished_while_disconnected_get_a_record(center):
     out = center.handle(SwitchSynced(frozenset(), 60.0))
     assert of(out, c.SaveCallRecord)[0].hangup_cause == "SWITCH_RESYNC"
     assert center.floor.agents[2].state is not AgentState.TALKING and not center.floor.calls
+
+
+def test_shutdown_hangs_calls_up_then_closes_what_is_left_with_records(center):
+    dial = of(to_queue(center, "1"), c.DialAgent)[0]
+    center.handle(OriginateResult(dial.job_uuid, True, dial.leg_uuid, "", 12.0))
+    out = center.handle(Shutdown(hangup=True, force=False, at=20.0))
+    assert c.Hangup("caller", "SYSTEM_SHUTDOWN") in out and c.Hangup(dial.leg_uuid, "SYSTEM_SHUTDOWN") in out
+    out = center.handle(Shutdown(hangup=False, force=True, at=25.0))
+    record = of(out, c.SaveCallRecord)[0]
+    assert record.hangup_cause == "SYSTEM_SHUTDOWN" and record.hangup_side is HangupSide.SYSTEM
+    assert not center.floor.calls and center.floor.agents[2].state is AgentState.WRAP_UP

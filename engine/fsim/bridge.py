@@ -1,0 +1,133 @@
+"""uuid_bridge and the bridged phase of a channel (switch_ivr_bridge.c switch_ivr_uuid_bridge, obs. 25/26)."""
+import logging
+
+import gevent
+from gevent.event import Event as GEvent
+
+from .channels import BridgeEnded, BridgeRequest, Hangup, now_us
+from .events import UUID_BRIDGE_CALLING
+
+logger = logging.getLogger(__name__)
+ACK_TIMEOUT = 5.0
+
+
+class Bridge:
+    """A pending/active uuid_bridge between an A (originator) and a B (originatee) leg."""
+
+    def __init__(self, a, b):
+        self.a, self.b = a, b
+        self.acks = {a.uuid: GEvent(), b.uuid: GEvent()}
+        self.established = GEvent()
+        self.failed = False
+
+    def role(self, chan):
+        return "originator" if chan is self.a else "originatee"
+
+    def other(self, chan):
+        return self.b if chan is self.a else self.a
+
+    def run(self):
+        """B leaves park first, then A (capture 04a order), then SOFT_EXECUTE, EXECUTE uuid_bridge, BRIDGE."""
+        for chan in (self.b, self.a):
+            chan.interrupt(BridgeRequest(self))
+            if not self.acks[chan.uuid].wait(ACK_TIMEOUT) or chan.hangup_cause:
+                self.failed = True
+                self.established.set()
+                for c in (self.a, self.b):
+                    c.poke()
+                return
+        a, b = self.a, self.b
+        for chan in (a, b):
+            chan.running_state, chan.state_number = "CS_SOFT_EXECUTE", 3
+        now = now_us()
+        src = "%d:%s:uuid_br:%s" % (now // 1_000_000, a.uuid, b.uuid)
+        for chan in (a, b):
+            other = self.other(chan)
+            chan.fire("CHANNEL_STATE")
+            chan.profile["Profile-Index"] = "2"
+            chan.profile["Profile-Created-Time"] = now
+            chan.profile["Transfer-Source"] = src
+            chan.other_type = "originatee" if chan is a else "originator"
+            chan.other_leg = dict(other.profile)
+            chan.variables["transfer_source"] = src
+            chan.variables["transfer_history"] = src
+            chan.variables["last_bridge_to"] = other.uuid
+            chan.variables["bridge_channel"] = other.name
+            chan.variables["bridge_uuid"] = other.uuid
+            chan.variables["signal_bond"] = other.uuid
+        for chan in (a, b):
+            calling = (UUID_BRIDGE_CALLING[0], UUID_BRIDGE_CALLING[1],
+                       UUID_BRIDGE_CALLING[2] + (0 if chan is a else 7))
+            chan.current_app, chan.current_app_data = "uuid_bridge", self.other(chan).uuid
+            chan.fire("CHANNEL_EXECUTE", calling=calling,
+                      after=(("Application", "uuid_bridge"), ("Application-Data", self.other(chan).uuid)))
+        for chan in (a, b):
+            chan.bridged_us = now_us()
+            chan.profile["Channel-Bridged-Time"] = chan.bridged_us
+            chan.partner = self.other(chan)
+            chan.bridge = self
+            if chan.script is not None:
+                chan.script.bridged(chan)
+        a.fire("CHANNEL_BRIDGE", before=(("Bridge-A-Unique-ID", a.uuid), ("Bridge-B-Unique-ID", b.uuid)))
+        b.set_state("CS_EXCHANGE_MEDIA")
+        self.established.set()
+        for c in (a, b):
+            c.poke()
+
+
+def uuid_bridge(sw, a_uuid, b_uuid):
+    """api uuid_bridge: `+OK <b>\\n` at once (asynchronous) or `-ERR Invalid uuid\\n`."""
+    a, b = sw.channel(a_uuid), sw.channel(b_uuid)
+    if a is None or b is None or a is b or a.hangup_cause or b.hangup_cause:
+        return "-ERR Invalid uuid\n"
+    if not a.media_up:
+        if not b.media_up:
+            return "-ERR Invalid uuid\n"   # neither leg has media up
+        a, b = b, a   # switch_ivr_uuid_bridge swaps roles when only B is answered
+    br = Bridge(a, b)
+    gevent.spawn(br.run)
+    return "+OK %s\n" % b_uuid
+
+
+def bridged_phase(chan, br):
+    """Called in the channel greenlet after it left park/app: HIBERNATE, RESET, then stay until the bridge ends.
+
+    Obs. 26: when the partner hangs up this leg is hung up (NORMAL_CLEARING) unless park_after_bridge=true,
+    in which case (A leg: CHANNEL_UNBRIDGE) it goes to CS_PARK with CHANNEL_PARK.
+    """
+    if chan.partner is not None and chan.partner is not br.other(chan):
+        chan.end_bridge("NORMAL_CLEARING")
+    chan.running_state, chan.state_number = "CS_EXECUTE", 8
+    chan.set_state("CS_HIBERNATE", 8)
+    chan.set_state("CS_RESET", 9)
+    br.acks[chan.uuid].set()
+    try:
+        while not br.established.is_set() and not br.failed:
+            chan.wait(ACK_TIMEOUT * 2, bridge=False)
+        if br.failed:
+            chan.set_state("CS_PARK")
+            chan.park_loop(in_app=False)
+            return
+        while True:
+            what = chan.wait(None, dtmf=True, cmd=True)
+            if what == "dtmf":
+                chan.dequeue_dtmf()
+            elif what == "cmd":
+                chan.run_command(chan.commands.popleft())
+    except BridgeEnded as end:
+        chan.end_bridge(end.cause)
+        if chan.variables.get("park_after_bridge", "").lower() == "true":
+            chan.set_state("CS_PARK")
+            chan.park_loop(in_app=False)
+            return
+        chan.hangup("NORMAL_CLEARING", disposition="send_bye")
+        raise Hangup()
+    except BridgeRequest:
+        if chan.partner is not None:
+            chan.end_bridge("NORMAL_CLEARING")
+        raise
+    except Hangup:
+        if chan.partner is not None:
+            chan.end_bridge(chan.hangup_cause)
+        raise
+

@@ -1,0 +1,66 @@
+"""CDR variables set before CHANNEL_HANGUP_COMPLETE (switch_channel.c switch_channel_set_timestamps)."""
+import logging
+import time
+
+from .causes import q850
+
+logger = logging.getLogger(__name__)
+
+
+def _stamp(us):
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(us / 1e6))
+
+
+def set_cdr_variables(chan):
+    """Add hangup_cause, q850, stamps, epochs and durations in the order of the capture (obs. 24)."""
+    v = chan.variables
+    start, end = chan.created_us, chan.hangup_us or int(time.time() * 1e6)
+    v["hangup_cause"] = chan.hangup_cause
+    v["hangup_cause_q850"] = str(q850(chan.hangup_cause))
+    v["digits_dialed"] = "none"
+    v["start_stamp"] = _stamp(start)
+    v["profile_start_stamp"] = _stamp(int(chan.profile.get("Profile-Created-Time") or start))
+    for name, us in (("answer", chan.answered_us), ("bridge", chan.bridged_us), ("progress", chan.progress_us),
+                     ("progress_media", chan.progress_media_us)):
+        if us:
+            v["%s_stamp" % name] = _stamp(us)
+    v["end_stamp"] = _stamp(end)
+    v["start_epoch"] = str(start // 1_000_000)
+    v["start_uepoch"] = str(start)
+    pstart = int(chan.profile.get("Profile-Created-Time") or start)
+    v["profile_start_epoch"] = str(pstart // 1_000_000)
+    v["profile_start_uepoch"] = str(pstart)
+    for name, us in (("answer", chan.answered_us), ("bridge", chan.bridged_us), ("last_hold", 0)):
+        v["%s_epoch" % name] = str(us // 1_000_000)
+        v["%s_uepoch" % name] = str(us)
+    v["hold_accum_seconds"] = "0"
+    v["hold_accum_usec"] = "0"
+    v["hold_accum_ms"] = "0"
+    v["resurrect_epoch"] = "0"
+    v["resurrect_uepoch"] = "0"
+    for name, us in (("progress", chan.progress_us), ("progress_media", chan.progress_media_us)):
+        v["%s_epoch" % name] = str(us // 1_000_000)
+        v["%s_uepoch" % name] = str(us)
+    v["end_epoch"] = str(end // 1_000_000)
+    v["end_uepoch"] = str(end)
+    if chan.current_app:
+        v["last_app"] = chan.current_app
+        if chan.current_app_data:
+            v["last_arg"] = chan.current_app_data
+    name = chan.profile.get("Caller-ID-Name") or ""
+    v["caller_id"] = '"%s" <%s>' % (name, chan.profile.get("Caller-ID-Number") or "")
+
+    def span(a, b):
+        return max(0, b - a) if a and b else 0
+    spans = {
+        "duration": span(start, end), "billsec": span(chan.answered_us, end),
+        "progresssec": span(start, chan.progress_us), "answersec": span(start, chan.answered_us),
+        "waitsec": span(start, chan.bridged_us), "progress_mediasec": span(start, chan.progress_media_us),
+        "flow_billsec": span(start, end),
+    }
+    for k, us in spans.items():
+        v[k] = str(us // 1_000_000)
+    for k, us in spans.items():
+        v[k.replace("sec", "msec") if k != "duration" else "mduration"] = str(us // 1000)
+    for k, us in spans.items():
+        v[k.replace("sec", "usec") if k != "duration" else "uduration"] = str(us)

@@ -1,0 +1,298 @@
+"""api/bgapi command table with FreeSWITCH's exact replies (mod_commands.c, mod_sofia.c; obs. 3/4)."""
+import json
+import logging
+import time
+import uuid as uuidlib
+
+from .bridge import uuid_bridge
+from .causes import str2cause
+from .channels import Break
+from .originate import originate
+
+logger = logging.getLogger(__name__)
+
+NO_SUCH_CHANNEL = "-ERR No such channel!\n"
+VERSION = ("FreeSWITCH Version 1.11.3-dev+git~20260821T141014Z~cc93a683ca~64bit "
+           "(git cc93a68 2026-08-21 14:10:14Z 64bit)\n")
+CHANNEL_COLUMNS = (
+    "uuid,direction,created,created_epoch,name,state,cid_name,cid_num,ip_addr,dest,application,application_data,"
+    "dialplan,context,read_codec,read_rate,read_bit_rate,write_codec,write_rate,write_bit_rate,secure,hostname,"
+    "presence_id,presence_data,accountcode,callstate,callee_name,callee_num,callee_direction,call_uuid,"
+    "sent_callee_name,sent_callee_num,initial_cid_name,initial_cid_num,initial_ip_addr,initial_dest,"
+    "initial_dialplan,initial_context").split(",")
+
+
+def execute(sw, cmd, arg):
+    """Run one api command; unknown -> `-ERR <cmd> Command not found!\\n` (obs. 4: arguments dropped)."""
+    fn = TABLE.get(cmd.lower())
+    if fn is None:
+        return "-ERR %s Command not found!\n" % cmd
+    try:
+        return fn(sw, (arg or "").strip())
+    except Exception:
+        logger.exception("api %s %s failed", cmd, arg)
+        return "-ERR %s failed\n" % cmd
+
+
+def _chan(sw, arg):
+    parts = arg.split(None, 1)
+    chan = sw.channel(parts[0]) if parts else None
+    return chan, (parts[1] if len(parts) > 1 else "")
+
+
+def api_status(sw, arg):
+    up = time.time() - sw.started_at
+    d, rem = divmod(int(up), 86400)
+    h, rem = divmod(rem, 3600)
+    m, s = divmod(rem, 60)
+    ms = int((up - int(up)) * 1000)
+    n = len(sw.all_channels())
+    return ("UP 0 years, %d days, %d hours, %d minutes, %d seconds, %d milliseconds, 0 microseconds\n"
+            "FreeSWITCH (Version 1.11.3-dev git cc93a68 2026-08-21 14:10:14Z 64bit) is ready\n"
+            "%d session(s) since startup\n%d session(s) - peak %d, last 5min %d \n"
+            "0 session(s) per Sec out of max 30, peak 0, last 5min 0 \n1000 session(s) max\n"
+            "min idle cpu 0.00/99.00\nCurrent Stack Size/Max 240K/8192K\n"
+            % (d, h, m, s, ms, sw.session_count, n, sw.peak, sw.peak))
+
+
+def api_version(sw, arg):
+    return VERSION
+
+
+def _row(sw, c):
+    p = c.profile
+    created = c.created_us / 1e6
+    return {
+        "uuid": c.uuid, "direction": c.direction,
+        "created": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(created)),
+        "created_epoch": str(int(created)), "name": c.name, "state": c.running_state,
+        "cid_name": p.get("Caller-ID-Name", ""), "cid_num": p.get("Caller-ID-Number", ""),
+        "ip_addr": p.get("Network-Addr", "") if c.direction == "inbound" else "",
+        "dest": p.get("Destination-Number", ""), "application": c.current_app or "",
+        "application_data": c.current_app_data or "", "dialplan": "XML" if c.direction == "inbound" else "",
+        "context": p.get("Context", ""), "read_codec": c.codec[0] if c.codec else "",
+        "read_rate": str(c.codec[1]) if c.codec else "", "read_bit_rate": str(c.codec[2]) if c.codec else "",
+        "write_codec": c.codec[0] if c.codec else "", "write_rate": str(c.codec[1]) if c.codec else "",
+        "write_bit_rate": str(c.codec[2]) if c.codec else "", "secure": "", "hostname": sw.hostname,
+        "presence_id": c.variables.get("presence_id", ""), "presence_data": "",
+        "accountcode": c.variables.get("accountcode", ""), "callstate": c.callstate,
+        "callee_name": "", "callee_num": p.get("Callee-ID-Number", ""), "callee_direction": "",
+        "call_uuid": c.partner.uuid if c.partner and c.direction == "outbound" else (c.uuid if c.partner else ""),
+        "sent_callee_name": "", "sent_callee_num": "",
+        "initial_cid_name": p.get("Orig-Caller-ID-Name", ""), "initial_cid_num": p.get("Orig-Caller-ID-Number", ""),
+        "initial_ip_addr": p.get("Network-Addr", "") if c.direction == "inbound" else "",
+        "initial_dest": p.get("Destination-Number", ""), "initial_dialplan": "XML" if c.direction == "inbound" else "",
+        "initial_context": p.get("Context", ""),
+    }
+
+
+def api_show(sw, arg):
+    """show channels [as json] / show channels count / show registrations (switch_console / mod_commands)."""
+    words = arg.split()
+    what = words[0].lower() if words else ""
+    as_json = len(words) >= 3 and words[1].lower() == "as" and words[2].lower() == "json"
+    if what in ("channels", "calls"):
+        if len(words) > 1 and words[1].lower() == "count":
+            return "\n%d total.\n" % len(sw.all_channels())
+        rows = [_row(sw, c) for c in sw.all_channels()]
+        if as_json:
+            if not rows:
+                return '{"row_count": 0}\n'   # obs. 3: with a space and a LF when empty
+            return json.dumps({"row_count": len(rows), "rows": rows}, ensure_ascii=False, separators=(",", ":"))
+        if not rows:
+            return "\n0 total.\n"
+        lines = [",".join(CHANNEL_COLUMNS)] + [",".join(r[k] for k in CHANNEL_COLUMNS) for r in rows]
+        return "\n".join(lines) + "\n\n%d total.\n" % len(rows)
+    if what == "registrations":
+        regs = [p for p in sw.directory.phones.values() if p.registered]
+        cols = "reg_user,realm,token,url,expires,network_ip,network_port,network_proto,hostname,metadata"
+        lines = [cols] + ["%s,%s,%s,sofia/%s/sip:%s@127.0.0.1:%d,%d,127.0.0.1,%d,udp,%s," % (
+            p.ext, sw.domain, p.call_id, sw.profile, p.ext, p.port, int(p.registered_at + p.expires), p.port,
+            sw.hostname) for p in regs]
+        return "\n".join(lines) + "\n\n%d total.\n" % len(regs)
+    return "-USAGE: show <channels|calls|registrations> [as json]\n"
+
+
+def api_uuid_kill(sw, arg):
+    chan, rest = _chan(sw, arg)
+    if chan is None:
+        return NO_SUCH_CHANNEL
+    chan.hangup(str2cause(rest.strip()), disposition="send_bye" if chan.answered else None)
+    return "+OK\n"
+
+
+def api_uuid_exists(sw, arg):
+    chan, _ = _chan(sw, arg)
+    return "true" if chan is not None else "false"
+
+
+def api_uuid_getvar(sw, arg):
+    chan, rest = _chan(sw, arg)
+    if chan is None:
+        return NO_SUCH_CHANNEL
+    name = rest.strip()
+    if name == "uuid":
+        return chan.uuid
+    return chan.variables.get(name) or "_undef_"
+
+
+def api_uuid_setvar(sw, arg):
+    chan, rest = _chan(sw, arg)
+    if chan is None:
+        return NO_SUCH_CHANNEL
+    name, _, value = rest.partition(" ")
+    if not name:
+        return "-USAGE: <uuid> <var> [value]\n"
+    if value == "":
+        chan.variables.pop(name, None)   # obs. 20: no value unsets
+    else:
+        chan.variables[name] = value
+    return "+OK\n"
+
+
+def api_uuid_setvar_multi(sw, arg):
+    chan, rest = _chan(sw, arg)
+    if chan is None:
+        return NO_SUCH_CHANNEL
+    for item in rest.split(";"):
+        name, sep, value = item.partition("=")
+        if name.strip():
+            if value == "":
+                chan.variables.pop(name.strip(), None)
+            else:
+                chan.variables[name.strip()] = value
+    return "+OK\n"
+
+
+def api_uuid_answer(sw, arg):
+    chan, _ = _chan(sw, arg)
+    if chan is None or chan.hangup_cause:
+        return "-ERROR\n"
+    chan.answer()
+    return "+OK\n"
+
+
+def api_uuid_recv_dtmf(sw, arg):
+    chan, digits = _chan(sw, arg)
+    if chan is None:
+        return NO_SUCH_CHANNEL
+    digits = digits.strip()
+    chan.queue_dtmf(digits, "APP")
+    return "+OK %s received DTMF %s.\n" % (chan.uuid, digits)
+
+
+def api_uuid_send_dtmf(sw, arg):
+    chan, digits = _chan(sw, arg)
+    if chan is None:
+        return NO_SUCH_CHANNEL
+    return "+OK %s sent DTMF %s.\n" % (chan.uuid, digits.strip())
+
+
+def api_uuid_break(sw, arg):
+    chan, rest = _chan(sw, arg)
+    if chan is None:
+        return NO_SUCH_CHANNEL
+    if "all" in rest.split():
+        chan.commands.clear()
+    if chan.app_stack and chan.app_stack[-1] != "park":
+        chan.interrupt(Break())   # stops the running app only; park itself is not broken
+    return "+OK\n"
+
+
+def api_uuid_park(sw, arg):
+    chan, _ = _chan(sw, arg)
+    if chan is None:
+        return NO_SUCH_CHANNEL
+    if not chan.parked:
+        chan.queue_command("sendmsg %s" % chan.uuid, [("call-command", "execute"), ("execute-app-name", "park")],
+                           None)
+    return "+OK\n"
+
+
+def api_uuid_bridge(sw, arg):
+    parts = arg.split()
+    if len(parts) < 2:
+        return "-USAGE: <uuid> <other_uuid>\n"
+    return uuid_bridge(sw, parts[0], parts[1])
+
+
+def api_uuid_broadcast(sw, arg):
+    """uuid_broadcast <uuid> <path|app::args> [aleg|bleg|both]: a queued event-lock sendmsg."""
+    parts = arg.split()
+    chan = sw.channel(parts[0]) if parts else None
+    if chan is None or len(parts) < 2:
+        return "-ERR invalid uuid\n"
+    path = parts[1]
+    app, data = ("playback", path)
+    if "::" in path:
+        app, data = path.split("::", 1)
+    chan.queue_command("sendmsg %s" % chan.uuid, [("call-command", "execute"), ("execute-app-name", app),
+                                                  ("execute-app-arg", data), ("event-lock", "true"),
+                                                  ("lead-frames", "5")], None)
+    return "+OK Message sent\n"
+
+
+def api_originate(sw, arg):
+    return originate(sw, arg)
+
+
+def api_hupall(sw, arg):
+    parts = arg.split()
+    cause = str2cause(parts[0] if parts else "")
+    if len(parts) >= 3:
+        var, val = parts[1], parts[2]
+        for c in sw.all_channels():
+            if c.variables.get(var) == val:
+                c.hangup(cause)
+        return "+OK hangup all channels matching [%s]=[%s] with cause: %s\n" % (var, val, cause)
+    for c in sw.all_channels():
+        c.hangup(cause)
+    return "+OK hangup all channels with cause %s\n" % cause
+
+
+def api_sofia_contact(sw, arg):
+    target = arg.strip()
+    if "/" in target:
+        target = target.split("/", 1)[1]
+    user = target.split("@", 1)[0]
+    contact = sw.directory.contact(user)
+    return contact or "error/user_not_registered"   # obs. 3: no trailing LF
+
+
+def api_sofia(sw, arg):
+    words = arg.split()
+    if len(words) >= 4 and words[0] == "status" and words[1] == "profile" and words[3] == "reg":
+        return sw.directory.status_reg()
+    if words[:1] == ["status"]:
+        return ("                     Name\t   Type\t                                      Data\tState\n"
+                "=================================================================================================\n"
+                "                 %s\tprofile\t           sip:mod_sofia@%s:%d\tRUNNING (0)\n"
+                "=================================================================================================\n"
+                "1 profile 0 aliases\n" % (sw.profile, sw.sip_ip, sw.sip_port))
+    return "-ERR Usage: sofia status|...\n"
+
+
+def api_create_uuid(sw, arg):
+    return str(uuidlib.uuid4())
+
+
+def api_user_exists(sw, arg):
+    parts = arg.split()
+    if len(parts) >= 3:
+        return "true" if sw.directory.get(parts[2]) else "false"
+    return "false"
+
+
+def api_global_getvar(sw, arg):
+    return {"domain": sw.domain, "hostname": sw.hostname}.get(arg.strip(), "")
+
+
+TABLE = {
+    "status": api_status, "version": api_version, "show": api_show, "uuid_kill": api_uuid_kill,
+    "uuid_exists": api_uuid_exists, "uuid_getvar": api_uuid_getvar, "uuid_setvar": api_uuid_setvar,
+    "uuid_setvar_multi": api_uuid_setvar_multi, "uuid_answer": api_uuid_answer,
+    "uuid_recv_dtmf": api_uuid_recv_dtmf, "uuid_send_dtmf": api_uuid_send_dtmf, "uuid_break": api_uuid_break,
+    "uuid_park": api_uuid_park, "uuid_bridge": api_uuid_bridge, "uuid_broadcast": api_uuid_broadcast,
+    "originate": api_originate, "hupall": api_hupall, "sofia_contact": api_sofia_contact, "sofia": api_sofia,
+    "create_uuid": api_create_uuid, "user_exists": api_user_exists, "global_getvar": api_global_getvar,
+}

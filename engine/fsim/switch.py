@@ -1,0 +1,232 @@
+"""SimSwitch: the simulated FreeSWITCH process (core UUID, event bus, channels, phones, ESL + HTTP listeners)."""
+import logging
+import os
+import time
+import uuid as uuidlib
+
+import gevent
+from gevent.server import StreamServer
+
+from . import commands
+from .callers import CallerScript, start_inbound_call
+from .dialplan import Dialplan
+from .events import EventFactory
+from .phones import Directory
+from .server import Session
+
+logger = logging.getLogger(__name__)
+
+
+class SimSwitch:
+    """A simulated FreeSWITCH 1.10 speaking real inbound ESL; see engine/fsim/README notes in the package doc."""
+
+    def __init__(self, host="127.0.0.1", esl_port=8021, password="ClueCon", control_port=None,
+                 dialplan_dir=None, time_scale=1.0, domain="127.0.0.1", hostname="fsim",
+                 profile="internal", sip_ip="127.0.0.1", sip_port=5060, caller_host="127.0.0.1",
+                 caller_port=5070, sounds_dir=None):
+        self.host = host
+        self.esl_port = esl_port
+        self.password = password
+        self.control_port = control_port
+        self.dialplan_dir = dialplan_dir
+        self.time_scale = float(time_scale)
+        self.domain = domain
+        self.hostname = hostname
+        self.profile = profile
+        self.sip_ip = sip_ip
+        self.sip_port = sip_port
+        self.caller_host = caller_host
+        self.caller_port = caller_port
+        self.sounds_dir = sounds_dir or os.getcwd()
+        self.core_uuid = str(uuidlib.uuid4())
+        self.factory = EventFactory(self.core_uuid, hostname, ipv4=sip_ip, ipv6="::1")
+        self.dialplan = Dialplan(dialplan_dir)
+        self.directory = Directory(self)
+        self.started_at = time.time()
+        self.sessions = []
+        self._chans = {}
+        self._log = []
+        self._calls_log = []
+        self._conn_seq = 0
+        self.session_count = 0
+        self.peak = 0
+        self._server = None
+        self._control = None
+
+    # ----------------------------------------------------------- lifecycle
+    def start(self):
+        """Bind the ESL (and optional HTTP control) listeners; non-blocking."""
+        self._server = StreamServer((self.host, self.esl_port), self._handle)
+        self._server.start()
+        self.esl_port = self._server.server_port
+        if self.control_port is not None:
+            from .control import ControlServer
+            self._control = ControlServer(self, self.host, self.control_port)
+            self._control.start()
+            self.control_port = self._control.port
+        logger.info("fsim listening ESL %s:%s (core %s)", self.host, self.esl_port, self.core_uuid)
+        return self
+
+    def stop(self):
+        """Close the listeners and every ESL connection (each gets the disconnect notice); calls are dropped."""
+        if self._server is not None:
+            self._server.stop(timeout=0)
+        if self._control is not None:
+            self._control.stop()
+        for s in list(self.sessions):
+            s.shutdown()
+        gevent.sleep(0.01)
+        for s in list(self.sessions):
+            try:
+                s.sock.close()
+            except OSError:
+                pass
+        self.sessions = []
+
+    def reset(self):
+        """Hang up every channel and forget logs (HTTP POST /reset)."""
+        for chan in list(self._chans.values()):
+            chan.hangup("MANAGER_REQUEST", disposition="send_bye")
+        self._log = []
+        self._calls_log = []
+
+    def _handle(self, sock, addr):
+        self._conn_seq += 1
+        sess = Session(self, sock, self._conn_seq)
+        self.sessions.append(sess)
+        sess.run()
+
+    def _session_gone(self, sess):
+        if sess in self.sessions:
+            self.sessions.remove(sess)
+
+    # --------------------------------------------------------------- timing
+    def real(self, seconds):
+        """Simulated seconds -> wall-clock seconds (time_scale)."""
+        return max(0.0, float(seconds) * self.time_scale)
+
+    def sleep(self, seconds):
+        """Sleep a simulated duration."""
+        gevent.sleep(self.real(seconds))
+
+    def later(self, seconds, fn, *args, **kw):
+        """Run fn after a simulated duration (gevent timer)."""
+        return gevent.spawn_later(self.real(seconds), fn, *args, **kw)
+
+    # ------------------------------------------------------------- event bus
+    def fire(self, ev):
+        """switch_event_fire: hand the event to every listener in order."""
+        for s in list(self.sessions):
+            s.deliver(ev)
+
+    def fire_api_event(self, cmd, arg):
+        """The API event (switch_api_execute) with API-Command and API-Command-Argument."""
+        ev = self.factory.new("API")
+        ev.add("API-Command", cmd)
+        ev.add("API-Command-Argument", arg)
+        self.fire(ev)
+
+    def api(self, cmd, arg):
+        """Execute an api command and return its output text."""
+        return commands.execute(self, cmd, arg)
+
+    def spawn_bgapi(self, job_uuid, cmd, arg):
+        """bgapi: run the command in its own greenlet and fire BACKGROUND_JOB (mes.c api_exec)."""
+        def job():
+            self.fire_api_event(cmd, arg)
+            out = self.api(cmd, arg)
+            ev = self.factory.new("BACKGROUND_JOB")
+            ev.add("Job-UUID", job_uuid)
+            ev.add("Job-Command", cmd)
+            ev.add("Job-Command-Arg", arg)
+            ev.body = out
+            self.fire(ev)
+        gevent.spawn(job)
+
+    # -------------------------------------------------------------- channels
+    def channel(self, uuid):
+        """Live channel by uuid (None when unknown or destroyed)."""
+        return self._chans.get((uuid or "").strip())
+
+    def all_channels(self):
+        """Live channels in creation order."""
+        return list(self._chans.values())
+
+    def _add_channel(self, chan):
+        self._chans[chan.uuid] = chan
+        self.session_count += 1
+        self.peak = max(self.peak, len(self._chans))
+
+    def _destroyed(self, chan):
+        self._chans.pop(chan.uuid, None)
+        self._calls_log.append(chan.summary())
+
+    def _channel_hungup(self, chan):
+        for s in list(self.sessions):
+            s.channel_hungup(chan)
+
+    def _log_command(self, conn, cmd, headers, body):
+        text = cmd
+        if headers:
+            text += "\n" + "\n".join("%s: %s" % kv for kv in headers)
+        if body:
+            text += "\n\n" + body
+        self._log.append({"t": time.time(), "conn": conn, "command": text})
+
+    # ------------------------------------------------------------ public API
+    def add_phone(self, ext, password="1234", register=True, behaviour="answer", answer_delay=1.0, talk_time=None):
+        """Add a directory user with a virtual phone (optionally registered)."""
+        return self.directory.add(ext, password, register, behaviour, answer_delay, talk_time)
+
+    def set_phone(self, ext, **kw):
+        """Change a phone's behaviour / answer_delay / talk_time."""
+        return self.directory.update(ext, **kw)
+
+    def register(self, ext, expires=3600):
+        """The phone REGISTERs (sofia::pre_register, register_attempt, register)."""
+        self.directory.register(ext, expires)
+
+    def unregister(self, ext):
+        """The phone un-REGISTERs (Expires: 0; sofia::unregister)."""
+        self.directory.unregister(ext)
+
+    def expire(self, ext):
+        """The registration lapses (sofia::expire)."""
+        self.directory.expire(ext)
+
+    def place_call(self, did="12366", ani="13800138000", caller_name="", digits="", dtmf_delay=0.5,
+                   patience=None, talk_time=None, max_duration=None, uuid=None):
+        """A virtual caller dials `did`; returns the new inbound channel uuid."""
+        script = CallerScript(digits=digits, dtmf_delay=dtmf_delay, patience=patience, talk_time=talk_time,
+                              max_duration=max_duration)
+        return start_inbound_call(self, did, ani, caller_name, script, uuid=uuid)
+
+    def send_dtmf(self, uuid, digits, source="RTP"):
+        """The far end presses keys now (RFC 2833 by default)."""
+        chan = self.channel(uuid)
+        if chan is None:
+            raise KeyError(uuid)
+        chan.queue_dtmf(digits, source)
+
+    def hangup(self, uuid, cause="NORMAL_CLEARING"):
+        """The caller/phone side hangs up (BYE, or CANCEL while unanswered)."""
+        chan = self.channel(uuid)
+        if chan is None:
+            raise KeyError(uuid)
+        chan.remote_hangup(cause)
+
+    def commands(self):
+        """Every command received over ESL: [{t, conn, command}]."""
+        return list(self._log)
+
+    def channels(self):
+        """Live channels as dicts."""
+        return [c.describe() for c in self._chans.values()]
+
+    def calls_log(self):
+        """Destroyed channels with their end cause and timestamps."""
+        return list(self._calls_log)
+
+    def phones(self):
+        """Directory users and their phone state."""
+        return self.directory.describe()
