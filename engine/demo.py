@@ -53,7 +53,7 @@ def seed_demo(session: Session) -> bool:
     groups = [AgentGroup(name=name, description=desc) for name, desc in GROUPS]
     session.add_all(groups)
     for code, name, skill in QUEUES:
-        session.add(Queue(code=code, name=name, ring_timeout_s=15, wrap_up_s=5,
+        session.add(Queue(code=code, name=name, ring_timeout_s=15, wrap_up_s=5, moh="moh.wav",
                           skills=[QueueSkill(skill=skills[skill], min_level=1)]))
     for number, name, flow in NUMBERS:
         session.add(PublishedNumber(number=number, name=name, flow=flow))

@@ -80,7 +80,7 @@ def _on_app_finished(floor: Floor, ev: AppFinished, out: list[Command]) -> None:
         out.append(Hangup(call.uuid, "UNALLOCATED_NUMBER"))
         return
     if call.phase is CallPhase.QUEUED:
-        offers.play_hold_music(floor, call, out)
+        offers.hold_music_ended(floor, call, ev.at, out)
         return
     if call.phase is CallPhase.IVR:
         _run_node(floor, call, ivr_runner.next_node(floor, call, ev, out), ev.at, out)
@@ -108,6 +108,10 @@ def _on_timer(floor: Floor, ev: TimerFired, out: list[Command]) -> None:
             offers.dispatch(floor, ev.at, out)
     elif kind == "offer":
         offers.on_offer_timeout(floor, key, ev.at, out)
+    elif kind == "moh":
+        call = floor.calls.get(key)
+        if call is not None and call.phase is CallPhase.QUEUED and call.pending_app is None and not call.ending:
+            offers.play_hold_music(floor, call, ev.at, out)
 
 
 def _on_agent_request(floor: Floor, ev: AgentRequest, out: list[Command]) -> None:

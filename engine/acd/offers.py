@@ -33,15 +33,30 @@ def enqueue(floor: Floor, call: Call, queue_code: str, now: float, out: list[Com
     call.queue_code = queue_code
     call.enqueued_at = now
     call.ivr_path.append(f"queue:{queue_code}")
-    play_hold_music(floor, call, out)
+    play_hold_music(floor, call, now, out)
     dispatch(floor, now, out)
 
 
-def play_hold_music(floor: Floor, call: Call, out: list[Command]) -> None:
+MOH_MIN_PLAY_S = 1.0       # hold music that ends sooner than this is missing or silent: retry later, not in a loop
+MOH_RETRY_S = 5.0
+
+
+def play_hold_music(floor: Floor, call: Call, now: float, out: list[Command]) -> None:
     """Music on hold for a waiting caller (replayed whenever it ends)."""
     queue = floor.queues[call.queue_code]  # type: ignore[index]
     call.pending_app = floor.new_id()
+    call.media_started_at = now
     out.append(Play(call.uuid, floor.prompt(queue.moh), call.pending_app))
+
+
+def hold_music_ended(floor: Floor, call: Call, now: float, out: list[Command]) -> None:
+    """Replay the hold music; if it ended at once (file missing, empty stream) wait instead of spinning."""
+    if now - call.media_started_at < MOH_MIN_PLAY_S:
+        logger.warning("call %s: hold music of queue %s ended after %.2f s; retrying in %.0f s", call.uuid,
+                       call.queue_code, now - call.media_started_at, MOH_RETRY_S)
+        out.append(StartTimer(f"moh:{call.uuid}", MOH_RETRY_S))
+        return
+    play_hold_music(floor, call, now, out)
 
 
 def waiting_calls(floor: Floor) -> list[Call]:

@@ -45,6 +45,7 @@ class Call:
     flow: str | None = None
     node: str | None = None
     pending_app: str | None = None          # app uuid of the media command we wait for
+    media_started_at: float = 0.0
     phase: CallPhase = P.IVR
     queue_code: str | None = None
     enqueued_at: float | None = None

@@ -166,3 +166,17 @@ def test_shutdown_hangs_calls_up_then_closes_what_is_left_with_records(center):
     record = of(out, c.SaveCallRecord)[0]
     assert record.hangup_cause == "SYSTEM_SHUTDOWN" and record.hangup_side is HangupSide.SYSTEM
     assert not center.floor.calls and center.floor.agents[2].state is AgentState.WRAP_UP
+
+
+def test_hold_music_that_ends_at_once_is_retried_later_not_in_a_loop(center):
+    for i in (1, 2):
+        center.handle(AgentRequest(i, "not_ready", "meal", "supervisor", 0.5))
+    to_queue(center, "1")
+    call = center.floor.calls["caller"]
+    out = center.handle(AppFinished("caller", "playback", call.pending_app, "FILE NOT FOUND", None, None,
+                                    call.media_started_at + 0.01))
+    assert not of(out, c.Play) and of(out, c.StartTimer)[0].key == "moh:caller"
+    out = center.handle(TimerFired("moh:caller", 20.0))
+    assert of(out, c.Play)[0].source == "local_stream://moh"
+    out = center.handle(AppFinished("caller", "playback", call.pending_app, "FILE PLAYED", None, None, 40.0))
+    assert of(out, c.Play)        # it played for 20 s: replay at once
