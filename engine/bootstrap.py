@@ -25,6 +25,7 @@ from engine.switch.frames import EslEvent
 
 logger = logging.getLogger(__name__)
 DIRECTORY_RELOAD_S = 2.0
+REQUEST_POLL_S = 0.25       # how often console requests (ready, not ready, force logout…) are picked up
 STORE_RETRY_DELAYS = (0.2, 1.0, 3.0, 10.0, 0.0)
 
 
@@ -82,12 +83,22 @@ class Engine:
             return repos.load_directory(session)
 
     def _reload_forever(self) -> None:
+        """Pick up console requests often, configuration changes every directory_reload_s."""
+        next_reload = time.time() + self.directory_reload_s
         while True:
-            gevent.sleep(self.directory_reload_s)
+            gevent.sleep(REQUEST_POLL_S)
             try:
-                self.reload_directory()
+                for request in gevent.get_hub().threadpool.apply(self._take_requests):
+                    self.runtime.post(request)
+                if time.time() >= next_reload:
+                    next_reload = time.time() + self.directory_reload_s
+                    self.reload_directory()
             except Exception:
-                logger.exception("directory reload failed; keeping the previous configuration")
+                logger.exception("reading the database failed; keeping the previous configuration")
+
+    def _take_requests(self):
+        with transaction(self.sessions) as session:
+            return repos.take_pending_requests(session)
 
     def _on_esl_event(self, esl_event: EslEvent) -> None:
         """Decode only, then enqueue (handlers must be fast: one reader serves every call)."""
@@ -128,3 +139,7 @@ class Engine:
                 repos.save_agent_state(session, command.change)
             elif isinstance(command, c.SaveCallRecord):
                 repos.save_call_record(session, command)
+            elif isinstance(command, c.SaveOffer):
+                repos.save_offer(session, command)
+            elif isinstance(command, c.SaveRequestResult):
+                repos.save_request_result(session, command)

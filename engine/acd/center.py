@@ -4,12 +4,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from engine.acd import directory, ivr_runner, offers
+from engine.acd import directory, ivr_runner, offers, queueing
 from engine.acd.endings import on_agent_leg_hangup, on_caller_hangup
 from engine.acd.floor import Floor
 from engine.domain.agent import AgentTrigger
 from engine.domain.call import Call, CallPhase
-from engine.domain.commands import Answer, Command, Hangup, Play
+from engine.domain import agent as agent_fsm
+from engine.domain.commands import Answer, Command, Hangup, Play, SaveRequestResult
+from engine.domain.errors import InvalidTransition
 from engine.domain.events import (AgentRequest, AppFinished, CallParked, CommandFailed, DirectoryLoaded, Event,
                                   LegAnswered, LegBridged, LegHungUp, OriginateResult, Shutdown, SwitchSynced,
                                   TimerFired)
@@ -64,23 +66,27 @@ def _run_node(floor: Floor, call: Call, node_id: str | None, now: float, out: li
     """Enter IVR nodes until one waits for media or hands the call to a queue."""
     if node_id is None:
         return
-    queue_code = ivr_runner.enter_node(floor, call, node_id, out)
-    if queue_code is not None:
-        offers.enqueue(floor, call, queue_code, now, out)
+    queue_node = ivr_runner.enter_node(floor, call, node_id, out)
+    if queue_node is not None:
+        queueing.enqueue(floor, call, queue_node.queue, queue_node.priority, now, out)
 
 
 def _on_app_finished(floor: Floor, ev: AppFinished, out: list[Command]) -> None:
     """A prompt or menu finished: move the call on."""
     call = floor.calls.get(ev.uuid)
-    if call is None or call.pending_app != ev.app_uuid or call.ending:
+    if call is None or call.pending_app != ev.app_uuid:
         return
     call.pending_app = None
+    if call.ending:
+        if call.end_outcome is not None:        # the all-busy prompt has been spoken
+            queueing.on_release_prompt_done(floor, call, out)
+        return
     if call.flow is None:           # the unknown-number fallback has been spoken
         call.ending = True
         out.append(Hangup(call.uuid, "UNALLOCATED_NUMBER"))
         return
     if call.phase is CallPhase.QUEUED:
-        offers.hold_music_ended(floor, call, ev.at, out)
+        queueing.hold_music_ended(floor, call, ev.at, out)
         return
     if call.phase is CallPhase.IVR:
         _run_node(floor, call, ivr_runner.next_node(floor, call, ev, out), ev.at, out)
@@ -105,28 +111,51 @@ def _on_timer(floor: Floor, ev: TimerFired, out: list[Command]) -> None:
         agent = floor.agents.get(int(key))
         if agent is not None and agent.state.value == "wrap_up":
             floor.change_agent(agent.agent_id, AgentTrigger.WRAP_UP_DONE, ev.at, out, cause="wrap-up time over")
-            offers.dispatch(floor, ev.at, out)
-    elif kind == "offer":
+            offers.dispatch_agent(floor, agent.agent_id, ev.at, out)
+        return
+    if kind == "offer":
         offers.on_offer_timeout(floor, key, ev.at, out)
-    elif kind == "moh":
-        call = floor.calls.get(key)
-        if call is not None and call.phase is CallPhase.QUEUED and call.pending_app is None and not call.ending:
-            offers.play_hold_music(floor, call, ev.at, out)
+        return
+    call = floor.calls.get(key)
+    if call is None or call.ending:
+        return
+    if kind == "moh" and call.phase is CallPhase.QUEUED and call.pending_app is None:
+        queueing.play_hold_music(floor, call, ev.at, out)
+    elif kind == "step":
+        queueing.on_step_due(floor, call, ev.at, out)
+    elif kind == "maxwait":
+        queueing.on_max_wait(floor, call, out)
+
+
+REQUESTABLE = frozenset({AgentTrigger.LOGIN, AgentTrigger.READY, AgentTrigger.NOT_READY, AgentTrigger.LOGOUT})
 
 
 def _on_agent_request(floor: Floor, ev: AgentRequest, out: list[Command]) -> None:
-    """Login / ready / not ready / logout asked by the agent or a supervisor."""
+    """Login / ready / not ready / logout asked by the agent or a supervisor; the answer goes back to the console."""
+    message = ""
     try:
         trigger = AgentTrigger(ev.action)
         reason = NotReadyReason(ev.reason) if ev.reason else None
+        if trigger not in REQUESTABLE:
+            raise ValueError
     except ValueError:
-        logger.warning("agent %s: unknown request %s/%s from %s", ev.agent_id, ev.action, ev.reason, ev.actor)
-        return
-    if trigger not in (AgentTrigger.LOGIN, AgentTrigger.READY, AgentTrigger.NOT_READY, AgentTrigger.LOGOUT):
-        logger.warning("agent %s: %s cannot be requested", ev.agent_id, ev.action)
-        return
-    if floor.change_agent(ev.agent_id, trigger, ev.at, out, reason=reason, cause="requested", actor=ev.actor):
-        offers.dispatch(floor, ev.at, out)
+        message = f"unknown request {ev.action}/{ev.reason}"
+    else:
+        agent = floor.agents.get(ev.agent_id)
+        try:
+            if agent is None:
+                raise InvalidTransition(f"agent {ev.agent_id} is not known to the engine")
+            agent_fsm.apply(agent, trigger, ev.at, reason=reason)          # dry run: the refusal's reason
+        except InvalidTransition as exc:
+            message = str(exc)
+    accepted = not message and floor.change_agent(ev.agent_id, trigger, ev.at, out, reason=reason,
+                                                  cause="requested", actor=ev.actor)
+    if accepted:
+        offers.dispatch_agent(floor, ev.agent_id, ev.at, out)
+    else:
+        logger.warning("request from %s for agent %s refused: %s", ev.actor, ev.agent_id, message)
+    if ev.request_id is not None:
+        out.append(SaveRequestResult(ev.request_id, accepted, message))
 
 
 def _on_command_failed(floor: Floor, ev: CommandFailed, out: list[Command]) -> None:
@@ -145,8 +174,9 @@ def _on_shutdown(floor: Floor, ev: Shutdown, out: list[Command]) -> None:
         elif ev.hangup:
             call.ending = True
             out.append(Hangup(call.uuid, "SYSTEM_SHUTDOWN"))
-            if call.agent_leg:
-                out.append(Hangup(call.agent_leg, "SYSTEM_SHUTDOWN"))
+            for leg in [call.agent_leg, *call.ringing.values()]:
+                if leg:
+                    out.append(Hangup(leg, "SYSTEM_SHUTDOWN"))
 
 
 def _ignore(_floor: Floor, _ev: Event, _out: list[Command]) -> None:

@@ -23,22 +23,24 @@ def on_directory_loaded(floor: Floor, ev: DirectoryLoaded, out: list[Command]) -
         seen.add(configured.agent_id)
         live = floor.agents.get(configured.agent_id)
         if live is None:
-            floor.agents[configured.agent_id] = configured
-        else:
-            floor.agents[configured.agent_id] = dataclasses.replace(
+            floor.put_agent(configured)
+        elif (live.employee_no, live.name, live.extension, live.skills, live.active, live.position) != (
+                configured.employee_no, configured.name, configured.extension, configured.skills,
+                configured.active, configured.position):
+            floor.put_agent(dataclasses.replace(
                 live, employee_no=configured.employee_no, name=configured.name, extension=configured.extension,
-                skills=configured.skills, active=configured.active)
+                skills=configured.skills, active=configured.active, position=configured.position))
     for agent_id in list(floor.agents):
         if agent_id not in seen:
             agent = floor.agents[agent_id]
             if agent.call_uuid is None:
-                del floor.agents[agent_id]
+                floor.drop_agent(agent_id)
             else:
-                floor.agents[agent_id] = dataclasses.replace(agent, active=False)
+                floor.put_agent(dataclasses.replace(agent, active=False))
     floor.queues = {q.code: q for q in ev.queues}
     floor.numbers = dict(ev.numbers)
     floor.directory_loaded = True
-    offers.dispatch(floor, ev.at, out)
+    offers.dispatch_all(floor, ev.at, out)
 
 
 def on_switch_synced(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None:
@@ -51,7 +53,7 @@ def on_switch_synced(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None
             on_agent_leg_hangup(floor, call, RESYNC_CAUSE, ev.at, out)
     for agent in list(floor.agents.values()):
         _release_if_stuck(floor, agent, ev.at, out)
-    offers.dispatch(floor, ev.at, out)
+    offers.dispatch_all(floor, ev.at, out)
 
 
 def _release_if_stuck(floor: Floor, agent: Agent, now: float, out: list[Command]) -> None:

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import logging
 
+from engine.acd import queueing
 from engine.acd.floor import Floor
-from engine.acd.offers import release_stale_offer
+from engine.acd.offers import cancel_ringing
 from engine.domain.agent import AgentTrigger
 from engine.domain.call import Call, CallPhase
-from engine.domain.commands import CancelTimer, Command, Hangup, SaveCallRecord, StartTimer
+from engine.domain.commands import Command, Hangup, SaveCallRecord, StartTimer
 from engine.domain.states import HangupSide
 
 logger = logging.getLogger(__name__)
@@ -16,13 +17,12 @@ logger = logging.getLogger(__name__)
 def on_caller_hangup(floor: Floor, call: Call, cause: str, now: float, out: list[Command]) -> None:
     """The caller's leg is gone: settle the agent side, then write the record."""
     side = call.hangup_side or (HangupSide.SYSTEM if call.ending else HangupSide.CALLER)
-    if call.phase is CallPhase.OFFERING and call.job_uuid:
-        offer_made = floor.offers.pop(call.job_uuid, None)
-        out.append(CancelTimer(f"offer:{call.job_uuid}"))
-        if offer_made is not None:      # stop the agent's phone ringing for nobody (mod_callcenter's zombie calls)
-            release_stale_offer(floor, offer_made, True, now, out)
+    if call.phase is CallPhase.OFFERING:
+        cancel_ringing(floor, call, now, out)
     elif call.phase is CallPhase.CONNECTED and call.agent_id is not None:
         finish_talk(floor, call, now, out)
+    floor.waiting.remove(call.uuid)
+    queueing.forget(call, out)
     if call.phase is not CallPhase.ENDED:
         call.move(CallPhase.ENDED)
     floor.calls.pop(call.uuid, None)
@@ -47,12 +47,11 @@ def finish_talk(floor: Floor, call: Call, now: float, out: list[Command]) -> Non
     """The agent's conversation is over: wrap-up (after-call work) for the queue's wrap-up time."""
     agent_id = call.agent_id
     agent = floor.agents.get(agent_id) if agent_id is not None else None
-    if agent is None or agent.call_uuid != call.uuid:
+    if agent is None or agent.call_uuid != call.uuid or agent_id is None:
         return
-    floor.change_agent(agent_id, AgentTrigger.CALL_END, now, out, cause="call ended", call_uuid=call.uuid)  # type: ignore[arg-type]
+    floor.change_agent(agent_id, AgentTrigger.CALL_END, now, out, cause="call ended", call_uuid=call.uuid)
     queue = floor.queues.get(call.queue_code or "")
-    wrap_up = queue.wrap_up_s if queue else 0
-    out.append(StartTimer(f"wrapup:{agent_id}", float(wrap_up)))
+    out.append(StartTimer(f"wrapup:{agent_id}", float(queue.wrap_up_s if queue else 0)))
 
 
 def record(floor: Floor, call: Call, cause: str, side: HangupSide, now: float) -> SaveCallRecord:
@@ -64,4 +63,5 @@ def record(floor: Floor, call: Call, cause: str, side: HangupSide, now: float) -
         agent_leg_uuid=call.agent_leg if call.answered_at else None, started_at=call.started_at,
         enqueued_at=call.enqueued_at, answered_at=call.answered_at, ended_at=now, outcome=call.outcome(),
         hangup_cause=cause, hangup_side=side, ivr_path=" > ".join(call.ivr_path), offers=call.offers,
+        priority=call.priority,
     )

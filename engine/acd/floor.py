@@ -1,30 +1,36 @@
-"""The live floor: every agent, queue, number and call the ACD knows, plus helpers that change agents."""
+"""The live floor: every agent, queue, number and call the ACD knows, with the indexes routing needs."""
 from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 
 from engine.domain import agent as agent_fsm
 from engine.domain.agent import Agent, AgentTrigger
 from engine.domain.call import Call
 from engine.domain.commands import Command, SaveAgentState
 from engine.domain.errors import InvalidTransition
+from engine.domain.queueing import WaitingList, wait_key
 from engine.domain.routing import QueueSpec
-from engine.domain.states import NotReadyReason
+from engine.domain.states import AgentState, NotReadyReason
 from engine.ivr.model import Flow
 
 logger = logging.getLogger(__name__)
+DAY_S = 86400
 
 
 @dataclasses.dataclass(frozen=True)
 class Offer:
-    """An agent's phone being rung for a call: the originate job, the new leg, the agent."""
+    """An agent's phone being rung for a call: the originate job, the new leg, the agent, and why."""
 
     job_uuid: str
     caller_uuid: str
     agent_id: int
     leg_uuid: str
+    queue_code: str
+    offered_at: float
+    reason: str
+    strategy: str
 
 
 @dataclasses.dataclass
@@ -34,12 +40,17 @@ class Floor:
     flows: dict[str, Flow]
     prompts_dir: str
     new_id: Callable[[], str]
+    tz_offset_s: int = 8 * 3600                      # the center's day starts at local midnight (UTC+8)
     agents: dict[int, Agent] = dataclasses.field(default_factory=dict)
     queues: dict[str, QueueSpec] = dataclasses.field(default_factory=dict)
     numbers: dict[str, str] = dataclasses.field(default_factory=dict)
     calls: dict[str, Call] = dataclasses.field(default_factory=dict)
     agent_legs: dict[str, str] = dataclasses.field(default_factory=dict)    # agent leg uuid -> caller uuid
     offers: dict[str, Offer] = dataclasses.field(default_factory=dict)      # originate job uuid -> offer
+    waiting: WaitingList = dataclasses.field(default_factory=WaitingList)
+    ready_by_skill: dict[int, set[int]] = dataclasses.field(default_factory=dict)
+    ready: set[int] = dataclasses.field(default_factory=set)
+    round_robin: dict[str, tuple] = dataclasses.field(default_factory=dict)   # queue -> last offered agent order
     directory_loaded: bool = False
 
     def prompt(self, name: str) -> str:
@@ -47,6 +58,42 @@ class Floor:
         if "://" in name or name.startswith("/"):
             return name
         return f"{self.prompts_dir.rstrip('/')}/{name}"
+
+    def day(self, now: float) -> int:
+        """The center's local day number (for per-day agent counters)."""
+        return int((now + self.tz_offset_s) // DAY_S)
+
+    def put_agent(self, agent: Agent) -> None:
+        """Store an agent and keep the ready index in step with its state."""
+        old = self.agents.get(agent.agent_id)
+        if old is not None and old.agent_id in self.ready:
+            self.ready.discard(old.agent_id)
+            for skill in old.skills:
+                self.ready_by_skill.get(skill, set()).discard(old.agent_id)
+        self.agents[agent.agent_id] = agent
+        if agent.state is AgentState.READY and agent.active:
+            self.ready.add(agent.agent_id)
+            for skill in agent.skills:
+                self.ready_by_skill.setdefault(skill, set()).add(agent.agent_id)
+
+    def drop_agent(self, agent_id: int) -> None:
+        """Forget an agent (deleted from the configuration while idle)."""
+        agent = self.agents.get(agent_id)
+        if agent is not None:
+            self.put_agent(dataclasses.replace(agent, active=False))
+            del self.agents[agent_id]
+
+    def candidates(self, required: Mapping[int, int]) -> Iterable[Agent]:
+        """Ready agents holding the rarest required skill (a superset of the eligible ones)."""
+        if not required:
+            return [self.agents[i] for i in self.ready]
+        pools = [self.ready_by_skill.get(skill, set()) for skill in required]
+        return [self.agents[i] for i in min(pools, key=len)]
+
+    def waiting_key(self, call: Call) -> float:
+        """The call's place among waiting calls (arrival time, advanced by its priority)."""
+        queue = self.queues[call.queue_code]  # type: ignore[index]
+        return wait_key(call.enqueued_at or 0.0, call.priority, queue.priority_step_s)
 
     def queue_by_id(self, queue_id: int | None) -> QueueSpec | None:
         """The queue with that database id."""
@@ -60,13 +107,14 @@ class Floor:
         if agent is None:
             logger.warning("agent %s unknown: %s ignored", agent_id, trigger.value)
             return False
+        agent = agent_fsm.roll_day(agent, self.day(now))
         try:
             updated, change = agent_fsm.apply(agent, trigger, now, reason=reason, cause=cause, actor=actor,
                                               call_uuid=call_uuid)
         except InvalidTransition as exc:
             logger.warning("%s", exc)
             return False
-        self.agents[agent_id] = updated
+        self.put_agent(updated)
         out.append(SaveAgentState(change))
         logger.info("agent %s %s -> %s (%s%s)", agent.employee_no, change.from_state.value, change.to_state.value,
                     cause or trigger.value, f", {reason.value}" if reason else "")

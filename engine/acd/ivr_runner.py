@@ -14,8 +14,8 @@ logger = logging.getLogger(__name__)
 FALLBACK_PROMPT = "unknown_number.wav"     # spoken when a number has no flow (unknown DID)
 
 
-def enter_node(floor: Floor, call: Call, node_id: str, out: list[Command]) -> str | None:
-    """Start a node; returns the queue code when the node asks for an agent, else None."""
+def enter_node(floor: Floor, call: Call, node_id: str, out: list[Command]) -> QueueNode | None:
+    """Start a node; returns the queue node when the node asks for an agent, else None."""
     flow = floor.flows[call.flow]  # type: ignore[index]
     node = flow.node(node_id)
     call.node = node_id
@@ -30,7 +30,7 @@ def enter_node(floor: Floor, call: Call, node_id: str, out: list[Command]) -> st
                            1, 1, node.tries, node.timeout_ms, f"^[{_regex_class(keys)}]$"))
     elif isinstance(node, QueueNode):
         call.pending_app = None
-        return node.queue
+        return node
     elif isinstance(node, HangupNode):
         call.pending_app = None
         if node.prompt:

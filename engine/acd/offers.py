@@ -1,4 +1,4 @@
-"""Queueing and offering: waiting calls meet ready agents; offer outcomes (answered, unanswered, failed)."""
+"""Offering calls to agents: dispatch by strategy, ring-all, and every offer's outcome (R-ACD-5)."""
 from __future__ import annotations
 
 import logging
@@ -6,157 +6,171 @@ import logging
 from engine.acd.floor import Floor, Offer
 from engine.domain.agent import AgentTrigger
 from engine.domain.call import Call, CallPhase
-from engine.domain.commands import Bridge, CancelTimer, Command, DialAgent, Hangup, Play, StartTimer
+from engine.domain.commands import Bridge, CancelTimer, Command, DialAgent, Hangup, SaveOffer, StartTimer
 from engine.domain.events import OriginateResult
-from engine.domain.routing import select_agent
-from engine.domain.states import NotReadyReason
+from engine.domain.routing import agent_order, is_eligible, select_agent
+from engine.domain.states import AgentState, NotReadyReason
 
 logger = logging.getLogger(__name__)
 
 # Causes meaning "the agent did not pick up" (R-ACD-5: set not-ready with reason no answer).
-UNANSWERED_CAUSES = frozenset({"NO_ANSWER", "NO_USER_RESPONSE", "ALLOTTED_TIMEOUT", "PROGRESS_TIMEOUT",
-                               "RECOVERY_ON_TIMER_EXPIRE", "CALL_REJECTED"})
+UNANSWERED = {"NO_ANSWER": "no_answer", "NO_USER_RESPONSE": "no_answer", "ALLOTTED_TIMEOUT": "no_answer",
+              "PROGRESS_TIMEOUT": "no_answer", "RECOVERY_ON_TIMER_EXPIRE": "no_answer", "CALL_REJECTED": "rejected"}
 # Causes meaning "we (or the caller) cancelled the offer": the agent is simply ready again.
-CANCELLED_CAUSES = frozenset({"ORIGINATOR_CANCEL", "LOSE_RACE", "PICKED_OFF"})
+CANCELLED = {"ORIGINATOR_CANCEL": "caller_left", "LOSE_RACE": "lost_race", "PICKED_OFF": "lost_race"}
 OFFER_GRACE_S = 10          # extra seconds past the ring timeout before the engine gives up on a silent switch
 
 
-def enqueue(floor: Floor, call: Call, queue_code: str, now: float, out: list[Command]) -> None:
-    """Put a call in a queue (music on hold), then try to offer it at once."""
-    queue = floor.queues.get(queue_code)
-    if queue is None:
-        logger.error("call %s: flow %s asks for unknown queue %s; hanging up", call.uuid, call.flow, queue_code)
-        call.ending = True
-        out.append(Hangup(call.uuid, "NORMAL_TEMPORARY_FAILURE"))
+def dispatch_call(floor: Floor, call: Call, now: float, out: list[Command]) -> bool:
+    """Offer one waiting call to the agent(s) its queue's strategy picks; False when nobody is eligible."""
+    queue = floor.queues.get(call.queue_code or "")
+    if queue is None or call.phase is not CallPhase.QUEUED or call.ending:
+        return False
+    selection = select_agent(floor.candidates(call.required), queue, call.required,
+                             last_offered=floor.round_robin.get(queue.code))
+    if selection is None:
+        return False
+    floor.waiting.remove(call.uuid)
+    call.move(CallPhase.OFFERING)
+    for agent in selection.agents:
+        offer(floor, call, agent.agent_id, selection.reason, queue.strategy, now, out)
+    floor.round_robin[queue.code] = agent_order(selection.agents[-1])
+    return True
+
+
+def dispatch_agent(floor: Floor, agent_id: int, now: float, out: list[Command]) -> None:
+    """An agent became ready: give them the first waiting call (service order) they are qualified for."""
+    agent = floor.agents.get(agent_id)
+    if agent is None or agent.state is not AgentState.READY:
         return
-    call.move(CallPhase.QUEUED)
-    call.queue_code = queue_code
-    call.enqueued_at = now
-    call.ivr_path.append(f"queue:{queue_code}")
-    play_hold_music(floor, call, now, out)
-    dispatch(floor, now, out)
+    for uuid in floor.waiting:
+        call = floor.calls.get(uuid)
+        if call is not None and is_eligible(agent, call.required):
+            dispatch_call(floor, call, now, out)
+            return
 
 
-MOH_MIN_PLAY_S = 1.0       # hold music that ends sooner than this is missing or silent: retry later, not in a loop
-MOH_RETRY_S = 5.0
+def dispatch_all(floor: Floor, now: float, out: list[Command]) -> None:
+    """Offer every waiting call that has an eligible agent (after configuration or reconnection changes)."""
+    for uuid in list(floor.waiting):
+        call = floor.calls.get(uuid)
+        if call is not None:
+            dispatch_call(floor, call, now, out)
 
 
-def play_hold_music(floor: Floor, call: Call, now: float, out: list[Command]) -> None:
-    """Music on hold for a waiting caller (replayed whenever it ends)."""
-    queue = floor.queues[call.queue_code]  # type: ignore[index]
-    call.pending_app = floor.new_id()
-    call.media_started_at = now
-    out.append(Play(call.uuid, floor.prompt(queue.moh), call.pending_app))
-
-
-def hold_music_ended(floor: Floor, call: Call, now: float, out: list[Command]) -> None:
-    """Replay the hold music; if it ended at once (file missing, empty stream) wait instead of spinning."""
-    if now - call.media_started_at < MOH_MIN_PLAY_S:
-        logger.warning("call %s: hold music of queue %s ended after %.2f s; retrying in %.0f s", call.uuid,
-                       call.queue_code, now - call.media_started_at, MOH_RETRY_S)
-        out.append(StartTimer(f"moh:{call.uuid}", MOH_RETRY_S))
-        return
-    play_hold_music(floor, call, now, out)
-
-
-def waiting_calls(floor: Floor) -> list[Call]:
-    """Queued calls, longest waiting first (the order offers are made in)."""
-    waiting = [c for c in floor.calls.values() if c.phase is CallPhase.QUEUED and not c.ending]
-    return sorted(waiting, key=lambda c: (c.enqueued_at, c.uuid))
-
-
-def dispatch(floor: Floor, now: float, out: list[Command]) -> None:
-    """Offer every waiting call that has an eligible ready agent, longest waiting first."""
-    for call in waiting_calls(floor):
-        queue = floor.queues.get(call.queue_code)  # type: ignore[arg-type]
-        if queue is None:
-            continue
-        selection = select_agent(floor.agents.values(), queue)
-        if selection is None:
-            continue
-        offer(floor, call, selection.agent.agent_id, selection.reason, now, out)
-
-
-def offer(floor: Floor, call: Call, agent_id: int, why: str, now: float, out: list[Command]) -> None:
+def offer(floor: Floor, call: Call, agent_id: int, why: str, strategy: str, now: float, out: list[Command]) -> None:
     """Reserve the agent and ring the agent's phone for this call."""
     agent = floor.agents[agent_id]
     queue = floor.queues[call.queue_code]  # type: ignore[index]
     if not floor.change_agent(agent_id, AgentTrigger.OFFER, now, out, cause=f"offer from {queue.code}",
                               call_uuid=call.uuid):
         return
-    call.move(CallPhase.OFFERING)
-    call.agent_id, call.agent_leg, call.job_uuid = agent_id, floor.new_id(), floor.new_id()
+    job, leg = floor.new_id(), floor.new_id()
+    call.ringing[job] = leg
     call.offers += 1
-    floor.agent_legs[call.agent_leg] = call.uuid
-    floor.offers[call.job_uuid] = Offer(call.job_uuid, call.uuid, agent_id, call.agent_leg)
+    floor.agent_legs[leg] = call.uuid
+    floor.offers[job] = Offer(job, call.uuid, agent_id, leg, queue.code, now, why, strategy)
     logger.info("call %s offered to agent %s in queue %s: %s", call.uuid, agent.employee_no, queue.code, why)
-    out.append(DialAgent(call.job_uuid, call.agent_leg, agent.extension, queue.ring_timeout_s, call.ani,
-                         call.caller_name or call.ani,
+    out.append(DialAgent(job, leg, agent.extension, queue.ring_timeout_s, call.ani, call.caller_name or call.ani,
                          {"cc_call_uuid": call.uuid, "cc_agent": agent.employee_no, "cc_queue": queue.code}))
-    out.append(StartTimer(f"offer:{call.job_uuid}", queue.ring_timeout_s + OFFER_GRACE_S))
+    out.append(StartTimer(f"offer:{job}", queue.ring_timeout_s + OFFER_GRACE_S))
 
 
 def on_originate_result(floor: Floor, result: OriginateResult, out: list[Command]) -> None:
     """The agent's phone answered or the offer failed."""
-    offer_made = floor.offers.pop(result.job_uuid, None)
-    if offer_made is None:      # already settled (guard timer): just never leave an answered phone off-hook
+    made = floor.offers.pop(result.job_uuid, None)
+    if made is None:      # already settled (caller left, guard timer): never leave an answered phone off-hook
         if result.ok and result.leg_uuid:
             out.append(Hangup(result.leg_uuid, "ORIGINATOR_CANCEL"))
         return
     out.append(CancelTimer(f"offer:{result.job_uuid}"))
-    call = floor.calls.get(offer_made.caller_uuid)
-    if call is None or call.job_uuid != result.job_uuid:
-        release_stale_offer(floor, offer_made, result.ok, result.at, out)
+    call = floor.calls.get(made.caller_uuid)
+    if call is None or result.job_uuid not in call.ringing:
+        settle(floor, made, "caller_left", "ORIGINATOR_CANCEL", result.at, out, answered=result.ok)
         return
-    agent_id = call.agent_id
+    del call.ringing[result.job_uuid]
     if result.ok and call.phase is CallPhase.OFFERING and not call.ending:
-        call.move(CallPhase.CONNECTED)
-        call.answered_at = result.at
-        floor.change_agent(agent_id, AgentTrigger.ANSWER, result.at, out, cause="answered", call_uuid=call.uuid)  # type: ignore[arg-type]
-        out.append(Bridge(call.uuid, call.agent_leg))  # type: ignore[arg-type]
-        return
-    if result.ok:      # answered, but the caller is gone meanwhile: never leave the agent on a silent line
-        out.append(Hangup(result.leg_uuid or call.agent_leg, "ORIGINATOR_CANCEL"))  # type: ignore[arg-type]
-        floor.change_agent(agent_id, AgentTrigger.OFFER_CANCELLED, result.at, out, cause="caller left")  # type: ignore[arg-type]
-        return
-    offer_failed(floor, call, result.cause, result.at, out)
-
-
-def offer_failed(floor: Floor, call: Call, cause: str, now: float, out: list[Command]) -> None:
-    """Set the agent aside as the cause says, and put the call back at its place in the queue."""
-    agent_id = call.agent_id
-    floor.agent_legs.pop(call.agent_leg or "", None)
-    if cause in CANCELLED_CAUSES:
-        floor.change_agent(agent_id, AgentTrigger.OFFER_CANCELLED, now, out, cause=cause)  # type: ignore[arg-type]
+        connect(floor, call, made, result.at, out)
+    elif result.ok:
+        settle(floor, made, "caller_left", "ORIGINATOR_CANCEL", result.at, out, answered=True)
     else:
-        reason = NotReadyReason.NO_ANSWER if cause in UNANSWERED_CAUSES else NotReadyReason.SYSTEM
-        floor.change_agent(agent_id, AgentTrigger.OFFER_UNANSWERED, now, out, reason=reason, cause=cause)  # type: ignore[arg-type]
-    call.agent_id = call.agent_leg = call.job_uuid = None
-    if call.phase is CallPhase.OFFERING and not call.ending:
-        call.move(CallPhase.QUEUED)
-        logger.info("call %s back in queue %s (offer failed: %s)", call.uuid, call.queue_code, cause)
-    dispatch(floor, now, out)
+        offer_failed(floor, call, made, result.cause, result.at, out)
 
 
-def release_stale_offer(floor: Floor, offer_made: Offer, answered: bool, now: float, out: list[Command]) -> None:
-    """The offer's call is gone: hang up the agent's leg if it answered and make the agent ready again."""
-    floor.agent_legs.pop(offer_made.leg_uuid, None)
-    if answered:
-        out.append(Hangup(offer_made.leg_uuid, "ORIGINATOR_CANCEL"))
-    agent = floor.agents.get(offer_made.agent_id)
-    if agent is not None and agent.call_uuid == offer_made.caller_uuid:
-        floor.change_agent(offer_made.agent_id, AgentTrigger.OFFER_CANCELLED, now, out, cause="caller left")
+def connect(floor: Floor, call: Call, made: Offer, now: float, out: list[Command]) -> None:
+    """The agent answered: bridge, and stop every other phone still ringing for this call (ring-all)."""
+    call.move(CallPhase.CONNECTED)
+    call.answered_at = now
+    call.agent_id, call.agent_leg = made.agent_id, made.leg_uuid
+    floor.change_agent(made.agent_id, AgentTrigger.ANSWER, now, out, cause="answered", call_uuid=call.uuid)
+    out.append(Bridge(call.uuid, made.leg_uuid))
+    out.append(_record(made, now, "answered", ""))
+    for job in list(call.ringing):
+        other = floor.offers.pop(job, None)
+        del call.ringing[job]
+        out.append(CancelTimer(f"offer:{job}"))
+        if other is not None:
+            settle(floor, other, "lost_race", "LOSE_RACE", now, out, answered=True)
+
+
+def offer_failed(floor: Floor, call: Call, made: Offer, cause: str, now: float, out: list[Command]) -> None:
+    """Set the agent aside as the cause says; when no phone rings any more, the call goes back to its place."""
+    if cause in CANCELLED:
+        settle(floor, made, CANCELLED[cause], cause, now, out)
+    else:
+        floor.agent_legs.pop(made.leg_uuid, None)
+        result = UNANSWERED.get(cause, "busy" if cause == "USER_BUSY" else "unreachable")
+        reason = NotReadyReason.NO_ANSWER if cause in UNANSWERED else NotReadyReason.SYSTEM
+        floor.change_agent(made.agent_id, AgentTrigger.OFFER_UNANSWERED, now, out, reason=reason, cause=cause)
+        out.append(_record(made, now, result, cause))
+    if not call.ringing and call.phase is CallPhase.OFFERING and not call.ending:
+        requeue(floor, call, now, out)
+        logger.info("call %s back in queue %s at its place (offer failed: %s)", call.uuid, call.queue_code, cause)
+
+
+def requeue(floor: Floor, call: Call, now: float, out: list[Command]) -> None:
+    """Back to waiting with its original place, and offered again at once if someone is free."""
+    call.move(CallPhase.QUEUED)
+    floor.waiting.add(call.uuid, floor.waiting_key(call))
+    dispatch_call(floor, call, now, out)
+
+
+def settle(floor: Floor, made: Offer, result: str, cause: str, now: float, out: list[Command], *,
+           answered: bool = False) -> None:
+    """Close an offer that lost its purpose: hang up the leg, the agent is ready again, record it."""
+    floor.agent_legs.pop(made.leg_uuid, None)
+    out.append(Hangup(made.leg_uuid, "LOSE_RACE" if result == "lost_race" else "ORIGINATOR_CANCEL"))
+    agent = floor.agents.get(made.agent_id)
+    if agent is not None and agent.state is AgentState.RESERVED and agent.call_uuid == made.caller_uuid:
+        floor.change_agent(made.agent_id, AgentTrigger.OFFER_CANCELLED, now, out, cause=result)
+    out.append(_record(made, now, result, cause))
 
 
 def on_offer_timeout(floor: Floor, job_uuid: str, now: float, out: list[Command]) -> None:
     """The switch never reported the offer's outcome: give up on it as unanswered."""
-    offer_made = floor.offers.pop(job_uuid, None)
-    if offer_made is None:
+    made = floor.offers.pop(job_uuid, None)
+    if made is None:
         return
     logger.warning("offer %s: no outcome from the switch in time; treating as unanswered", job_uuid)
-    out.append(Hangup(offer_made.leg_uuid, "ORIGINATOR_CANCEL"))
-    call = floor.calls.get(offer_made.caller_uuid)
-    if call is None or call.job_uuid != job_uuid:
-        release_stale_offer(floor, offer_made, False, now, out)
+    out.append(Hangup(made.leg_uuid, "ORIGINATOR_CANCEL"))
+    call = floor.calls.get(made.caller_uuid)
+    if call is None or job_uuid not in call.ringing:
+        settle(floor, made, "caller_left", "ORIGINATOR_CANCEL", now, out)
         return
-    offer_failed(floor, call, "NO_ANSWER", now, out)
+    del call.ringing[job_uuid]
+    offer_failed(floor, call, made, "NO_ANSWER", now, out)
+
+
+def cancel_ringing(floor: Floor, call: Call, now: float, out: list[Command]) -> None:
+    """The caller left while phones rang: stop them all (mod_callcenter's zombie calls never happen here)."""
+    for job in list(call.ringing):
+        made = floor.offers.pop(job, None)
+        del call.ringing[job]
+        out.append(CancelTimer(f"offer:{job}"))
+        if made is not None:
+            settle(floor, made, "caller_left", "ORIGINATOR_CANCEL", now, out)
+
+
+def _record(made: Offer, now: float, result: str, cause: str) -> SaveOffer:
+    return SaveOffer(made.caller_uuid, made.agent_id, made.queue_code, made.offered_at, now, result, cause,
+                     made.strategy, made.reason)

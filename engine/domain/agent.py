@@ -74,7 +74,11 @@ class Agent:
     since: float = 0.0                        # when the current state began (epoch seconds)
     idle_since: float = 0.0                   # when the agent last became READY (longest-idle ordering)
     call_uuid: str | None = None
-    calls_answered: int = 0
+    calls_answered: int = 0                   # today (reset by roll_day)
+    talk_s: float = 0.0                       # talk time today, seconds
+    last_offered_at: float = 0.0
+    position: int = 0                         # order for top-down and round-robin (then 工号)
+    stats_day: int = 0                        # the day the counters belong to
     active: bool = True
 
     def has_skill(self, skill_id: int, min_level: int) -> bool:
@@ -111,7 +115,16 @@ def apply(agent: Agent, trigger: AgentTrigger, now: float, *, reason: NotReadyRe
         agent, state=dest, reason=reason, since=now, call_uuid=new_call,
         idle_since=now if dest is S.READY else agent.idle_since,
         calls_answered=agent.calls_answered + (1 if trigger is T.ANSWER else 0),
+        talk_s=agent.talk_s + (now - agent.since if trigger is T.CALL_END else 0.0),
+        last_offered_at=now if trigger is T.OFFER else agent.last_offered_at,
     )
     record = AgentStateChanged(agent.agent_id, now, agent.state, dest, reason, cause, actor,
                                call_uuid or agent.call_uuid)
     return changed, record
+
+
+def roll_day(agent: Agent, day: int) -> Agent:
+    """Reset the per-day counters (calls answered, talk time) when a new day begins."""
+    if agent.stats_day == day:
+        return agent
+    return dataclasses.replace(agent, calls_answered=0, talk_s=0.0, stats_day=day)

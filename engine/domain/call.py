@@ -49,10 +49,14 @@ class Call:
     phase: CallPhase = P.IVR
     queue_code: str | None = None
     enqueued_at: float | None = None
-    agent_id: int | None = None
+    priority: int = 0                       # higher is served sooner (VIP, callback, transferred)
+    required: dict[int, int] = dataclasses.field(default_factory=dict)   # skills needed now (widened by overflow)
+    next_step: int = 0                      # index of the queue's next overflow step
+    ringing: dict[str, str] = dataclasses.field(default_factory=dict)    # originate job uuid -> agent leg uuid
+    agent_id: int | None = None             # the agent connected to the caller
     agent_leg: str | None = None
-    job_uuid: str | None = None
     offers: int = 0
+    end_outcome: CallOutcome | None = None  # set when the engine ends the call for a reason of its own
     answered_at: float | None = None
     ivr_path: list[str] = dataclasses.field(default_factory=list)
     hangup_side: HangupSide | None = None
@@ -66,6 +70,8 @@ class Call:
 
     def outcome(self) -> CallOutcome:
         """The outcome implied by how far the call got."""
+        if self.end_outcome is not None:
+            return self.end_outcome
         if self.answered_at is not None:
             return CallOutcome.ANSWERED
         if self.enqueued_at is not None:

@@ -119,7 +119,33 @@ class SaveCallRecord:
     hangup_side: HangupSide
     ivr_path: str
     offers: int
+    priority: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class SaveOffer:
+    """Store one offer of a call to an agent: when, why that agent, and how it ended."""
+
+    call_uuid: str
+    agent_id: int
+    queue_code: str
+    offered_at: float
+    settled_at: float
+    result: str                 # answered, no_answer, rejected, busy, unreachable, caller_left, lost_race, failed
+    cause: str
+    strategy: str
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True)
+class SaveRequestResult:
+    """Tell the console whether a state change it asked for was carried out, or why not."""
+
+    request_id: int
+    accepted: bool
+    message: str
 
 
 Command = (Answer | Play | Collect | StopMedia | DialAgent | Bridge | Hangup | StartTimer | CancelTimer
-           | SaveAgentState | SaveCallRecord)
+           | SaveAgentState | SaveCallRecord | SaveOffer
+           | SaveRequestResult)

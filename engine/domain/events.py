@@ -94,6 +94,7 @@ class AgentRequest:
     reason: str | None
     actor: str
     at: float
+    request_id: int | None = None       # the console's request row, answered with SaveRequestResult
 
 
 @dataclasses.dataclass(frozen=True)

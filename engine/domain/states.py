@@ -35,6 +35,9 @@ class CallOutcome(str, enum.Enum):
     IVR_ONLY = "ivr_only"       # caller left in the IVR before asking for an agent
     NO_ROUTE = "no_route"       # unknown number: spoken fallback, then hang-up
     FAILED = "failed"           # the switch or the engine could not complete the call
+    TIMED_OUT = "timed_out"     # waited the queue's maximum: "all agents busy", then released
+    QUEUE_FULL = "queue_full"   # the queue already held its maximum of waiting calls
+    NO_AGENT = "no_agent"       # nobody able to take the queue was logged in
 
 
 class HangupSide(str, enum.Enum):

@@ -14,10 +14,23 @@ logger = logging.getLogger(__name__)
 _VAR = re.compile(r"\$\{([^${}]+)\}")
 
 
+_API_CALL = re.compile(r"\$\{(\w+)\(([^${}]*)\)\}")
+
+
+def _expand_api(chan, name, arg):
+    """${name(arg)}: switch_channel_expand_variables runs the api command, which fires an API event (obs. 9)."""
+    chan.sw.fire_api_event(name, arg)
+    if name == "strftime":
+        return time.strftime(arg or "%Y-%m-%d %T")
+    logger.info("%s: ${%s(...)} not simulated, expands to empty", chan.uuid, name)
+    return ""
+
+
 def expand(chan, text):
-    """switch_channel_expand_variables for plain ${name} references (unknown -> empty)."""
+    """switch_channel_expand_variables for ${name} references (unknown -> empty) and ${api(args)} calls."""
     if not text or "${" not in text:
         return text or ""
+    text = _API_CALL.sub(lambda m: _expand_api(chan, m.group(1), m.group(2)), text)
     return _VAR.sub(lambda m: str(chan.variables.get(m.group(1), "")), text)
 
 

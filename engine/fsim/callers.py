@@ -132,7 +132,6 @@ def _inbound_route(chan):
 
 def run_channel(chan, body):
     """Channel thread: run `body`, then bridges / park-after-bridge, then the hang-up sequence."""
-    from .bridge import bridged_phase
     step = body
     try:
         while True:
@@ -145,7 +144,7 @@ def run_channel(chan, body):
             except Hangup:
                 break
             except BridgeRequest as br:
-                step = (lambda b=br: bridged_phase(chan, b.bridge))
+                step = (lambda b=br: b.resume(chan))
     except Exception:
         logger.exception("channel %s crashed", chan.uuid)
         chan.hangup("NORMAL_TEMPORARY_FAILURE")

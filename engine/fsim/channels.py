@@ -29,9 +29,16 @@ class Break(Exception):
 class BridgeRequest(Exception):
     """uuid_bridge asked this channel to leave what it does and join a bridge."""
 
+    state_number = 8   # Channel-State-Number shown on the CHANNEL_UNPARK this request causes
+
     def __init__(self, bridge):
         super().__init__("bridge")
         self.bridge = bridge
+
+    def resume(self, chan):
+        """What the channel thread runs next (run_channel); transfer.TransferRequest overrides it."""
+        from .bridge import bridged_phase
+        bridged_phase(chan, self.bridge)
 
 
 class BridgeEnded(Exception):
@@ -45,6 +52,16 @@ class BridgeEnded(Exception):
 def now_us():
     """Wall clock in microseconds (Event-Date-Timestamp, Caller-*-Time)."""
     return int(time.time() * 1_000_000)
+
+
+class VarDict(collections.OrderedDict):
+    """Channel variables. Setting one that exists moves it to the end: switch_channel_set_variable deletes the
+    header, then appends it (SWITCH_STACK_BOTTOM), which is the order variable_* headers show in events."""
+
+    def __setitem__(self, key, value):
+        if key in self:
+            super().__delitem__(key)
+        super().__setitem__(key, value)
 
 
 class Command:
@@ -72,7 +89,7 @@ class Channel:
         self.direction = direction
         self.name = name
         self.profile = profile
-        self.variables = collections.OrderedDict(variables)
+        self.variables = VarDict(variables)
         self.running_state = "CS_NEW"
         self.state_number = 0
         self.callstate = "DOWN"
@@ -236,6 +253,8 @@ class Channel:
     def run_command(self, cmd):
         """switch_ivr_parse_event: execute / hangup / others, then PRIVATE_COMMAND (obs. 17)."""
         from .apps import execute
+        if getattr(cmd, "run", None) is not None:
+            return cmd.run(self)   # private events queued by other modules (broadcast.py)
         had_media = self.media_up
         cc = (cmd.get("call-command") or "").lower()
         if cc == "execute":
@@ -280,8 +299,8 @@ class Channel:
                     self.dequeue_dtmf()
                 elif what == "cmd":
                     self.run_command(self.commands.popleft())
-        except BridgeRequest:
-            self.state_number = 8
+        except BridgeRequest as req:
+            self.state_number = req.state_number
             self._unpark()
             raise
         except Hangup:
@@ -338,6 +357,8 @@ class Channel:
         if self.partner is not None:
             self.end_bridge(self.hangup_cause)
         self.set_state("CS_HANGUP")
+        for cb in list(getattr(self, "on_hangup_state", ())):
+            cb(self)   # media bugs are removed in CS_HANGUP: RECORD_STOP / MEDIA_BUG_STOP (obs. 22)
         self.set_callstate("HANGUP")
         self.set_state("CS_REPORTING")
         self.variables["sip_hangup_disposition"] = self.hangup_disposition or "send_bye"
@@ -379,6 +400,7 @@ class Channel:
             "caller_id_number": self.profile.get("Caller-ID-Number"),
             "destination_number": self.profile.get("Destination-Number"),
             "created": self.created_us / 1e6, "variables": dict(self.variables),
+            **getattr(self, "sim_ext", {}),
         }
 
     def summary(self):

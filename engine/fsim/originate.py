@@ -248,6 +248,8 @@ def _flip_cid(chan):
 
 def _run_target(chan, target, extra):
     from .apps import execute
+    if callable(target):
+        return target(chan)   # bridge_app.py: the B leg of a `bridge` waits to be bridged
     chan.hit_dialplan = True
     if target.startswith("&"):
         m = re.match(r"^&([^(\s]+)(?:\((.*?)\))?", target)

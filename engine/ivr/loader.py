@@ -88,7 +88,10 @@ def _parse_node(node_id: str, spec: object, where: str, problems: list[str]) -> 
             return MenuNode(node_id, _req(spec, "prompt"), _req(spec, "invalid_prompt"),
                             {str(k): str(v) for k, v in choices.items()}, _req(spec, "default"), tries, timeout)
         if kind == "queue":
-            return QueueNode(node_id, _req(spec, "queue"))
+            priority = int(spec.get("priority", 0))
+            if not 0 <= priority <= 100:
+                raise ValueError("priority must be 0-100")
+            return QueueNode(node_id, _req(spec, "queue"), priority)
         if kind == "hangup":
             return HangupNode(node_id, spec.get("prompt"), str(spec.get("cause", "NORMAL_CLEARING")))
         raise ValueError(f"unknown node type {kind!r} (play, menu, queue, hangup)")

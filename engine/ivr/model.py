@@ -33,6 +33,7 @@ class QueueNode:
 
     id: str
     queue: str
+    priority: int = 0
 
 
 @dataclasses.dataclass(frozen=True)

@@ -7,11 +7,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from engine.domain.agent import Agent as AcdAgent
+from engine.store.base import utcnow
 from engine.domain.agent import AgentStateChanged
-from engine.domain.commands import SaveCallRecord
+import json
+import logging
+
+from engine.domain.commands import SaveCallRecord, SaveOffer, SaveRequestResult
+from engine.domain.events import AgentRequest as AgentRequestEvent
+from engine.domain.queueing import OVERFLOW_ACTIONS, OverflowStep
 from engine.domain.routing import QueueSpec
 from engine.domain.states import AgentState
-from engine.store.models import Agent, AgentStateChange, CallRecord, PublishedNumber, Queue
+from engine.store.models import (Agent, AgentRequest, AgentStateChange, CallOffer, CallRecord, PublishedNumber, Queue,
+                                 Skill)
+
+logger = logging.getLogger(__name__)
 
 
 def to_datetime(epoch: float | None) -> dt.datetime | None:
@@ -35,14 +44,18 @@ def load_directory(session: Session) -> tuple[tuple[AcdAgent, ...], tuple[QueueS
         AcdAgent(agent_id=a.id, employee_no=a.employee_no, name=a.name, extension=a.extension,
                  skills={s.skill_id: s.level for s in a.skills}, state=a.state, reason=a.not_ready_reason,
                  since=to_epoch(a.state_since), idle_since=to_epoch(a.state_since), call_uuid=a.current_call_uuid,
-                 active=a.active)
+                 active=a.active, position=a.position)
         for a in rows
     )
+    skill_ids = {code: sid for sid, code in session.execute(select(Skill.id, Skill.code))}
     queue_rows = session.scalars(select(Queue).options(selectinload(Queue.skills))).all()
+    queue_codes = {q.code for q in queue_rows}
     queues = tuple(
         QueueSpec(queue_id=q.id, code=q.code, name=q.name, required_skills={s.skill_id: s.min_level for s in q.skills},
                   strategy=q.strategy, ring_timeout_s=q.ring_timeout_s, wrap_up_s=q.wrap_up_s,
-                  max_wait_s=q.max_wait_s, moh=q.moh)
+                  max_wait_s=q.max_wait_s, moh=q.moh, priority_step_s=q.priority_step_s, max_size=q.max_size,
+                  no_agent_action=q.no_agent_action,
+                  overflow=parse_overflow(q.overflow_rules, skill_ids, queue_codes, q.code))
         for q in queue_rows
     )
     numbers = {n.number: n.flow for n in session.scalars(select(PublishedNumber).where(PublishedNumber.active))}
@@ -76,3 +89,72 @@ def save_call_record(session: Session, rec: SaveCallRecord) -> None:
         ended_at=to_datetime(rec.ended_at), outcome=rec.outcome, hangup_cause=rec.hangup_cause[:48],
         hangup_side=rec.hangup_side, ivr_path=rec.ivr_path, offers=rec.offers,
     ))
+
+
+class OverflowRuleError(ValueError):
+    """An overflow rule of a queue is invalid; the message says which and why."""
+
+
+def parse_overflow(raw: str, skill_ids: dict[str, int], queue_codes: set[str], queue: str,
+                   strict: bool = False) -> tuple[OverflowStep, ...]:
+    """Queue overflow rules from their JSON text; invalid rules are logged and left out (or raise when strict)."""
+    try:
+        rules = json.loads(raw or "[]")
+        if not isinstance(rules, list):
+            raise OverflowRuleError("overflow rules must be a JSON list")
+        steps = [_overflow_step(rule, skill_ids, queue_codes) for rule in rules]
+    except (ValueError, TypeError) as exc:
+        if strict:
+            raise OverflowRuleError(f"queue {queue}: {exc}") from None
+        logger.error("queue %s: overflow rules ignored: %s", queue, exc)
+        return ()
+    return tuple(sorted(steps, key=lambda step: step.after_s))
+
+
+def _overflow_step(rule: object, skill_ids: dict[str, int], queue_codes: set[str]) -> OverflowStep:
+    if not isinstance(rule, dict):
+        raise OverflowRuleError("each overflow rule must be an object")
+    after_s, action = int(rule.get("after_s", -1)), rule.get("action")
+    if after_s < 0 or action not in OVERFLOW_ACTIONS:
+        raise OverflowRuleError(f"rule {rule}: needs after_s >= 0 and action in {OVERFLOW_ACTIONS}")
+    if action == "widen":
+        skills = rule.get("skills")
+        if not isinstance(skills, dict) or any(code not in skill_ids for code in skills):
+            raise OverflowRuleError(f"rule {rule}: 'skills' must map known skill codes to minimum levels")
+        return OverflowStep(after_s, action, skills={skill_ids[c]: int(lv) for c, lv in skills.items()})
+    if action == "overflow":
+        if rule.get("queue") not in queue_codes:
+            raise OverflowRuleError(f"rule {rule}: 'queue' must name an existing queue")
+        return OverflowStep(after_s, action, queue=str(rule["queue"]))
+    if not rule.get("prompt"):
+        raise OverflowRuleError(f"rule {rule}: 'prompt' is required")
+    return OverflowStep(after_s, action, prompt=str(rule["prompt"]))
+
+
+def save_offer(session: Session, offer: SaveOffer) -> None:
+    """Append one offer and how it ended (why that agent: strategy and reason)."""
+    exists = session.get(Agent, offer.agent_id) is not None
+    session.add(CallOffer(call_uuid=offer.call_uuid, agent_id=offer.agent_id if exists else None,
+                          queue_code=offer.queue_code, offered_at=to_datetime(offer.offered_at),
+                          settled_at=to_datetime(offer.settled_at), result=offer.result, cause=offer.cause[:48],
+                          strategy=offer.strategy, reason=offer.reason))
+
+
+def take_pending_requests(session: Session, limit: int = 200) -> list[AgentRequestEvent]:
+    """Console requests not yet picked up, oldest first; marked as taken in the same transaction."""
+    rows = session.scalars(select(AgentRequest).where(AgentRequest.processed_at.is_(None))
+                           .order_by(AgentRequest.id).limit(limit)).all()
+    now = utcnow()
+    events = []
+    for row in rows:
+        row.processed_at = now
+        events.append(AgentRequestEvent(row.agent_id, row.action, row.reason.value if row.reason else None,
+                                        row.actor, to_epoch(row.requested_at), row.id))
+    return events
+
+
+def save_request_result(session: Session, result: SaveRequestResult) -> None:
+    """Record whether the engine carried a console request out, or why not."""
+    row = session.get(AgentRequest, result.request_id)
+    if row is not None:
+        row.result = "ok" if result.accepted else f"refused: {result.message}"[:255]

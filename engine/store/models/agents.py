@@ -41,6 +41,7 @@ class Agent(Base):
     extension: Mapped[str] = mapped_column(String(32), unique=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("agent_groups.id", ondelete="SET NULL"))
     active: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0, server_default="0")   # order for top-down / round robin
     state: Mapped[AgentState] = mapped_column(str_enum(AgentState, "agent_state"), default=AgentState.LOGGED_OUT)
     not_ready_reason: Mapped[NotReadyReason | None] = mapped_column(str_enum(NotReadyReason, "not_ready_reason"))
     state_since: Mapped[dt.datetime] = mapped_column(default=utcnow)

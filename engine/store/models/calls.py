@@ -32,6 +32,40 @@ class CallRecord(Base):
     hangup_side: Mapped[HangupSide] = mapped_column(str_enum(HangupSide, "hangup_side"))
     ivr_path: Mapped[str] = mapped_column(Text, default="")
     offers: Mapped[int] = mapped_column(default=0)
+    priority: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class CallOffer(Base):
+    """One offer of a call to an agent: when, which strategy chose the agent and why, and how it ended."""
+
+    __tablename__ = "call_offers"
+    __table_args__ = (Index("ix_call_offers_call_uuid", "call_uuid"), Index("ix_call_offers_agent_at", "agent_id",
+                                                                            "offered_at"))
+    id: Mapped[intpk]
+    call_uuid: Mapped[str] = mapped_column(String(64))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    queue_code: Mapped[str] = mapped_column(String(32))
+    offered_at: Mapped[dt.datetime]
+    settled_at: Mapped[dt.datetime]
+    result: Mapped[str] = mapped_column(String(24))
+    cause: Mapped[str] = mapped_column(String(48), default="")
+    strategy: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class AgentRequest(Base):
+    """A state change asked from the console (agent or supervisor), carried out by the engine."""
+
+    __tablename__ = "agent_requests"
+    __table_args__ = (Index("ix_agent_requests_pending", "processed_at", "id"),)
+    id: Mapped[intpk]
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(16))          # login, ready, not_ready, logout
+    reason: Mapped[NotReadyReason | None] = mapped_column(str_enum(NotReadyReason, "request_reason"))
+    actor: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[dt.datetime]
+    processed_at: Mapped[dt.datetime | None]
+    result: Mapped[str] = mapped_column(String(255), default="")
 
 
 class AgentStateChange(Base):

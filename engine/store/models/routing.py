@@ -1,7 +1,7 @@
 """Queues with their skill requirements, and published numbers (DIDs) pointing to IVR flows."""
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.store.base import Base, created_at, intpk
@@ -14,6 +14,8 @@ class Queue(Base):
     __table_args__ = (
         CheckConstraint("ring_timeout_s > 0", name="ring_timeout_positive"),
         CheckConstraint("wrap_up_s >= 0", name="wrap_up_not_negative"),
+        CheckConstraint("max_size >= 0", name="max_size_not_negative"),
+        CheckConstraint("no_agent_action IN ('wait', 'reject')", name="no_agent_action_known"),
     )
     id: Mapped[intpk]
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -23,6 +25,13 @@ class Queue(Base):
     wrap_up_s: Mapped[int] = mapped_column(default=30)
     max_wait_s: Mapped[int] = mapped_column(default=600)
     moh: Mapped[str] = mapped_column(String(255), default="local_stream://moh")
+    priority_step_s: Mapped[int] = mapped_column(default=60, server_default="60")
+    max_size: Mapped[int] = mapped_column(default=0, server_default="0")
+    no_agent_action: Mapped[str] = mapped_column(String(16), default="wait", server_default="wait")
+    # JSON list of overflow steps: [{"after_s": 30, "action": "widen", "skills": {"etax": 1}},
+    #   {"after_s": 60, "action": "overflow", "queue": "tax_policy"}, {"after_s": 45, "action": "announce",
+    #   "prompt": "all_busy.wav"}]
+    overflow_rules: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     created_at: Mapped[created_at]
 
     skills: Mapped[list["QueueSkill"]] = relationship(back_populates="queue", cascade="all, delete-orphan")

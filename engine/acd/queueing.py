@@ -1,0 +1,136 @@
+"""Calls waiting in queues: admission limits, hold music, overflow steps and the maximum wait."""
+from __future__ import annotations
+
+import logging
+
+from engine.acd.floor import Floor
+from engine.acd.offers import dispatch_call
+from engine.domain.call import Call, CallPhase
+from engine.domain.commands import CancelTimer, Command, Hangup, Play, StartTimer, StopMedia
+from engine.domain.routing import qualifies
+from engine.domain.states import AgentState, CallOutcome
+
+logger = logging.getLogger(__name__)
+
+ALL_BUSY_PROMPT = "all_busy.wav"    # "all agents are busy, please call again later"
+MOH_MIN_PLAY_S = 1.0       # hold music that ends sooner than this is missing or silent: retry later, not in a loop
+MOH_RETRY_S = 5.0
+
+
+def enqueue(floor: Floor, call: Call, queue_code: str, priority: int, now: float, out: list[Command]) -> None:
+    """Admit a call to a queue (or refuse it with the all-busy prompt), play hold music, offer it at once."""
+    queue = floor.queues.get(queue_code)
+    if queue is None:
+        logger.error("call %s: flow %s asks for unknown queue %s; hanging up", call.uuid, call.flow, queue_code)
+        _release(floor, call, CallOutcome.FAILED, ALL_BUSY_PROMPT, out)
+        return
+    call.move(CallPhase.QUEUED)
+    call.queue_code, call.enqueued_at, call.priority = queue_code, now, priority
+    call.required = dict(queue.required_skills)
+    call.ivr_path.append(f"queue:{queue_code}")
+    if queue.max_size and sum(1 for u in floor.waiting if floor.calls[u].queue_code == queue_code) >= queue.max_size:
+        logger.info("call %s refused: queue %s is full (%d waiting)", call.uuid, queue_code, queue.max_size)
+        call.ivr_path.append("queue_full")
+        _release(floor, call, CallOutcome.QUEUE_FULL, ALL_BUSY_PROMPT, out)
+        return
+    if queue.no_agent_action == "reject" and not _anyone_logged_in(floor, call.required):
+        logger.info("call %s refused: nobody who can take queue %s is logged in", call.uuid, queue_code)
+        call.ivr_path.append("no_agent")
+        _release(floor, call, CallOutcome.NO_AGENT, ALL_BUSY_PROMPT, out)
+        return
+    floor.waiting.add(call.uuid, floor.waiting_key(call))
+    out.append(StartTimer(f"maxwait:{call.uuid}", float(queue.max_wait_s)))
+    _schedule_next_step(floor, call, now, out)
+    play_hold_music(floor, call, now, out)        # also while an agent's phone rings
+    dispatch_call(floor, call, now, out)
+
+
+def _anyone_logged_in(floor: Floor, required: dict[int, int]) -> bool:
+    return any(a.state is not AgentState.LOGGED_OUT and a.active and qualifies(a, required)
+               for a in floor.agents.values())
+
+
+def _release(floor: Floor, call: Call, outcome: CallOutcome, prompt: str, out: list[Command]) -> None:
+    """End the call for the engine's own reason: say why, then hang up (the hang-up writes the record)."""
+    floor.waiting.remove(call.uuid)
+    call.end_outcome = outcome
+    call.ending = True
+    call.pending_app = floor.new_id()
+    if call.phase is CallPhase.QUEUED:
+        out.append(StopMedia(call.uuid))
+    out.append(Play(call.uuid, floor.prompt(prompt), call.pending_app))
+
+
+def on_release_prompt_done(floor: Floor, call: Call, out: list[Command]) -> None:
+    """The all-busy (or similar) prompt has been spoken: hang up."""
+    out.append(Hangup(call.uuid, "NORMAL_CLEARING"))
+
+
+def play_hold_music(floor: Floor, call: Call, now: float, out: list[Command]) -> None:
+    """Music on hold for a waiting caller (replayed whenever it ends)."""
+    queue = floor.queues[call.queue_code]  # type: ignore[index]
+    call.pending_app = floor.new_id()
+    call.media_started_at = now
+    out.append(Play(call.uuid, floor.prompt(queue.moh), call.pending_app))
+
+
+def hold_music_ended(floor: Floor, call: Call, now: float, out: list[Command]) -> None:
+    """Replay the hold music; if it ended at once (file missing, empty stream) wait instead of spinning."""
+    if now - call.media_started_at < MOH_MIN_PLAY_S:
+        logger.warning("call %s: hold music of queue %s ended after %.2f s; retrying in %.0f s", call.uuid,
+                       call.queue_code, now - call.media_started_at, MOH_RETRY_S)
+        out.append(StartTimer(f"moh:{call.uuid}", MOH_RETRY_S))
+        return
+    play_hold_music(floor, call, now, out)
+
+
+def _schedule_next_step(floor: Floor, call: Call, now: float, out: list[Command]) -> None:
+    queue = floor.queues[call.queue_code]  # type: ignore[index]
+    if call.next_step < len(queue.overflow):
+        step = queue.overflow[call.next_step]
+        due = (now if call.enqueued_at is None else call.enqueued_at) + step.after_s - now
+        out.append(StartTimer(f"step:{call.uuid}", max(0.0, due)))
+
+
+def on_step_due(floor: Floor, call: Call, now: float, out: list[Command]) -> None:
+    """Apply the next overflow step to a call still waiting: widen, move to another queue, or announce."""
+    if call.phase is not CallPhase.QUEUED or call.ending:
+        return
+    queue = floor.queues[call.queue_code]  # type: ignore[index]
+    if call.next_step >= len(queue.overflow):
+        return
+    step = queue.overflow[call.next_step]
+    call.next_step += 1
+    if step.action == "widen" and step.skills is not None:
+        call.required = dict(step.skills)
+        call.ivr_path.append(f"widen:{queue.code}")
+        logger.info("call %s in %s: skills widened to %s after %ss", call.uuid, queue.code, call.required,
+                    step.after_s)
+    elif step.action == "overflow" and step.queue in floor.queues:
+        target = floor.queues[step.queue]
+        call.queue_code, call.required, call.next_step = target.code, dict(target.required_skills), 0
+        call.ivr_path.append(f"overflow:{target.code}")
+        floor.waiting.add(call.uuid, floor.waiting_key(call))
+        logger.info("call %s overflowed from %s to %s after %ss", call.uuid, queue.code, target.code, step.after_s)
+    elif step.action == "announce" and step.prompt:
+        call.pending_app = floor.new_id()
+        out.append(StopMedia(call.uuid))
+        out.append(Play(call.uuid, floor.prompt(step.prompt), call.pending_app))
+        call.ivr_path.append(f"announce:{step.prompt}")
+    _schedule_next_step(floor, call, now, out)
+    dispatch_call(floor, call, now, out)
+
+
+def on_max_wait(floor: Floor, call: Call, out: list[Command]) -> None:
+    """The queue's maximum wait is reached: tell the caller all agents are busy and release the call."""
+    if call.phase is not CallPhase.QUEUED or call.ending:
+        return
+    logger.info("call %s waited the maximum of queue %s", call.uuid, call.queue_code)
+    call.ivr_path.append("max_wait")
+    _release(floor, call, CallOutcome.TIMED_OUT, ALL_BUSY_PROMPT, out)
+
+
+def forget(call: Call, out: list[Command]) -> None:
+    """Cancel the waiting timers of a call that leaves the queue for good."""
+    for kind in ("maxwait", "step", "moh"):
+        out.append(CancelTimer(f"{kind}:{call.uuid}"))

@@ -1,0 +1,52 @@
+"""Per-scenario replay specifications: the SIP actors of freeswitch-captures/harness/s01.py ... s07.py.
+
+The ESL side of each scenario is replayed verbatim from the transcript. What is declared here is what the
+transcript cannot say: which SIP phones exist and how each agent phone answers each originate, and the list of
+far-end actions the replay must end up applying (checked, so a stimulus is never invented or dropped silently).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ANSWER = ("answer", 1.0)          # sipp UAS: 180, then 200 after ~1 s
+BUSY = ("busy", 1.0)              # sipp UAS: 486 Busy Here
+NO_ANSWER = ("no_answer", 1.0)    # sipp UAS: 180, rings forever
+
+
+@dataclass
+class Spec:
+    name: str
+    # directory users: ext -> registered?  (1001/1002 registered by scenario 02 before 03..07 ran)
+    users: dict = field(default_factory=lambda: {"1001": True, "1002": True, "1003": False, "1005": False})
+    # behaviour of the agent phone for the n-th originate to that extension
+    behaviours: dict = field(default_factory=dict)
+    # far-end actions the replay must apply, in order (kind target-role), checked after the replay
+    expect: list = field(default_factory=list)
+    did: str = "12366"
+    ani: str = "13800138000"
+    caller_name: str = "张三"
+    time_scale: float = 0.02
+
+    def phone_behaviour(self, ext, n):
+        seq = self.behaviours.get(ext) or [ANSWER]
+        return seq[min(n, len(seq) - 1)]
+
+    def registration_stimulus(self, rec, frame):
+        return None
+
+    def apply_registration(self, sim, st):
+        raise NotImplementedError(st)
+
+
+SPECS = {s.name: s for s in [
+    Spec("01_esl_basics", expect=["call"]),
+    Spec("01b_esl_json_background_job"),
+    Spec("03c_rfc2833_dtmf_from_caller", expect=["call", "dtmf", "dtmf", "bye"]),
+    Spec("04a_bridge_to_agent", expect=["call", "bye"]),
+    Spec("04b_agent_busy_and_no_answer", behaviours={"1001": [BUSY, NO_ANSWER, NO_ANSWER]},
+         expect=["call", "bye"]),
+    Spec("04c_agent_hangs_up_first_default", expect=["call", "bye"]),
+    Spec("04c_agent_hangs_up_first_park_after_bridge", expect=["call", "bye", "bye"]),
+    Spec("04c_agent_hangs_up_first_hangup_after_bridge_true", expect=["call", "bye"]),
+    Spec("04c_agent_hangs_up_first_hangup_after_bridge_false", expect=["call", "bye"]),
+]}
