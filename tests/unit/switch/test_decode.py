@@ -1,6 +1,5 @@
 """Decoding real FreeSWITCH events (from the wire captures) into the core's events, and building commands."""
 from engine.domain.events import AppFinished, CallParked, LegBridged, LegHungUp, OriginateResult
-from engine.switch import encode
 from engine.switch.decode import decode
 from engine.switch.frames import parse_plain_event
 from tests.captures import events
@@ -41,12 +40,3 @@ def test_menu_results_carry_digits_and_read_result():
 def test_malformed_events_are_dropped_not_raised():
     assert decode(parse_plain_event(b"Event-Name: CHANNEL_PARK\nCore-UUID: x\n")) is None
     assert decode(parse_plain_event(b"Event-Name: BACKGROUND_JOB\nJob-Command: originate\n")) is None
-
-
-def test_agent_originate_line_quotes_values_and_parks_on_answer():
-    line = encode.agent_originate("user/1001", "leg-1", 15, "13800138000", "Doe, John", {"cc_queue": "etax"})
-    assert line == ("originate {origination_uuid=leg-1,ignore_early_media=true,originate_timeout=15,"
-                    "origination_caller_id_number=13800138000,origination_caller_id_name='Doe, John',"
-                    "cc_queue=etax}user/1001 &park()")
-    assert encode.collect_arg(1, 1, 3, 5000, "#", "/p/m.wav", "/p/i.wav", "cc_digits", "^[123]$", 3000) == \
-        "1 1 3 5000 # /p/m.wav /p/i.wav cc_digits ^[123]$ 3000"
