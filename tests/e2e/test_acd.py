@@ -1,0 +1,91 @@
+"""ACD behaviour through the real ESL path: console requests, overflow, maximum wait, restart survival."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select, update
+
+from engine.bootstrap import Engine
+from engine.domain.states import AgentState, CallOutcome, NotReadyReason
+from engine.store.base import utcnow
+from engine.store.models import Agent, AgentRequest, AgentStateChange, CallOffer, Queue
+from tests.e2e.conftest import wait_until
+from tests.e2e.test_walking_skeleton import read, record_of, set_not_ready
+
+
+def write(db_url, fn):
+    from engine.store.session import make_engine, make_session_factory, transaction
+    eng = make_engine(db_url)
+    try:
+        with transaction(make_session_factory(eng)) as session:
+            return fn(session)
+    finally:
+        eng.dispose()
+
+
+def request(db_url, extension, action, reason=None, actor="supervisor"):
+    def add(s):
+        agent_id = s.scalar(select(Agent.id).where(Agent.extension == extension))
+        row = AgentRequest(agent_id=agent_id, action=action, reason=reason, actor=actor, requested_at=utcnow())
+        s.add(row)
+        s.flush()
+        return row.id
+    return write(db_url, add)
+
+
+def test_a_supervisor_request_from_the_console_changes_the_agent_and_is_answered(engine, db_url):
+    req = request(db_url, "1003", "not_ready", NotReadyReason.MEETING)
+    row = wait_until(lambda: read(db_url, lambda s: s.get(AgentRequest, req) if s.get(AgentRequest, req).result
+                                  else None), 10, "the request to be carried out")
+    assert row.result == "ok"
+    agent = read(db_url, lambda s: s.scalars(select(Agent).where(Agent.extension == "1003")).one())
+    assert (agent.state, agent.not_ready_reason) == (AgentState.NOT_READY, NotReadyReason.MEETING)
+    log = read(db_url, lambda s: s.scalars(select(AgentStateChange).where(
+        AgentStateChange.agent_id == agent.id)).all())
+    assert [(r.to_state, r.actor) for r in log] == [(AgentState.NOT_READY, "supervisor")]
+    refused = request(db_url, "1003", "not_ready")          # no reason given
+    row = wait_until(lambda: read(db_url, lambda s: s.get(AgentRequest, refused) if s.get(
+        AgentRequest, refused).result else None), 10, "the refusal")
+    assert row.result.startswith("refused:") and "needs a not-ready reason" in row.result
+
+
+def test_a_call_nobody_in_its_queue_can_take_overflows_to_the_next_queue(sim, engine, db_url):
+    write(db_url, lambda s: s.execute(update(Queue).where(Queue.code == "social_fee").values(
+        overflow_rules=json.dumps([{"after_s": 1, "action": "overflow", "queue": "tax_policy"}]))))
+    engine.reload_directory()
+    set_not_ready(engine, ["1005", "1009", "1010", "1011", "1012"])       # every social-fee agent
+    uuid = sim.place_call(did="12366", digits="3", talk_time=1.0)
+    rec = wait_until(lambda: record_of(db_url, uuid), 30, "the call record")
+    assert rec.outcome is CallOutcome.ANSWERED and "queue:social_fee > overflow:tax_policy" in rec.ivr_path
+    offers = read(db_url, lambda s: s.scalars(select(CallOffer).where(CallOffer.call_uuid == uuid)).all())
+    assert [(o.queue_code, o.result) for o in offers] == [("tax_policy", "answered")]
+    assert offers[0].reason.startswith("longest_idle among")
+
+
+def test_a_caller_waiting_past_the_maximum_hears_all_busy_and_is_released(sim, engine, db_url):
+    write(db_url, lambda s: s.execute(update(Queue).where(Queue.code == "etax").values(max_wait_s=1)))
+    engine.reload_directory()
+    set_not_ready(engine, ["1001", "1006", "1007", "1008", "1009"])
+    uuid = sim.place_call(did="12366", digits="2")
+    rec = wait_until(lambda: record_of(db_url, uuid), 30, "the call record")
+    assert rec.outcome is CallOutcome.TIMED_OUT and rec.ivr_path.endswith("max_wait")
+    assert any("all_busy.wav" in c["command"] for c in sim.commands())
+
+
+def test_agent_states_survive_an_engine_restart(sim, engine, engine_config, db_url):
+    set_not_ready(engine, ["1002"], "training")
+    wait_until(lambda: read(db_url, lambda s: s.scalars(select(Agent).where(Agent.extension == "1002")).one()
+                            .state is AgentState.NOT_READY), 10, "the state to be stored")
+    engine.stop()
+    second = Engine(engine_config, directory_reload_s=0.3)
+    second.start()
+    try:
+        wait_until(lambda: second.center.floor.directory_loaded, 10, "the directory")
+        agent = next(a for a in second.center.floor.agents.values() if a.extension == "1002")
+        assert (agent.state, agent.reason) == (AgentState.NOT_READY, NotReadyReason.TRAINING)
+        wait_until(lambda: second.switch.connected, 10, "the switch")
+        uuid = sim.place_call(did="12366", digits="1", talk_time=1.0)
+        rec = wait_until(lambda: record_of(db_url, uuid), 30, "a call answered after the restart")
+        assert rec.outcome is CallOutcome.ANSWERED and rec.agent_id != agent.agent_id
+    finally:
+        second.stop()
