@@ -50,3 +50,18 @@ def label(mapping: dict, value: object) -> str:
     if value is None:
         return ""
     return str(mapping.get(value, getattr(value, "value", value)))
+
+
+COMMAND_LABELS = {
+    "login": _l("Sign in for work"),
+    "ready": _l("Set ready"),
+    "logout": _l("Sign out from work"),
+}
+
+
+def command_label(command: str) -> str:
+    """Label of a state command: 'not_ready:meal' reads 'Not ready: Meal'."""
+    if command.startswith("not_ready:"):
+        reason = NotReadyReason(command.split(":", 1)[1])
+        return f"{STATE_LABELS[AgentState.NOT_READY]}: {REASON_LABELS[reason]}"
+    return str(COMMAND_LABELS[command])

@@ -62,3 +62,20 @@ class AgentForm(FlaskForm):
     def chosen_levels(self) -> dict[int, int]:
         """skill_id → level for the skills given a level."""
         return {int(e.skill_id.data): e.level.data for e in self.skills.entries if e.level.data is not None}
+
+
+# What a supervisor (or the agent on their own page) may ask the engine to do; "not_ready:<reason>" carries the
+# reason. The engine refuses what the agent state machine does not allow and says why.
+STATE_COMMANDS = ["login", "ready", "not_ready:break", "not_ready:meal", "not_ready:training",
+                  "not_ready:after_call_work", "not_ready:meeting", "logout"]
+
+
+class StateRequestForm(FlaskForm):
+    """Ask for an agent's state change (示闲 / 示忙 with a reason / 签入 / 强制签出)."""
+
+    command = SelectField(_l("Change state"), validators=[DataRequired()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from admin_web import labels
+        self.command.choices = [(c, labels.command_label(c)) for c in STATE_COMMANDS]

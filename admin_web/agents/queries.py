@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from admin_web.timeutil import as_utc, seconds_between
 from engine.domain.states import AgentState, NotReadyReason
-from engine.store.models import Agent, AgentGroup, Skill
+from engine.store.models import AgentRequest, Agent, AgentGroup, Skill
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,3 +73,12 @@ def skill_levels(agent: Agent) -> dict[int, int]:
     """skill_id → level for an agent."""
     return {s.skill_id: s.level for s in agent.skills}
 
+
+
+def recent_requests(session: Session, now: dt.datetime, window_s: int = 120) -> dict[int, dict]:
+    """Each agent's latest console request of the last minutes and the engine's answer (for the live page)."""
+    since = now - dt.timedelta(seconds=window_s)
+    rows = session.scalars(select(AgentRequest).where(AgentRequest.requested_at >= since)
+                           .order_by(AgentRequest.id)).all()
+    return {r.agent_id: {"action": r.action, "reason": r.reason.value if r.reason else None, "actor": r.actor,
+                         "result": r.result or "pending"} for r in rows}

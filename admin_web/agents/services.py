@@ -6,7 +6,9 @@ import dataclasses
 from sqlalchemy.orm import Session
 
 from admin_web import audit
-from engine.store.models import Agent, AgentGroup, AgentSkill
+from engine.domain.states import NotReadyReason
+from engine.store.base import utcnow
+from engine.store.models import Agent, AgentGroup, AgentRequest, AgentSkill
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,3 +75,13 @@ def delete_agent(session: Session, agent: Agent) -> None:
     audit.record(session, "agent.delete", f"agent:{agent.employee_no}", detail)
     session.delete(agent)
     session.flush()
+
+
+def request_state(session: Session, agent: Agent, command: str, actor: str) -> AgentRequest:
+    """Queue a state change for the engine (it applies it within a second and writes the result back)."""
+    action, _, reason = command.partition(":")
+    row = AgentRequest(agent_id=agent.id, action=action, reason=NotReadyReason(reason) if reason else None,
+                       actor=actor, requested_at=utcnow())
+    session.add(row)
+    audit.record(session, "agent.state_request", f"agent:{agent.employee_no}", command)
+    return row

@@ -6,8 +6,10 @@ from flask_babel import gettext as _
 
 from admin_web import labels
 from admin_web.agents import bp, queries
-from admin_web.agents.forms import NO_GROUP, AgentForm
-from admin_web.agents.services import AgentData, create_agent, delete_agent, update_agent
+from flask_login import current_user
+
+from admin_web.agents.forms import NO_GROUP, AgentForm, StateRequestForm
+from admin_web.agents.services import AgentData, create_agent, delete_agent, request_state, update_agent
 from admin_web.db import get_session
 from admin_web.security import ADMIN, STAFF, roles_required
 from admin_web.timeutil import now_utc
@@ -22,7 +24,7 @@ def index():
     now = now_utc()
     return render_template("agents/index.html", agents=queries.list_agents(session),
                            live={s.agent_id: s for s in queries.live_states(session, now)},
-                           poll_ms=current_app.config["AGENT_POLL_INTERVAL_MS"])
+                           poll_ms=current_app.config["AGENT_POLL_INTERVAL_MS"], state_form=StateRequestForm())
 
 
 @bp.route("/state.json")
@@ -30,12 +32,15 @@ def index():
 def state_json():
     """Every agent's live state with translated labels and seconds in state."""
     now = now_utc()
+    session = get_session()
+    requests = queries.recent_requests(session, now)
     return jsonify(server_time=now.isoformat(), agents=[
         {"id": s.agent_id, "state": s.state.value, "state_label": labels.label(labels.STATE_LABELS, s.state),
          "reason": s.reason.value if s.reason else None,
          "reason_label": labels.label(labels.REASON_LABELS, s.reason),
-         "since": s.since.isoformat(), "seconds_in_state": s.seconds_in_state}
-        for s in queries.live_states(get_session(), now)])
+         "since": s.since.isoformat(), "seconds_in_state": s.seconds_in_state,
+         "request": requests.get(s.agent_id)}
+        for s in queries.live_states(session, now)])
 
 
 def _form(agent: Agent | None = None) -> AgentForm:
@@ -101,4 +106,20 @@ def delete(agent_id: int):
     delete_agent(session, agent)
     session.commit()
     flash(_("Agent %(no)s deleted.", no=employee_no), "success")
+    return redirect(url_for("agents.index"))
+
+
+@bp.route("/<int:agent_id>/state", methods=["POST"])
+@roles_required(*STAFF)
+def change_state(agent_id: int):
+    """A supervisor forces an agent's state (ready, not ready with a reason, log in, log out)."""
+    session = get_session()
+    agent = session.get(Agent, agent_id) or abort(404)
+    form = StateRequestForm()
+    if form.validate_on_submit():
+        request_state(session, agent, form.command.data, current_user.username)
+        session.commit()
+        flash(_("Request sent to the engine for agent %(no)s.", no=agent.employee_no), "success")
+    else:
+        flash(_("Unknown state change."), "error")
     return redirect(url_for("agents.index"))

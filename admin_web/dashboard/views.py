@@ -1,10 +1,13 @@
 """The home page (admins, supervisors) and the agent's own page."""
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from admin_web.agents.forms import StateRequestForm
 from admin_web.agents.queries import state_counts
+from admin_web.agents.services import request_state
 from admin_web.calls.queries import outcome_counts
 from admin_web.dashboard import bp
 from admin_web.db import get_session
@@ -42,4 +45,22 @@ def me():
     """Which agent the logged-in user is (the agent role's only page)."""
     agent = get_session().get(Agent, current_user.agent_id) if current_user.agent_id else None
     seconds = seconds_between(agent.state_since, now_utc()) if agent else None
-    return render_template("dashboard/me.html", agent=agent, seconds_in_state=seconds)
+    return render_template("dashboard/me.html", agent=agent, seconds_in_state=seconds, state_form=StateRequestForm())
+
+
+@bp.route("/me/state", methods=["POST"])
+@login_required
+def my_state():
+    """An agent signs in or out, or sets themselves ready / not ready with a reason (R-CTI-3)."""
+    session = get_session()
+    agent = session.get(Agent, current_user.agent_id) if current_user.agent_id else None
+    if agent is None:
+        abort(404)
+    form = StateRequestForm()
+    if form.validate_on_submit():
+        request_state(session, agent, form.command.data, current_user.username)
+        session.commit()
+        flash(_("Request sent."), "success")
+    else:
+        flash(_("Unknown state change."), "error")
+    return redirect(url_for("dashboard.me"))

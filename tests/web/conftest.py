@@ -19,17 +19,28 @@ from werkzeug.security import generate_password_hash  # noqa: E402
 from admin_web import create_app  # noqa: E402
 from admin_web.auth.services import create_user  # noqa: E402
 from engine.domain.states import AgentState, Role  # noqa: E402
-from engine.store.base import Base  # noqa: E402
 import engine.store.models  # noqa: E402,F401  (every table on the metadata)
 from engine.store.models import Agent, AgentGroup, AgentSkill, Skill  # noqa: E402
 
 from .helpers import PASSWORD, login  # noqa: E402,F401
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory) -> str:
+    """One SQLite file migrated to head by Alembic (the real schema), copied for each test."""
+    from engine.store.migrate import upgrade
+    path = tmp_path_factory.mktemp("schema") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return str(path)
+
+
 @pytest.fixture
-def db_url(tmp_path) -> str:
-    """A fresh SQLite file per test."""
-    return f"sqlite:///{tmp_path / 'console.db'}"
+def db_url(tmp_path, migrated_template) -> str:
+    """A fresh copy of the migrated database per test."""
+    import shutil
+    target = tmp_path / "console.db"
+    shutil.copyfile(migrated_template, target)
+    return f"sqlite:///{target}"
 
 
 @pytest.fixture
@@ -37,7 +48,6 @@ def app(db_url):
     """The console on an empty schema, CSRF off (one test turns it back on)."""
     app = create_app(overrides={"TESTING": True, "WTF_CSRF_ENABLED": False, "DATABASE_URL": db_url,
                                 "SECRET_KEY": "test-secret"})
-    Base.metadata.create_all(app.extensions["db_engine"])
     yield app
     app.extensions["db_engine"].dispose()
 

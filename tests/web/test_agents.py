@@ -162,3 +162,35 @@ def test_post_without_csrf_token_is_refused(app, seed, db):
     response = client.post("/auth/login", data={"username": "admin", "password": "whatever"})
     assert response.status_code == 400
     assert "表单已过期" in response.get_data(as_text=True)
+
+
+def test_a_supervisor_forces_a_state_change_which_is_queued_for_the_engine_and_audited(as_supervisor, db, seed):
+    from sqlalchemy import select
+
+    from engine.store.models import AgentRequest, AuditEntry
+    response = as_supervisor.post(f"/agents/{seed.agent_id}/state", data={"command": "not_ready:meeting"})
+    assert response.status_code == 302
+    req = db.scalars(select(AgentRequest)).one()
+    assert (req.agent_id, req.action, req.reason.value, req.actor, req.processed_at) == (
+        seed.agent_id, "not_ready", "meeting", "super", None)
+    audit = db.scalars(select(AuditEntry).where(AuditEntry.action == "agent.state_request")).one()
+    assert audit.actor == "super" and audit.detail == "not_ready:meeting"
+    # the engine's answer shows on the live page's JSON
+    req.result = "refused: agent 1001: cannot not_ready while talking"
+    db.commit()
+    data = as_supervisor.get("/agents/state.json").get_json()
+    row = next(a for a in data["agents"] if a["id"] == seed.agent_id)
+    assert row["request"]["result"].startswith("refused:") and row["request"]["actor"] == "super"
+    assert as_supervisor.post(f"/agents/{seed.agent_id}/state", data={"command": "dance"}).status_code == 302
+    assert db.scalars(select(AgentRequest)).all().__len__() == 1
+
+
+def test_an_agent_changes_only_their_own_state(as_agent, db, seed):
+    from sqlalchemy import select
+
+    from engine.store.models import AgentRequest
+    page = as_agent.get("/me").get_data(as_text=True)
+    assert "示闲" in page and "签出" in page
+    assert as_agent.post("/me/state", data={"command": "ready"}).status_code == 302
+    assert db.scalars(select(AgentRequest)).one().actor == "agent1001"
+    assert as_agent.post(f"/agents/{seed.agent_id}/state", data={"command": "ready"}).status_code == 403

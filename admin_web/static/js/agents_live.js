@@ -31,6 +31,13 @@
     badge.textContent = agent.state_label;
     row.querySelector('[data-field="reason"]').textContent = agent.reason_label || "";
     setTime(row.querySelector('[data-field="time"]'), agent.seconds_in_state);
+    var note = row.querySelector('[data-field="request"]');
+    if (note) {
+      var r = agent.request;
+      note.textContent = r ? r.action + (r.reason ? "/" + r.reason : "") + " (" + r.actor + "): " +
+        (r.result === "pending" ? table.getAttribute("data-pending") : r.result) : "";
+      note.classList.toggle("refused", !!(r && r.result.indexOf("refused") === 0));
+    }
   }
 
   function poll() {
