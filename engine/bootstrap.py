@@ -12,7 +12,7 @@ import gevent.hub
 from engine.acd.center import CallCenter
 from engine.config import Config
 from engine.domain import commands as c
-from engine.domain.events import DirectoryLoaded, Shutdown, SwitchSynced
+from engine.domain.events import CallbacksLoaded, DirectoryLoaded, Shutdown, SwitchSynced
 from engine.ivr.loader import load_flows
 from engine.runtime import Runtime
 from engine.store import repos
@@ -38,12 +38,14 @@ class Engine:
         self.db = make_engine(config.database_url)
         self.sessions = make_session_factory(self.db)
         flows, self.flow_errors = load_flows(config.flows_dir, config.prompts_dir)
-        self.center = CallCenter(flows, str(config.prompts_dir), new_id=lambda: str(uuid.uuid4()))
+        self.center = CallCenter(flows, str(config.prompts_dir), new_id=lambda: str(uuid.uuid4()),
+                                 recordings_dir=str(config.recordings_dir))
         self.switch = EslConnection(config.esl_host, config.esl_port, config.esl_password,
                                     events=SUBSCRIBED_EVENTS, on_event=self._on_esl_event,
                                     on_connected=self._on_connected, command_timeout=config.esl_command_timeout)
         self.runtime = Runtime(self.center, self._execute_switch, self._execute_store)
-        self.executor = SwitchExecutor(self.switch, self.runtime.post, config.agent_dial_string)
+        self.executor = SwitchExecutor(self.switch, self.runtime.post, config.agent_dial_string,
+                                       config.outbound_dial_string)
         self._reloader: gevent.Greenlet | None = None
 
     def start(self) -> None:
@@ -52,6 +54,7 @@ class Engine:
                     len(self.flow_errors), self.config.esl_host, self.config.esl_port)
         self.runtime.start()
         self.reload_directory()
+        self.runtime.post(CallbacksLoaded(gevent.get_hub().threadpool.apply(self._read_callbacks), time.time()))
         self._reloader = gevent.spawn(self._reload_forever)
         self.switch.start()
 
@@ -77,6 +80,10 @@ class Engine:
         """Read agents, queues and numbers from the database into the core."""
         agents, queues, numbers = gevent.get_hub().threadpool.apply(self._read_directory)
         self.runtime.post(DirectoryLoaded(agents, queues, numbers, time.time()))
+
+    def _read_callbacks(self):
+        with transaction(self.sessions) as session:
+            return repos.pending_callbacks(session)
 
     def _read_directory(self):
         with transaction(self.sessions) as session:
@@ -143,3 +150,7 @@ class Engine:
                 repos.save_offer(session, command)
             elif isinstance(command, c.SaveRequestResult):
                 repos.save_request_result(session, command)
+            elif isinstance(command, c.SaveCallback):
+                repos.save_callback(session, command)
+            elif isinstance(command, c.SaveVoicemail):
+                repos.save_voicemail(session, command)

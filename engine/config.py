@@ -23,6 +23,7 @@ class Config:
     esl_password: str
     esl_command_timeout: float
     agent_dial_string: str
+    outbound_dial_string: str
     ring_timeout: int
     database_url: str
     web_host: str
@@ -46,6 +47,7 @@ _SCHEMA: dict[str, tuple[str, str, type]] = {
     "esl_password": ("esl", "password", str),
     "esl_command_timeout": ("esl", "command_timeout", float),
     "agent_dial_string": ("switch", "agent_dial_string", str),
+    "outbound_dial_string": ("switch", "outbound_dial_string", str),
     "ring_timeout": ("switch", "ring_timeout", int),
     "database_url": ("database", "url", str),
     "web_bind": ("web", "bind", str),
@@ -111,6 +113,8 @@ def _validate(v: dict[str, object], source: str) -> Config:
         raise ConfigError("setting switch.ring_timeout must be at least 1 second")
     if "{extension}" not in str(v["agent_dial_string"]):
         raise ConfigError("setting switch.agent_dial_string must contain {extension}")
+    if "{number}" not in str(v["outbound_dial_string"]):
+        raise ConfigError("setting switch.outbound_dial_string must contain {number}")
     url = str(v["database_url"])
     if not (url.startswith("sqlite") or url.startswith("postgresql")):
         raise ConfigError(f"setting database.url must be a sqlite:// or postgresql:// URL, got {url!r}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from engine.acd import directory, ivr_runner, offers, queueing
+from engine.acd import callbacks, directory, ivr_runner, offers, queueing, waiting
 from engine.acd.endings import on_agent_leg_hangup, on_caller_hangup
 from engine.acd.floor import Floor
 from engine.domain.agent import AgentTrigger
@@ -12,10 +12,11 @@ from engine.domain.call import Call, CallPhase
 from engine.domain import agent as agent_fsm
 from engine.domain.commands import Answer, Command, Hangup, Play, SaveRequestResult
 from engine.domain.errors import InvalidTransition
-from engine.domain.events import (AgentRequest, AppFinished, CallParked, CommandFailed, DirectoryLoaded, Event,
+from engine.domain.events import (AgentRequest, AppFinished, CallbacksLoaded, CallParked, CommandFailed, DigitPressed,
+                                  DirectoryLoaded, Event,
                                   LegAnswered, LegBridged, LegHungUp, OriginateResult, Shutdown, SwitchSynced,
                                   TimerFired)
-from engine.domain.states import NotReadyReason
+from engine.domain.states import CallOutcome, NotReadyReason
 from engine.ivr.model import Flow
 
 logger = logging.getLogger(__name__)
@@ -24,8 +25,9 @@ logger = logging.getLogger(__name__)
 class CallCenter:
     """Applies events to the floor and returns the commands to execute, in order."""
 
-    def __init__(self, flows: dict[str, Flow], prompts_dir: str, new_id: Callable[[], str]):
-        self.floor = Floor(flows=flows, prompts_dir=prompts_dir, new_id=new_id)
+    def __init__(self, flows: dict[str, Flow], prompts_dir: str, new_id: Callable[[], str],
+                 recordings_dir: str = "recordings"):
+        self.floor = Floor(flows=flows, prompts_dir=prompts_dir, new_id=new_id, recordings_dir=recordings_dir)
 
     def handle(self, event: Event) -> list[Command]:
         """Apply one event; never raises for bad input (it is logged and the state kept)."""
@@ -78,8 +80,11 @@ def _on_app_finished(floor: Floor, ev: AppFinished, out: list[Command]) -> None:
         return
     call.pending_app = None
     if call.ending:
-        if call.end_outcome is not None:        # the all-busy prompt has been spoken
+        if call.end_outcome is not None:        # the all-busy (or goodbye) prompt has been spoken
             queueing.on_release_prompt_done(floor, call, out)
+        return
+    if call.end_outcome is CallOutcome.VOICEMAIL and ev.app == "record":
+        waiting.on_voicemail_recorded(floor, call, ev, out)
         return
     if call.flow is None:           # the unknown-number fallback has been spoken
         call.ending = True
@@ -116,6 +121,9 @@ def _on_timer(floor: Floor, ev: TimerFired, out: list[Command]) -> None:
     if kind == "offer":
         offers.on_offer_timeout(floor, key, ev.at, out)
         return
+    if kind == "cbretry":
+        callbacks.retry_due(floor, key, ev.at, out)
+        return
     call = floor.calls.get(key)
     if call is None or call.ending:
         return
@@ -125,6 +133,8 @@ def _on_timer(floor: Floor, ev: TimerFired, out: list[Command]) -> None:
         queueing.on_step_due(floor, call, ev.at, out)
     elif kind == "maxwait":
         queueing.on_max_wait(floor, call, out)
+    elif kind == "announce" and call.phase is CallPhase.QUEUED:
+        waiting.announce(floor, call, ev.at, out)
 
 
 REQUESTABLE = frozenset({AgentTrigger.LOGIN, AgentTrigger.READY, AgentTrigger.NOT_READY, AgentTrigger.LOGOUT})
@@ -169,6 +179,12 @@ def _on_command_failed(floor: Floor, ev: CommandFailed, out: list[Command]) -> N
 def _on_shutdown(floor: Floor, ev: Shutdown, out: list[Command]) -> None:
     """Stopping: ask the switch to hang every call up; when forced, close the records of calls still open."""
     for call in list(floor.calls.values()):
+        if call.callback_of and call.phase in (CallPhase.QUEUED, CallPhase.OFFERING):
+            if call.phase is CallPhase.OFFERING or ev.force:   # stays pending in the database; reloaded at start
+                offers.cancel_ringing(floor, call, ev.at, out)
+                floor.calls.pop(call.uuid, None)
+                floor.waiting.remove(call.uuid)
+            continue
         if ev.force:
             on_caller_hangup(floor, call, "SYSTEM_SHUTDOWN", ev.at, out)
         elif ev.hangup:
@@ -194,6 +210,8 @@ _HANDLERS: dict[type, Callable[[Floor, Event, list[Command]], None]] = {
     DirectoryLoaded: directory.on_directory_loaded,   # type: ignore[dict-item]
     SwitchSynced: directory.on_switch_synced,         # type: ignore[dict-item]
     Shutdown: _on_shutdown,             # type: ignore[dict-item]
+    DigitPressed: waiting.on_digit,     # type: ignore[dict-item]
+    CallbacksLoaded: callbacks.on_callbacks_loaded,   # type: ignore[dict-item]
     LegAnswered: _ignore,
     LegBridged: _ignore,
 }

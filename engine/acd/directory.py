@@ -8,6 +8,7 @@ from engine.acd import offers
 from engine.acd.endings import on_agent_leg_hangup, on_caller_hangup
 from engine.acd.floor import Floor
 from engine.domain.agent import Agent, AgentTrigger
+from engine.domain.call import CallPhase
 from engine.domain.commands import Command
 from engine.domain.events import DirectoryLoaded, SwitchSynced
 from engine.domain.states import AgentState
@@ -46,6 +47,8 @@ def on_directory_loaded(floor: Floor, ev: DirectoryLoaded, out: list[Command]) -
 def on_switch_synced(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None:
     """After (re)connecting: end calls the switch no longer has, free agents stuck on calls that do not exist."""
     for call in list(floor.calls.values()):
+        if call.callback_of and call.answered_at is None and call.phase is not CallPhase.CONNECTED:
+            continue            # a callback still waiting: it has no leg on the switch yet
         if call.uuid not in ev.live_uuids:
             logger.warning("call %s vanished while the switch was unreachable", call.uuid)
             on_caller_hangup(floor, call, RESYNC_CAUSE, ev.at, out)

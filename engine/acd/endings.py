@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import logging
 
-from engine.acd import queueing
+from engine.acd import callbacks, queueing, waiting
 from engine.acd.floor import Floor
 from engine.acd.offers import cancel_ringing
 from engine.domain.agent import AgentTrigger
 from engine.domain.call import Call, CallPhase
 from engine.domain.commands import Command, Hangup, SaveCallRecord, StartTimer
-from engine.domain.states import HangupSide
+from engine.domain.states import CallOutcome, HangupSide
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +28,23 @@ def on_caller_hangup(floor: Floor, call: Call, cause: str, now: float, out: list
     floor.calls.pop(call.uuid, None)
     if call.agent_leg:
         floor.agent_legs.pop(call.agent_leg, None)
+    waiting.on_voicemail_hangup(floor, call, now, out)
+    callbacks.finished(call, now, out)
     out.append(record(floor, call, cause, side, now))
     logger.info("call %s ended: %s by %s (%s)", call.uuid, call.outcome().value, side.value, cause)
+
+
+def end_unreached_callback(floor: Floor, call: Call, cause: str, now: float, out: list[Command]) -> None:
+    """A callback whose customer did not answer: the agent's call ends, the attempt is recorded as failed."""
+    finish_talk(floor, call, now, out)
+    if call.agent_leg:
+        floor.agent_legs.pop(call.agent_leg, None)
+        out.append(Hangup(call.agent_leg, "NORMAL_CLEARING"))
+    call.end_outcome = CallOutcome.FAILED
+    call.ivr_path.append(f"customer:{cause}")
+    call.move(CallPhase.ENDED)
+    floor.calls.pop(call.uuid, None)
+    out.append(record(floor, call, cause, HangupSide.SYSTEM, now))
 
 
 def on_agent_leg_hangup(floor: Floor, call: Call, cause: str, now: float, out: list[Command]) -> None:
@@ -49,9 +64,15 @@ def finish_talk(floor: Floor, call: Call, now: float, out: list[Command]) -> Non
     agent = floor.agents.get(agent_id) if agent_id is not None else None
     if agent is None or agent.call_uuid != call.uuid or agent_id is None:
         return
+    talk_s = now - agent.since
     floor.change_agent(agent_id, AgentTrigger.CALL_END, now, out, cause="call ended", call_uuid=call.uuid)
     queue = floor.queues.get(call.queue_code or "")
-    out.append(StartTimer(f"wrapup:{agent_id}", float(queue.wrap_up_s if queue else 0)))
+    wrap_up = float(queue.wrap_up_s if queue else 0)
+    out.append(StartTimer(f"wrapup:{agent_id}", wrap_up))
+    if call.queue_code:         # live handling time (talk + wrap-up) for estimated-wait announcements
+        previous = floor.queue_aht.get(call.queue_code)
+        handled = talk_s + wrap_up
+        floor.queue_aht[call.queue_code] = handled if previous is None else 0.9 * previous + 0.1 * handled
 
 
 def record(floor: Floor, call: Call, cause: str, side: HangupSide, now: float) -> SaveCallRecord:

@@ -41,6 +41,9 @@ class Floor:
     prompts_dir: str
     new_id: Callable[[], str]
     tz_offset_s: int = 8 * 3600                      # the center's day starts at local midnight (UTC+8)
+    recordings_dir: str = "recordings"
+    queue_aht: dict[str, float] = dataclasses.field(default_factory=dict)   # live handling time per queue
+    pending_retries: dict[str, Call] = dataclasses.field(default_factory=dict)  # callbacks waiting to retry
     agents: dict[int, Agent] = dataclasses.field(default_factory=dict)
     queues: dict[str, QueueSpec] = dataclasses.field(default_factory=dict)
     numbers: dict[str, str] = dataclasses.field(default_factory=dict)

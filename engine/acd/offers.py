@@ -77,7 +77,12 @@ def offer(floor: Floor, call: Call, agent_id: int, why: str, strategy: str, now:
 
 
 def on_originate_result(floor: Floor, result: OriginateResult, out: list[Command]) -> None:
-    """The agent's phone answered or the offer failed."""
+    """The agent's phone answered or the offer failed (or, for a callback, the customer's phone)."""
+    customer_call = next((c for c in floor.calls.values() if c.customer_job == result.job_uuid), None)
+    if customer_call is not None:
+        from engine.acd.callbacks import customer_result
+        customer_result(floor, customer_call, result, out)
+        return
     made = floor.offers.pop(result.job_uuid, None)
     if made is None:      # already settled (caller left, guard timer): never leave an answered phone off-hook
         if result.ok and result.leg_uuid:
@@ -100,10 +105,14 @@ def on_originate_result(floor: Floor, result: OriginateResult, out: list[Command
 def connect(floor: Floor, call: Call, made: Offer, now: float, out: list[Command]) -> None:
     """The agent answered: bridge, and stop every other phone still ringing for this call (ring-all)."""
     call.move(CallPhase.CONNECTED)
-    call.answered_at = now
     call.agent_id, call.agent_leg = made.agent_id, made.leg_uuid
     floor.change_agent(made.agent_id, AgentTrigger.ANSWER, now, out, cause="answered", call_uuid=call.uuid)
-    out.append(Bridge(call.uuid, made.leg_uuid))
+    if call.callback_of:            # a callback: now dial the customer; answered when they pick up
+        from engine.acd.callbacks import agent_answered
+        agent_answered(floor, call, now, out)
+    else:
+        call.answered_at = now
+        out.append(Bridge(call.uuid, made.leg_uuid))
     out.append(_record(made, now, "answered", ""))
     for job in list(call.ringing):
         other = floor.offers.pop(job, None)

@@ -22,7 +22,7 @@ def enqueue(floor: Floor, call: Call, queue_code: str, priority: int, now: float
     queue = floor.queues.get(queue_code)
     if queue is None:
         logger.error("call %s: flow %s asks for unknown queue %s; hanging up", call.uuid, call.flow, queue_code)
-        _release(floor, call, CallOutcome.FAILED, ALL_BUSY_PROMPT, out)
+        release(floor, call, CallOutcome.FAILED, ALL_BUSY_PROMPT, out)
         return
     call.move(CallPhase.QUEUED)
     call.queue_code, call.enqueued_at, call.priority = queue_code, now, priority
@@ -31,15 +31,17 @@ def enqueue(floor: Floor, call: Call, queue_code: str, priority: int, now: float
     if queue.max_size and sum(1 for u in floor.waiting if floor.calls[u].queue_code == queue_code) >= queue.max_size:
         logger.info("call %s refused: queue %s is full (%d waiting)", call.uuid, queue_code, queue.max_size)
         call.ivr_path.append("queue_full")
-        _release(floor, call, CallOutcome.QUEUE_FULL, ALL_BUSY_PROMPT, out)
+        release(floor, call, CallOutcome.QUEUE_FULL, ALL_BUSY_PROMPT, out)
         return
     if queue.no_agent_action == "reject" and not _anyone_logged_in(floor, call.required):
         logger.info("call %s refused: nobody who can take queue %s is logged in", call.uuid, queue_code)
         call.ivr_path.append("no_agent")
-        _release(floor, call, CallOutcome.NO_AGENT, ALL_BUSY_PROMPT, out)
+        release(floor, call, CallOutcome.NO_AGENT, ALL_BUSY_PROMPT, out)
         return
     floor.waiting.add(call.uuid, floor.waiting_key(call))
     out.append(StartTimer(f"maxwait:{call.uuid}", float(queue.max_wait_s)))
+    if queue.announce_every_s:
+        out.append(StartTimer(f"announce:{call.uuid}", float(queue.announce_every_s)))
     _schedule_next_step(floor, call, now, out)
     play_hold_music(floor, call, now, out)        # also while an agent's phone rings
     dispatch_call(floor, call, now, out)
@@ -50,7 +52,7 @@ def _anyone_logged_in(floor: Floor, required: dict[int, int]) -> bool:
                for a in floor.agents.values())
 
 
-def _release(floor: Floor, call: Call, outcome: CallOutcome, prompt: str, out: list[Command]) -> None:
+def release(floor: Floor, call: Call, outcome: CallOutcome, prompt: str, out: list[Command]) -> None:
     """End the call for the engine's own reason: say why, then hang up (the hang-up writes the record)."""
     floor.waiting.remove(call.uuid)
     call.end_outcome = outcome
@@ -127,10 +129,10 @@ def on_max_wait(floor: Floor, call: Call, out: list[Command]) -> None:
         return
     logger.info("call %s waited the maximum of queue %s", call.uuid, call.queue_code)
     call.ivr_path.append("max_wait")
-    _release(floor, call, CallOutcome.TIMED_OUT, ALL_BUSY_PROMPT, out)
+    release(floor, call, CallOutcome.TIMED_OUT, ALL_BUSY_PROMPT, out)
 
 
 def forget(call: Call, out: list[Command]) -> None:
     """Cancel the waiting timers of a call that leaves the queue for good."""
-    for kind in ("maxwait", "step", "moh"):
+    for kind in ("maxwait", "step", "moh", "announce"):
         out.append(CancelTimer(f"{kind}:{call.uuid}"))

@@ -57,6 +57,11 @@ class Call:
     agent_leg: str | None = None
     offers: int = 0
     end_outcome: CallOutcome | None = None  # set when the engine ends the call for a reason of its own
+    callback_of: str | None = None          # a callback: the call that asked for it (this call has no live
+                                            # caller leg until the customer is dialled, with uuid = self.uuid)
+    callback_attempts: int = 0
+    customer_job: str | None = None         # the originate job dialling the customer back
+    voicemail_path: str | None = None
     answered_at: float | None = None
     ivr_path: list[str] = dataclasses.field(default_factory=list)
     hangup_side: HangupSide | None = None

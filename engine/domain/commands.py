@@ -62,6 +62,28 @@ class DialAgent:
 
 
 @dataclasses.dataclass(frozen=True)
+class DialCustomer:
+    """Call a customer back (outside line); the new leg gets leg_uuid; the outcome arrives as OriginateResult."""
+
+    job_uuid: str
+    leg_uuid: str
+    number: str
+    timeout_s: int
+    caller_id_number: str
+    variables: Mapping[str, str]
+
+
+@dataclasses.dataclass(frozen=True)
+class Record:
+    """Record what the caller says into a file (a voice message), up to max_s, ended by # or hang-up."""
+
+    uuid: str
+    path: str
+    max_s: int
+    app_uuid: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Bridge:
     """Connect two answered legs."""
 
@@ -146,6 +168,34 @@ class SaveRequestResult:
     message: str
 
 
+@dataclasses.dataclass(frozen=True)
+class SaveCallback:
+    """Store a callback request, or its progress (keyed by the call that asked for it)."""
+
+    call_uuid: str
+    number: str
+    queue_code: str
+    enqueued_at: float
+    at: float
+    status: str                 # pending, done, failed
+    attempts: int = 0
+    agent_id: int | None = None
+    cause: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class SaveVoicemail:
+    """Store a voice message left by a caller."""
+
+    call_uuid: str
+    ani: str
+    dnis: str
+    queue_code: str
+    recorded_at: float
+    path: str
+    duration_s: float
+
+
 Command = (Answer | Play | Collect | StopMedia | DialAgent | Bridge | Hangup | StartTimer | CancelTimer
            | SaveAgentState | SaveCallRecord | SaveOffer
-           | SaveRequestResult)
+           | SaveRequestResult | DialCustomer | Record | SaveCallback | SaveVoicemail)

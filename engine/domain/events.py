@@ -54,6 +54,7 @@ class AppFinished:
     digits: str | None
     read_result: str | None
     at: float
+    record_ms: int | None = None        # for record: how long the message is
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,6 +117,36 @@ class SwitchSynced:
 
 
 @dataclasses.dataclass(frozen=True)
+class DigitPressed:
+    """The caller pressed a key outside any menu (e.g. while waiting in a queue)."""
+
+    uuid: str
+    digit: str
+    at: float
+
+
+@dataclasses.dataclass(frozen=True)
+class PendingCallback:
+    """A callback stored earlier and not yet completed (reloaded at start-up so no callback is lost)."""
+
+    call_uuid: str
+    number: str
+    dnis: str
+    queue_code: str
+    enqueued_at: float
+    priority: int
+    attempts: int
+
+
+@dataclasses.dataclass(frozen=True)
+class CallbacksLoaded:
+    """The pending callbacks found in the database."""
+
+    callbacks: tuple[PendingCallback, ...]
+    at: float
+
+
+@dataclasses.dataclass(frozen=True)
 class Shutdown:
     """The engine is stopping: hang up every call (hangup) or, finally, close the records of calls left (force)."""
 
@@ -125,4 +156,5 @@ class Shutdown:
 
 
 Event = (CallParked | LegAnswered | LegHungUp | LegBridged | AppFinished | OriginateResult | CommandFailed
-         | TimerFired | AgentRequest | DirectoryLoaded | SwitchSynced | Shutdown)
+         | TimerFired | AgentRequest | DirectoryLoaded | SwitchSynced | Shutdown | DigitPressed
+         | CallbacksLoaded)

@@ -39,6 +39,9 @@ class QueueSpec:
     max_size: int = 0                       # most calls waiting at once (0 = no limit)
     overflow: tuple = ()                    # OverflowStep rules, in order of after_s
     no_agent_action: str = "wait"           # "wait", or "reject" when nobody able to take the queue is logged in
+    announce_every_s: int = 0               # announce position and estimated wait every N s (0 = never)
+    callback_key: str | None = None         # key that turns waiting into a callback
+    voicemail_key: str | None = None        # key that leaves a voice message instead
 
 
 @dataclasses.dataclass(frozen=True)

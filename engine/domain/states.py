@@ -38,6 +38,8 @@ class CallOutcome(str, enum.Enum):
     TIMED_OUT = "timed_out"     # waited the queue's maximum: "all agents busy", then released
     QUEUE_FULL = "queue_full"   # the queue already held its maximum of waiting calls
     NO_AGENT = "no_agent"       # nobody able to take the queue was logged in
+    CALLBACK = "callback"       # the caller left the queue asking to be called back (kept their place)
+    VOICEMAIL = "voicemail"     # the caller left a voice message instead of waiting
 
 
 class HangupSide(str, enum.Enum):

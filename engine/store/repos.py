@@ -12,13 +12,14 @@ from engine.domain.agent import AgentStateChanged
 import json
 import logging
 
-from engine.domain.commands import SaveCallRecord, SaveOffer, SaveRequestResult
+from engine.domain.commands import SaveCallback, SaveCallRecord, SaveOffer, SaveRequestResult, SaveVoicemail
 from engine.domain.events import AgentRequest as AgentRequestEvent
+from engine.domain.events import PendingCallback
 from engine.domain.queueing import OVERFLOW_ACTIONS, OverflowStep
 from engine.domain.routing import QueueSpec
 from engine.domain.states import AgentState
-from engine.store.models import (Agent, AgentRequest, AgentStateChange, CallOffer, CallRecord, PublishedNumber, Queue,
-                                 Skill)
+from engine.store.models import (Agent, AgentRequest, AgentStateChange, Callback, CallOffer, CallRecord,
+                                 PublishedNumber, Queue, Skill, Voicemail)
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,8 @@ def load_directory(session: Session) -> tuple[tuple[AcdAgent, ...], tuple[QueueS
         QueueSpec(queue_id=q.id, code=q.code, name=q.name, required_skills={s.skill_id: s.min_level for s in q.skills},
                   strategy=q.strategy, ring_timeout_s=q.ring_timeout_s, wrap_up_s=q.wrap_up_s,
                   max_wait_s=q.max_wait_s, moh=q.moh, priority_step_s=q.priority_step_s, max_size=q.max_size,
-                  no_agent_action=q.no_agent_action,
+                  no_agent_action=q.no_agent_action, announce_every_s=q.announce_every_s,
+                  callback_key=q.callback_key or None, voicemail_key=q.voicemail_key or None,
                   overflow=parse_overflow(q.overflow_rules, skill_ids, queue_codes, q.code))
         for q in queue_rows
     )
@@ -158,3 +160,33 @@ def save_request_result(session: Session, result: SaveRequestResult) -> None:
     row = session.get(AgentRequest, result.request_id)
     if row is not None:
         row.result = "ok" if result.accepted else f"refused: {result.message}"[:255]
+
+
+def save_callback(session: Session, cb: SaveCallback) -> None:
+    """Create the callback on request, then follow its attempts and outcome (keyed by the requesting call)."""
+    row = session.scalar(select(Callback).where(Callback.call_uuid == cb.call_uuid))
+    if row is None:
+        row = Callback(call_uuid=cb.call_uuid, number=cb.number[:64], queue_code=cb.queue_code,
+                       enqueued_at=to_datetime(cb.enqueued_at), requested_at=to_datetime(cb.at))
+        session.add(row)
+    row.status, row.attempts, row.last_cause = cb.status, cb.attempts, cb.cause[:48]
+    if cb.agent_id is not None and session.get(Agent, cb.agent_id) is not None:
+        row.agent_id = cb.agent_id
+    if cb.status in ("done", "failed"):
+        row.completed_at = to_datetime(cb.at)
+
+
+def pending_callbacks(session: Session) -> tuple[PendingCallback, ...]:
+    """Callbacks not yet done, to put back in their queues at start-up."""
+    rows = session.scalars(select(Callback).where(Callback.status == "pending").order_by(Callback.enqueued_at))
+    dnis = {r.call_uuid: r.dnis for r in session.scalars(select(CallRecord).where(
+        CallRecord.call_uuid.in_(select(Callback.call_uuid).where(Callback.status == "pending"))))}
+    return tuple(PendingCallback(r.call_uuid, r.number, dnis.get(r.call_uuid, ""), r.queue_code,
+                                 to_epoch(r.enqueued_at), 0, r.attempts) for r in rows)
+
+
+def save_voicemail(session: Session, vm: SaveVoicemail) -> None:
+    """Store a voice message (once per call)."""
+    if session.scalar(select(Voicemail.id).where(Voicemail.call_uuid == vm.call_uuid)) is None:
+        session.add(Voicemail(call_uuid=vm.call_uuid, ani=vm.ani[:64], dnis=vm.dnis[:64], queue_code=vm.queue_code,
+                              recorded_at=to_datetime(vm.recorded_at), file_path=vm.path, duration_s=vm.duration_s))

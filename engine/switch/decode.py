@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import logging
 
-from engine.domain.events import AppFinished, CallParked, Event, LegAnswered, LegBridged, LegHungUp, OriginateResult
+from engine.domain.events import AppFinished, CallParked, DigitPressed, Event, LegAnswered, LegBridged, LegHungUp, OriginateResult
 from engine.switch.frames import EslEvent
 
 logger = logging.getLogger(__name__)
 
-MEDIA_APPS = frozenset({"playback", "play_and_get_digits", "endless_playback"})
+MEDIA_APPS = frozenset({"playback", "play_and_get_digits", "endless_playback", "record"})
 DIGITS_VAR = "cc_digits"        # channel variable play_and_get_digits collects into (see encode.collect_arg)
 
 
@@ -71,7 +71,19 @@ def _execute_complete(ev: EslEvent, at: float) -> AppFinished | None:
         uuid=_require(ev, "Unique-ID"), app=app, app_uuid=ev.get("Application-UUID") or "",
         response=ev.get("Application-Response") or "", digits=ev.var(DIGITS_VAR) if app == "play_and_get_digits" else None,
         read_result=ev.var("read_result") if app == "play_and_get_digits" else None, at=at,
+        record_ms=_int(ev.var("record_ms")) if app == "record" else None,
     )
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _dtmf(ev: EslEvent, at: float) -> DigitPressed:
+    return DigitPressed(_require(ev, "Unique-ID"), _require(ev, "DTMF-Digit"), at)
 
 
 def _background_job(ev: EslEvent, at: float) -> OriginateResult | None:
@@ -93,7 +105,8 @@ _DECODERS = {
     "CHANNEL_BRIDGE": _bridge,
     "CHANNEL_EXECUTE_COMPLETE": _execute_complete,
     "BACKGROUND_JOB": _background_job,
+    "DTMF": _dtmf,
 }
 
 SUBSCRIBED_EVENTS = ("CHANNEL_PARK CHANNEL_ANSWER CHANNEL_HANGUP CHANNEL_BRIDGE CHANNEL_EXECUTE_COMPLETE "
-                     "BACKGROUND_JOB",)
+                     "BACKGROUND_JOB DTMF",)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -25,16 +26,19 @@ class SwitchLink(Protocol):
                 headers: object = None) -> str: ...
 
 
-SWITCH_COMMANDS = (c.Answer, c.Play, c.Collect, c.StopMedia, c.DialAgent, c.Bridge, c.Hangup)
+SWITCH_COMMANDS = (c.Answer, c.Play, c.Collect, c.StopMedia, c.DialAgent, c.DialCustomer, c.Record, c.Bridge,
+                   c.Hangup)
 
 
 class SwitchExecutor:
     """Turns Answer/Play/Collect/DialAgent/Bridge/Hangup into sendmsg, bgapi and api commands."""
 
-    def __init__(self, link: SwitchLink, report: Callable[[Event], None], agent_dial_string: str = "user/{extension}"):
+    def __init__(self, link: SwitchLink, report: Callable[[Event], None], agent_dial_string: str = "user/{extension}",
+                 outbound_dial_string: str = "sofia/gateway/trunk/{number}"):
         self.link = link
         self.report = report
         self.agent_dial_string = agent_dial_string
+        self.outbound_dial_string = outbound_dial_string
 
     def execute(self, command: object) -> None:
         """Run one command; never raises (a failure is logged and reported to the core)."""
@@ -59,6 +63,17 @@ class SwitchExecutor:
             line = encode.agent_originate(target, cmd.leg_uuid, cmd.timeout_s, cmd.caller_id_number,
                                           cmd.caller_id_name, cmd.variables)
             self.link.bgapi(line, job_uuid=cmd.job_uuid)
+        elif isinstance(cmd, c.DialCustomer):
+            target = self.outbound_dial_string.format(number=cmd.number)
+            line = encode.agent_originate(target, cmd.leg_uuid, cmd.timeout_s, cmd.caller_id_number,
+                                          cmd.caller_id_number, cmd.variables)
+            self.link.bgapi(line, job_uuid=cmd.job_uuid)
+        elif isinstance(cmd, c.Record):
+            # the record app stops on the keys in playback_terminators (mod_dptools.c record_function);
+            # directories are made here because `record` (unlike record_session) does not create them
+            os.makedirs(os.path.dirname(cmd.path), exist_ok=True)
+            self._sendmsg(cmd.uuid, "set", "playback_terminators=#", None, "record")
+            self._sendmsg(cmd.uuid, "record", f"{cmd.path} {cmd.max_s}", cmd.app_uuid, "record")
         elif isinstance(cmd, c.Bridge):
             self._api(encode.uuid_bridge(cmd.a_uuid, cmd.b_uuid), "bridge", cmd.a_uuid)
         elif isinstance(cmd, c.Hangup):
@@ -82,7 +97,7 @@ class SwitchExecutor:
     def _failed(self, cmd: object, detail: str) -> None:
         key = type(cmd).__name__.lower()
         self._failed_key(key, getattr(cmd, "uuid", None) or getattr(cmd, "a_uuid", None), detail)
-        if isinstance(cmd, c.DialAgent):      # the offer's outcome will never come from the switch
+        if isinstance(cmd, (c.DialAgent, c.DialCustomer)):   # the outcome will never come from the switch
             self.report(OriginateResult(cmd.job_uuid, False, None, "NORMAL_TEMPORARY_FAILURE", time.time()))
 
     def _failed_key(self, key: str, uuid: str | None, detail: str) -> None:

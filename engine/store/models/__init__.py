@@ -1,11 +1,12 @@
 """All models, imported here so that metadata is complete (Alembic env.py imports this package)."""
 from engine.store.models.agents import Agent, AgentGroup, AgentSkill, Skill
 from engine.store.models.audit import AuditEntry
-from engine.store.models.calls import AgentRequest, AgentStateChange, CallOffer, CallRecord
+from engine.store.models.calls import (AgentRequest, AgentStateChange, Callback, CallOffer, CallRecord,
+                                       Voicemail)
 from engine.store.models.routing import PublishedNumber, Queue, QueueSkill
 from engine.store.models.users import User, UserRole
 
 __all__ = [
-    "AgentRequest", "CallOffer", "Agent", "AgentGroup", "AgentSkill", "Skill", "AuditEntry", "AgentStateChange", "CallRecord",
+    "AgentRequest", "Callback", "CallOffer", "Voicemail", "Agent", "AgentGroup", "AgentSkill", "Skill", "AuditEntry", "AgentStateChange", "CallRecord",
     "PublishedNumber", "Queue", "QueueSkill", "User", "UserRole",
 ]

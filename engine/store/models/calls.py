@@ -82,3 +82,37 @@ class AgentStateChange(Base):
     cause: Mapped[str] = mapped_column(String(64), default="")
     actor: Mapped[str] = mapped_column(String(64), default="system")
     call_uuid: Mapped[str | None] = mapped_column(String(64))
+
+
+class Callback(Base):
+    """A caller who asked to be called back: keeps their place in the queue and is dialled when an agent is free."""
+
+    __tablename__ = "callbacks"
+    __table_args__ = (Index("ix_callbacks_status", "status", "requested_at"),)
+    id: Mapped[intpk]
+    call_uuid: Mapped[str] = mapped_column(String(64), unique=True)    # the call that asked for it
+    number: Mapped[str] = mapped_column(String(64))
+    queue_code: Mapped[str] = mapped_column(String(32))
+    enqueued_at: Mapped[dt.datetime]            # the original place in the queue
+    requested_at: Mapped[dt.datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending")   # pending, done, failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    completed_at: Mapped[dt.datetime | None]
+    last_cause: Mapped[str] = mapped_column(String(48), default="")
+
+
+class Voicemail(Base):
+    """A voice message left by a caller (语音留言): who, which number and queue, when, and the file."""
+
+    __tablename__ = "voicemails"
+    __table_args__ = (Index("ix_voicemails_recorded_at", "recorded_at"),)
+    id: Mapped[intpk]
+    call_uuid: Mapped[str] = mapped_column(String(64), unique=True)
+    ani: Mapped[str] = mapped_column(String(64))
+    dnis: Mapped[str] = mapped_column(String(64))
+    queue_code: Mapped[str] = mapped_column(String(32))
+    recorded_at: Mapped[dt.datetime]
+    file_path: Mapped[str] = mapped_column(String(512))
+    duration_s: Mapped[float] = mapped_column(default=0.0)
+    status: Mapped[str] = mapped_column(String(16), default="new")       # new, handled

@@ -32,6 +32,11 @@ class Queue(Base):
     #   {"after_s": 60, "action": "overflow", "queue": "tax_policy"}, {"after_s": 45, "action": "announce",
     #   "prompt": "all_busy.wav"}]
     overflow_rules: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
+    # while waiting: announce position and estimated wait every N seconds (0 = never); keys that leave the
+    # queue for a callback (the caller keeps their place without holding the line) or a voice message
+    announce_every_s: Mapped[int] = mapped_column(default=0, server_default="0")
+    callback_key: Mapped[str | None] = mapped_column(String(1))
+    voicemail_key: Mapped[str | None] = mapped_column(String(1))
     created_at: Mapped[created_at]
 
     skills: Mapped[list["QueueSkill"]] = relationship(back_populates="queue", cascade="all, delete-orphan")
