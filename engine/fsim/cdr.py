@@ -17,7 +17,7 @@ def set_cdr_variables(chan):
     start, end = chan.created_us, chan.hangup_us or int(time.time() * 1e6)
     v["hangup_cause"] = chan.hangup_cause
     v["hangup_cause_q850"] = str(q850(chan.hangup_cause))
-    v["digits_dialed"] = "none"
+    v["digits_dialed"] = getattr(chan, "digits_dialed", "") or "none"
     v["start_stamp"] = _stamp(start)
     v["profile_start_stamp"] = _stamp(int(chan.profile.get("Profile-Created-Time") or start))
     for name, us in (("answer", chan.answered_us), ("bridge", chan.bridged_us), ("progress", chan.progress_us),

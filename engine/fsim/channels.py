@@ -157,6 +157,7 @@ class Channel:
         self.progress_media_us = now_us()
         self.profile["Channel-Progress-Media-Time"] = self.progress_media_us
         self.answer_state = "early"
+        self.variables["endpoint_disposition"] = "EARLY MEDIA"
         self._media_vars()
         self.fire("CHANNEL_PROGRESS_MEDIA")
         self.set_callstate("EARLY")
@@ -172,8 +173,9 @@ class Channel:
         self.answered_us = now_us()
         self.profile["Channel-Answered-Time"] = self.answered_us
         self.answer_state = "answered"
-        self.variables["endpoint_disposition"] = "ANSWER"
         self.fire("CHANNEL_ANSWER")
+        # CHANNEL_ANSWER still shows the previous endpoint_disposition (EARLY MEDIA inbound, none outbound, 04a)
+        self.variables["endpoint_disposition"] = "ANSWER"
         self.set_callstate("ACTIVE")
 
     def _media_vars(self):
@@ -235,6 +237,7 @@ class Channel:
     def dequeue_dtmf(self):
         """switch_channel_dequeue_dtmf: pop one digit and fire DTMF (obs. 19: APP 2000, RTP 2240)."""
         digit, source = self.dtmf.popleft()
+        self.digits_dialed = getattr(self, "digits_dialed", "") + digit   # CDR digits_dialed (03c)
         self.fire("DTMF", after=(("DTMF-Digit", digit), ("DTMF-Duration", 2240 if source == "RTP" else 2000),
                                  ("DTMF-Source", source)), with_vars=False)
         return digit

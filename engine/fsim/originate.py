@@ -167,7 +167,7 @@ def _make_leg(sw, phone, variables, vmap):
     v += [(k, val) for k, val in variables]
     v += [("dialed_user", phone.ext), ("dialed_domain", sw.domain), ("sip_invite_domain", sw.domain),
           ("presence_id", "%s@%s" % (phone.ext, sw.domain)), ("originate_early_media", "false"),
-          ("originate_endpoint", "user"), ("accountcode", phone.ext), ("user_context", "default"),
+          ("originate_endpoint", "sofia"), ("accountcode", phone.ext), ("user_context", "default"),
           ("effective_caller_id_name", "Extension %s" % phone.ext), ("effective_caller_id_number", phone.ext)]
     chan = Channel(sw, uuid, "outbound", name, profile, v)
     chan.created_us = created

@@ -8,6 +8,7 @@ import gevent
 from gevent.server import StreamServer
 
 from . import commands
+from . import ext  # noqa: F401  (registers transfer/hold/record/eavesdrop/conference)
 from .callers import CallerScript, start_inbound_call
 from .dialplan import Dialplan
 from .events import EventFactory
@@ -230,3 +231,8 @@ class SimSwitch:
     def phones(self):
         """Directory users and their phone state."""
         return self.directory.describe()
+
+    def conferences(self):
+        """Live conferences: name, uuid, members with id/uuid/hear/speak/talking/floor flags."""
+        from .conference import conferences
+        return conferences(self)
