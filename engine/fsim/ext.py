@@ -1,6 +1,6 @@
 """Registration of the call-control extensions (transfer, hold, broadcast, recording, bridge app, eavesdrop,
 conference) into the api table (commands.TABLE) and the application table (apps.APPS)."""
-from . import bridge_app, broadcast, conference, eavesdrop, hold, recording, transfer
+from . import bridge_app, broadcast, conference, eavesdrop, hold, pstn, recording, transfer
 
 API = {
     "uuid_transfer": transfer.api_uuid_transfer, "uuid_hold": hold.api_uuid_hold,
@@ -12,7 +12,7 @@ APPS = {
     "transfer": transfer.app_transfer, "bridge": bridge_app.app_bridge,
     "record_session": recording.app_record_session, "stop_record_session": recording.app_stop_record_session,
     "eavesdrop": eavesdrop.app_eavesdrop, "three_way": eavesdrop.app_three_way,
-    "conference": conference.app_conference,
+    "conference": conference.app_conference, "record": pstn.app_record,
 }
 
 

@@ -123,6 +123,11 @@ def _one_leg(sw, endpoint, variables, target, extra, timeout):
             return "-ERR SUBSCRIBER_ABSENT\n"
         if not phone.registered:
             return "-ERR USER_NOT_REGISTERED\n"
+    elif endpoint.startswith("sofia/gateway/"):
+        from .pstn import outside_party
+        phone, error = outside_party(sw, endpoint)
+        if error:
+            return error
     elif endpoint.startswith("sofia/"):
         ext = endpoint.split("/", 2)[2].split("@", 1)[0].split("%", 1)[0]
         phone = sw.directory.get(ext)

@@ -43,6 +43,8 @@ class SimSwitch:
         self.factory = EventFactory(self.core_uuid, hostname, ipv4=sip_ip, ipv6="::1")
         self.dialplan = Dialplan(dialplan_dir)
         self.directory = Directory(self)
+        self.gateways = {"trunk"}            # sofia gateways the outside line can use (pstn.py)
+        self.outside = {}                    # number -> virtual outside party (Phone)
         self.started_at = time.time()
         self.sessions = []
         self._chans = {}
@@ -196,11 +198,21 @@ class SimSwitch:
         self.directory.expire(ext)
 
     def place_call(self, did="12366", ani="13800138000", caller_name="", digits="", dtmf_delay=0.5,
-                   patience=None, talk_time=None, max_duration=None, uuid=None):
-        """A virtual caller dials `did`; returns the new inbound channel uuid."""
+                   patience=None, talk_time=None, max_duration=None, uuid=None, message_s=3.0):
+        """A virtual caller dials `did`; returns the new inbound channel uuid (message_s: how long they speak
+        when recorded, then they press #)."""
         script = CallerScript(digits=digits, dtmf_delay=dtmf_delay, patience=patience, talk_time=talk_time,
                               max_duration=max_duration)
+        script.message_s = message_s
         return start_inbound_call(self, did, ani, caller_name, script, uuid=uuid)
+
+    def set_outside(self, number, behaviour="answer", answer_delay=2.0, talk_time=None):
+        """How an outside number (reached through a gateway) behaves when called: like a phone."""
+        from .phones import Phone
+        party = Phone(number, "", behaviour, answer_delay, talk_time, 5090)
+        party.registered = True
+        self.outside[number] = party
+        return party.describe()
 
     def send_dtmf(self, uuid, digits, source="RTP"):
         """The far end presses keys now (RFC 2833 by default)."""

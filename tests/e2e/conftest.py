@@ -49,9 +49,10 @@ def db_url(sqlite_url):
 
 
 @pytest.fixture
-def engine_config(sim, db_url):
+def engine_config(sim, db_url, tmp_path):
     """The shipped configuration pointed at the simulator and the test database."""
-    return load_config(env={"CALLCENTER_ESL_PORT": str(sim.esl_port), "CALLCENTER_DATABASE_URL": db_url})
+    return load_config(env={"CALLCENTER_ESL_PORT": str(sim.esl_port), "CALLCENTER_DATABASE_URL": db_url,
+                            "CALLCENTER_PATHS_RECORDINGS_DIR": str(tmp_path / "recordings")})
 
 
 @pytest.fixture

@@ -89,3 +89,52 @@ def test_agent_states_survive_an_engine_restart(sim, engine, engine_config, db_u
         assert rec.outcome is CallOutcome.ANSWERED and rec.agent_id != agent.agent_id
     finally:
         second.stop()
+
+
+def _waiting_options(db_url, engine):
+    write(db_url, lambda s: s.execute(update(Queue).where(Queue.code == "social_fee").values(
+        callback_key="1", voicemail_key="2", announce_every_s=1)))
+    engine.reload_directory()
+    wait_until(lambda: engine.center.floor.queues["social_fee"].callback_key == "1", 5, "the queue options")
+    return set_not_ready(engine, ["1005", "1009", "1010", "1011", "1012"])       # every social-fee agent
+
+
+def test_a_caller_asking_for_a_callback_keeps_their_place_and_is_called_back(sim, engine, db_url):
+    from engine.store.models import Callback, CallRecord
+    ids = _waiting_options(db_url, engine)
+    uuid = sim.place_call(did="12366", ani="13700000001", digits="3")
+    wait_until(lambda: uuid in engine.center.floor.waiting, 10, "the caller in the queue")
+    wait_until(lambda: any("queue_position_before.wav" in c["command"] for c in sim.commands()), 10,
+               "the position announcement")
+    sim.send_dtmf(uuid, "1")
+    rec = wait_until(lambda: record_of(db_url, uuid), 20, "the caller's record")
+    assert rec.outcome is CallOutcome.CALLBACK and rec.ivr_path.endswith("callback")
+    cb = read(db_url, lambda s: s.scalars(select(Callback)).one())
+    assert (cb.number, cb.queue_code, cb.status) == ("13700000001", "social_fee", "pending")
+    sim.set_outside("13700000001", answer_delay=1.0, talk_time=2.0)
+    engine.runtime.post(__import__("engine.domain.events", fromlist=["AgentRequest"]).AgentRequest(
+        ids["1010"], "ready", None, "test", __import__("time").time()))
+    done = wait_until(lambda: read(db_url, lambda s: s.scalars(select(Callback).where(Callback.status == "done"))
+                                   .first()), 30, "the callback to be completed")
+    assert done.agent_id == ids["1010"] and done.attempts == 1
+    answered = read(db_url, lambda s: s.scalars(select(CallRecord).where(
+        CallRecord.outcome == CallOutcome.ANSWERED)).all())
+    assert [(r.ani, r.agent_id) for r in answered] == [("13700000001", ids["1010"])]
+    assert any(c["command"].startswith("bgapi originate") and "sofia/gateway/trunk/13700000001" in c["command"]
+               for c in sim.commands())
+
+
+def test_a_caller_can_leave_a_voice_message_instead_of_waiting(sim, engine, db_url):
+    import os
+
+    from engine.store.models import Voicemail
+    _waiting_options(db_url, engine)
+    uuid = sim.place_call(did="12366", ani="13700000002", digits="3", message_s=20.0)
+    wait_until(lambda: uuid in engine.center.floor.waiting, 10, "the caller in the queue")
+    sim.send_dtmf(uuid, "2")
+    rec = wait_until(lambda: record_of(db_url, uuid), 30, "the caller's record")
+    assert rec.outcome is CallOutcome.VOICEMAIL
+    vm = read(db_url, lambda s: s.scalars(select(Voicemail)).one())
+    assert (vm.ani, vm.dnis, vm.queue_code) == ("13700000002", "12366", "social_fee")
+    assert 15 <= vm.duration_s <= 25 and os.path.getsize(vm.file_path) > 44
+    assert "/voicemail/" in vm.file_path and vm.file_path.endswith(f"{uuid}.wav")

@@ -22,7 +22,7 @@ from .client import Recorder
 from .differences import UNMODELLED_EVENTS, unsimulated_channel
 
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-QUIET = 1.0          # wall seconds without a frame after which a sync gives up (a real difference)
+QUIET = 0.6          # wall seconds without a frame after which a sync gives up (a real difference)
 CAPTURE_SCRATCH = "/srv/capture"
 
 

@@ -30,3 +30,30 @@ def test_scenario_matches_capture(name, switch_factory, scratch):
     assert applied == spec.expect, "far-end stimuli applied %s, scenario declares %s" % (applied, spec.expect)
     bad = comp.unexplained()
     assert not bad, "%d unexplained differences:\n%s" % (len(bad), "\n".join(str(d) for d in bad[:80]))
+
+
+@pytest.mark.parametrize("name", ["07a_callcenter_queue_to_agent", "07b_callcenter_agent_no_answer"])
+def test_mod_callcenter_is_not_emulated(name, switch_factory):
+    """07a/07b are mod_callcenter comparisons: the product replaces mod_callcenter, the simulator does not load it.
+
+    Every `api callcenter_config ...` of the capture must get FreeSWITCH's answer for a command of a module that is
+    not loaded (switch_api_execute: `-ERR <command> Command not found!\\n`, arguments dropped).
+    """
+    import gevent
+
+    from .client import Recorder
+    cap = capture.load(name)
+    cmds = [r.text for r in cap.records if r.kind == "out" and r.text.startswith("api callcenter_config")]
+    assert cmds, "the capture has callcenter_config commands"
+    sim = switch_factory(SPECS["01b_esl_json_background_job"])
+    rec = Recorder(sim.esl_port, "A")
+    rec.send("auth ClueCon\n\n")
+    for text in cmds:
+        rec.send(text)
+    for _ in range(200):
+        if len(rec.replies()) >= 2 + len(cmds):
+            break
+        gevent.sleep(0.01)
+    rec.close()
+    bodies = [f.body.decode() for f in rec.replies()[2:]]
+    assert bodies == ["-ERR callcenter_config Command not found!\n"] * len(cmds)
