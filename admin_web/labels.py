@@ -11,6 +11,7 @@ STATE_LABELS = {
     AgentState.NOT_READY: _l("Not ready"),
     AgentState.RESERVED: _l("Ringing"),
     AgentState.TALKING: _l("Talking"),
+    AgentState.ON_HOLD: _l("On hold"),
     AgentState.WRAP_UP: _l("Wrap-up"),
 }
 
@@ -30,6 +31,11 @@ OUTCOME_LABELS = {
     CallOutcome.IVR_ONLY: _l("IVR only"),
     CallOutcome.NO_ROUTE: _l("No route"),
     CallOutcome.FAILED: _l("Failed"),
+    CallOutcome.TIMED_OUT: _l("Waited too long"),
+    CallOutcome.QUEUE_FULL: _l("Queue full"),
+    CallOutcome.NO_AGENT: _l("No agent logged in"),
+    CallOutcome.CALLBACK: _l("Callback requested"),
+    CallOutcome.VOICEMAIL: _l("Voice message"),
 }
 
 SIDE_LABELS = {
@@ -56,6 +62,7 @@ COMMAND_LABELS = {
     "login": _l("Sign in for work"),
     "ready": _l("Set ready"),
     "logout": _l("Sign out from work"),
+    "extend_wrap_up": _l("Extend wrap-up"),
 }
 
 

@@ -67,7 +67,7 @@ class AgentForm(FlaskForm):
 # What a supervisor (or the agent on their own page) may ask the engine to do; "not_ready:<reason>" carries the
 # reason. The engine refuses what the agent state machine does not allow and says why.
 STATE_COMMANDS = ["login", "ready", "not_ready:break", "not_ready:meal", "not_ready:training",
-                  "not_ready:after_call_work", "not_ready:meeting", "logout"]
+                  "not_ready:after_call_work", "not_ready:meeting", "extend_wrap_up", "logout"]
 
 
 class StateRequestForm(FlaskForm):

@@ -10,11 +10,12 @@ from engine.acd.floor import Floor
 from engine.domain.agent import AgentTrigger
 from engine.domain.call import Call, CallPhase
 from engine.domain import agent as agent_fsm
-from engine.domain.commands import Answer, Command, Hangup, Play, SaveRequestResult
+from engine.domain.commands import Answer, Command, Hangup, Play, SaveRequestResult, StartTimer
 from engine.domain.errors import InvalidTransition
 from engine.domain.events import (AgentRequest, AppFinished, CallbacksLoaded, CallParked, CommandFailed, DigitPressed,
                                   DirectoryLoaded, Event,
-                                  LegAnswered, LegBridged, LegHungUp, OriginateResult, Shutdown, SwitchSynced,
+                                  LegAnswered, LegBridged, LegHeld, LegHungUp, OriginateResult, Shutdown,
+                                  SwitchSynced,
                                   TimerFired)
 from engine.domain.states import CallOutcome, NotReadyReason
 from engine.ivr.model import Flow
@@ -138,10 +139,26 @@ def _on_timer(floor: Floor, ev: TimerFired, out: list[Command]) -> None:
 
 
 REQUESTABLE = frozenset({AgentTrigger.LOGIN, AgentTrigger.READY, AgentTrigger.NOT_READY, AgentTrigger.LOGOUT})
+WRAP_UP_EXTENSION_S = 60.0
+
+
+def _extend_wrap_up(floor: Floor, ev: AgentRequest, out: list[Command]) -> str:
+    """The agent needs more after-call time: the wrap-up timer restarts; '' when done, else why not."""
+    agent = floor.agents.get(ev.agent_id)
+    if agent is None or agent.state.value != "wrap_up":
+        return f"agent {agent.employee_no if agent else ev.agent_id}: can only extend wrap-up during wrap-up"
+    out.append(StartTimer(f"wrapup:{ev.agent_id}", WRAP_UP_EXTENSION_S))
+    logger.info("agent %s extended wrap-up by %.0f s", agent.employee_no, WRAP_UP_EXTENSION_S)
+    return ""
 
 
 def _on_agent_request(floor: Floor, ev: AgentRequest, out: list[Command]) -> None:
     """Login / ready / not ready / logout asked by the agent or a supervisor; the answer goes back to the console."""
+    if ev.action == "extend_wrap_up":
+        message = _extend_wrap_up(floor, ev, out)
+        if ev.request_id is not None:
+            out.append(SaveRequestResult(ev.request_id, not message, message))
+        return
     message = ""
     try:
         trigger = AgentTrigger(ev.action)
@@ -174,6 +191,18 @@ def _on_command_failed(floor: Floor, ev: CommandFailed, out: list[Command]) -> N
     call = floor.calls.get(ev.uuid or "")
     if ev.key == "bridge" and call is not None and call.phase is CallPhase.CONNECTED and call.agent_leg:
         out.append(Hangup(call.agent_leg, "NORMAL_TEMPORARY_FAILURE"))
+
+
+def _on_hold(floor: Floor, ev: LegHeld, out: list[Command]) -> None:
+    """The caller or the agent's leg of a connected call was held or retrieved: the agent is on hold or talking."""
+    caller_uuid = ev.uuid if ev.uuid in floor.calls else floor.agent_legs.get(ev.uuid)
+    call = floor.calls.get(caller_uuid or "")
+    if call is None or call.phase is not CallPhase.CONNECTED or call.agent_id is None:
+        return
+    trigger = AgentTrigger.HOLD if ev.held else AgentTrigger.UNHOLD
+    floor.change_agent(call.agent_id, trigger, ev.at, out, cause="hold" if ev.held else "retrieved",
+                       call_uuid=call.uuid)
+    call.hold_count += 1 if ev.held else 0
 
 
 def _on_shutdown(floor: Floor, ev: Shutdown, out: list[Command]) -> None:
@@ -211,6 +240,7 @@ _HANDLERS: dict[type, Callable[[Floor, Event, list[Command]], None]] = {
     SwitchSynced: directory.on_switch_synced,         # type: ignore[dict-item]
     Shutdown: _on_shutdown,             # type: ignore[dict-item]
     DigitPressed: waiting.on_digit,     # type: ignore[dict-item]
+    LegHeld: _on_hold,                  # type: ignore[dict-item]
     CallbacksLoaded: callbacks.on_callbacks_loaded,   # type: ignore[dict-item]
     LegAnswered: _ignore,
     LegBridged: _ignore,

@@ -1,13 +1,15 @@
 r"""Agent state machine: one table of transitions and a pure apply().
 
     LOGGED_OUT -1-> READY -3-> RESERVED -4-> TALKING -6-> WRAP_UP -7-> READY
-                     ^  \2                \5                  \8
-                     |   v                 v                   v
-                     +- NOT_READY <--------+ (no answer)       NOT_READY
+                     ^  \2                \5   9|  ^10        \8
+                     |   v                 v    v  |           v
+                     +- NOT_READY <--------+   ON_HOLD -6->    NOT_READY
 
  1 login   2 not ready (with a reason)   3 a call is offered (the phone rings)   4 the agent answers
  5 the offer fails: unanswered -> NOT_READY(no_answer), cancelled -> READY   6 the call ends
- 7 wrap-up done (timer or the agent)   8 the agent goes not ready during wrap-up.  Logout from READY, NOT_READY, WRAP_UP.
+ 7 wrap-up done (timer or the agent)   8 the agent goes not ready during wrap-up   9 hold   10 retrieve.
+ Logout from READY, NOT_READY, WRAP_UP. "Not ready" asked while ringing, talking or holding is kept as
+ pending and applied when the wrap-up ends (the agent finishes the call first, then goes on the break).
 """
 from __future__ import annotations
 
@@ -34,6 +36,8 @@ class AgentTrigger(str, enum.Enum):
     OFFER_CANCELLED = "offer_cancelled"
     CALL_END = "call_end"
     WRAP_UP_DONE = "wrap_up_done"
+    HOLD = "hold"
+    UNHOLD = "unhold"
 
 
 T = AgentTrigger
@@ -51,13 +55,21 @@ TRANSITIONS: Mapping[tuple[AgentState, AgentTrigger], AgentState] = {
     (S.RESERVED, T.OFFER_UNANSWERED): S.NOT_READY,
     (S.RESERVED, T.OFFER_CANCELLED): S.READY,
     (S.TALKING, T.CALL_END): S.WRAP_UP,
+    (S.TALKING, T.HOLD): S.ON_HOLD,
+    (S.ON_HOLD, T.UNHOLD): S.TALKING,
+    (S.ON_HOLD, T.CALL_END): S.WRAP_UP,
+    (S.RESERVED, T.NOT_READY): S.RESERVED,       # pending: applied after the call
+    (S.TALKING, T.NOT_READY): S.TALKING,
+    (S.ON_HOLD, T.NOT_READY): S.ON_HOLD,
     (S.WRAP_UP, T.WRAP_UP_DONE): S.READY,
     (S.WRAP_UP, T.READY): S.READY,
     (S.WRAP_UP, T.NOT_READY): S.NOT_READY,
 }
 
 _NEEDS_REASON = {(S.NOT_READY, T.NOT_READY), (S.READY, T.NOT_READY), (S.WRAP_UP, T.NOT_READY),
-                 (S.RESERVED, T.OFFER_UNANSWERED)}
+                 (S.RESERVED, T.OFFER_UNANSWERED), (S.RESERVED, T.NOT_READY), (S.TALKING, T.NOT_READY),
+                 (S.ON_HOLD, T.NOT_READY)}
+_ON_A_CALL = (S.RESERVED, S.TALKING, S.ON_HOLD)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,6 +90,7 @@ class Agent:
     talk_s: float = 0.0                       # talk time today, seconds
     last_offered_at: float = 0.0
     position: int = 0                         # order for top-down and round-robin (then 工号)
+    pending_reason: NotReadyReason | None = None   # "not ready" asked during a call, applied after wrap-up
     stats_day: int = 0                        # the day the counters belong to
     active: bool = True
 
@@ -108,11 +121,23 @@ def apply(agent: Agent, trigger: AgentTrigger, now: float, *, reason: NotReadyRe
         raise InvalidTransition(f"agent {agent.employee_no}: cannot {trigger.value} while {agent.state.value}")
     if (agent.state, trigger) in _NEEDS_REASON and reason is None:
         raise InvalidTransition(f"agent {agent.employee_no}: {trigger.value} needs a not-ready reason")
+    pending = agent.pending_reason
+    if trigger is T.NOT_READY and agent.state in _ON_A_CALL:
+        pending = reason                        # remembered; the state itself does not change yet
+    elif trigger is T.WRAP_UP_DONE and pending is not None:
+        dest, reason, pending = S.NOT_READY, pending, None
+    elif dest in (S.READY, S.NOT_READY, S.LOGGED_OUT):
+        pending = None
     if dest is not S.NOT_READY:
         reason = None
-    new_call = call_uuid if dest in (S.RESERVED, S.TALKING) else (agent.call_uuid if dest is S.WRAP_UP else None)
+    if dest in _ON_A_CALL:
+        new_call = call_uuid or agent.call_uuid
+    else:
+        new_call = agent.call_uuid if dest is S.WRAP_UP else None
+    same = dest is agent.state and trigger is T.NOT_READY and agent.state in _ON_A_CALL
     changed = dataclasses.replace(
-        agent, state=dest, reason=reason, since=now, call_uuid=new_call,
+        agent, state=dest, reason=reason if not same else agent.reason, since=agent.since if same else now,
+        call_uuid=new_call, pending_reason=pending,
         idle_since=now if dest is S.READY else agent.idle_since,
         calls_answered=agent.calls_answered + (1 if trigger is T.ANSWER else 0),
         talk_s=agent.talk_s + (now - agent.since if trigger is T.CALL_END else 0.0),

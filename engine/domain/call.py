@@ -62,6 +62,7 @@ class Call:
     callback_attempts: int = 0
     customer_job: str | None = None         # the originate job dialling the customer back
     voicemail_path: str | None = None
+    hold_count: int = 0
     answered_at: float | None = None
     ivr_path: list[str] = dataclasses.field(default_factory=list)
     hangup_side: HangupSide | None = None

@@ -117,6 +117,15 @@ class SwitchSynced:
 
 
 @dataclasses.dataclass(frozen=True)
+class LegHeld:
+    """A leg was put on hold (held=True) or retrieved."""
+
+    uuid: str
+    held: bool
+    at: float
+
+
+@dataclasses.dataclass(frozen=True)
 class DigitPressed:
     """The caller pressed a key outside any menu (e.g. while waiting in a queue)."""
 
@@ -157,4 +166,4 @@ class Shutdown:
 
 Event = (CallParked | LegAnswered | LegHungUp | LegBridged | AppFinished | OriginateResult | CommandFailed
          | TimerFired | AgentRequest | DirectoryLoaded | SwitchSynced | Shutdown | DigitPressed
-         | CallbacksLoaded)
+         | CallbacksLoaded | LegHeld)

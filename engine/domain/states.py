@@ -12,6 +12,7 @@ class AgentState(str, enum.Enum):
     NOT_READY = "not_ready"     # 示忙, always with a NotReadyReason
     RESERVED = "reserved"       # a call is being offered: the phone rings
     TALKING = "talking"         # connected to a caller
+    ON_HOLD = "on_hold"         # the caller is on hold (music), the agent still owns the call
     WRAP_UP = "wrap_up"         # after-call work, then back to ready
 
 

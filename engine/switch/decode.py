@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from engine.domain.events import AppFinished, CallParked, DigitPressed, Event, LegAnswered, LegBridged, LegHungUp, OriginateResult
+from engine.domain.events import AppFinished, CallParked, DigitPressed, Event, LegHeld, LegAnswered, LegBridged, LegHungUp, OriginateResult
 from engine.switch.frames import EslEvent
 
 logger = logging.getLogger(__name__)
@@ -82,6 +82,10 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+def _hold(ev: EslEvent, at: float) -> LegHeld:
+    return LegHeld(_require(ev, "Unique-ID"), ev.name == "CHANNEL_HOLD", at)
+
+
 def _dtmf(ev: EslEvent, at: float) -> DigitPressed:
     return DigitPressed(_require(ev, "Unique-ID"), _require(ev, "DTMF-Digit"), at)
 
@@ -106,7 +110,9 @@ _DECODERS = {
     "CHANNEL_EXECUTE_COMPLETE": _execute_complete,
     "BACKGROUND_JOB": _background_job,
     "DTMF": _dtmf,
+    "CHANNEL_HOLD": _hold,
+    "CHANNEL_UNHOLD": _hold,
 }
 
 SUBSCRIBED_EVENTS = ("CHANNEL_PARK CHANNEL_ANSWER CHANNEL_HANGUP CHANNEL_BRIDGE CHANNEL_EXECUTE_COMPLETE "
-                     "BACKGROUND_JOB DTMF",)
+                     "BACKGROUND_JOB DTMF CHANNEL_HOLD CHANNEL_UNHOLD",)

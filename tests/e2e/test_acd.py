@@ -138,3 +138,21 @@ def test_a_caller_can_leave_a_voice_message_instead_of_waiting(sim, engine, db_u
     assert (vm.ani, vm.dnis, vm.queue_code) == ("13700000002", "12366", "social_fee")
     assert 15 <= vm.duration_s <= 25 and os.path.getsize(vm.file_path) > 44
     assert "/voicemail/" in vm.file_path and vm.file_path.endswith(f"{uuid}.wav")
+
+
+def test_holding_the_caller_puts_the_agent_on_hold_and_retrieving_back_to_talking(sim, engine, db_url):
+    uuid = sim.place_call(did="12366", digits="2", talk_time=200.0)
+    call = wait_until(lambda: engine.center.floor.calls.get(uuid) if engine.center.floor.calls.get(uuid) and
+                      engine.center.floor.calls[uuid].answered_at else None, 20, "the call to be answered")
+    agent_id = call.agent_id
+    state = lambda: engine.center.floor.agents[agent_id].state  # noqa: E731
+    assert engine.switch.api(f"uuid_hold {uuid}") == "+OK Success\n"
+    wait_until(lambda: state() is AgentState.ON_HOLD, 10, "the agent on hold")
+    assert engine.switch.api(f"uuid_hold off {uuid}") == "+OK Success\n"
+    wait_until(lambda: state() is AgentState.TALKING, 10, "the agent talking again")
+    sim.hangup(uuid)
+    wait_until(lambda: record_of(db_url, uuid), 10, "the record")
+    states = read(db_url, lambda s: [r.to_state for r in s.scalars(select(AgentStateChange).where(
+        AgentStateChange.agent_id == agent_id).order_by(AgentStateChange.id))])
+    assert states[:5] == [AgentState.RESERVED, AgentState.TALKING, AgentState.ON_HOLD, AgentState.TALKING,
+                          AgentState.WRAP_UP]

@@ -7,7 +7,7 @@
   var url = table.getAttribute("data-state-url");
   var interval = parseInt(table.getAttribute("data-poll-ms"), 10) || 2000;
   var status = document.getElementById("live-status");
-  var STATES = ["logged_out", "ready", "not_ready", "reserved", "talking", "wrap_up"];
+  var STATES = ["logged_out", "ready", "not_ready", "reserved", "talking", "on_hold", "wrap_up"];
 
   function duration(seconds) {
     seconds = Math.max(0, Math.floor(seconds));

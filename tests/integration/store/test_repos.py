@@ -66,3 +66,22 @@ def test_constraints_hold_skill_levels_to_1_10(sessions):
         with transaction(sessions) as s:
             agent_id = s.scalar(select(Agent.id).where(Agent.extension == "1002"))
             s.add(AgentSkill(agent_id=agent_id, skill_id=3, level=11))
+
+
+def test_every_agent_state_and_call_outcome_fits_the_schema_and_junk_does_not(sessions):
+    from sqlalchemy import text
+
+    from engine.domain.states import AgentState, CallOutcome
+    with transaction(sessions) as s:
+        agent_id = s.scalar(select(Agent.id).where(Agent.extension == "1004"))
+        for state in AgentState:
+            repos.save_agent_state(s, AgentStateChanged(agent_id, 1.8e9, AgentState.READY, state, None, "t", "t",
+                                                        None))
+            s.flush()
+        for n, outcome in enumerate(CallOutcome):
+            repos.save_call_record(s, SaveCallRecord(f"o-{n}", "1", "2", None, None, None, None, 1.0, None, None,
+                                                     2.0, outcome, "X", HangupSide.CALLER, "", 0))
+            s.flush()
+    with pytest.raises(IntegrityError):
+        with transaction(sessions) as s:
+            s.execute(text("UPDATE agents SET state = 'dancing' WHERE id = :i"), {"i": agent_id})

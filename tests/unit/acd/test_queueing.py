@@ -126,3 +126,11 @@ def test_an_agent_is_never_offered_two_calls_and_the_index_follows_states():
     assert len(of(arrive(cc, "a", "1", 0.0), c.DialAgent)) == 1
     assert of(arrive(cc, "b", "1", 1.0), c.DialAgent) == []
     assert cc.floor.ready == set() and list(cc.floor.waiting) == ["b"]
+
+
+def test_an_agent_in_wrap_up_may_extend_it_and_nobody_else_can():
+    cc = center([agent(1, {1: 5}, AgentState.WRAP_UP), agent(2, {1: 5})])
+    out = cc.handle(AgentRequest(1, "extend_wrap_up", None, "A1", 5.0, request_id=7))
+    assert c.StartTimer("wrapup:1", 60.0) in out and of(out, c.SaveRequestResult)[0].accepted
+    out = cc.handle(AgentRequest(2, "extend_wrap_up", None, "A2", 5.0, request_id=8))
+    assert not of(out, c.StartTimer) and "only extend wrap-up during wrap-up" in of(out, c.SaveRequestResult)[0].message

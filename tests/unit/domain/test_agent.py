@@ -14,7 +14,8 @@ def agent(state=S.LOGGED_OUT, **kw):
 
 @pytest.mark.parametrize("source,trigger", sorted(TRANSITIONS, key=lambda k: (k[0].value, k[1].value)))
 def test_every_allowed_transition_lands_where_the_table_says(source, trigger):
-    reason = NotReadyReason.BREAK if TRANSITIONS[(source, trigger)] is S.NOT_READY else None
+    needs = TRANSITIONS[(source, trigger)] is S.NOT_READY or trigger is T.NOT_READY
+    reason = NotReadyReason.BREAK if needs else None
     moved, change = apply(agent(source), trigger, 100.0, reason=reason, call_uuid="c1")
     assert moved.state is TRANSITIONS[(source, trigger)]
     assert (change.from_state, change.to_state, change.at) == (source, moved.state, 100.0)
@@ -51,3 +52,27 @@ def test_becoming_ready_resets_idle_time_and_answer_counts_calls():
     assert wrap.state is S.WRAP_UP and wrap.call_uuid == "c9"
     back, _ = apply(wrap, T.WRAP_UP_DONE, 95.0)
     assert back.state is S.READY and back.idle_since == 95.0 and back.call_uuid is None
+
+
+def test_hold_and_retrieve_keep_the_call_and_the_call_can_end_on_hold():
+    talking = agent(S.TALKING, call_uuid="c1", since=10.0)
+    held, change = apply(talking, T.HOLD, 20.0)
+    assert held.state is S.ON_HOLD and held.call_uuid == "c1" and change.to_state is S.ON_HOLD
+    back, _ = apply(held, T.UNHOLD, 30.0)
+    assert back.state is S.TALKING and back.call_uuid == "c1"
+    ended, _ = apply(held, T.CALL_END, 40.0)
+    assert ended.state is S.WRAP_UP and ended.call_uuid == "c1"
+
+
+def test_not_ready_asked_during_a_call_is_applied_when_wrap_up_ends():
+    talking = agent(S.TALKING, call_uuid="c1", since=10.0)
+    pending, change = apply(talking, T.NOT_READY, 20.0, reason=NotReadyReason.MEAL, actor="A1007")
+    assert (pending.state, pending.since, pending.pending_reason) == (S.TALKING, 10.0, NotReadyReason.MEAL)
+    assert change.from_state is change.to_state is S.TALKING
+    wrap, _ = apply(pending, T.CALL_END, 50.0)
+    done, change = apply(wrap, T.WRAP_UP_DONE, 60.0)
+    assert (done.state, done.reason, done.pending_reason) == (S.NOT_READY, NotReadyReason.MEAL, None)
+    assert change.to_state is S.NOT_READY and change.reason is NotReadyReason.MEAL
+    # but an agent who says "ready" at the end of wrap-up drops the pending break
+    ready, _ = apply(wrap, T.READY, 55.0)
+    assert ready.state is S.READY and ready.pending_reason is None
