@@ -12,7 +12,7 @@ import gevent.hub
 from engine.acd.center import CallCenter
 from engine.config import Config
 from engine.domain import commands as c
-from engine.domain.events import CallbacksLoaded, DirectoryLoaded, Shutdown, SwitchSynced
+from engine.domain.events import CallbacksLoaded, DirectoryLoaded, LiveChannel, Shutdown, SwitchSynced
 from engine.ivr.loader import load_flows
 from engine.runtime import Runtime
 from engine.store import repos
@@ -114,16 +114,35 @@ class Engine:
             self.runtime.post(event)
 
     def _on_connected(self) -> None:
-        """After every (re)connect: tell the core which legs the switch really has."""
+        """After every (re)connect: tell the core which legs the switch really has, and what they are."""
         try:
             raw = self.switch.api("show channels as json")
             rows = json.loads(raw).get("rows", []) if raw.strip().startswith("{") else []
+            channels = tuple(self._live_channel(row) for row in rows)
         except (SwitchError, ValueError) as exc:
             logger.error("could not list the switch's channels after connecting: %s", exc)
             return
-        live = frozenset(row.get("uuid", "") for row in rows)
+        live = frozenset(ch.uuid for ch in channels)
         logger.info("switch connected: %d live channels", len(live))
-        self.runtime.post(SwitchSynced(live, time.time()))
+        self.runtime.post(SwitchSynced(live, time.time(), channels))
+
+    def _live_channel(self, row: dict) -> LiveChannel:
+        """One `show channels` row; for outbound legs, the marks this engine put on agent legs it rang."""
+        uuid = row.get("uuid", "")
+        inbound = row.get("direction") == "inbound"
+        marks: dict[str, str | None] = {}
+        if not inbound:
+            for name in ("cc_call_uuid", "cc_agent", "cc_queue"):
+                value = self.switch.api(f"uuid_getvar {uuid} {name}").strip()
+                marks[name] = None if value in ("_undef_", "") or value.startswith("-ERR") else value
+        try:
+            created = float(row.get("created_epoch") or 0)
+        except ValueError:
+            created = 0.0
+        return LiveChannel(uuid=uuid, inbound=inbound, ani=row.get("cid_num", ""), dnis=row.get("dest", ""),
+                           caller_name=row.get("cid_name", ""), created_at=created or time.time(),
+                           parked=row.get("application") == "park",
+                           answered=row.get("callstate") in ("ACTIVE", "HELD", "UNHELD"), **marks)
 
     def _execute_switch(self, command: object) -> None:
         self.executor.execute(command)

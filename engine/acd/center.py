@@ -4,13 +4,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from engine.acd import callbacks, directory, ivr_runner, offers, queueing, waiting
+from engine.acd import arrivals, callbacks, directory, ivr_runner, offers, queueing, waiting
 from engine.acd.endings import on_agent_leg_hangup, on_caller_hangup
 from engine.acd.floor import Floor
 from engine.domain.agent import AgentTrigger
-from engine.domain.call import Call, CallPhase
+from engine.domain.call import CallPhase
 from engine.domain import agent as agent_fsm
-from engine.domain.commands import Answer, Command, Hangup, Play, SaveRequestResult, StartTimer
+from engine.domain.commands import Command, Hangup, SaveRequestResult, StartTimer
 from engine.domain.errors import InvalidTransition
 from engine.domain.events import (AgentRequest, AppFinished, CallbacksLoaded, CallParked, CommandFailed, DigitPressed,
                                   DirectoryLoaded, Event,
@@ -50,28 +50,7 @@ def _on_parked(floor: Floor, ev: CallParked, out: list[Command]) -> None:
     call = floor.calls.get(ev.uuid)
     if call is not None or ev.uuid in floor.agent_legs or not ev.inbound:
         return          # agent legs park after answering; known callers are handled by the agent's hang-up
-    flow_name = floor.numbers.get(ev.dnis)
-    call = Call(uuid=ev.uuid, ani=ev.ani, dnis=ev.dnis, caller_name=ev.caller_name, started_at=ev.at)
-    floor.calls[ev.uuid] = call
-    out.append(Answer(ev.uuid))
-    if flow_name is None or flow_name not in floor.flows:
-        logger.warning("call %s from %s: number %s has no flow (%s); playing the fallback", ev.uuid, ev.ani,
-                       ev.dnis, "unknown number" if flow_name is None else f"flow {flow_name} not loaded")
-        call.ivr_path.append("fallback:unknown_number")
-        call.pending_app = floor.new_id()
-        out.append(Play(ev.uuid, floor.prompt(ivr_runner.FALLBACK_PROMPT), call.pending_app))
-        return
-    call.flow = flow_name
-    _run_node(floor, call, floor.flows[flow_name].start, ev.at, out)
-
-
-def _run_node(floor: Floor, call: Call, node_id: str | None, now: float, out: list[Command]) -> None:
-    """Enter IVR nodes until one waits for media or hands the call to a queue."""
-    if node_id is None:
-        return
-    queue_node = ivr_runner.enter_node(floor, call, node_id, out)
-    if queue_node is not None:
-        queueing.enqueue(floor, call, queue_node.queue, queue_node.priority, now, out)
+    arrivals.start_call(floor, ev, out)
 
 
 def _on_app_finished(floor: Floor, ev: AppFinished, out: list[Command]) -> None:
@@ -95,7 +74,7 @@ def _on_app_finished(floor: Floor, ev: AppFinished, out: list[Command]) -> None:
         queueing.hold_music_ended(floor, call, ev.at, out)
         return
     if call.phase is CallPhase.IVR:
-        _run_node(floor, call, ivr_runner.next_node(floor, call, ev, out), ev.at, out)
+        arrivals.run_node(floor, call, ivr_runner.next_node(floor, call, ev, out), ev.at, out)
 
 
 def _on_hangup(floor: Floor, ev: LegHungUp, out: list[Command]) -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from engine.acd import offers
+from engine.acd import arrivals, offers
 from engine.acd.endings import on_agent_leg_hangup, on_caller_hangup
 from engine.acd.floor import Floor
 from engine.domain.agent import Agent, AgentTrigger
-from engine.domain.call import CallPhase
+from engine.domain.call import Call, CallPhase
 from engine.domain.commands import Command
-from engine.domain.events import DirectoryLoaded, SwitchSynced
+from engine.domain.events import CallParked, DirectoryLoaded, LiveChannel, SwitchSynced
 from engine.domain.states import AgentState
 
 logger = logging.getLogger(__name__)
@@ -54,9 +54,52 @@ def on_switch_synced(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None
             on_caller_hangup(floor, call, RESYNC_CAUSE, ev.at, out)
         elif call.agent_leg and call.answered_at and call.agent_leg not in ev.live_uuids:
             on_agent_leg_hangup(floor, call, RESYNC_CAUSE, ev.at, out)
+    _adopt(floor, ev, out)
     for agent in list(floor.agents.values()):
         _release_if_stuck(floor, agent, ev.at, out)
     offers.dispatch_all(floor, ev.at, out)
+
+
+def _adopt(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None:
+    """Calls the switch has but this engine does not know (it restarted): talking ones are taken over so their
+    records and the agents' states stay right; parked ones start their flow (no caller left in silence)."""
+    agent_legs = {ch.cc_call_uuid: ch for ch in ev.channels if not ch.inbound and ch.cc_call_uuid}
+    by_employee = {a.employee_no: a for a in floor.agents.values()}
+    for ch in ev.channels:
+        if not ch.inbound or ch.uuid in floor.calls:
+            continue
+        leg = agent_legs.get(ch.uuid)
+        agent = by_employee.get(leg.cc_agent or "") if leg is not None else None
+        if leg is not None and agent is not None:
+            _adopt_connected(floor, ch, leg, agent, ev.at, out)
+        elif ch.parked:
+            logger.warning("call %s from %s was parked unattended: starting its flow", ch.uuid, ch.ani)
+            arrivals.start_call(floor, CallParked(ch.uuid, ch.ani, ch.dnis, ch.caller_name, True, ev.at), out,
+                       started_at=ch.created_at)
+
+
+def _adopt_connected(floor: Floor, ch: LiveChannel, leg: LiveChannel, agent: Agent, now: float,
+                     out: list[Command]) -> None:
+    """Take over a conversation in progress: the call is connected to that agent."""
+    call = Call(uuid=ch.uuid, ani=ch.ani, dnis=ch.dnis, caller_name=ch.caller_name, started_at=ch.created_at,
+                flow=floor.numbers.get(ch.dnis), phase=CallPhase.CONNECTED, queue_code=leg.cc_queue,
+                agent_id=agent.agent_id, agent_leg=leg.uuid, answered_at=leg.created_at)
+    call.ivr_path.append("adopted after restart")
+    floor.calls[call.uuid] = call
+    floor.agent_legs[leg.uuid] = call.uuid
+    logger.warning("call %s taken over after restart: agent %s is talking to %s", call.uuid, agent.employee_no,
+                   ch.ani)
+    if agent.state in (AgentState.TALKING, AgentState.ON_HOLD) and agent.call_uuid == call.uuid:
+        return
+    cause = "reconciled: talking on a live call"
+    if agent.state is AgentState.WRAP_UP:
+        floor.change_agent(agent.agent_id, AgentTrigger.WRAP_UP_DONE, now, out, cause=cause)
+    agent = floor.agents[agent.agent_id]
+    if agent.state is AgentState.NOT_READY:
+        floor.change_agent(agent.agent_id, AgentTrigger.READY, now, out, cause=cause)
+    if floor.agents[agent.agent_id].state is AgentState.READY:
+        floor.change_agent(agent.agent_id, AgentTrigger.OFFER, now, out, cause=cause, call_uuid=call.uuid)
+    floor.change_agent(agent.agent_id, AgentTrigger.ANSWER, now, out, cause=cause, call_uuid=call.uuid)
 
 
 def _release_if_stuck(floor: Floor, agent: Agent, now: float, out: list[Command]) -> None:
@@ -66,7 +109,7 @@ def _release_if_stuck(floor: Floor, agent: Agent, now: float, out: list[Command]
     cause = "reconciled: call no longer exists"
     if agent.state is AgentState.RESERVED:
         floor.change_agent(agent.agent_id, AgentTrigger.OFFER_CANCELLED, now, out, cause=cause)
-    elif agent.state is AgentState.TALKING:
+    elif agent.state in (AgentState.TALKING, AgentState.ON_HOLD):
         floor.change_agent(agent.agent_id, AgentTrigger.CALL_END, now, out, cause=cause)
         floor.change_agent(agent.agent_id, AgentTrigger.WRAP_UP_DONE, now, out, cause=cause)
     elif agent.state is AgentState.WRAP_UP and agent.call_uuid is not None:

@@ -109,11 +109,29 @@ class DirectoryLoaded:
 
 
 @dataclasses.dataclass(frozen=True)
+class LiveChannel:
+    """One channel the switch has right now (from `show channels`), with the engine's own marks if any."""
+
+    uuid: str
+    inbound: bool
+    ani: str
+    dnis: str
+    caller_name: str
+    created_at: float
+    parked: bool                        # sitting in the park application, waiting for instructions
+    answered: bool
+    cc_call_uuid: str | None = None     # agent legs: the caller this engine rang them for
+    cc_agent: str | None = None         # agent legs: the agent's employee number
+    cc_queue: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
 class SwitchSynced:
-    """The switch (re)connected; these leg uuids are alive on it right now."""
+    """The switch (re)connected; these leg uuids are alive on it right now (and, when known, what they are)."""
 
     live_uuids: frozenset[str]
     at: float
+    channels: tuple[LiveChannel, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -20,6 +20,11 @@ CHANNEL_COLUMNS = (
     "presence_id,presence_data,accountcode,callstate,callee_name,callee_num,callee_direction,call_uuid,"
     "sent_callee_name,sent_callee_num,initial_cid_name,initial_cid_num,initial_ip_addr,initial_dest,"
     "initial_dialplan,initial_context").split(",")
+# the detailed_calls view (switch_core_sqldb.c): a channel joined with the B leg of its bridge, if any
+CALL_COLUMNS = ("uuid,direction,created,created_epoch,name,state,cid_name,cid_num,ip_addr,dest,presence_id,"
+                "presence_data,accountcode,callstate,callee_name,callee_num,callee_direction,call_uuid,hostname,"
+                "sent_callee_name,sent_callee_num").split(",")
+B_COLUMNS = [c for c in CALL_COLUMNS if c not in ("call_uuid", "hostname")]
 
 
 def execute(sw, cmd, arg):
@@ -86,23 +91,53 @@ def _row(sw, c):
     }
 
 
+def _call_rows(sw, bridged_only):
+    """`show calls` / `show bridged_calls`: one row per call; the B leg of a bridge (the uuid_bridge second
+    argument, Bridge-B-Unique-ID) is joined onto its A leg's row, with the bridge time as call_created_epoch."""
+    rows = []
+    b_legs = {c.partner.uuid for c in sw.all_channels() if c.partner is not None and c.other_type == "originatee"}
+    for c in sw.all_channels():
+        if c.uuid in b_legs:
+            continue
+        b = c.partner if c.partner is not None and c.other_type == "originatee" else None
+        if bridged_only and b is None:
+            continue
+        a_row = _row(sw, c)
+        row = {k: a_row[k] for k in CALL_COLUMNS}
+        b_row = _row(sw, b) if b is not None else {}
+        for k in B_COLUMNS:
+            row["b_" + k] = b_row.get(k, "")
+        row["call_created_epoch"] = str(int(c.bridged_us / 1e6)) if b is not None else ""
+        rows.append(row)
+    return rows
+
+
+def _table(rows, columns, as_json):
+    if as_json:
+        if not rows:
+            return '{"row_count": 0}\n'   # obs. 3: with a space and a LF when empty
+        return json.dumps({"row_count": len(rows), "rows": rows}, ensure_ascii=False, separators=(",", ":"))
+    if not rows:
+        return "\n0 total.\n"
+    lines = [",".join(columns)] + [",".join(r[k] for k in columns) for r in rows]
+    return "\n".join(lines) + "\n\n%d total.\n" % len(rows)
+
+
 def api_show(sw, arg):
-    """show channels [as json] / show channels count / show registrations (switch_console / mod_commands)."""
+    """show channels|calls|bridged_calls [as json|count] / show registrations (switch_console / mod_commands)."""
     words = arg.split()
     what = words[0].lower() if words else ""
     as_json = len(words) >= 3 and words[1].lower() == "as" and words[2].lower() == "json"
-    if what in ("channels", "calls"):
-        if len(words) > 1 and words[1].lower() == "count":
+    count = len(words) > 1 and words[1].lower() == "count"
+    if what == "channels":
+        if count:
             return "\n%d total.\n" % len(sw.all_channels())
-        rows = [_row(sw, c) for c in sw.all_channels()]
-        if as_json:
-            if not rows:
-                return '{"row_count": 0}\n'   # obs. 3: with a space and a LF when empty
-            return json.dumps({"row_count": len(rows), "rows": rows}, ensure_ascii=False, separators=(",", ":"))
-        if not rows:
-            return "\n0 total.\n"
-        lines = [",".join(CHANNEL_COLUMNS)] + [",".join(r[k] for k in CHANNEL_COLUMNS) for r in rows]
-        return "\n".join(lines) + "\n\n%d total.\n" % len(rows)
+        return _table([_row(sw, c) for c in sw.all_channels()], CHANNEL_COLUMNS, as_json)
+    if what in ("calls", "bridged_calls"):
+        rows = _call_rows(sw, what == "bridged_calls")
+        if count:
+            return "\n%d total.\n" % len(rows)
+        return _table(rows, CALL_COLUMNS + ["b_" + k for k in B_COLUMNS] + ["call_created_epoch"], as_json)
     if what == "registrations":
         regs = [p for p in sw.directory.phones.values() if p.registered]
         cols = "reg_user,realm,token,url,expires,network_ip,network_port,network_proto,hostname,metadata"
@@ -110,7 +145,7 @@ def api_show(sw, arg):
             p.ext, sw.domain, p.call_id, sw.profile, p.ext, p.port, int(p.registered_at + p.expires), p.port,
             sw.hostname) for p in regs]
         return "\n".join(lines) + "\n\n%d total.\n" % len(regs)
-    return "-USAGE: show <channels|calls|registrations> [as json]\n"
+    return "-USAGE: show <channels|calls|bridged_calls|registrations> [as json]\n"
 
 
 def api_uuid_kill(sw, arg):

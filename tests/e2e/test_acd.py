@@ -156,3 +156,30 @@ def test_holding_the_caller_puts_the_agent_on_hold_and_retrieving_back_to_talkin
         AgentStateChange.agent_id == agent_id).order_by(AgentStateChange.id))])
     assert states[:5] == [AgentState.RESERVED, AgentState.TALKING, AgentState.ON_HOLD, AgentState.TALKING,
                           AgentState.WRAP_UP]
+
+
+def test_after_an_engine_restart_talking_calls_are_taken_over_and_parked_callers_are_served(
+        sim, engine, engine_config, db_url):
+    talking = sim.place_call(did="12366", digits="2", talk_time=400.0)
+    call = wait_until(lambda: engine.center.floor.calls.get(talking) if engine.center.floor.calls.get(talking) and
+                      engine.center.floor.calls[talking].answered_at else None, 20, "a call in conversation")
+    agent_id = call.agent_id
+    engine.stop()                        # the calls stay up on the switch
+    parked = sim.place_call(did="12366", digits="1", talk_time=1.0)   # arrives while no engine is running
+    gevent_sleep = __import__("gevent").sleep
+    gevent_sleep(0.3)
+    second = Engine(engine_config, directory_reload_s=0.3)
+    second.start()
+    try:
+        wait_until(lambda: second.center.floor.calls.get(talking), 10, "the talking call taken over")
+        adopted = second.center.floor.calls[talking]
+        assert adopted.agent_id == agent_id and adopted.phase.value == "connected"
+        assert second.center.floor.agents[agent_id].state is AgentState.TALKING
+        rec = wait_until(lambda: record_of(db_url, parked), 30, "the parked caller served and recorded")
+        assert rec.outcome is CallOutcome.ANSWERED
+        sim.hangup(talking)
+        rec = wait_until(lambda: record_of(db_url, talking), 10, "the taken-over call's record")
+        assert rec.outcome is CallOutcome.ANSWERED and rec.agent_id == agent_id
+        assert "adopted after restart" in rec.ivr_path
+    finally:
+        second.stop()

@@ -1,0 +1,39 @@
+"""New inbound calls: answer, then the number's IVR flow until it hands the call to a queue."""
+from __future__ import annotations
+
+import logging
+
+from engine.acd import ivr_runner, queueing
+from engine.acd.floor import Floor
+from engine.domain.call import Call
+from engine.domain.commands import Answer, Command, Play
+from engine.domain.events import CallParked
+
+logger = logging.getLogger(__name__)
+
+
+def start_call(floor: Floor, ev: CallParked, out: list[Command], started_at: float | None = None) -> None:
+    """Answer a new inbound call and run its number's flow (or the unknown-number fallback)."""
+    flow_name = floor.numbers.get(ev.dnis)
+    call = Call(uuid=ev.uuid, ani=ev.ani, dnis=ev.dnis, caller_name=ev.caller_name,
+                started_at=ev.at if started_at is None else started_at)
+    floor.calls[ev.uuid] = call
+    out.append(Answer(ev.uuid))
+    if flow_name is None or flow_name not in floor.flows:
+        logger.warning("call %s from %s: number %s has no flow (%s); playing the fallback", ev.uuid, ev.ani,
+                       ev.dnis, "unknown number" if flow_name is None else f"flow {flow_name} not loaded")
+        call.ivr_path.append("fallback:unknown_number")
+        call.pending_app = floor.new_id()
+        out.append(Play(ev.uuid, floor.prompt(ivr_runner.FALLBACK_PROMPT), call.pending_app))
+        return
+    call.flow = flow_name
+    run_node(floor, call, floor.flows[flow_name].start, ev.at, out)
+
+
+def run_node(floor: Floor, call: Call, node_id: str | None, now: float, out: list[Command]) -> None:
+    """Enter IVR nodes until one waits for media or hands the call to a queue."""
+    if node_id is None:
+        return
+    queue_node = ivr_runner.enter_node(floor, call, node_id, out)
+    if queue_node is not None:
+        queueing.enqueue(floor, call, queue_node.queue, queue_node.priority, now, out)
