@@ -27,13 +27,14 @@ def start_call(floor: Floor, ev: CallParked, out: list[Command], started_at: flo
         out.append(Play(ev.uuid, floor.prompt(ivr_runner.FALLBACK_PROMPT), call.pending_app))
         return
     call.flow = flow_name
-    run_node(floor, call, floor.flows[flow_name].start, ev.at, out)
+    call.flow_def = floor.flows[flow_name]
+    run_node(floor, call, call.flow_def.start, ev.at, out)
 
 
 def run_node(floor: Floor, call: Call, node_id: str | None, now: float, out: list[Command]) -> None:
     """Enter IVR nodes until one waits for media or hands the call to a queue."""
     if node_id is None:
         return
-    queue_node = ivr_runner.enter_node(floor, call, node_id, out)
+    queue_node = ivr_runner.enter_node(floor, call, node_id, now, out)
     if queue_node is not None:
         queueing.enqueue(floor, call, queue_node.queue, queue_node.priority, now, out)

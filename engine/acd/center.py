@@ -77,11 +77,31 @@ def _on_app_finished(floor: Floor, ev: AppFinished, out: list[Command]) -> None:
         arrivals.run_node(floor, call, ivr_runner.next_node(floor, call, ev, out), ev.at, out)
 
 
+def _on_originate_result(floor: Floor, ev: OriginateResult, out: list[Command]) -> None:
+    """An outcome of dialling: a transfer from the IVR, or an offer to an agent (or a callback's customer)."""
+    call = next((c for c in floor.calls.values() if c.transfer_job == ev.job_uuid), None)
+    if call is None:
+        offers.on_originate_result(floor, ev, out)
+        return
+    if call.ending:
+        if ev.ok and ev.leg_uuid:
+            out.append(Hangup(ev.leg_uuid, "ORIGINATOR_CANCEL"))
+        return
+    if ev.ok and ev.leg_uuid:
+        floor.transfer_legs[ev.leg_uuid] = call.uuid
+    arrivals.run_node(floor, call, ivr_runner.on_transfer_result(floor, call, ev, out), ev.at, out)
+
+
 def _on_hangup(floor: Floor, ev: LegHungUp, out: list[Command]) -> None:
-    """A leg ended: the caller's, or an agent's."""
+    """A leg ended: the caller's, an agent's, or the far end of a transfer."""
     call = floor.calls.get(ev.uuid)
     if call is not None:
         on_caller_hangup(floor, call, ev.cause, ev.at, out)
+        return
+    transferred = floor.transfer_legs.pop(ev.uuid, None)
+    if transferred in floor.calls and not floor.calls[transferred].ending:
+        floor.calls[transferred].ending = True          # the caller stays parked (park_after_bridge): release
+        out.append(Hangup(transferred, "NORMAL_CLEARING"))
         return
     caller_uuid = floor.agent_legs.get(ev.uuid)
     call = floor.calls.get(caller_uuid) if caller_uuid else None
@@ -211,7 +231,7 @@ _HANDLERS: dict[type, Callable[[Floor, Event, list[Command]], None]] = {
     CallParked: _on_parked,             # type: ignore[dict-item]
     AppFinished: _on_app_finished,      # type: ignore[dict-item]
     LegHungUp: _on_hangup,              # type: ignore[dict-item]
-    OriginateResult: offers.on_originate_result,   # type: ignore[dict-item]
+    OriginateResult: _on_originate_result,   # type: ignore[dict-item]
     TimerFired: _on_timer,              # type: ignore[dict-item]
     AgentRequest: _on_agent_request,    # type: ignore[dict-item]
     CommandFailed: _on_command_failed,  # type: ignore[dict-item]

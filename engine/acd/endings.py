@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from engine.acd import callbacks, queueing, waiting
+from engine.acd import arrivals, callbacks, queueing, waiting
 from engine.acd.floor import Floor
 from engine.acd.offers import cancel_ringing
 from engine.domain.agent import AgentTrigger
@@ -53,6 +53,11 @@ def on_agent_leg_hangup(floor: Floor, call: Call, cause: str, now: float, out: l
         return          # an offer leg that failed: its outcome arrives as the originate result
     call.hangup_side = HangupSide.AGENT
     finish_talk(floor, call, now, out)
+    if call.after_call and not call.ending and call.flow_def is not None:
+        call.move(CallPhase.IVR)            # parked by park_after_bridge: the caller goes on, e.g. to a survey
+        call.ivr_path.append("after_call")
+        arrivals.run_node(floor, call, call.after_call, now, out)
+        return
     if not call.ending:
         call.ending = True
         out.append(Hangup(call.uuid, "NORMAL_CLEARING"))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Mapping
 
@@ -13,6 +14,7 @@ from engine.domain.errors import InvalidTransition
 from engine.domain.queueing import WaitingList, wait_key
 from engine.domain.routing import QueueSpec
 from engine.domain.states import AgentState, NotReadyReason
+from engine.ivr.conditions import CallContext
 from engine.ivr.model import Flow
 
 logger = logging.getLogger(__name__)
@@ -44,11 +46,14 @@ class Floor:
     recordings_dir: str = "recordings"
     queue_aht: dict[str, float] = dataclasses.field(default_factory=dict)   # live handling time per queue
     pending_retries: dict[str, Call] = dataclasses.field(default_factory=dict)  # callbacks waiting to retry
+    calendar: object = None                          # WorkCalendar-like: is_holiday(date), is_workday(date)
+    region_of: Callable[[str], tuple[str, str]] = lambda number: ("", "")       # caller number -> (province, city)
     agents: dict[int, Agent] = dataclasses.field(default_factory=dict)
     queues: dict[str, QueueSpec] = dataclasses.field(default_factory=dict)
     numbers: dict[str, str] = dataclasses.field(default_factory=dict)
     calls: dict[str, Call] = dataclasses.field(default_factory=dict)
     agent_legs: dict[str, str] = dataclasses.field(default_factory=dict)    # agent leg uuid -> caller uuid
+    transfer_legs: dict[str, str] = dataclasses.field(default_factory=dict)  # far end of an IVR transfer -> caller
     offers: dict[str, Offer] = dataclasses.field(default_factory=dict)      # originate job uuid -> offer
     waiting: WaitingList = dataclasses.field(default_factory=WaitingList)
     ready_by_skill: dict[int, set[int]] = dataclasses.field(default_factory=dict)
@@ -61,6 +66,22 @@ class Floor:
         if "://" in name or name.startswith("/"):
             return name
         return f"{self.prompts_dir.rstrip('/')}/{name}"
+
+    def local_time(self, now: float) -> dt.datetime:
+        """The center's local wall-clock time."""
+        return dt.datetime.fromtimestamp(now, dt.timezone(dt.timedelta(seconds=self.tz_offset_s))).replace(tzinfo=None)
+
+    def context(self, call: Call, now: float) -> CallContext:
+        """What the flow's conditions may look at for this call, now."""
+        local = self.local_time(now)
+        day = local.date()
+        if self.calendar is not None:
+            holiday, workday = self.calendar.is_holiday(day), self.calendar.is_workday(day)
+        else:
+            holiday, workday = False, local.isoweekday() <= 5
+        province, city = self.region_of(call.ani)
+        return CallContext(now=local, caller=call.ani, called=call.dnis, holiday=holiday, workday=workday,
+                           province=province, city=city, variables=dict(call.variables))
 
     def day(self, now: float) -> int:
         """The center's local day number (for per-day agent counters)."""

@@ -1,45 +1,111 @@
-"""Runs a call through its IVR flow: turns flow nodes into media commands and media results into next nodes."""
+"""Runs a call through its IVR flow: flow nodes become media commands, media results choose the next node.
+
+A call keeps the flow version it began with (call.flow_def), so reloading flows never changes a call midway.
+"""
 from __future__ import annotations
 
 import logging
 
 from engine.acd.floor import Floor
 from engine.domain.call import Call
-from engine.domain.commands import Collect, Command, Hangup, Play
-from engine.domain.events import AppFinished
-from engine.ivr.model import HangupNode, MenuNode, PlayNode, QueueNode
+from engine.domain.commands import Collect, Command, DialCustomer, Hangup, Play, SaveSurveyResult
+from engine.domain.events import AppFinished, OriginateResult
+from engine.ivr.conditions import expand, matches
+from engine.ivr.model import (CollectNode, ConditionNode, GotoNode, HangupNode, MenuNode, PlayNode, QueueNode,
+                              SetNode, SurveyNode, TransferNode, VoicemailNode)
 
 logger = logging.getLogger(__name__)
 
 FALLBACK_PROMPT = "unknown_number.wav"     # spoken when a number has no flow (unknown DID)
+MAX_STEPS = 64                             # nodes entered without waiting for media: more means a broken flow
 
 
-def enter_node(floor: Floor, call: Call, node_id: str, out: list[Command]) -> QueueNode | None:
-    """Start a node; returns the queue node when the node asks for an agent, else None."""
-    flow = floor.flows[call.flow]  # type: ignore[index]
-    node = flow.node(node_id)
-    call.node = node_id
-    call.ivr_path.append(node_id)
+def enter_node(floor: Floor, call: Call, node_id: str | None, now: float, out: list[Command]) -> QueueNode | None:
+    """Run nodes from node_id until one waits for media or the caller; returns a queue node to enqueue."""
+    for _ in range(MAX_STEPS):
+        if node_id is None:
+            return None
+        node = call.flow_def.node(node_id)  # type: ignore[union-attr]
+        call.node = node_id
+        call.ivr_path.append(node_id)
+        call.pending_app = None
+        if isinstance(node, ConditionNode):
+            ctx = floor.context(call, now)
+            node_id = next((nxt for when, nxt in node.branches if matches(when, ctx)), node.otherwise)
+        elif isinstance(node, SetNode):
+            call.variables.update({k: expand(v, call.variables) for k, v in node.values.items()})
+            node_id = node.next
+        elif isinstance(node, GotoNode):
+            call.flow_def = floor.flows[node.flow]
+            call.flow = node.flow
+            node_id = node.node or call.flow_def.start
+        elif isinstance(node, QueueNode):
+            data = {k: expand(v, call.variables) for k, v in node.data.items()}
+            call.variables.update({k: v for k, v in data.items() if v})      # attached data (随路数据)
+            call.after_call = node.after_call
+            return node
+        else:
+            _start_media(floor, call, node, out)
+            return None
+    logger.error("call %s: flow %s runs in circles at node %s; hanging up", call.uuid, call.flow, node_id)
+    call.ending = True
+    out.append(Hangup(call.uuid, "NORMAL_TEMPORARY_FAILURE"))
+    return None
+
+
+def _start_media(floor: Floor, call: Call, node, out: list[Command]) -> None:
+    """Nodes that wait: prompts, menus, digit collection, transfer, voice message, survey, hang-up."""
     if isinstance(node, PlayNode):
-        call.pending_app = floor.new_id()
-        out.append(Play(call.uuid, floor.prompt(node.prompt), call.pending_app))
+        for source in [node.prompt, *_said(node, call)]:
+            call.pending_app = floor.new_id()
+            out.append(Play(call.uuid, floor.prompt(expand(source, call.variables)), call.pending_app))
     elif isinstance(node, MenuNode):
-        call.pending_app = floor.new_id()
         keys = "".join(sorted(node.choices))
-        out.append(Collect(call.uuid, call.pending_app, floor.prompt(node.prompt), floor.prompt(node.invalid_prompt),
-                           1, 1, node.tries, node.timeout_ms, f"^[{_regex_class(keys)}]$"))
-    elif isinstance(node, QueueNode):
-        call.pending_app = None
-        return node
+        _collect(floor, call, out, node.prompt, node.invalid_prompt, 1, 1, node.tries, node.timeout_ms,
+                 f"^[{_regex_class(keys)}]$")
+    elif isinstance(node, CollectNode):
+        _collect(floor, call, out, node.prompt, node.invalid_prompt, node.min_digits, node.max_digits, node.tries,
+                 node.timeout_ms, node.regex, node.terminator)
+    elif isinstance(node, SurveyNode):
+        _collect(floor, call, out, node.prompt, node.invalid_prompt, 1, 1, node.tries, node.timeout_ms,
+                 f"^[{node.low}-{node.high}]$")
+    elif isinstance(node, TransferNode):
+        kind, _, value = node.target.partition(":")
+        call.transfer_job = floor.new_id()
+        call.transfer_leg = floor.new_id()
+        number = expand(value, call.variables)
+        out.append(DialCustomer(call.transfer_job, call.transfer_leg, number, node.timeout_s, call.ani,
+                                {"cc_transfer_of": call.uuid}, extension=kind == "extension"))
+    elif isinstance(node, VoicemailNode):
+        from engine.acd.waiting import start_voicemail
+        start_voicemail(floor, call, out, prompt=node.prompt, max_s=node.max_s)
     elif isinstance(node, HangupNode):
-        call.pending_app = None
         if node.prompt:
             call.pending_app = floor.new_id()
             out.append(Play(call.uuid, floor.prompt(node.prompt), call.pending_app))
         else:
             call.ending = True
             out.append(Hangup(call.uuid, node.cause))
-    return None
+
+
+def _said(node: PlayNode, call: Call) -> list[str]:
+    """Prompt files speaking a variable's digits one by one, or as a number."""
+    from engine.acd.waiting import number_prompts
+    files: list[str] = []
+    for how, template in node.say:
+        value = expand(template, call.variables)
+        if how == "digits":
+            files += [f"num_{d}.wav" for d in value if d.isdigit()]
+        elif value.isdigit():
+            files += number_prompts(int(value))
+    return files
+
+
+def _collect(floor: Floor, call: Call, out: list[Command], prompt: str, invalid: str, low: int, high: int,
+             tries: int, timeout_ms: int, regex: str, terminators: str = "#") -> None:
+    call.pending_app = floor.new_id()
+    out.append(Collect(call.uuid, call.pending_app, floor.prompt(prompt), floor.prompt(invalid), low, high, tries,
+                       timeout_ms, regex, terminators))
 
 
 def _regex_class(keys: str) -> str:
@@ -49,20 +115,45 @@ def _regex_class(keys: str) -> str:
 
 def next_node(floor: Floor, call: Call, result: AppFinished, out: list[Command]) -> str | None:
     """The node after a finished media app; None when the call is being hung up."""
-    flow = floor.flows[call.flow]  # type: ignore[index]
-    node = flow.node(call.node)  # type: ignore[arg-type]
+    node = call.flow_def.node(call.node)  # type: ignore[union-attr, arg-type]
+    ok = result.read_result == "success" and result.digits is not None
     if isinstance(node, PlayNode):
         return node.next
     if isinstance(node, MenuNode):
-        if result.read_result == "success" and result.digits in node.choices:
+        if ok and result.digits in node.choices:
             call.ivr_path.append(f"key:{result.digits}")
             return node.choices[result.digits]
         call.ivr_path.append("key:default")
         logger.info("call %s: no valid key in menu %s (%s), taking the default", call.uuid, node.id,
                     result.read_result)
         return node.default
+    if isinstance(node, CollectNode):
+        if ok:
+            call.variables[node.variable] = result.digits  # type: ignore[assignment]
+            return node.next
+        logger.info("call %s: nothing valid collected in %s (%s)", call.uuid, node.id, result.read_result)
+        return node.on_failure
+    if isinstance(node, SurveyNode):
+        if ok:
+            out.append(SaveSurveyResult(call.uuid, call.agent_id, int(result.digits), call.queue_code,  # type: ignore[arg-type]
+                                        result.at))
+            call.ivr_path.append(f"rated:{result.digits}")
+        return node.next
     if isinstance(node, HangupNode):
         call.ending = True
         out.append(Hangup(call.uuid, node.cause))
-        return None
     return None
+
+
+def on_transfer_result(floor: Floor, call: Call, result: OriginateResult, out: list[Command]) -> str | None:
+    """The transfer target answered (bridge; the call is theirs now) or not (the flow's on_failure node)."""
+    node = call.flow_def.node(call.node)  # type: ignore[union-attr, arg-type]
+    call.transfer_job = None
+    if result.ok and result.leg_uuid:
+        from engine.domain.commands import Bridge
+        call.ivr_path.append(f"transferred:{node.target if isinstance(node, TransferNode) else '?'}")
+        call.transferred = True
+        out.append(Bridge(call.uuid, result.leg_uuid))
+        return None
+    call.ivr_path.append(f"transfer_failed:{result.cause}")
+    return node.on_failure if isinstance(node, TransferNode) else None

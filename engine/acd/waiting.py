@@ -87,19 +87,20 @@ def request_callback(floor: Floor, call: Call, now: float, out: list[Command]) -
     queueing.release(floor, call, CallOutcome.CALLBACK, "callback_confirmed.wav", out)
 
 
-def start_voicemail(floor: Floor, call: Call, out: list[Command]) -> None:
-    """Leave the queue for a voice message: instructions, a beep, then record until # or hang-up."""
+def start_voicemail(floor: Floor, call: Call, out: list[Command], prompt: str = "voicemail_intro.wav",
+                    max_s: int = VOICEMAIL_MAX_S) -> None:
+    """A voice message (from the queue, or a flow's voicemail node): instructions, a beep, record until #."""
     floor.waiting.remove(call.uuid)
     queueing.forget(call, out)
     call.end_outcome = CallOutcome.VOICEMAIL
     call.ivr_path.append("voicemail")
     call.voicemail_path = voicemail_path(floor, call)
     out.append(StopMedia(call.uuid))
-    for prompt in ("voicemail_intro.wav", "beep.wav"):
-        out.append(Play(call.uuid, floor.prompt(prompt), floor.new_id()))
+    for source in (prompt, "beep.wav"):
+        out.append(Play(call.uuid, floor.prompt(source), floor.new_id()))
     call.pending_app = floor.new_id()
     call.media_started_at = time.time()
-    out.append(Record(call.uuid, call.voicemail_path, VOICEMAIL_MAX_S, call.pending_app))
+    out.append(Record(call.uuid, call.voicemail_path, max_s, call.pending_app))
 
 
 def voicemail_path(floor: Floor, call: Call) -> str:
@@ -111,7 +112,7 @@ def voicemail_path(floor: Floor, call: Call) -> str:
 def on_voicemail_recorded(floor: Floor, call: Call, ev: AppFinished, out: list[Command]) -> None:
     """The message is recorded: store it, thank the caller, hang up."""
     duration = (ev.record_ms or 0) / 1000.0
-    out.append(SaveVoicemail(call.uuid, call.ani, call.dnis, call.queue_code or "", ev.at,
+    out.append(SaveVoicemail(call.uuid, call.ani, call.dnis, call.queue_code or f"flow:{call.flow}", ev.at,
                              call.voicemail_path or "", duration))
     call.ending = True
     call.pending_app = floor.new_id()
@@ -121,7 +122,8 @@ def on_voicemail_recorded(floor: Floor, call: Call, ev: AppFinished, out: list[C
 def on_voicemail_hangup(floor: Floor, call: Call, now: float, out: list[Command]) -> None:
     """The caller hung up while recording: the message still counts (FreeSWITCH closes the file at hang-up)."""
     if call.end_outcome is CallOutcome.VOICEMAIL and call.voicemail_path and not call.ending:
-        out.append(SaveVoicemail(call.uuid, call.ani, call.dnis, call.queue_code or "", now, call.voicemail_path,
+        out.append(SaveVoicemail(call.uuid, call.ani, call.dnis, call.queue_code or f"flow:{call.flow}", now,
+                                 call.voicemail_path,
                                  max(0.0, now - call.media_started_at)))
 
 

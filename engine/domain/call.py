@@ -30,6 +30,7 @@ P = CallPhase
 TRANSITIONS: frozenset[tuple[CallPhase, CallPhase]] = frozenset({
     (P.IVR, P.QUEUED), (P.QUEUED, P.OFFERING), (P.OFFERING, P.CONNECTED), (P.OFFERING, P.QUEUED),
     (P.IVR, P.ENDED), (P.QUEUED, P.ENDED), (P.OFFERING, P.ENDED), (P.CONNECTED, P.ENDED),
+    (P.CONNECTED, P.IVR),                   # the agent hung up first: the caller goes on (e.g. to a survey)
 })
 
 
@@ -63,6 +64,12 @@ class Call:
     customer_job: str | None = None         # the originate job dialling the customer back
     voicemail_path: str | None = None
     hold_count: int = 0
+    flow_def: object = None                 # the Flow version this call runs (kept across reloads)
+    variables: dict[str, str] = dataclasses.field(default_factory=dict)   # collected digits, set values, data
+    after_call: str | None = None           # flow node for the caller when the agent hangs up first
+    transfer_job: str | None = None         # a transfer from the IVR to a number/extension in progress
+    transfer_leg: str | None = None
+    transferred: bool = False
     answered_at: float | None = None
     ivr_path: list[str] = dataclasses.field(default_factory=list)
     hangup_side: HangupSide | None = None

@@ -71,6 +71,7 @@ class DialCustomer:
     timeout_s: int
     caller_id_number: str
     variables: Mapping[str, str]
+    extension: bool = False     # an internal extension (agent dial string) rather than an outside number
 
 
 @dataclasses.dataclass(frozen=True)
@@ -196,6 +197,18 @@ class SaveVoicemail:
     duration_s: float
 
 
+@dataclasses.dataclass(frozen=True)
+class SaveSurveyResult:
+    """Store a caller's satisfaction rating (好差评) with the call and the agent who served it."""
+
+    call_uuid: str
+    agent_id: int | None
+    rating: int
+    queue_code: str | None
+    at: float
+
+
 Command = (Answer | Play | Collect | StopMedia | DialAgent | Bridge | Hangup | StartTimer | CancelTimer
            | SaveAgentState | SaveCallRecord | SaveOffer
-           | SaveRequestResult | DialCustomer | Record | SaveCallback | SaveVoicemail)
+           | SaveRequestResult | DialCustomer | Record | SaveCallback | SaveVoicemail
+           | SaveSurveyResult)

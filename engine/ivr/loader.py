@@ -1,14 +1,19 @@
 """Load and validate flow files (ivr_flows/*.yaml); every problem names the file, the node and what is wrong."""
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
 
-from engine.ivr.model import Flow, HangupNode, MenuNode, Node, PlayNode, QueueNode
+from engine.ivr.conditions import validate_when
+from engine.ivr.model import (CollectNode, ConditionNode, Flow, GotoNode, HangupNode, MenuNode, Node, PlayNode,
+                              QueueNode, SetNode, SurveyNode, TransferNode, VoicemailNode)
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +67,12 @@ def parse_flow(data: object, where: str, prompts_dir: str | os.PathLike | None =
                 problems.append(f"{where}: node {node.id}: queue {node.queue!r} is not configured")
     if problems:
         raise FlowError(problems)
+    version = hashlib.sha1(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:12]
     return Flow(name=str(name), start=start, nodes=nodes, source=where,
-                description=str(data.get("description", "")))
+                description=str(data.get("description", "")), version=version)
+
+
+CONDITION_KEYS = ("time", "weekdays", "holiday", "workday", "caller", "caller_prefix", "called", "region", "var")
 
 
 def _parse_node(node_id: str, spec: object, where: str, problems: list[str]) -> Node | None:
@@ -72,32 +81,137 @@ def _parse_node(node_id: str, spec: object, where: str, problems: list[str]) -> 
         problems.append(f"{where}: must be a mapping")
         return None
     kind = spec.get("type")
+    parser = _PARSERS.get(str(kind))
     try:
-        if kind == "play":
-            return PlayNode(node_id, _req(spec, "prompt"), _req(spec, "next"))
-        if kind == "menu":
-            choices = spec.get("choices")
-            if not isinstance(choices, dict) or not choices:
-                raise ValueError("'choices' must map keys (0-9, *, #) to node ids")
-            bad = [k for k in choices if str(k) not in "0123456789*#" or len(str(k)) != 1]
-            if bad:
-                raise ValueError(f"choice keys must be single DTMF keys, got {bad}")
-            tries, timeout = int(spec.get("tries", 3)), int(spec.get("timeout_ms", 5000))
-            if not 1 <= tries <= 9 or not 1000 <= timeout <= 60000:
-                raise ValueError("tries must be 1-9 and timeout_ms 1000-60000")
-            return MenuNode(node_id, _req(spec, "prompt"), _req(spec, "invalid_prompt"),
-                            {str(k): str(v) for k, v in choices.items()}, _req(spec, "default"), tries, timeout)
-        if kind == "queue":
-            priority = int(spec.get("priority", 0))
-            if not 0 <= priority <= 100:
-                raise ValueError("priority must be 0-100")
-            return QueueNode(node_id, _req(spec, "queue"), priority)
-        if kind == "hangup":
-            return HangupNode(node_id, spec.get("prompt"), str(spec.get("cause", "NORMAL_CLEARING")))
-        raise ValueError(f"unknown node type {kind!r} (play, menu, queue, hangup)")
-    except (ValueError, TypeError) as exc:
+        if parser is None:
+            raise ValueError(f"unknown node type {kind!r} ({', '.join(sorted(_PARSERS))})")
+        return parser(node_id, spec)
+    except (ValueError, TypeError, re.error) as exc:
         problems.append(f"{where}: {exc}")
         return None
+
+
+def _play(node_id: str, spec: dict) -> PlayNode:
+    say = spec.get("say") or []
+    if isinstance(say, dict):
+        say = [say]
+    pairs = []
+    for item in say:
+        if not isinstance(item, dict) or len(item) != 1 or next(iter(item)) not in ("digits", "number"):
+            raise ValueError("'say' items must be {digits: ...} or {number: ...}")
+        (how, value), = item.items()
+        pairs.append((how, str(value)))
+    return PlayNode(node_id, _req(spec, "prompt"), _req(spec, "next"), tuple(pairs))
+
+
+def _menu(node_id: str, spec: dict) -> MenuNode:
+    choices = spec.get("choices")
+    if not isinstance(choices, dict) or not choices:
+        raise ValueError("'choices' must map keys (0-9, *, #) to node ids")
+    bad = [k for k in choices if str(k) not in "0123456789*#" or len(str(k)) != 1]
+    if bad:
+        raise ValueError(f"choice keys must be single DTMF keys, got {bad}")
+    tries, timeout = _tries_timeout(spec, 3, 5000)
+    return MenuNode(node_id, _req(spec, "prompt"), _req(spec, "invalid_prompt"),
+                    {str(k): str(v) for k, v in choices.items()}, _req(spec, "default"), tries, timeout)
+
+
+def _collect(node_id: str, spec: dict) -> CollectNode:
+    low, high = int(spec.get("min_digits", 1)), int(spec.get("max_digits", 20))
+    if not 1 <= low <= high <= 64:
+        raise ValueError("min_digits/max_digits must satisfy 1 <= min <= max <= 64")
+    regex = str(spec.get("regex", r"^\d+$"))
+    re.compile(regex)
+    if " " in regex:
+        raise ValueError("regex must not contain spaces (FreeSWITCH splits the arguments on spaces)")
+    terminator = str(spec.get("terminator", "#"))
+    if terminator not in ("#", "*", "none"):
+        raise ValueError("terminator must be #, * or none")
+    variable = _req(spec, "variable")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,40}", variable):
+        raise ValueError("variable must be a name of letters, digits and _")
+    tries, timeout = _tries_timeout(spec, 3, 8000)
+    return CollectNode(node_id, _req(spec, "prompt"), _req(spec, "invalid_prompt"), variable, _req(spec, "next"),
+                       _req(spec, "on_failure"), low, high, regex, terminator, tries, timeout)
+
+
+def _condition(node_id: str, spec: dict) -> ConditionNode:
+    branches = spec.get("branches")
+    if not isinstance(branches, list) or not branches:
+        raise ValueError("'branches' must be a list of {when: {...}, next: node}")
+    parsed = []
+    for branch in branches:
+        if not isinstance(branch, dict) or not isinstance(branch.get("when"), dict):
+            raise ValueError("each branch needs 'when' (a mapping) and 'next'")
+        when = branch["when"]
+        unknown = [k for k in when if k not in CONDITION_KEYS]
+        if unknown:
+            raise ValueError(f"unknown condition {unknown} (known: {', '.join(CONDITION_KEYS)})")
+        validate_when(when)
+        parsed.append((dict(when), _req(branch, "next")))
+    return ConditionNode(node_id, tuple(parsed), _req(spec, "else"))
+
+
+def _set(node_id: str, spec: dict) -> SetNode:
+    values = spec.get("values")
+    if not isinstance(values, dict) or not values:
+        raise ValueError("'values' must map variable names to values")
+    return SetNode(node_id, {str(k): str(v) for k, v in values.items()}, _req(spec, "next"))
+
+
+def _goto(node_id: str, spec: dict) -> GotoNode:
+    return GotoNode(node_id, _req(spec, "flow"), spec.get("node"))
+
+
+def _queue(node_id: str, spec: dict) -> QueueNode:
+    priority = int(spec.get("priority", 0))
+    if not 0 <= priority <= 100:
+        raise ValueError("priority must be 0-100")
+    data = spec.get("data") or {}
+    if not isinstance(data, dict):
+        raise ValueError("'data' must map names to values")
+    return QueueNode(node_id, _req(spec, "queue"), priority, {str(k): str(v) for k, v in data.items()},
+                     spec.get("after_call"))
+
+
+def _transfer(node_id: str, spec: dict) -> TransferNode:
+    target = _req(spec, "to")
+    kind, _, value = target.partition(":")
+    if kind not in ("number", "extension") or not value:
+        raise ValueError("'to' must be number:<digits> or extension:<ext>")
+    return TransferNode(node_id, target, _req(spec, "on_failure"), int(spec.get("timeout_s", 30)))
+
+
+def _voicemail(node_id: str, spec: dict) -> VoicemailNode:
+    max_s = int(spec.get("max_s", 120))
+    if not 5 <= max_s <= 600:
+        raise ValueError("max_s must be 5-600")
+    return VoicemailNode(node_id, _req(spec, "prompt"), max_s)
+
+
+def _survey(node_id: str, spec: dict) -> SurveyNode:
+    low, high = int(spec.get("low", 1)), int(spec.get("high", 5))
+    if not 0 <= low < high <= 9:
+        raise ValueError("low/high must be keys 0-9 with low < high")
+    tries, timeout = _tries_timeout(spec, 2, 6000)
+    return SurveyNode(node_id, _req(spec, "prompt"), _req(spec, "invalid_prompt"), _req(spec, "next"), low, high,
+                      tries, timeout)
+
+
+def _hangup(node_id: str, spec: dict) -> HangupNode:
+    return HangupNode(node_id, spec.get("prompt"), str(spec.get("cause", "NORMAL_CLEARING")))
+
+
+def _tries_timeout(spec: dict, tries: int, timeout: int) -> tuple[int, int]:
+    tries, timeout = int(spec.get("tries", tries)), int(spec.get("timeout_ms", timeout))
+    if not 1 <= tries <= 9 or not 1000 <= timeout <= 60000:
+        raise ValueError("tries must be 1-9 and timeout_ms 1000-60000")
+    return tries, timeout
+
+
+_PARSERS = {"play": _play, "menu": _menu, "collect": _collect, "condition": _condition, "set": _set,
+            "goto": _goto, "queue": _queue, "transfer": _transfer, "voicemail": _voicemail, "survey": _survey,
+            "hangup": _hangup}
 
 
 def _req(spec: dict, key: str) -> str:
@@ -109,11 +223,19 @@ def _req(spec: dict, key: str) -> str:
 
 
 def _targets(node: Node) -> list[str]:
-    """Node ids a node can lead to."""
-    if isinstance(node, PlayNode):
+    """Node ids a node can lead to (within its flow)."""
+    if isinstance(node, (PlayNode, SetNode, SurveyNode)):
         return [node.next]
     if isinstance(node, MenuNode):
         return [*node.choices.values(), node.default]
+    if isinstance(node, CollectNode):
+        return [node.next, node.on_failure]
+    if isinstance(node, ConditionNode):
+        return [*(nxt for _, nxt in node.branches), node.otherwise]
+    if isinstance(node, TransferNode):
+        return [node.on_failure]
+    if isinstance(node, QueueNode) and node.after_call:
+        return [node.after_call]
     return []
 
 
@@ -138,15 +260,15 @@ def _check_reachable(nodes: dict[str, Node], start: str, where: str, problems: l
         if node_id not in seen:
             problems.append(f"{where}: node {node_id}: unreachable from start {start!r}")
     for node in nodes.values():
-        if isinstance(node, PlayNode) and _loops_forever(nodes, node.id):
-            problems.append(f"{where}: node {node.id}: play loop without exit (only play nodes in the cycle)")
+        if isinstance(node, (PlayNode, SetNode)) and _loops_forever(nodes, node.id):
+            problems.append(f"{where}: node {node.id}: loop without exit (only play/set nodes in the cycle)")
 
 
 def _loops_forever(nodes: dict[str, Node], node_id: str) -> bool:
     """True when following 'next' from a play node only ever meets play nodes and comes back."""
     seen: set[str] = set()
     current = node_id
-    while current in nodes and isinstance(nodes[current], PlayNode):
+    while current in nodes and isinstance(nodes[current], (PlayNode, SetNode)):
         if current in seen:
             return True
         seen.add(current)
@@ -158,7 +280,7 @@ def _check_prompts(nodes: dict[str, Node], prompts_dir: Path, where: str, proble
     """Every prompt file named by the flow exists."""
     for node in nodes.values():
         for prompt in (getattr(node, "prompt", None), getattr(node, "invalid_prompt", None)):
-            if prompt and "://" not in prompt and not (prompts_dir / prompt).is_file():
+            if prompt and "://" not in prompt and "${" not in prompt and not (prompts_dir / prompt).is_file():
                 problems.append(f"{where}: node {node.id}: prompt file {prompt!r} not found in {prompts_dir}")
 
 
@@ -177,4 +299,12 @@ def load_flows(flows_dir: str | os.PathLike, prompts_dir: str | os.PathLike | No
                 logger.error("invalid flow: %s", problem)
             continue
         flows[flow.name] = flow
+    for flow in list(flows.values()):          # a goto to a flow that does not exist is an error of the caller
+        missing = [f"{flow.source}: node {n.id}: goes to unknown flow {n.flow!r}" for n in flow.nodes.values()
+                   if isinstance(n, GotoNode) and (n.flow not in flows or (n.node and n.node not in flows[n.flow].nodes))]
+        if missing:
+            errors[flow.source] = missing
+            del flows[flow.name]
+            for problem in missing:
+                logger.error("invalid flow: %s", problem)
     return flows, errors

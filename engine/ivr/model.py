@@ -1,4 +1,4 @@
-"""Flow nodes: what an IVR flow is made of (play, menu, queue, hang-up)."""
+"""Flow nodes: what an IVR flow is made of. See docs/flows.md for the language and examples."""
 from __future__ import annotations
 
 import dataclasses
@@ -7,11 +7,12 @@ from collections.abc import Mapping
 
 @dataclasses.dataclass(frozen=True)
 class PlayNode:
-    """Play a prompt, then go to `next`."""
+    """Play prompts (files, or numbers/digits spoken from a variable), then go to `next`."""
 
     id: str
     prompt: str
     next: str
+    say: tuple[tuple[str, str], ...] = ()       # ("digits"|"number", "${var}") spoken after the prompt
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,12 +29,92 @@ class MenuNode:
 
 
 @dataclasses.dataclass(frozen=True)
+class CollectNode:
+    """Collect digits (e.g. a taxpayer ID) into a call variable, validated by length and a regex, with retries."""
+
+    id: str
+    prompt: str
+    invalid_prompt: str
+    variable: str
+    next: str
+    on_failure: str
+    min_digits: int = 1
+    max_digits: int = 20
+    regex: str = r"^\d+$"
+    terminator: str = "#"
+    tries: int = 3
+    timeout_ms: int = 8000
+
+
+@dataclasses.dataclass(frozen=True)
+class ConditionNode:
+    """Branch on time, calendar, caller, called number, caller region or call variables: first match wins."""
+
+    id: str
+    branches: tuple[tuple[Mapping[str, object], str], ...]     # (when, next)
+    otherwise: str
+
+
+@dataclasses.dataclass(frozen=True)
+class SetNode:
+    """Set call variables (values may use ${var}), then go to `next`."""
+
+    id: str
+    values: Mapping[str, str]
+    next: str
+
+
+@dataclasses.dataclass(frozen=True)
+class GotoNode:
+    """Continue in another flow (at its start, or at a node of it)."""
+
+    id: str
+    flow: str
+    node: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
 class QueueNode:
-    """Ask for an agent in a queue (转人工)."""
+    """Ask for an agent in a queue (转人工), with a priority and data attached for the agent's screen."""
 
     id: str
     queue: str
     priority: int = 0
+    data: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    after_call: str | None = None          # where the caller goes when the agent hangs up first (e.g. a survey)
+
+
+@dataclasses.dataclass(frozen=True)
+class TransferNode:
+    """Send the call to an outside number or an extension; on failure go to `on_failure`."""
+
+    id: str
+    target: str                            # "number:<digits>" or "extension:<ext>" (values may use ${var})
+    on_failure: str
+    timeout_s: int = 30
+
+
+@dataclasses.dataclass(frozen=True)
+class VoicemailNode:
+    """Record a voice message (kept with caller, number and time), then thank and hang up."""
+
+    id: str
+    prompt: str
+    max_s: int = 120
+
+
+@dataclasses.dataclass(frozen=True)
+class SurveyNode:
+    """Satisfaction survey (满意度): one key rating low..high, stored with the call and the agent."""
+
+    id: str
+    prompt: str
+    invalid_prompt: str
+    next: str
+    low: int = 1
+    high: int = 5
+    tries: int = 2
+    timeout_ms: int = 6000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,7 +126,8 @@ class HangupNode:
     cause: str = "NORMAL_CLEARING"
 
 
-Node = PlayNode | MenuNode | QueueNode | HangupNode
+Node = (PlayNode | MenuNode | CollectNode | ConditionNode | SetNode | GotoNode | QueueNode | TransferNode
+        | VoicemailNode | SurveyNode | HangupNode)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,6 +139,7 @@ class Flow:
     nodes: Mapping[str, Node]
     source: str = ""
     description: str = ""
+    version: str = ""                      # content hash: calls keep the version they began with
 
     def node(self, node_id: str) -> Node:
         """The node with that id (validated flows never dangle)."""

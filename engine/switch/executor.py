@@ -64,7 +64,8 @@ class SwitchExecutor:
                                           cmd.caller_id_name, cmd.variables)
             self.link.bgapi(line, job_uuid=cmd.job_uuid)
         elif isinstance(cmd, c.DialCustomer):
-            target = self.outbound_dial_string.format(number=cmd.number)
+            template = self.agent_dial_string if cmd.extension else self.outbound_dial_string
+            target = template.format(extension=cmd.number, number=cmd.number)
             line = encode.agent_originate(target, cmd.leg_uuid, cmd.timeout_s, cmd.caller_id_number,
                                           cmd.caller_id_number, cmd.variables)
             self.link.bgapi(line, job_uuid=cmd.job_uuid)
