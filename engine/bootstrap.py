@@ -12,7 +12,8 @@ import gevent.hub
 from engine.acd.center import CallCenter
 from engine.config import Config
 from engine.domain import commands as c
-from engine.domain.events import CallbacksLoaded, DirectoryLoaded, LiveChannel, Shutdown, SwitchSynced
+from engine.domain.events import (CallbacksLoaded, DirectoryLoaded, FlowsLoaded, LiveChannel, Shutdown,
+                                  SwitchSynced)
 from engine.ivr.loader import load_flows
 from engine.runtime import Runtime
 from engine.store import repos
@@ -38,6 +39,7 @@ class Engine:
         self.db = make_engine(config.database_url)
         self.sessions = make_session_factory(self.db)
         flows, self.flow_errors = load_flows(config.flows_dir, config.prompts_dir)
+        self._flows_stamp = self._flow_files_stamp()
         self.center = CallCenter(flows, str(config.prompts_dir), new_id=lambda: str(uuid.uuid4()),
                                  recordings_dir=str(config.recordings_dir))
         self.switch = EslConnection(config.esl_host, config.esl_port, config.esl_password,
@@ -100,8 +102,27 @@ class Engine:
                 if time.time() >= next_reload:
                     next_reload = time.time() + self.directory_reload_s
                     self.reload_directory()
+                    self.reload_flows_if_changed()
             except Exception:
                 logger.exception("reading the database failed; keeping the previous configuration")
+
+    def _flow_files_stamp(self) -> tuple:
+        """Names, sizes and modification times of the flow files (a change triggers a reload)."""
+        files = sorted(self.config.flows_dir.glob("*.yaml"))
+        return tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.exists())
+
+    def reload_flows_if_changed(self) -> bool:
+        """Reload flows without a restart when their files changed; calls in progress keep their version."""
+        stamp = self._flow_files_stamp()
+        if stamp == self._flows_stamp:
+            return False
+        self._flows_stamp = stamp
+        queues = list(self.center.floor.queues) or None
+        flows, errors = load_flows(self.config.flows_dir, self.config.prompts_dir, queues)
+        self.flow_errors = errors
+        logger.info("flows reloaded: %d valid, %d rejected", len(flows), len(errors))
+        self.runtime.post(FlowsLoaded(flows, {k: tuple(v) for k, v in errors.items()}, time.time()))
+        return True
 
     def _take_requests(self):
         with transaction(self.sessions) as session:

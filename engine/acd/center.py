@@ -13,7 +13,7 @@ from engine.domain import agent as agent_fsm
 from engine.domain.commands import Command, Hangup, SaveRequestResult, StartTimer
 from engine.domain.errors import InvalidTransition
 from engine.domain.events import (AgentRequest, AppFinished, CallbacksLoaded, CallParked, CommandFailed, DigitPressed,
-                                  DirectoryLoaded, Event,
+                                  DirectoryLoaded, Event, FlowsLoaded,
                                   LegAnswered, LegBridged, LegHeld, LegHungUp, OriginateResult, Shutdown,
                                   SwitchSynced,
                                   TimerFired)
@@ -223,6 +223,13 @@ def _on_shutdown(floor: Floor, ev: Shutdown, out: list[Command]) -> None:
                     out.append(Hangup(leg, "SYSTEM_SHUTDOWN"))
 
 
+def _on_flows_loaded(floor: Floor, ev: FlowsLoaded, out: list[Command]) -> None:
+    """New versions serve new calls; calls in progress keep theirs; an invalid file keeps its last valid version."""
+    floor.flows = {**floor.flows, **ev.flows}   # type: ignore[dict-item]
+    for source, problems in ev.errors.items():
+        logger.error("flow file %s rejected, last valid version kept: %s", source, "; ".join(problems))
+
+
 def _ignore(_floor: Floor, _ev: Event, _out: list[Command]) -> None:
     """Events that need no decision (yet)."""
 
@@ -240,6 +247,7 @@ _HANDLERS: dict[type, Callable[[Floor, Event, list[Command]], None]] = {
     Shutdown: _on_shutdown,             # type: ignore[dict-item]
     DigitPressed: waiting.on_digit,     # type: ignore[dict-item]
     LegHeld: _on_hold,                  # type: ignore[dict-item]
+    FlowsLoaded: _on_flows_loaded,      # type: ignore[dict-item]
     CallbacksLoaded: callbacks.on_callbacks_loaded,   # type: ignore[dict-item]
     LegAnswered: _ignore,
     LegBridged: _ignore,

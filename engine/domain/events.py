@@ -174,6 +174,15 @@ class CallbacksLoaded:
 
 
 @dataclasses.dataclass(frozen=True)
+class FlowsLoaded:
+    """Flow files were (re)loaded: the valid ones serve new calls; invalid files keep their last valid version."""
+
+    flows: Mapping[str, object]
+    errors: Mapping[str, tuple[str, ...]]
+    at: float
+
+
+@dataclasses.dataclass(frozen=True)
 class Shutdown:
     """The engine is stopping: hang up every call (hangup) or, finally, close the records of calls left (force)."""
 
@@ -184,4 +193,4 @@ class Shutdown:
 
 Event = (CallParked | LegAnswered | LegHungUp | LegBridged | AppFinished | OriginateResult | CommandFailed
          | TimerFired | AgentRequest | DirectoryLoaded | SwitchSynced | Shutdown | DigitPressed
-         | CallbacksLoaded | LegHeld)
+         | CallbacksLoaded | LegHeld | FlowsLoaded)

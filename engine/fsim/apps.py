@@ -79,6 +79,7 @@ def execute(chan, app, arg, app_uuid=None, event_lock=False, uuid_name=None):
     prev_nested, prev_app = chan.nested_ok, chan.current_app
     chan.nested_ok = not event_lock
     chan.current_app, chan.current_app_data = app, data
+    chan.last_app, chan.last_arg = app, data   # the CDR app log's last entry (variable_last_app/last_arg)
     chan.app_stack.append(app)
     try:
         impl(chan, data)

@@ -1,5 +1,6 @@
 """uuid_bridge and the bridged phase of a channel (switch_ivr_bridge.c switch_ivr_uuid_bridge, obs. 25/26)."""
 import logging
+import uuid as uuidlib
 
 import gevent
 from gevent.event import Event as GEvent
@@ -39,22 +40,9 @@ class Bridge:
         a, b = self.a, self.b
         for chan in (a, b):
             chan.running_state, chan.state_number = "CS_SOFT_EXECUTE", 3
-        now = now_us()
-        src = "%d:%s:uuid_br:%s" % (now // 1_000_000, a.uuid, b.uuid)
         for chan in (a, b):
-            other = self.other(chan)
             chan.fire("CHANNEL_STATE")
-            chan.profile["Profile-Index"] = "2"
-            chan.profile["Profile-Created-Time"] = now
-            chan.profile["Transfer-Source"] = src
-            chan.other_type = "originatee" if chan is a else "originator"
-            chan.other_leg = dict(other.profile)
-            chan.variables["transfer_source"] = src
-            chan.variables["transfer_history"] = src
-            chan.variables["last_bridge_to"] = other.uuid
-            chan.variables["bridge_channel"] = other.name
-            chan.variables["bridge_uuid"] = other.uuid
-            chan.variables["signal_bond"] = other.uuid
+        a.variables.pop("uuid_bridge", None)   # uuid_bridge_on_soft_execute consumes it
         for chan in (a, b):
             calling = (UUID_BRIDGE_CALLING[0], UUID_BRIDGE_CALLING[1],
                        UUID_BRIDGE_CALLING[2] + (0 if chan is a else 7))
@@ -69,7 +57,20 @@ class Bridge:
             if chan.script is not None:
                 chan.script.bridged(chan)
         a.fire("CHANNEL_BRIDGE", before=(("Bridge-A-Unique-ID", a.uuid), ("Bridge-B-Unique-ID", b.uuid)))
+        b.variables["call_uuid"] = a.uuid
         b.set_state("CS_EXCHANGE_MEDIA")
+        # what the bridge and the SIP display update (CALL_UPDATE, not modelled) leave in the variables
+        for chan, sent in ((a, (a.profile.get("Callee-ID-Name") or a.profile.get("Callee-ID-Number", ""),
+                                a.profile.get("Callee-ID-Number", ""))),
+                           (b, (b.profile.get("Caller-ID-Name", ""), b.profile.get("Caller-ID-Number", "")))):
+            other = self.other(chan)
+            chan.variables["bridge_to"] = other.uuid
+            chan.variables["last_bridge_to"] = other.uuid
+            chan.variables["bridge_channel"] = other.name
+            chan.variables["bridge_uuid"] = other.uuid
+            chan.variables["signal_bond"] = other.uuid
+            chan.variables["last_sent_callee_id_name"], chan.variables["last_sent_callee_id_number"] = sent
+            chan.callee_direction = "SEND"
         self.established.set()
         for c in (a, b):
             c.poke()
@@ -84,9 +85,70 @@ def uuid_bridge(sw, a_uuid, b_uuid):
         if not b.media_up:
             return "-ERR Invalid uuid\n"   # neither leg has media up
         a, b = b, a   # switch_ivr_uuid_bridge swaps roles when only B is answered
+    clone_profiles(a, b)
     br = Bridge(a, b)
     gevent.spawn(br.run)
     return "+OK %s\n" % b_uuid
+
+
+def clone_profiles(a, b):
+    """switch_ivr_uuid_bridge, in the api thread before either leg moves: bond variables, original_* ids,
+    switch_channel_step_caller_profile (Profile-Index 2, Transfer-Source `<epoch>:<profile uuid>:uuid_br:<other>`),
+    each leg's Other-Leg profile cloned from the partner, then A takes B's callee id and B takes A's caller id."""
+    now = now_us()
+    a.variables["uuid_bridge"] = b.uuid
+    for chan in (a, b):
+        other = b if chan is a else a
+        chan.variables["bridge_channel"] = other.name
+        chan.variables["bridge_uuid"] = other.uuid
+        chan.variables["signal_bond"] = other.uuid
+    for chan in (b, a):
+        p = chan.profile
+        chan.variables["original_destination_number"] = p.get("Destination-Number", "")
+        chan.variables["original_caller_id_name"] = p.get("Caller-ID-Name", "")
+        chan.variables["original_caller_id_number"] = p.get("Caller-ID-Number", "")
+    for chan in (a, b):
+        other = b if chan is a else a
+        src = "%d:%s:uuid_br:%s" % (now // 1_000_000, uuidlib.uuid4(), other.uuid)
+        chan.profile["Profile-Index"] = str(int(chan.profile.get("Profile-Index") or 1) + 1)
+        chan.profile["Profile-Created-Time"] = now
+        chan.profile["Transfer-Source"] = src
+        chan.variables["transfer_history"] = src
+        chan.variables["transfer_source"] = src
+    for chan, other, kind in ((b, a, "originator"), (a, b, "originatee")):
+        chan.other_type, chan.other_leg = kind, dict(other.profile, **{"Logical-Direction": "inbound"})
+        chan.other_leg.pop("Transfer-Source", None)
+        chan.other_leg_skip = ("Profile-Index",)
+        if chan.direction == "outbound":
+            chan.hit_dialplan = False
+    a.profile["Callee-ID-Name"] = b.profile.get("Callee-ID-Name", "")
+    a.profile["Callee-ID-Number"] = b.profile.get("Callee-ID-Number", "")
+    b.profile["Caller-ID-Name"] = a.profile.get("Caller-ID-Name", "")
+    b.profile["Caller-ID-Number"] = a.profile.get("Caller-ID-Number", "")
+
+
+def leave_bridge(chan, cause, hung_up=False):
+    """A leg leaves its bridge. hung_up: this leg's own hangup ended it (else the partner's, or a transfer).
+
+    Captures 04a/04c: bridge_to goes; the leg that did not hang up gets last_bridge_hangup_cause; the A leg
+    gets bridge_hangup_cause and fires CHANNEL_UNBRIDGE (which gives the B leg its own call_uuid back); a B leg
+    torn down by the bridge end gets bridge_hangup_cause only after its CDR variables."""
+    partner, chan.partner = chan.partner, None
+    if partner is None:
+        return
+    chan.variables.pop("bridge_to", None)
+    if not hung_up:
+        chan.variables["last_bridge_hangup_cause"] = cause
+    if chan.other_type == "originatee":   # this is the A leg
+        chan.variables["bridge_hangup_cause"] = cause
+        chan.fire("CHANNEL_UNBRIDGE", before=(("Bridge-A-Unique-ID", chan.uuid),
+                                              ("Bridge-B-Unique-ID", partner.uuid)))
+        if not partner.hangup_cause:
+            partner.variables["call_uuid"] = partner.uuid   # a B leg that hangs up does it itself (finalize)
+    elif not hung_up:
+        chan.late_bridge_cause = cause
+    if partner.partner is chan:
+        partner.interrupt(BridgeEnded(cause))
 
 
 def bridged_phase(chan, br):
@@ -128,6 +190,6 @@ def bridged_phase(chan, br):
         raise
     except Hangup:
         if chan.partner is not None:
-            chan.end_bridge(chan.hangup_cause)
+            chan.end_bridge(chan.hangup_cause, hung_up=True)
         raise
 

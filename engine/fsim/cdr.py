@@ -43,12 +43,15 @@ def set_cdr_variables(chan):
         v["%s_uepoch" % name] = str(us)
     v["end_epoch"] = str(end // 1_000_000)
     v["end_uepoch"] = str(end)
-    if chan.current_app:
-        v["last_app"] = chan.current_app
-        if chan.current_app_data:
-            v["last_arg"] = chan.current_app_data
+    last_app = getattr(chan, "last_app", None) or chan.current_app
+    if last_app:
+        v["last_app"] = last_app
+        last_arg = getattr(chan, "last_arg", None) if getattr(chan, "last_app", None) else chan.current_app_data
+        if last_arg:
+            v["last_arg"] = last_arg
     name = chan.profile.get("Caller-ID-Name") or ""
-    v["caller_id"] = '"%s" <%s>' % (name, chan.profile.get("Caller-ID-Number") or "")
+    num = chan.profile.get("Caller-ID-Number") or ""
+    v["caller_id"] = '"%s" <%s>' % (name, num) if name else num
 
     def span(a, b):
         return max(0, b - a) if a and b else 0

@@ -340,6 +340,8 @@ class Channel:
             self.variables["sip_term_cause"] = str(q850(cause))
         self.state_number = 10
         self.answer_state = "hangup"
+        if self.partner is not None:   # the leg whose side ends the bridge keeps its role (captures 04a/04c)
+            self.variables["last_bridge_role"] = "originator" if self.other_type == "originatee" else "originatee"
         for t in self.timers:
             t.kill(block=False)
         self.fire("CHANNEL_HANGUP")
@@ -358,39 +360,35 @@ class Channel:
         if not self.hangup_cause:
             self.hangup_cause = "NORMAL_CLEARING"
         if self.partner is not None:
-            self.end_bridge(self.hangup_cause)
+            self.end_bridge(self.hangup_cause, hung_up=True)
         self.set_state("CS_HANGUP")
         for cb in list(getattr(self, "on_hangup_state", ())):
             cb(self)   # media bugs are removed in CS_HANGUP: RECORD_STOP / MEDIA_BUG_STOP (obs. 22)
         self.set_callstate("HANGUP")
+        if getattr(self, "late_bridge_cause", None):
+            self.variables["call_uuid"] = self.uuid   # capture 04a: the B leg torn down by the bridge end
         self.set_state("CS_REPORTING")
         self.variables["sip_hangup_disposition"] = self.hangup_disposition or "send_bye"
         from .cdr import set_cdr_variables
         set_cdr_variables(self)
+        if getattr(self, "late_bridge_cause", None):
+            self.variables["bridge_hangup_cause"] = self.late_bridge_cause   # B leg hung up by the bridge end
         self.fire("CHANNEL_HANGUP_COMPLETE", before=(("Hangup-Cause", self.hangup_cause),))
         for cb in self.on_reported:
             cb(self)
         if self.on_reported:
             gevent.sleep(0)   # let a waiting originate reply before CHANNEL_DESTROY (capture 04b order)
         self.state_number = 12
+        self.variables["call_uuid"] = self.uuid   # capture 04c: a bridged B leg that hung up first
         self.fire("CHANNEL_DESTROY")
         self.set_state("CS_DESTROY", 12)
         self.sw._destroyed(self)
 
     # -------------------------------------------------------------- bridge
-    def end_bridge(self, cause):
-        """Leave the current bridge: variables, CHANNEL_UNBRIDGE on the A leg only (obs. 25)."""
-        partner, self.partner = self.partner, None
-        if partner is None:
-            return
-        self.variables["bridge_hangup_cause"] = cause
-        self.variables["last_bridge_hangup_cause"] = cause
-        self.variables["last_bridge_role"] = "originator" if self.other_type == "originatee" else "originatee"
-        if self.other_type == "originatee":   # this is the A leg
-            self.fire("CHANNEL_UNBRIDGE", before=(("Bridge-A-Unique-ID", self.uuid),
-                                                  ("Bridge-B-Unique-ID", partner.uuid)))
-        if partner.partner is self:
-            partner.interrupt(BridgeEnded(cause))
+    def end_bridge(self, cause, hung_up=False):
+        """Leave the current bridge (bridge.leave_bridge): variables, CHANNEL_UNBRIDGE on the A leg only."""
+        from .bridge import leave_bridge
+        leave_bridge(self, cause, hung_up)
 
     # ---------------------------------------------------------- reporting
     def describe(self):

@@ -162,6 +162,10 @@ def add_profile(ev, prefix, profile, skip=()):
         ev.add(prefix + field, profile.get(field))
 
 
+# an originated leg's Other-Leg (originator) profile lacks these; a uuid_bridge clone has them (bridge.py)
+OTHER_LEG_SKIP = ("Username", "Dialplan", "Profile-Index", "Orig-Caller-ID-Name")
+
+
 def add_channel_data(ev, chan, before=(), after=(), with_vars=None):
     """switch_channel_event_set_data: basic data, Caller-*, Other-Leg-*, variable_* (per VAR_EVENTS)."""
     for n, v in before:
@@ -176,7 +180,7 @@ def add_channel_data(ev, chan, before=(), after=(), with_vars=None):
     ev.add("Channel-HIT-Dialplan", "true" if chan.hit_dialplan else "false")
     if chan.presence_visible:
         ev.add("Channel-Presence-ID", chan.variables.get("presence_id"))
-    ev.add("Channel-Call-UUID", chan.uuid)
+    ev.add("Channel-Call-UUID", chan.variables.get("call_uuid") or chan.uuid)
     ev.add("Answer-State", chan.answer_state)
     if chan.hangup_cause:
         ev.add("Hangup-Cause", chan.hangup_cause)
@@ -190,8 +194,7 @@ def add_channel_data(ev, chan, before=(), after=(), with_vars=None):
         add_profile(ev, "Caller-", chan.profile)
         if chan.other_leg is not None:
             ev.add("Other-Type", chan.other_type)
-            add_profile(ev, "Other-Leg-", chan.other_leg,
-                        skip=("Username", "Dialplan", "Profile-Index", "Orig-Caller-ID-Name"))
+            add_profile(ev, "Other-Leg-", chan.other_leg, skip=getattr(chan, "other_leg_skip", OTHER_LEG_SKIP))
     if with_vars is None:
         with_vars = ev.name in VAR_EVENTS
     if with_vars:

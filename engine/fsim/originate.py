@@ -121,6 +121,11 @@ def _one_leg(sw, endpoint, variables, target, extra, timeout):
         phone = sw.directory.get(ext)
         if phone is None:
             return "-ERR SUBSCRIBER_ABSENT\n"
+        # the vanilla dial-string ${sofia_contact(*/user@domain)},${verto_contact(user@domain)} (obs. 23)
+        domain = endpoint[5:].split("@", 1)[1] if "@" in endpoint else sw.domain
+        sw.fire_api_event("sofia_contact", "*/%s@%s" % (ext, domain))
+        sw.fire_api_event("verto_contact", "%s@%s" % (ext, domain))
+        sw.release_api_event()
         if not phone.registered:
             return "-ERR USER_NOT_REGISTERED\n"
     elif endpoint.startswith("sofia/gateway/"):
@@ -230,8 +235,8 @@ def _leg_main(chan, phone, timeout, cause_on_timeout, result, target, extra):
         raise
     chan.profile["Network-Addr"] = "127.0.0.1"
     chan.answer()
-    _flip_cid(chan)
     chan.fire("CHANNEL_OUTGOING")
+    _flip_cid(chan)   # shown from the SIP display update (CALL_UPDATE) on, after the second CHANNEL_OUTGOING
     if phone.talk_time is not None:
         chan.timers.append(chan.sw.later(phone.talk_time, chan.remote_hangup))
     result.set("+OK %s\n" % chan.uuid)
@@ -245,9 +250,7 @@ def _flip_cid(chan):
     name, num = p.get("Caller-ID-Name", ""), p.get("Caller-ID-Number", "")
     p["Caller-ID-Name"], p["Caller-ID-Number"] = p.pop("Callee-ID-Name", ""), p.pop("Callee-ID-Number", "")
     p["Callee-ID-Name"], p["Callee-ID-Number"] = name, num
-    chan.variables["original_destination_number"] = p.get("Destination-Number", "")
-    chan.variables["original_caller_id_name"] = p["Caller-ID-Name"]
-    chan.variables["original_caller_id_number"] = p["Caller-ID-Number"]
+    chan.variables["pre_transfer_caller_id_number"] = num
     chan.variables["channel_cid_flipped"] = "yes"
 
 

@@ -51,6 +51,7 @@ class SimSwitch:
         self._log = []
         self._calls_log = []
         self._conn_seq = 0
+        self._pending_api = {}               # bgapi greenlet -> its API event not yet fired
         self.session_count = 0
         self.peak = 0
         self._server = None
@@ -129,6 +130,13 @@ class SimSwitch:
         ev.add("API-Command-Argument", arg)
         self.fire(ev)
 
+    def release_api_event(self):
+        """A bgapi's own API event is delivered after the API events of the apis FreeSWITCH runs itself while
+        expanding a dial string (captures 01b/04a/04b): originate releases it once the expansion is done."""
+        pending = self._pending_api.pop(gevent.getcurrent(), None)
+        if pending is not None:
+            self.fire_api_event(*pending)
+
     def api(self, cmd, arg):
         """Execute an api command and return its output text."""
         return commands.execute(self, cmd, arg)
@@ -136,8 +144,11 @@ class SimSwitch:
     def spawn_bgapi(self, job_uuid, cmd, arg):
         """bgapi: run the command in its own greenlet and fire BACKGROUND_JOB (mes.c api_exec)."""
         def job():
-            self.fire_api_event(cmd, arg)
+            self._pending_api[gevent.getcurrent()] = (cmd, arg)
             out = self.api(cmd, arg)
+            pending = self._pending_api.pop(gevent.getcurrent(), None)
+            if pending is not None:
+                self.fire_api_event(*pending)
             ev = self.factory.new("BACKGROUND_JOB")
             ev.add("Job-UUID", job_uuid)
             ev.add("Job-Command", cmd)

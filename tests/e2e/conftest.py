@@ -1,6 +1,8 @@
 """Whole-product fixtures: the simulated FreeSWITCH on an ephemeral port and the engine connected to it over ESL."""
 from __future__ import annotations
 
+import shutil
+
 import gevent
 import pytest
 from sqlalchemy import update
@@ -50,9 +52,15 @@ def db_url(sqlite_url):
 
 @pytest.fixture
 def engine_config(sim, db_url, tmp_path):
-    """The shipped configuration pointed at the simulator and the test database."""
+    """The shipped configuration pointed at the simulator, the test database and a copy of the flows."""
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    for path in (PROJECT_ROOT / "ivr_flows").glob("*.yaml"):
+        shutil.copy(path, flows / path.name)
     return load_config(env={"CALLCENTER_ESL_PORT": str(sim.esl_port), "CALLCENTER_DATABASE_URL": db_url,
-                            "CALLCENTER_PATHS_RECORDINGS_DIR": str(tmp_path / "recordings")})
+                            "CALLCENTER_PATHS_RECORDINGS_DIR": str(tmp_path / "recordings"),
+                            "CALLCENTER_PATHS_FLOWS_DIR": str(flows),
+                            "CALLCENTER_PATHS_PROMPTS_DIR": str(PROJECT_ROOT / "ivr_flows" / "prompts")})
 
 
 @pytest.fixture

@@ -3,10 +3,11 @@ from engine.store.models.agents import Agent, AgentGroup, AgentSkill, Skill
 from engine.store.models.audit import AuditEntry
 from engine.store.models.calls import (AgentRequest, AgentStateChange, Callback, CallOffer, CallRecord,
                                        Voicemail)
+from engine.store.models.org import Hall, HolidayOverride, RoutingRule
 from engine.store.models.routing import PublishedNumber, Queue, QueueSkill
 from engine.store.models.users import User, UserRole
 
 __all__ = [
     "AgentRequest", "Callback", "CallOffer", "Voicemail", "Agent", "AgentGroup", "AgentSkill", "Skill", "AuditEntry", "AgentStateChange", "CallRecord",
-    "PublishedNumber", "Queue", "QueueSkill", "User", "UserRole",
+    "Hall", "HolidayOverride", "RoutingRule", "PublishedNumber", "Queue", "QueueSkill", "User", "UserRole",
 ]

@@ -64,4 +64,5 @@ class PublishedNumber(Base):
     name: Mapped[str] = mapped_column(String(64), default="")
     flow: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
+    hall_id: Mapped[int | None] = mapped_column(ForeignKey("halls.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[created_at]
