@@ -199,5 +199,29 @@ def flows_check(ctx: click.Context, paths: tuple[str, ...]) -> None:
     ctx.exit(1 if problems else 0)
 
 
+@cli.group()
+def prompts() -> None:
+    """Prompt files."""
+
+
+@prompts.command("add")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--name", default=None, help="Prompt name (default: the file name without extension).")
+@click.pass_context
+def prompts_add(ctx: click.Context, path: str, name: str | None) -> None:
+    """Convert an audio file (WAV; mp3/m4a/ogg with ffmpeg) into 8 kHz and 16 kHz mono prompts."""
+    from pathlib import Path
+
+    from engine.prompts import PromptError, convert
+    config = _config(ctx.find_root())
+    try:
+        written = convert(Path(path).read_bytes(), Path(path).name, config.prompts_dir, name)
+    except PromptError as exc:
+        click.echo(f"prompt refused: {exc}", err=True)
+        ctx.exit(1)
+    for rate, out in written.items():
+        click.echo(f"{rate} Hz: {out}")
+
+
 if __name__ == "__main__":
     main()
