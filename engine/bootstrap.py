@@ -8,8 +8,10 @@ import uuid
 
 import gevent
 import gevent.hub
+from sqlalchemy.exc import OperationalError
 
 from engine.acd.center import CallCenter
+from engine import recording
 from engine.config import Config
 from engine.domain import commands as c
 from engine.domain.events import (CallbacksLoaded, DirectoryLoaded, FlowsLoaded, LiveChannel, Shutdown,
@@ -175,9 +177,12 @@ class Engine:
             try:
                 gevent.get_hub().threadpool.apply(self._write, (command,))
                 return
-            except Exception as exc:  # database down, lock timeout…: retry, then keep the data in the log
+            except OperationalError as exc:   # database down, lock timeout…: retry, then keep the data in the log
                 logger.warning("store write failed (attempt %d): %s", attempt + 1, exc)
                 gevent.sleep(delay)
+            except Exception:                 # the data itself was refused: retrying cannot help
+                logger.exception("store refused a write; record kept in the log only: %r", command)
+                return
         logger.error("store unavailable; record kept in the log only: %r", command)
 
     def _write(self, command: object) -> None:
@@ -194,3 +199,9 @@ class Engine:
                 repos.save_callback(session, command)
             elif isinstance(command, c.SaveVoicemail):
                 repos.save_voicemail(session, command)
+            elif isinstance(command, c.SaveSurveyResult):
+                repos.save_survey_result(session, command)
+            elif isinstance(command, c.SaveRecording):
+                repos.save_recording(session, command, recording.inspect)
+            else:
+                logger.error("no store writer for %r", command)

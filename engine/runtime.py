@@ -73,7 +73,7 @@ class Runtime:
         elif isinstance(command, c.CancelTimer):
             self._cancel(command.key)
         elif isinstance(command, (c.SaveAgentState, c.SaveCallRecord, c.SaveOffer, c.SaveRequestResult,
-                                  c.SaveCallback, c.SaveVoicemail)):
+                                  c.SaveCallback, c.SaveVoicemail, c.SaveSurveyResult, c.SaveRecording)):
             self._store_q.put(command)
         else:
             self._switch_q.put(command)

@@ -57,6 +57,8 @@ def customer_result(floor: Floor, call: Call, result: OriginateResult, out: list
     if result.ok and call.agent_leg and call.phase is CallPhase.CONNECTED:
         call.answered_at = result.at
         out.append(Bridge(call.uuid, call.agent_leg))
+        from engine.acd.offers import start_recording
+        start_recording(floor, call, result.at, out)
         return
     if result.ok:           # the agent left while the customer's phone rang
         out.append(Hangup(call.uuid, "NORMAL_CLEARING"))

@@ -10,11 +10,11 @@ from engine.acd.floor import Floor
 from engine.domain.agent import AgentTrigger
 from engine.domain.call import CallPhase
 from engine.domain import agent as agent_fsm
-from engine.domain.commands import Command, Hangup, SaveRequestResult, StartTimer
+from engine.domain.commands import Command, Hangup, SaveRecording, SaveRequestResult, StartTimer
 from engine.domain.errors import InvalidTransition
 from engine.domain.events import (AgentRequest, AppFinished, CallbacksLoaded, CallParked, CommandFailed, DigitPressed,
                                   DirectoryLoaded, Event, FlowsLoaded,
-                                  LegAnswered, LegBridged, LegHeld, LegHungUp, OriginateResult, Shutdown,
+                                  LegAnswered, LegBridged, LegHeld, LegHungUp, OriginateResult, RecordingStopped, Shutdown,
                                   SwitchSynced,
                                   TimerFired)
 from engine.domain.states import CallOutcome, NotReadyReason
@@ -230,6 +230,12 @@ def _on_flows_loaded(floor: Floor, ev: FlowsLoaded, out: list[Command]) -> None:
         logger.error("flow file %s rejected, last valid version kept: %s", source, "; ".join(problems))
 
 
+def _on_recording_stopped(floor: Floor, ev: RecordingStopped, out: list[Command]) -> None:
+    """The switch closed a recording: complete its metadata (the store reads the file's size and duration)."""
+    out.append(SaveRecording(ev.path, ev.uuid, "", "", "", None, "", None, 0.0, stopped_at=ev.at,
+                             record_ms=ev.record_ms))
+
+
 def _ignore(_floor: Floor, _ev: Event, _out: list[Command]) -> None:
     """Events that need no decision (yet)."""
 
@@ -248,6 +254,7 @@ _HANDLERS: dict[type, Callable[[Floor, Event, list[Command]], None]] = {
     DigitPressed: waiting.on_digit,     # type: ignore[dict-item]
     LegHeld: _on_hold,                  # type: ignore[dict-item]
     FlowsLoaded: _on_flows_loaded,      # type: ignore[dict-item]
+    RecordingStopped: _on_recording_stopped,   # type: ignore[dict-item]
     CallbacksLoaded: callbacks.on_callbacks_loaded,   # type: ignore[dict-item]
     LegAnswered: _ignore,
     LegBridged: _ignore,

@@ -6,7 +6,8 @@ import logging
 from engine.acd.floor import Floor, Offer
 from engine.domain.agent import AgentTrigger
 from engine.domain.call import Call, CallPhase
-from engine.domain.commands import Bridge, CancelTimer, Command, DialAgent, Hangup, SaveOffer, StartTimer
+from engine.domain.commands import (Bridge, CancelTimer, Command, DialAgent, Hangup, SaveOffer, SaveRecording,
+                                   StartRecording, StartTimer)
 from engine.domain.events import OriginateResult
 from engine.domain.routing import agent_order, is_eligible, select_agent
 from engine.domain.states import AgentState, NotReadyReason
@@ -113,6 +114,7 @@ def connect(floor: Floor, call: Call, made: Offer, now: float, out: list[Command
     else:
         call.answered_at = now
         out.append(Bridge(call.uuid, made.leg_uuid))
+        start_recording(floor, call, now, out)
     out.append(_record(made, now, "answered", ""))
     for job in list(call.ringing):
         other = floor.offers.pop(job, None)
@@ -120,6 +122,17 @@ def connect(floor: Floor, call: Call, made: Offer, now: float, out: list[Command
         out.append(CancelTimer(f"offer:{job}"))
         if other is not None:
             settle(floor, other, "lost_race", "LOSE_RACE", now, out, answered=True)
+
+
+def start_recording(floor: Floor, call: Call, now: float, out: list[Command]) -> None:
+    """Every answered call is recorded from the answer to the hang-up, on the caller's leg (R-REC-1): it
+    stays with the caller across transfers and conferences. The metadata is stored now, completed at stop."""
+    agent = floor.agents.get(call.agent_id) if call.agent_id is not None else None
+    day = floor.local_time(now).strftime("%Y%m%d")
+    call.recording_path = f"{floor.recordings_dir.rstrip('/')}/{day}/{call.uuid}.wav"
+    out.append(StartRecording(call.uuid, call.recording_path))
+    out.append(SaveRecording(call.recording_path, call.uuid, call.ani, call.dnis, agent.extension if agent else "",
+                             call.agent_id, agent.employee_no if agent else "", call.queue_code, now))
 
 
 def offer_failed(floor: Floor, call: Call, made: Offer, cause: str, now: float, out: list[Command]) -> None:

@@ -69,7 +69,7 @@ class WorkCalendar:
     def __init__(self, holidays: Mapping[dt.date, str] | Iterable[dt.date] = (),
                  workdays: Mapping[dt.date, str] | Iterable[dt.date] = (),
                  overrides: Mapping[dt.date, DayOverride | tuple[str, str]] | None = None,
-                 years: Iterable[int] = ()) -> None:
+                 years: Iterable[int] | None = None) -> None:
         self._holidays = _named(holidays)
         self._workdays = _named(workdays)
         self._overrides: dict[dt.date, DayOverride] = {}
@@ -78,11 +78,12 @@ class WorkCalendar:
                 kind, name = value
                 value = DayOverride(DayKind(kind), name or "")
             self._overrides[_as_date(day)] = value
-        self.years = frozenset(years)     # years the statutory data covered (empty: unknown)
+        # years the statutory data covered (None: not said, every date is taken as covered)
+        self.years = None if years is None else frozenset(years)
 
     def covers(self, day: dt.date | dt.datetime) -> bool:
         """True when the statutory data covered this date's year (else only weekends and overrides count)."""
-        return not self.years or _as_date(day).year in self.years
+        return self.years is None or _as_date(day).year in self.years
 
     def info(self, day: dt.date | dt.datetime) -> DayInfo:
         """The kind and name of a date, and where that came from."""

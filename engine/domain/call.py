@@ -70,6 +70,7 @@ class Call:
     transfer_job: str | None = None         # a transfer from the IVR to a number/extension in progress
     transfer_leg: str | None = None
     transferred: bool = False
+    recording_path: str | None = None
     answered_at: float | None = None
     ivr_path: list[str] = dataclasses.field(default_factory=list)
     hangup_side: HangupSide | None = None
@@ -87,6 +88,8 @@ class Call:
             return self.end_outcome
         if self.answered_at is not None:
             return CallOutcome.ANSWERED
+        if self.transferred:
+            return CallOutcome.TRANSFERRED
         if self.enqueued_at is not None:
             return CallOutcome.ABANDONED
         if self.flow is None:

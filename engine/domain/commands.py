@@ -85,6 +85,14 @@ class Record:
 
 
 @dataclasses.dataclass(frozen=True)
+class StartRecording:
+    """Record a leg in stereo (left: this leg's party, right: what it hears) until stopped or hung up."""
+
+    uuid: str
+    path: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Bridge:
     """Connect two answered legs."""
 
@@ -208,7 +216,24 @@ class SaveSurveyResult:
     at: float
 
 
+@dataclasses.dataclass(frozen=True)
+class SaveRecording:
+    """Store a recording's metadata when it starts; completed (duration, size, checksum) when it stops."""
+
+    path: str
+    call_uuid: str
+    ani: str
+    dnis: str
+    extension: str
+    agent_id: int | None
+    employee_no: str
+    queue_code: str | None
+    started_at: float
+    stopped_at: float | None = None        # set when the switch reports the file complete
+    record_ms: int | None = None
+
+
 Command = (Answer | Play | Collect | StopMedia | DialAgent | Bridge | Hangup | StartTimer | CancelTimer
            | SaveAgentState | SaveCallRecord | SaveOffer
            | SaveRequestResult | DialCustomer | Record | SaveCallback | SaveVoicemail
-           | SaveSurveyResult)
+           | SaveSurveyResult | StartRecording | SaveRecording)

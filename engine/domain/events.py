@@ -174,6 +174,17 @@ class CallbacksLoaded:
 
 
 @dataclasses.dataclass(frozen=True)
+class RecordingStopped:
+    """The switch closed a recording file (stop, limit or hang-up), with the length it recorded."""
+
+    uuid: str
+    path: str
+    record_ms: int | None
+    cause: str
+    at: float
+
+
+@dataclasses.dataclass(frozen=True)
 class FlowsLoaded:
     """Flow files were (re)loaded: the valid ones serve new calls; invalid files keep their last valid version."""
 
@@ -193,4 +204,5 @@ class Shutdown:
 
 Event = (CallParked | LegAnswered | LegHungUp | LegBridged | AppFinished | OriginateResult | CommandFailed
          | TimerFired | AgentRequest | DirectoryLoaded | SwitchSynced | Shutdown | DigitPressed
-         | CallbacksLoaded | LegHeld | FlowsLoaded)
+         | CallbacksLoaded | LegHeld | FlowsLoaded
+         | RecordingStopped)

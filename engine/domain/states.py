@@ -41,6 +41,7 @@ class CallOutcome(str, enum.Enum):
     NO_AGENT = "no_agent"       # nobody able to take the queue was logged in
     CALLBACK = "callback"       # the caller left the queue asking to be called back (kept their place)
     VOICEMAIL = "voicemail"     # the caller left a voice message instead of waiting
+    TRANSFERRED = "transferred"  # the IVR sent the call to an outside number or an extension
 
 
 class HangupSide(str, enum.Enum):

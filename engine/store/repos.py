@@ -12,14 +12,15 @@ from engine.domain.agent import AgentStateChanged
 import json
 import logging
 
-from engine.domain.commands import SaveCallback, SaveCallRecord, SaveOffer, SaveRequestResult, SaveVoicemail
+from engine.domain.commands import (SaveCallback, SaveCallRecord, SaveOffer, SaveRecording, SaveRequestResult,
+                                   SaveSurveyResult, SaveVoicemail)
 from engine.domain.events import AgentRequest as AgentRequestEvent
 from engine.domain.events import PendingCallback
 from engine.domain.queueing import OVERFLOW_ACTIONS, OverflowStep
 from engine.domain.routing import QueueSpec
 from engine.domain.states import AgentState
 from engine.store.models import (Agent, AgentRequest, AgentStateChange, Callback, CallOffer, CallRecord,
-                                 PublishedNumber, Queue, Skill, Voicemail)
+                                 PublishedNumber, Queue, Recording, Skill, SurveyResult, Voicemail)
 
 logger = logging.getLogger(__name__)
 
@@ -190,3 +191,32 @@ def save_voicemail(session: Session, vm: SaveVoicemail) -> None:
     if session.scalar(select(Voicemail.id).where(Voicemail.call_uuid == vm.call_uuid)) is None:
         session.add(Voicemail(call_uuid=vm.call_uuid, ani=vm.ani[:64], dnis=vm.dnis[:64], queue_code=vm.queue_code,
                               recorded_at=to_datetime(vm.recorded_at), file_path=vm.path, duration_s=vm.duration_s))
+
+
+def save_survey_result(session: Session, result: SaveSurveyResult) -> None:
+    """Store a rating (one per call; a second rating of the same call replaces the first)."""
+    agent_id = result.agent_id if result.agent_id and session.get(Agent, result.agent_id) else None
+    row = session.scalar(select(SurveyResult).where(SurveyResult.call_uuid == result.call_uuid))
+    if row is None:
+        row = SurveyResult(call_uuid=result.call_uuid, rating=result.rating, rated_at=to_datetime(result.at))
+        session.add(row)
+    row.agent_id, row.queue_code = agent_id, result.queue_code
+    row.rating, row.rated_at = result.rating, to_datetime(result.at)
+
+
+def save_recording(session: Session, rec: SaveRecording, inspect) -> None:
+    """Create the recording's row when it starts; complete it from the file when the switch stops it."""
+    row = session.scalar(select(Recording).where(Recording.path == rec.path))
+    if row is None:
+        if rec.stopped_at is not None and not rec.call_uuid:
+            logger.warning("recording %s stopped but was never started by this engine", rec.path)
+        row = Recording(path=rec.path, call_uuid=rec.call_uuid, ani=rec.ani[:64], dnis=rec.dnis[:64],
+                        extension=rec.extension, agent_id=rec.agent_id, employee_no=rec.employee_no,
+                        queue_code=rec.queue_code, started_at=to_datetime(rec.started_at or rec.stopped_at))
+        session.add(row)
+    if rec.stopped_at is None:
+        return
+    facts = inspect(rec.path)
+    row.stopped_at, row.switch_ms = to_datetime(rec.stopped_at), rec.record_ms
+    row.status, row.size_bytes, row.checksum = facts.status, facts.size_bytes, facts.checksum
+    row.duration_s, row.problem = facts.duration_s, facts.problem[:255]

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import logging
 
-from engine.domain.events import AppFinished, CallParked, DigitPressed, Event, LegHeld, LegAnswered, LegBridged, LegHungUp, OriginateResult
+from engine.domain.events import (AppFinished, CallParked, DigitPressed, Event, LegAnswered, LegBridged, LegHeld,
+                                  LegHungUp, OriginateResult, RecordingStopped)
 from engine.switch.frames import EslEvent
 
 logger = logging.getLogger(__name__)
@@ -82,6 +83,12 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+def _record_stop(ev: EslEvent, at: float) -> RecordingStopped:
+    """RECORD_STOP: Record-File-Path, record_ms and Record-Completion-Cause (switch_ivr_async.c)."""
+    return RecordingStopped(_require(ev, "Unique-ID"), _require(ev, "Record-File-Path"), _int(ev.var("record_ms")),
+                            ev.get("Record-Completion-Cause") or ev.var("record_completion_cause") or "", at)
+
+
 def _hold(ev: EslEvent, at: float) -> LegHeld:
     return LegHeld(_require(ev, "Unique-ID"), ev.name == "CHANNEL_HOLD", at)
 
@@ -112,7 +119,8 @@ _DECODERS = {
     "DTMF": _dtmf,
     "CHANNEL_HOLD": _hold,
     "CHANNEL_UNHOLD": _hold,
+    "RECORD_STOP": _record_stop,
 }
 
 SUBSCRIBED_EVENTS = ("CHANNEL_PARK CHANNEL_ANSWER CHANNEL_HANGUP CHANNEL_BRIDGE CHANNEL_EXECUTE_COMPLETE "
-                     "BACKGROUND_JOB DTMF CHANNEL_HOLD CHANNEL_UNHOLD",)
+                     "BACKGROUND_JOB DTMF CHANNEL_HOLD CHANNEL_UNHOLD RECORD_STOP",)

@@ -26,8 +26,8 @@ class SwitchLink(Protocol):
                 headers: object = None) -> str: ...
 
 
-SWITCH_COMMANDS = (c.Answer, c.Play, c.Collect, c.StopMedia, c.DialAgent, c.DialCustomer, c.Record, c.Bridge,
-                   c.Hangup)
+SWITCH_COMMANDS = (c.Answer, c.Play, c.Collect, c.StopMedia, c.DialAgent, c.DialCustomer, c.Record,
+                   c.StartRecording, c.Bridge, c.Hangup)
 
 
 class SwitchExecutor:
@@ -75,6 +75,10 @@ class SwitchExecutor:
             os.makedirs(os.path.dirname(cmd.path), exist_ok=True)
             self._sendmsg(cmd.uuid, "set", "playback_terminators=#", None, "record")
             self._sendmsg(cmd.uuid, "record", f"{cmd.path} {cmd.max_s}", cmd.app_uuid, "record")
+        elif isinstance(cmd, c.StartRecording):
+            # stereo: left = the caller (this leg), right = what the caller hears (the agent) — switch_ivr_async.c
+            self._api(encode.uuid_setvar(cmd.uuid, "RECORD_STEREO", "true"), "record", cmd.uuid)
+            self._api(encode.uuid_record(cmd.uuid, "start", cmd.path), "record", cmd.uuid)
         elif isinstance(cmd, c.Bridge):
             self._api(encode.uuid_bridge(cmd.a_uuid, cmd.b_uuid), "bridge", cmd.a_uuid)
         elif isinstance(cmd, c.Hangup):

@@ -1,0 +1,38 @@
+"""Every answered call is recorded (stereo, metadata completed from the file); a caller whose agent hangs up
+first rates the service — through the real ESL path."""
+from __future__ import annotations
+
+import wave
+
+from sqlalchemy import select
+
+from engine.domain.states import CallOutcome, HangupSide
+from engine.store.models import Recording, SurveyResult
+from tests.e2e.conftest import wait_until
+from tests.e2e.test_walking_skeleton import read, record_of
+
+
+def test_an_answered_call_is_recorded_in_stereo_with_its_metadata(sim, engine, db_url):
+    uuid = sim.place_call(did="12366", ani="13811112222", digits="2", talk_time=60.0)   # 3 s at the test scale
+    rec = wait_until(lambda: record_of(db_url, uuid), 30, "the call record")
+    recording = wait_until(lambda: read(db_url, lambda s: s.scalars(select(Recording).where(
+        Recording.call_uuid == uuid, Recording.status != "recording")).first()), 10, "the recording completed")
+    assert recording.status == "complete" and recording.problem == ""
+    assert (recording.ani, recording.dnis, recording.agent_id, recording.queue_code) == (
+        "13811112222", "12366", rec.agent_id, "etax")
+    assert recording.employee_no.startswith("A") and recording.extension.isdigit()
+    assert recording.size_bytes > 44 and len(recording.checksum) == 64 and recording.duration_s > 0
+    with wave.open(recording.path) as w:
+        assert w.getnchannels() == 2            # caller left, agent right
+    assert any(c["command"] == f"api uuid_setvar {uuid} RECORD_STEREO true" for c in sim.commands())
+
+
+def test_when_the_agent_hangs_up_first_the_caller_rates_the_service(sim, engine, db_url):
+    for ext in ("1006", "1007", "1008", "1009", "1001"):
+        sim.set_phone(ext, talk_time=20.0)          # every etax agent ends the conversation (1 s at test scale)
+    uuid = sim.place_call(did="12366", digits="25")  # 2: e-tax menu; 5: the rating asked after the call
+    rec = wait_until(lambda: record_of(db_url, uuid), 40, "the call record")
+    assert rec.outcome is CallOutcome.ANSWERED and rec.hangup_side is HangupSide.AGENT
+    assert rec.ivr_path.endswith("after_call > survey > rated:5 > thanks")
+    rating = read(db_url, lambda s: s.scalars(select(SurveyResult).where(SurveyResult.call_uuid == uuid)).one())
+    assert (rating.rating, rating.agent_id, rating.queue_code) == (5, rec.agent_id, "etax")
