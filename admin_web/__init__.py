@@ -47,7 +47,7 @@ def configure_app(app: Flask, config: "Config | None", overrides: dict[str, Any]
     )
     if config is not None:
         app.config.update(SECRET_KEY=config.web_secret_key, DATABASE_URL=config.database_url,
-                          BABEL_DEFAULT_LOCALE=config.default_locale)
+                          BABEL_DEFAULT_LOCALE=config.default_locale, RECORDINGS_DIR=str(config.recordings_dir))
     app.config.update(overrides)
 
 
@@ -83,11 +83,14 @@ def configure_blueprints(app: Flask) -> None:
     """One blueprint per feature."""
     from admin_web.agents import bp as agents_bp
     from admin_web.auth import bp as auth_bp
+    from admin_web.callbacks import bp as callbacks_bp
     from admin_web.calls import bp as calls_bp
     from admin_web.dashboard import bp as dashboard_bp
     from admin_web.groups import bp as groups_bp
+    from admin_web.queues import bp as queues_bp
+    from admin_web.voicemails import bp as voicemails_bp
 
-    for bp in (auth_bp, dashboard_bp, agents_bp, groups_bp, calls_bp):
+    for bp in (auth_bp, dashboard_bp, agents_bp, groups_bp, queues_bp, calls_bp, callbacks_bp, voicemails_bp):
         app.register_blueprint(bp)
 
 

@@ -17,6 +17,7 @@ class CallRow:
     """One line of the calls table."""
 
     id: int
+    call_uuid: str
     started_at: dt.datetime
     ani: str
     dnis: str
@@ -76,7 +77,8 @@ def _row(call: CallRecord, queue_name: str | None, emp_no: str | None, agent_nam
     """Derive waits and talk time: wait = queued until answered (or until the end if never answered)."""
     wait_end = call.answered_at or call.ended_at
     return CallRow(
-        id=call.id, started_at=call.started_at, ani=call.ani, dnis=call.dnis, queue=queue_name or "",
+        id=call.id, call_uuid=call.call_uuid, started_at=call.started_at, ani=call.ani, dnis=call.dnis,
+        queue=queue_name or "",
         agent=f"{emp_no} {agent_name}" if emp_no else "",
         wait_s=seconds_between(call.enqueued_at, wait_end) if call.enqueued_at else None,
         talk_s=seconds_between(call.answered_at, call.ended_at),
