@@ -147,7 +147,12 @@ def play_file(chan, target, terms="", on_digit=None):
                 chan.variables["playback_terminator_used"] = digit
                 status = "break"
                 break
-    except (Break, BridgeRequest, Hangup):
+    except BridgeRequest as req:
+        # capture 06c: cut by uuid_bridge, the channel already shows the new state; the status reads `done`
+        chan.state_number = req.state_number
+        _playback_stop(chan, after, "done", start)
+        raise
+    except (Break, Hangup):
         _playback_stop(chan, after, "break", start)
         raise
     _playback_stop(chan, after, status, start)
@@ -199,10 +204,10 @@ def _set(chan, data, export=False):
         else:
             chan.variables[name] = value
     if export:
+        # switch_channel_export_variable_var_check appends the name every time (capture 06a after a transfer
+        # re-runs `export RFC2822_DATE=...`: export_vars=RFC2822_DATE,RFC2822_DATE)
         names = [n for n in chan.variables.get("export_vars", "").split(",") if n]
-        if name not in names:
-            names.append(name)
-        chan.variables["export_vars"] = ",".join(names)
+        chan.variables["export_vars"] = ",".join(names + [name])
         chan.exported = getattr(chan, "exported", {})
         chan.exported[name] = value
 

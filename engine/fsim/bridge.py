@@ -42,7 +42,8 @@ class Bridge:
             chan.running_state, chan.state_number = "CS_SOFT_EXECUTE", 3
         for chan in (a, b):
             chan.fire("CHANNEL_STATE")
-        a.variables.pop("uuid_bridge", None)   # uuid_bridge_on_soft_execute consumes it
+        a.variables.pop("uuid_bridge", None)
+        a.variables["call_uuid"] = a.uuid   # capture 06c: a re-bridged leg keeps its old call_uuid up to here   # uuid_bridge_on_soft_execute consumes it
         for chan in (a, b):
             calling = (UUID_BRIDGE_CALLING[0], UUID_BRIDGE_CALLING[1],
                        UUID_BRIDGE_CALLING[2] + (0 if chan is a else 7))
@@ -50,6 +51,7 @@ class Bridge:
             chan.fire("CHANNEL_EXECUTE", calling=calling,
                       after=(("Application", "uuid_bridge"), ("Application-Data", self.other(chan).uuid)))
         for chan in (a, b):
+            chan.bridge_is_a = chan is a
             chan.bridged_us = now_us()
             chan.profile["Channel-Bridged-Time"] = chan.bridged_us
             chan.partner = self.other(chan)
@@ -60,9 +62,9 @@ class Bridge:
         b.variables["call_uuid"] = a.uuid
         b.set_state("CS_EXCHANGE_MEDIA")
         # what the bridge and the SIP display update (CALL_UPDATE, not modelled) leave in the variables
-        for chan, sent in ((a, (a.profile.get("Callee-ID-Name") or a.profile.get("Callee-ID-Number", ""),
-                                a.profile.get("Callee-ID-Number", ""))),
-                           (b, (b.profile.get("Caller-ID-Name", ""), b.profile.get("Caller-ID-Number", "")))):
+        for chan, (name, num) in ((a, (a.profile.get("Callee-ID-Name"), a.profile.get("Callee-ID-Number", ""))),
+                                  (b, (b.profile.get("Caller-ID-Name"), b.profile.get("Caller-ID-Number", "")))):
+            sent = (name or num, num)
             other = self.other(chan)
             chan.variables["bridge_to"] = other.uuid
             chan.variables["last_bridge_to"] = other.uuid
@@ -96,6 +98,8 @@ def clone_profiles(a, b):
     switch_channel_step_caller_profile (Profile-Index 2, Transfer-Source `<epoch>:<profile uuid>:uuid_br:<other>`),
     each leg's Other-Leg profile cloned from the partner, then A takes B's callee id and B takes A's caller id."""
     now = now_us()
+    if a.direction == "outbound":
+        _invert_cid(a)
     a.variables["uuid_bridge"] = b.uuid
     for chan in (a, b):
         other = b if chan is a else a
@@ -119,7 +123,7 @@ def clone_profiles(a, b):
         chan.other_type, chan.other_leg = kind, dict(other.profile, **{"Logical-Direction": "inbound"})
         chan.other_leg.pop("Transfer-Source", None)
         chan.other_leg_skip = ("Profile-Index",)
-        if chan.direction == "outbound":
+        if chan is b and chan.direction == "outbound":
             chan.hit_dialplan = False
     a.profile["Callee-ID-Name"] = b.profile.get("Callee-ID-Name", "")
     a.profile["Callee-ID-Number"] = b.profile.get("Callee-ID-Number", "")
@@ -127,28 +131,55 @@ def clone_profiles(a, b):
     b.profile["Caller-ID-Number"] = a.profile.get("Caller-ID-Number", "")
 
 
-def leave_bridge(chan, cause, hung_up=False):
-    """A leg leaves its bridge. hung_up: this leg's own hangup ended it (else the partner's, or a transfer).
+def leave_bridge(chan, cause, mode="partner"):
+    """A leg leaves its bridge. mode: `hangup` (its own side hung up), `partner` (the partner hung up), `moved`
+    (this leg is transferred / re-bridged), `left` (the partner was moved away).
 
-    Captures 04a/04c: bridge_to goes; the leg that did not hang up gets last_bridge_hangup_cause; the A leg
-    gets bridge_hangup_cause and fires CHANNEL_UNBRIDGE (which gives the B leg its own call_uuid back); a B leg
-    torn down by the bridge end gets bridge_hangup_cause only after its CDR variables."""
+    Captures 04a/04c/06a-06d: bridge_to goes; only a leg whose partner hung up gets last_bridge_hangup_cause; the A
+    leg gets bridge_hangup_cause unless its partner was moved away, and fires CHANNEL_UNBRIDGE (transfer.py fires
+    it itself for a moved leg, after the partner's hangup), which gives the B leg its own call_uuid back; a B leg
+    torn down because its partner hung up gets bridge_hangup_cause only after its CDR variables."""
     partner, chan.partner = chan.partner, None
     if partner is None:
         return
+    is_a = chan.bridge_a()
+    chan.bridge_is_a = None
     chan.variables.pop("bridge_to", None)
-    if not hung_up:
+    partner_parks = partner.variables.get("park_after_bridge", "").lower() == "true"
+    if mode == "partner" or (mode == "moved" and not is_a and not partner_parks):
+        # 06c: a B leg re-bridged elsewhere gets it from the partner it leaves behind (hung up, no park)
         chan.variables["last_bridge_hangup_cause"] = cause
-    if chan.other_type == "originatee":   # this is the A leg
-        chan.variables["bridge_hangup_cause"] = cause
-        chan.fire("CHANNEL_UNBRIDGE", before=(("Bridge-A-Unique-ID", chan.uuid),
-                                              ("Bridge-B-Unique-ID", partner.uuid)))
-        if not partner.hangup_cause:
-            partner.variables["call_uuid"] = partner.uuid   # a B leg that hangs up does it itself (finalize)
-    elif not hung_up:
-        chan.late_bridge_cause = cause
+    if is_a:
+        if mode != "left":
+            chan.variables["bridge_hangup_cause"] = cause
+        if mode != "moved":
+            chan.fire("CHANNEL_UNBRIDGE", before=(("Bridge-A-Unique-ID", chan.uuid),
+                                                  ("Bridge-B-Unique-ID", partner.uuid)))
+        # CHANNEL_UNBRIDGE gives the B leg its own call_uuid back (a hanging-up B leg: see finalize); one that
+        # becomes the A leg of another uuid_bridge keeps it until that bridge's CS_SOFT_EXECUTE (06c)
+        if not partner.hangup_cause and (mode in ("hangup", "partner") or
+                                         (mode == "left" and partner.other_type == "originator")):
+            partner.variables["call_uuid"] = partner.uuid
+    else:
+        if mode == "partner":
+            chan.late_bridge_cause = cause
+        if mode in ("partner", "left"):
+            chan.early_call_uuid = True
+        if mode == "moved" and chan.other_type == "originator":
+            chan.variables["call_uuid"] = chan.uuid
     if partner.partner is chan:
-        partner.interrupt(BridgeEnded(cause))
+        partner.interrupt(BridgeEnded(cause, moved=mode == "moved"))
+
+
+def _invert_cid(chan):
+    """switch_channel_invert_cid for an outbound leg that becomes a uuid_bridge originator (capture 06c A1):
+    the old caller id goes to pre_transfer_*, the callee id becomes the caller id, the logical direction inbound."""
+    p, v = chan.profile, chan.variables
+    v["pre_transfer_caller_id_name"] = p.get("Caller-ID-Name", "")
+    v["pre_transfer_caller_id_number"] = p.get("Caller-ID-Number", "")
+    p["Caller-ID-Name"], p["Caller-ID-Number"] = p.pop("Callee-ID-Name", ""), p.pop("Callee-ID-Number", "")
+    p["Logical-Direction"] = "inbound"
+    chan.hit_dialplan = True
 
 
 def bridged_phase(chan, br):
@@ -158,7 +189,7 @@ def bridged_phase(chan, br):
     in which case (A leg: CHANNEL_UNBRIDGE) it goes to CS_PARK with CHANNEL_PARK.
     """
     if chan.partner is not None and chan.partner is not br.other(chan):
-        chan.end_bridge("NORMAL_CLEARING")
+        chan.end_bridge("NORMAL_CLEARING", mode="moved")
     chan.running_state, chan.state_number = "CS_EXECUTE", 8
     chan.set_state("CS_HIBERNATE", 8)
     chan.set_state("CS_RESET", 9)
@@ -177,7 +208,7 @@ def bridged_phase(chan, br):
             elif what == "cmd":
                 chan.run_command(chan.commands.popleft())
     except BridgeEnded as end:
-        chan.end_bridge(end.cause)
+        chan.end_bridge(end.cause, end.mode)
         if chan.variables.get("park_after_bridge", "").lower() == "true":
             chan.set_state("CS_PARK")
             chan.park_loop(in_app=False)
@@ -186,10 +217,10 @@ def bridged_phase(chan, br):
         raise Hangup()
     except BridgeRequest:
         if chan.partner is not None:
-            chan.end_bridge("NORMAL_CLEARING")
+            chan.end_bridge("NORMAL_CLEARING", mode="moved")
         raise
     except Hangup:
         if chan.partner is not None:
-            chan.end_bridge(chan.hangup_cause, hung_up=True)
+            chan.end_bridge(chan.hangup_cause, mode="hangup")
         raise
 

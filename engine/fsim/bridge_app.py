@@ -55,7 +55,7 @@ def b_leg_phase(chan, br):
             elif what == "cmd":
                 chan.run_command(chan.commands.popleft())
     except BridgeEnded as end:
-        chan.end_bridge(end.cause)
+        chan.end_bridge(end.cause, end.mode)
         if chan.variables.get("park_after_bridge", "").lower() == "true":
             chan.set_state("CS_PARK")
             chan.park_loop(in_app=False)
@@ -64,7 +64,7 @@ def b_leg_phase(chan, br):
         raise Hangup()
     except (BridgeRequest, Hangup):
         if chan.partner is not None:
-            chan.end_bridge(chan.hangup_cause or "NORMAL_CLEARING")
+            chan.end_bridge(chan.hangup_cause or "NORMAL_CLEARING", "hangup" if chan.hangup_cause else "moved")
         raise
 
 
@@ -154,11 +154,11 @@ def app_bridge(chan, data):
             elif what == "cmd":
                 chan.run_command(chan.commands.popleft())
     except BridgeEnded as end:
-        chan.end_bridge(end.cause)
+        chan.end_bridge(end.cause, end.mode)
         _after_bridge(chan, end.cause)
     except (BridgeRequest, Hangup):
         if chan.partner is not None:
-            chan.end_bridge(chan.hangup_cause or "NORMAL_CLEARING")
+            chan.end_bridge(chan.hangup_cause or "NORMAL_CLEARING", "hangup" if chan.hangup_cause else "moved")
         raise
 
 

@@ -15,12 +15,14 @@ def set_cdr_variables(chan):
     """Add hangup_cause, q850, stamps, epochs and durations in the order of the capture (obs. 24)."""
     v = chan.variables
     start, end = chan.created_us, chan.hangup_us or int(time.time() * 1e6)
+    # the current caller profile's bridge time: a transfer's profile clone starts at 0 (capture 06a)
+    bridged = int(chan.profile.get("Channel-Bridged-Time") or 0)
     v["hangup_cause"] = chan.hangup_cause
     v["hangup_cause_q850"] = str(q850(chan.hangup_cause))
     v["digits_dialed"] = getattr(chan, "digits_dialed", "") or "none"
     v["start_stamp"] = _stamp(start)
     v["profile_start_stamp"] = _stamp(int(chan.profile.get("Profile-Created-Time") or start))
-    for name, us in (("answer", chan.answered_us), ("bridge", chan.bridged_us), ("progress", chan.progress_us),
+    for name, us in (("answer", chan.answered_us), ("bridge", bridged), ("progress", chan.progress_us),
                      ("progress_media", chan.progress_media_us)):
         if us:
             v["%s_stamp" % name] = _stamp(us)
@@ -30,7 +32,7 @@ def set_cdr_variables(chan):
     pstart = int(chan.profile.get("Profile-Created-Time") or start)
     v["profile_start_epoch"] = str(pstart // 1_000_000)
     v["profile_start_uepoch"] = str(pstart)
-    for name, us in (("answer", chan.answered_us), ("bridge", chan.bridged_us), ("last_hold", 0)):
+    for name, us in (("answer", chan.answered_us), ("bridge", bridged), ("last_hold", 0)):
         v["%s_epoch" % name] = str(us // 1_000_000)
         v["%s_uepoch" % name] = str(us)
     v["hold_accum_seconds"] = "0"
@@ -67,3 +69,26 @@ def set_cdr_variables(chan):
         v[k.replace("sec", "msec") if k != "duration" else "mduration"] = str(us // 1000)
     for k, us in spans.items():
         v[k.replace("sec", "usec") if k != "duration" else "uduration"] = str(us)
+
+
+def describe(chan):
+    """Dict view for SimSwitch.channels() / GET /channels."""
+    return {
+        "uuid": chan.uuid, "name": chan.name, "direction": chan.direction, "state": chan.running_state,
+        "callstate": chan.callstate, "answer_state": chan.answer_state, "answered": chan.answered,
+        "parked": chan.parked, "application": chan.current_app,
+        "bridged_to": chan.partner.uuid if chan.partner else None,
+        "caller_id_number": chan.profile.get("Caller-ID-Number"),
+        "destination_number": chan.profile.get("Destination-Number"),
+        "created": chan.created_us / 1e6, "variables": dict(chan.variables),
+        **getattr(chan, "sim_ext", {}),
+    }
+
+
+def summary(chan):
+    """Dict view of a finished channel for SimSwitch.calls_log()."""
+    d = describe(chan)
+    d.update({"hangup_cause": chan.hangup_cause, "disposition": chan.hangup_disposition,
+              "answered_at": chan.answered_us / 1e6 or None, "bridged_at": chan.bridged_us / 1e6 or None,
+              "ended": chan.hangup_us / 1e6})
+    return d

@@ -42,11 +42,16 @@ class BridgeRequest(Exception):
 
 
 class BridgeEnded(Exception):
-    """The bridged partner went away."""
+    """The bridged partner went away (moved: it was transferred / re-bridged rather than hung up)."""
 
-    def __init__(self, cause):
+    def __init__(self, cause, moved=False):
         super().__init__(cause)
         self.cause = cause
+        self.moved = moved
+
+    @property
+    def mode(self):
+        return "left" if self.moved else "partner"
 
 
 def now_us():
@@ -341,7 +346,7 @@ class Channel:
         self.state_number = 10
         self.answer_state = "hangup"
         if self.partner is not None:   # the leg whose side ends the bridge keeps its role (captures 04a/04c)
-            self.variables["last_bridge_role"] = "originator" if self.other_type == "originatee" else "originatee"
+            self.variables["last_bridge_role"] = "originator" if self.bridge_a() else "originatee"
         for t in self.timers:
             t.kill(block=False)
         self.fire("CHANNEL_HANGUP")
@@ -360,13 +365,15 @@ class Channel:
         if not self.hangup_cause:
             self.hangup_cause = "NORMAL_CLEARING"
         if self.partner is not None:
-            self.end_bridge(self.hangup_cause, hung_up=True)
+            self.end_bridge(self.hangup_cause, mode="hangup")
         self.set_state("CS_HANGUP")
         for cb in list(getattr(self, "on_hangup_state", ())):
             cb(self)   # media bugs are removed in CS_HANGUP: RECORD_STOP / MEDIA_BUG_STOP (obs. 22)
         self.set_callstate("HANGUP")
-        if getattr(self, "late_bridge_cause", None):
-            self.variables["call_uuid"] = self.uuid   # capture 04a: the B leg torn down by the bridge end
+        if getattr(self, "early_call_uuid", False):
+            # 04a/06d: a B leg torn down by the bridge end has its call_uuid back from the A leg's CHANNEL_UNBRIDGE,
+            # which FreeSWITCH's A thread fires while this leg is between CS_HANGUP and CS_REPORTING
+            self.variables["call_uuid"] = self.uuid
         self.set_state("CS_REPORTING")
         self.variables["sip_hangup_disposition"] = self.hangup_disposition or "send_bye"
         from .cdr import set_cdr_variables
@@ -385,29 +392,23 @@ class Channel:
         self.sw._destroyed(self)
 
     # -------------------------------------------------------------- bridge
-    def end_bridge(self, cause, hung_up=False):
+    def end_bridge(self, cause, mode="partner"):
         """Leave the current bridge (bridge.leave_bridge): variables, CHANNEL_UNBRIDGE on the A leg only."""
         from .bridge import leave_bridge
-        leave_bridge(self, cause, hung_up)
+        leave_bridge(self, cause, mode)
+
+    def bridge_a(self):
+        """Is this the A leg (originator) of its current bridge?"""
+        role = getattr(self, "bridge_is_a", None)
+        return self.other_type == "originatee" if role is None else role
 
     # ---------------------------------------------------------- reporting
     def describe(self):
-        """Dict view for SimSwitch.channels() / GET /channels."""
-        return {
-            "uuid": self.uuid, "name": self.name, "direction": self.direction, "state": self.running_state,
-            "callstate": self.callstate, "answer_state": self.answer_state, "answered": self.answered,
-            "parked": self.parked, "application": self.current_app,
-            "bridged_to": self.partner.uuid if self.partner else None,
-            "caller_id_number": self.profile.get("Caller-ID-Number"),
-            "destination_number": self.profile.get("Destination-Number"),
-            "created": self.created_us / 1e6, "variables": dict(self.variables),
-            **getattr(self, "sim_ext", {}),
-        }
+        """Dict view for SimSwitch.channels() / GET /channels (cdr.describe)."""
+        from .cdr import describe
+        return describe(self)
 
     def summary(self):
-        """Dict view of a finished channel for SimSwitch.calls_log()."""
-        d = self.describe()
-        d.update({"hangup_cause": self.hangup_cause, "disposition": self.hangup_disposition,
-                  "answered_at": self.answered_us / 1e6 or None, "bridged_at": self.bridged_us / 1e6 or None,
-                  "ended": self.hangup_us / 1e6})
-        return d
+        """Dict view of a finished channel for SimSwitch.calls_log() (cdr.summary)."""
+        from .cdr import summary
+        return summary(self)

@@ -87,7 +87,7 @@ def session_transfer(chan, extension, dialplan=None, context=None, interrupt=Tru
     src = "%d:%s:bl_xfer:%s/%s/%s" % (int(time.time()), uuidlib.uuid4(), extension, use_ctx, use_dp)
     new["Transfer-Source"] = src
     partner = chan.partner
-    was_a = partner is not None and chan.other_type == "originatee"
+    was_a = partner is not None and chan.bridge_a()
     v.pop("signal_bond", None)
     if partner is not None:
         partner.variables.pop("signal_bond", None)
@@ -127,8 +127,7 @@ def transfer_phase(chan, xfer):
     if xfer.partner is not None:
         gevent.sleep(0)   # capture 06a: the former partner's CHANNEL_HANGUP precedes this leg's CHANNEL_UNBRIDGE
         if chan.partner is not None:
-            chan.end_bridge("NORMAL_CLEARING")
-        chan.variables["last_bridge_role"] = "originator" if xfer.was_a else "originatee"
+            chan.end_bridge("NORMAL_CLEARING", mode="moved")
         if xfer.was_a:
             chan.fire("CHANNEL_UNBRIDGE", before=(("Bridge-A-Unique-ID", chan.uuid),
                                                   ("Bridge-B-Unique-ID", xfer.partner.uuid)))

@@ -49,4 +49,9 @@ SPECS = {s.name: s for s in [
     Spec("04c_agent_hangs_up_first_park_after_bridge", expect=["call", "bye", "bye"]),
     Spec("04c_agent_hangs_up_first_hangup_after_bridge_true", expect=["call", "bye"]),
     Spec("04c_agent_hangs_up_first_hangup_after_bridge_false", expect=["call", "bye"]),
+    Spec("06a_blind_transfer_caller", expect=["call", "bye"]),
+    Spec("06b_blind_transfer_bleg", expect=["call", "bye"]),
+    # moh.wav (20 s) must still be playing when `uuid_bridge C A2` interrupts it
+    Spec("06c_attended_transfer", expect=["call", "bye"], time_scale=0.1),
+    Spec("06d_transfer_to_unrouted_extension", expect=["call"]),
 ]}
