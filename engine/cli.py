@@ -223,5 +223,75 @@ def prompts_add(ctx: click.Context, path: str, name: str | None) -> None:
         click.echo(f"{rate} Hz: {out}")
 
 
+@cli.group()
+def numbers() -> None:
+    """Published numbers (DIDs): CSV import and export."""
+
+
+def _flow_names(config) -> set[str]:
+    """Names of the flow files in the flows directory (unknown flows in a CSV are warned about)."""
+    from pathlib import Path
+    folder = Path(config.flows_dir)
+    return {p.stem for p in folder.glob("*") if p.suffix in (".yaml", ".yml", ".json")} if folder.is_dir() else set()
+
+
+@numbers.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--replace", is_flag=True, help="Delete numbers that are not in the file.")
+@click.option("--dry-run", is_flag=True, help="Check the file and report, write nothing.")
+@click.pass_context
+def numbers_import(ctx: click.Context, file: str, replace: bool, dry_run: bool) -> None:
+    """Create or update published numbers from a CSV (number,name,flow,hall_code,active); all or nothing."""
+    from engine.store.numbers import NumberImportError, decode_csv, import_numbers_csv
+    from engine.store.session import make_engine, make_session_factory
+    config = _config(ctx.find_root())
+    with open(file, "rb") as fh:
+        text = decode_csv(fh.read())
+    db = make_engine(config.database_url)
+    session = make_session_factory(db)()
+    try:
+        report = import_numbers_csv(session, text, known_flows=_flow_names(config), replace=replace)
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    except NumberImportError as exc:
+        session.rollback()
+        for line in exc.report.errors:
+            click.echo(f"{file}: error: {line}", err=True)
+        for line in exc.report.warnings:
+            click.echo(f"{file}: warning: {line}", err=True)
+        click.echo(f"{len(exc.report.errors)} error(s): nothing imported", err=True)
+        ctx.exit(1)
+    finally:
+        session.close()
+        db.dispose()
+    for line in report.warnings:
+        click.echo(f"{file}: warning: {line}", err=True)
+    click.echo(("dry run, nothing written: " if dry_run else "") + report.summary())
+
+
+@numbers.command("export")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, writable=True))
+@click.option("--bom/--no-bom", default=True, show_default=True,
+              help="Start the file with a UTF-8 BOM so that Excel reads the Chinese names.")
+@click.pass_context
+def numbers_export(ctx: click.Context, file: str | None, bom: bool) -> None:
+    """Write every published number as CSV to FILE (default: standard output)."""
+    from engine.store.numbers import export_numbers_csv
+    from engine.store.session import make_engine, make_session_factory, transaction
+    config = _config(ctx.find_root())
+    db = make_engine(config.database_url)
+    with transaction(make_session_factory(db)) as session:
+        text = export_numbers_csv(session)
+    db.dispose()
+    if file is None:
+        click.echo(text, nl=False)
+        return
+    with open(file, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
+        fh.write(text)
+    click.echo(f"{len(text.splitlines()) - 1} numbers written to {file}", err=True)
+
+
 if __name__ == "__main__":
     main()

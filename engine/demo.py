@@ -9,8 +9,9 @@ from werkzeug.security import generate_password_hash
 
 from engine.domain.states import AgentState, Role
 from engine.store.base import utcnow
-from engine.store.models import (Agent, AgentGroup, AgentSkill, PublishedNumber, Queue, QueueSkill, Skill, User,
-                                 UserRole)
+from engine.domain.regions import HallLevel
+from engine.store.models import (Agent, AgentGroup, AgentSkill, Hall, PublishedNumber, Queue, QueueSkill, Skill,
+                                 User, UserRole)
 
 logger = logging.getLogger(__name__)
 
@@ -69,5 +70,96 @@ def seed_demo(session: Session) -> bool:
                      display_name="系统管理员", role=roles[Role.ADMIN]))
     session.add(User(username="supervisor", password_hash=generate_password_hash("supervisor123"),
                      display_name="值班班长", role=roles[Role.SUPERVISOR]))
+    session.flush()
+    seed_halls_and_numbers(session)
     logger.info("demo data seeded: %d agents, %d queues, %d numbers", len(AGENTS), len(QUEUES), len(NUMBERS))
     return True
+
+
+# ---------------------------------------------------------------- halls and published numbers (R-ADM-4, R-SCALE-3)
+# 广东省 with five cities and their county-level divisions, GB/T 2260 codes; (code, name, area code, counties)
+PROVINCE = ("440000", "广东省")
+CITIES = [
+    ("440100", "广州市", "020", [
+        ("440103", "荔湾区"), ("440104", "越秀区"), ("440105", "海珠区"), ("440106", "天河区"), ("440111", "白云区"),
+        ("440112", "黄埔区"), ("440113", "番禺区"), ("440114", "花都区"), ("440115", "南沙区"), ("440117", "从化区"),
+        ("440118", "增城区")]),
+    ("440200", "韶关市", "0751", [
+        ("440203", "武江区"), ("440204", "浈江区"), ("440205", "曲江区"), ("440222", "始兴县"), ("440224", "仁化县"),
+        ("440229", "翁源县"), ("440232", "乳源瑶族自治县"), ("440233", "新丰县"), ("440281", "乐昌市"),
+        ("440282", "南雄市")]),
+    ("440300", "深圳市", "0755", [
+        ("440303", "罗湖区"), ("440304", "福田区"), ("440305", "南山区"), ("440306", "宝安区"), ("440307", "龙岗区"),
+        ("440308", "盐田区"), ("440309", "龙华区"), ("440310", "坪山区"), ("440311", "光明区")]),
+    ("440500", "汕头市", "0754", [
+        ("440507", "龙湖区"), ("440511", "金平区"), ("440512", "濠江区"), ("440513", "潮阳区"), ("440514", "潮南区"),
+        ("440515", "澄海区"), ("440523", "南澳县")]),
+    ("440600", "佛山市", "0757", [
+        ("440604", "禅城区"), ("440605", "南海区"), ("440606", "顺德区"), ("440607", "三水区"), ("440608", "高明区")]),
+]
+DEMO_NUMBER_TOTAL = 200
+NUMBERS_PER_COUNTY, NUMBERS_PER_CITY = 4, 5
+# demo agents by hall: the 福田 county hall and the 深圳 city hall answer first for Shenzhen numbers (tiered
+# dispatch county -> city -> province); the rest sit in the province hall or the 广州 city hall.
+AGENT_HALLS = {"1001": "GD-440304", "1002": "GD-440304", "1003": "GD-440300", "1004": "GD-440300",
+               "1005": "GD-440100", "1006": "GD-440000", "1007": "GD-440000", "1008": "GD-440304",
+               "1009": "GD-440000", "1010": "GD-440300", "1011": "GD-440100", "1012": "GD-440000"}
+
+
+def hall_code(region_code: str) -> str:
+    """Demo hall codes: GD-<region code>."""
+    return f"GD-{region_code}"
+
+
+def _demo_number(area: str, region_code: str, index: int) -> str:
+    """A unique local DID: area code + 8 digits built from the region code (6 + 4 digits + 3-digit index)."""
+    return f"{area}6{region_code[2:]}{index:03d}"
+
+
+def seed_halls_and_numbers(session: Session) -> int:
+    """The 广东省 hall tree (1 province, 5 cities, 42 counties), 200 published numbers across it (the hotlines
+    12366/12345 belong to the province hall; every hall has numbers, alternating tax_main / citizen_main) and
+    the demo agents placed in halls. Returns the number of numbers in the tree. Does nothing if halls exist."""
+    if session.scalar(select(func.count(Hall.id))):
+        return 0
+    province = Hall(code=hall_code(PROVINCE[0]), name=PROVINCE[1], level=HallLevel.PROVINCE, region_code=PROVINCE[0])
+    session.add(province)
+    session.flush()
+    existing = {n.number: n for n in session.scalars(select(PublishedNumber))}
+    count = 0
+    for number, name, flow in NUMBERS:
+        row = existing.get(number) or PublishedNumber(number=number, name=name, flow=flow)
+        row.hall_id = province.id
+        session.add(row)
+        count += 1
+
+    def add_numbers(hall: Hall, area: str, how_many: int) -> None:
+        nonlocal count
+        for i in range(1, how_many + 1):
+            tax = i % 2 == 1
+            session.add(PublishedNumber(
+                number=_demo_number(area, hall.region_code, i), hall_id=hall.id,
+                flow="tax_main" if tax else "citizen_main",
+                name=f"{hall.name}{'纳税缴费服务' if tax else '政务服务便民热线'}{i}"))
+            count += 1
+
+    county_total = sum(len(counties) for *_, counties in CITIES)
+    province_own = DEMO_NUMBER_TOTAL - count - len(CITIES) * NUMBERS_PER_CITY - county_total * NUMBERS_PER_COUNTY
+    add_numbers(province, "020", province_own)
+    for code, name, area, counties in CITIES:
+        city = Hall(code=hall_code(code), name=name, level=HallLevel.CITY, region_code=code, parent_id=province.id)
+        session.add(city)
+        session.flush()
+        add_numbers(city, area, NUMBERS_PER_CITY)
+        for county_code, county_name in counties:
+            county = Hall(code=hall_code(county_code), name=county_name, level=HallLevel.COUNTY,
+                          region_code=county_code, parent_id=city.id)
+            session.add(county)
+            session.flush()
+            add_numbers(county, area, NUMBERS_PER_COUNTY)
+    halls = {h.code: h.id for h in session.scalars(select(Hall))}
+    for agent in session.scalars(select(Agent).where(Agent.extension.in_(AGENT_HALLS))):
+        agent.hall_id = halls[AGENT_HALLS[agent.extension]]
+    session.flush()
+    logger.info("demo halls seeded: %d halls, %d numbers", len(halls), count)
+    return count

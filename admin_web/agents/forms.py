@@ -79,3 +79,13 @@ class StateRequestForm(FlaskForm):
         super().__init__(*args, **kwargs)
         from admin_web import labels
         self.command.choices = [(c, labels.command_label(c)) for c in STATE_COMMANDS]
+
+
+class SuperviseForm(FlaskForm):
+    """A supervisor joins an agent's call from their own phone: listen, whisper (coach the agent) or barge."""
+
+    mode = SelectField(_l("Supervise"), choices=[("listen", _l("Listen")), ("whisper", _l("Whisper")),
+                                                 ("barge", _l("Barge in"))], validators=[DataRequired()])
+    extension = StringField(_l("My extension"), filters=[lambda v: v.strip() if v else v],
+                            validators=[DataRequired(), Length(max=32),
+                                        Regexp(r"^[0-9]+$", message=_l("The extension must contain digits only."))])

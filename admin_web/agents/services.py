@@ -85,3 +85,11 @@ def request_state(session: Session, agent: Agent, command: str, actor: str) -> A
     session.add(row)
     audit.record(session, "agent.state_request", f"agent:{agent.employee_no}", command)
     return row
+
+
+def request_supervision(session: Session, agent: Agent, mode: str, extension: str, actor: str) -> AgentRequest:
+    """Ask the engine to ring the supervisor's phone into the agent's call (listen, whisper or barge)."""
+    row = AgentRequest(agent_id=agent.id, action=mode, argument=extension, actor=actor, requested_at=utcnow())
+    session.add(row)
+    audit.record(session, "agent.supervise", f"agent:{agent.employee_no}", f"{mode} from extension {extension}")
+    return row

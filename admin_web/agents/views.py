@@ -8,8 +8,9 @@ from admin_web import labels
 from admin_web.agents import bp, queries
 from flask_login import current_user
 
-from admin_web.agents.forms import NO_GROUP, AgentForm, StateRequestForm
-from admin_web.agents.services import AgentData, create_agent, delete_agent, request_state, update_agent
+from admin_web.agents.forms import NO_GROUP, AgentForm, StateRequestForm, SuperviseForm
+from admin_web.agents.services import (AgentData, create_agent, delete_agent, request_state, request_supervision,
+                                       update_agent)
 from admin_web.db import get_session
 from admin_web.security import ADMIN, STAFF, roles_required
 from admin_web.timeutil import now_utc
@@ -24,7 +25,8 @@ def index():
     now = now_utc()
     return render_template("agents/index.html", agents=queries.list_agents(session),
                            live={s.agent_id: s for s in queries.live_states(session, now)},
-                           poll_ms=current_app.config["AGENT_POLL_INTERVAL_MS"], state_form=StateRequestForm())
+                           poll_ms=current_app.config["AGENT_POLL_INTERVAL_MS"], state_form=StateRequestForm(),
+                           supervise_form=SuperviseForm())
 
 
 @bp.route("/state.json")
@@ -106,6 +108,23 @@ def delete(agent_id: int):
     delete_agent(session, agent)
     session.commit()
     flash(_("Agent %(no)s deleted.", no=employee_no), "success")
+    return redirect(url_for("agents.index"))
+
+
+@bp.route("/<int:agent_id>/supervise", methods=["POST"])
+@roles_required(*STAFF)
+def supervise(agent_id: int):
+    """Listen to, coach or barge into an agent's call from the supervisor's own phone."""
+    session = get_session()
+    agent = session.get(Agent, agent_id) or abort(404)
+    form = SuperviseForm()
+    if form.validate_on_submit():
+        request_supervision(session, agent, form.mode.data, form.extension.data, current_user.username)
+        session.commit()
+        flash(_("Your phone %(ext)s will ring to join agent %(no)s's call.", ext=form.extension.data,
+                no=agent.employee_no), "success")
+    else:
+        flash(_("Give your extension (digits) to supervise a call."), "error")
     return redirect(url_for("agents.index"))
 
 

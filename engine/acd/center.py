@@ -10,7 +10,8 @@ from engine.acd.floor import Floor
 from engine.domain.agent import AgentTrigger
 from engine.domain.call import CallPhase
 from engine.domain import agent as agent_fsm
-from engine.domain.commands import Command, Hangup, SaveRecording, SaveRequestResult, StartTimer
+from engine.domain.commands import (Command, Hangup, SaveRecording, SaveRequestResult, StartTimer,
+                                   Supervise)
 from engine.domain.errors import InvalidTransition
 from engine.domain.events import (AgentRequest, AppFinished, CallbacksLoaded, CallParked, CommandFailed, DigitPressed,
                                   DirectoryLoaded, Event, FlowsLoaded,
@@ -79,6 +80,10 @@ def _on_app_finished(floor: Floor, ev: AppFinished, out: list[Command]) -> None:
 
 def _on_originate_result(floor: Floor, ev: OriginateResult, out: list[Command]) -> None:
     """An outcome of dialling: a transfer from the IVR, or an offer to an agent (or a callback's customer)."""
+    supervision = floor.supervision_jobs.pop(ev.job_uuid, None)
+    if supervision is not None:         # the supervisor's phone joined (or not): nothing else depends on it
+        logger.info("supervision %s: %s", supervision, "joined" if ev.ok else f"failed ({ev.cause})")
+        return
     call = next((c for c in floor.calls.values() if c.transfer_job == ev.job_uuid), None)
     if call is None:
         offers.on_originate_result(floor, ev, out)
@@ -141,6 +146,26 @@ REQUESTABLE = frozenset({AgentTrigger.LOGIN, AgentTrigger.READY, AgentTrigger.NO
 WRAP_UP_EXTENSION_S = 60.0
 
 
+SUPERVISION_MODES = ("listen", "whisper", "barge")
+
+
+def _supervise(floor: Floor, ev: AgentRequest, out: list[Command]) -> str:
+    """A supervisor listens to, coaches (only the agent hears) or barges into an agent's call (R-CTI-7)."""
+    agent = floor.agents.get(ev.agent_id)
+    call = floor.calls.get(agent.call_uuid or "") if agent is not None else None
+    if agent is None or call is None or call.agent_leg is None or call.answered_at is None:
+        return f"agent {agent.employee_no if agent else ev.agent_id} is not in a conversation"
+    if not (ev.argument or "").isdigit():
+        return "the supervisor's extension is needed (digits)"
+    job = floor.new_id()
+    floor.supervision_jobs[job] = f"{ev.actor} {ev.action} {agent.employee_no}"
+    out.append(Supervise(ev.argument, call.agent_leg, ev.action, floor.new_id(), job))   # type: ignore[arg-type]
+    call.ivr_path.append(f"{ev.action}:{ev.actor}")
+    logger.info("%s %ss agent %s on call %s from extension %s", ev.actor, ev.action, agent.employee_no,
+                call.uuid, ev.argument)
+    return ""
+
+
 def _extend_wrap_up(floor: Floor, ev: AgentRequest, out: list[Command]) -> str:
     """The agent needs more after-call time: the wrap-up timer restarts; '' when done, else why not."""
     agent = floor.agents.get(ev.agent_id)
@@ -153,8 +178,9 @@ def _extend_wrap_up(floor: Floor, ev: AgentRequest, out: list[Command]) -> str:
 
 def _on_agent_request(floor: Floor, ev: AgentRequest, out: list[Command]) -> None:
     """Login / ready / not ready / logout asked by the agent or a supervisor; the answer goes back to the console."""
-    if ev.action == "extend_wrap_up":
-        message = _extend_wrap_up(floor, ev, out)
+    if ev.action in ("extend_wrap_up", *SUPERVISION_MODES):
+        message = (_extend_wrap_up(floor, ev, out) if ev.action == "extend_wrap_up"
+                   else _supervise(floor, ev, out))
         if ev.request_id is not None:
             out.append(SaveRequestResult(ev.request_id, not message, message))
         return

@@ -21,6 +21,13 @@ def on_caller_hangup(floor: Floor, call: Call, cause: str, now: float, out: list
         cancel_ringing(floor, call, now, out)
     elif call.phase is CallPhase.CONNECTED and call.agent_id is not None:
         finish_talk(floor, call, now, out)
+        if call.agent_leg:
+            # the switch hangs up a bridged partner itself, but a caller who leaves between the agent's answer
+            # and the bridge would leave the agent's phone off-hook on a parked leg: always release it
+            out.append(Hangup(call.agent_leg, "NORMAL_CLEARING"))
+    if call.transfer_leg and (call.transfer_job or call.transferred):
+        out.append(Hangup(call.transfer_leg, "ORIGINATOR_CANCEL" if call.transfer_job else "NORMAL_CLEARING"))
+        floor.transfer_legs.pop(call.transfer_leg, None)
     floor.waiting.remove(call.uuid)
     queueing.forget(call, out)
     if call.phase is not CallPhase.ENDED:

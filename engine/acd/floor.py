@@ -54,6 +54,7 @@ class Floor:
     calls: dict[str, Call] = dataclasses.field(default_factory=dict)
     agent_legs: dict[str, str] = dataclasses.field(default_factory=dict)    # agent leg uuid -> caller uuid
     transfer_legs: dict[str, str] = dataclasses.field(default_factory=dict)  # far end of an IVR transfer -> caller
+    supervision_jobs: dict[str, str] = dataclasses.field(default_factory=dict)  # originate job -> what it is
     offers: dict[str, Offer] = dataclasses.field(default_factory=dict)      # originate job uuid -> offer
     waiting: WaitingList = dataclasses.field(default_factory=WaitingList)
     ready_by_skill: dict[int, set[int]] = dataclasses.field(default_factory=dict)

@@ -93,6 +93,17 @@ class StartRecording:
 
 
 @dataclasses.dataclass(frozen=True)
+class Supervise:
+    """Ring a supervisor's phone into a session on an agent's call: listen, whisper (coach) or barge."""
+
+    supervisor_extension: str
+    agent_leg: str
+    mode: str                   # listen | whisper | barge
+    leg_uuid: str
+    job_uuid: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Bridge:
     """Connect two answered legs."""
 
@@ -236,4 +247,4 @@ class SaveRecording:
 Command = (Answer | Play | Collect | StopMedia | DialAgent | Bridge | Hangup | StartTimer | CancelTimer
            | SaveAgentState | SaveCallRecord | SaveOffer
            | SaveRequestResult | DialCustomer | Record | SaveCallback | SaveVoicemail
-           | SaveSurveyResult | StartRecording | SaveRecording)
+           | SaveSurveyResult | StartRecording | SaveRecording | Supervise)

@@ -96,6 +96,7 @@ class AgentRequest:
     actor: str
     at: float
     request_id: int | None = None       # the console's request row, answered with SaveRequestResult
+    argument: str | None = None         # supervision: the supervisor's extension
 
 
 @dataclasses.dataclass(frozen=True)

@@ -152,7 +152,7 @@ def take_pending_requests(session: Session, limit: int = 200) -> list[AgentReque
     for row in rows:
         row.processed_at = now
         events.append(AgentRequestEvent(row.agent_id, row.action, row.reason.value if row.reason else None,
-                                        row.actor, to_epoch(row.requested_at), row.id))
+                                        row.actor, to_epoch(row.requested_at), row.id, row.argument))
     return events
 
 

@@ -27,7 +27,7 @@ class SwitchLink(Protocol):
 
 
 SWITCH_COMMANDS = (c.Answer, c.Play, c.Collect, c.StopMedia, c.DialAgent, c.DialCustomer, c.Record,
-                   c.StartRecording, c.Bridge, c.Hangup)
+                   c.StartRecording, c.Supervise, c.Bridge, c.Hangup)
 
 
 class SwitchExecutor:
@@ -79,6 +79,11 @@ class SwitchExecutor:
             # stereo: left = the caller (this leg), right = what the caller hears (the agent) — switch_ivr_async.c
             self._api(encode.uuid_setvar(cmd.uuid, "RECORD_STEREO", "true"), "record", cmd.uuid)
             self._api(encode.uuid_record(cmd.uuid, "start", cmd.path), "record", cmd.uuid)
+        elif isinstance(cmd, c.Supervise):
+            target = self.agent_dial_string.format(extension=cmd.supervisor_extension)
+            line = encode.eavesdrop_originate(target, cmd.agent_leg, cmd.mode, supervisor_uuid=cmd.leg_uuid,
+                                              timeout_s=30, dtmf=cmd.mode != "barge")
+            self.link.bgapi(line, job_uuid=cmd.job_uuid)
         elif isinstance(cmd, c.Bridge):
             self._api(encode.uuid_bridge(cmd.a_uuid, cmd.b_uuid), "bridge", cmd.a_uuid)
         elif isinstance(cmd, c.Hangup):

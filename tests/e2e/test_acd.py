@@ -183,3 +183,44 @@ def test_after_an_engine_restart_talking_calls_are_taken_over_and_parked_callers
         assert "adopted after restart" in rec.ivr_path
     finally:
         second.stop()
+
+
+def test_a_supervisor_listens_then_whispers_from_their_own_phone(sim, engine, db_url):
+    sim.add_phone("2000", behaviour="answer", answer_delay=1.0)
+    uuid = sim.place_call(did="12366", digits="2", talk_time=400.0)
+    call = wait_until(lambda: engine.center.floor.calls.get(uuid) if engine.center.floor.calls.get(uuid) and
+                      engine.center.floor.calls[uuid].answered_at else None, 20, "the call to be answered")
+    extension = engine.center.floor.agents[call.agent_id].extension
+
+    def ask(mode):
+        def add(s):
+            row = AgentRequest(agent_id=call.agent_id, action=mode, argument="2000", actor="supervisor",
+                               requested_at=utcnow())
+            s.add(row)
+            s.flush()
+            return row.id
+        return write(db_url, add)
+
+    def session_on_agent():
+        return next((ch["eavesdrop"] for ch in sim.channels() if ch.get("eavesdrop")), None)
+    req = ask("listen")
+    listening = wait_until(session_on_agent, 15, "the supervisor listening")
+    assert listening["target"] == call.agent_leg and listening["mode"] == "listen"
+    assert read(db_url, lambda s: s.get(AgentRequest, req).result) == "ok"
+    sent = [c["command"] for c in sim.commands()]
+    assert any("user/2000" in c and f"&eavesdrop({call.agent_leg})" in c for c in sent), extension
+    assert engine.center.floor.agents[call.agent_id].extension == extension      # the agent's call goes on
+    sim.add_phone("2001", behaviour="answer", answer_delay=1.0)
+    def add(s):
+        s.add(AgentRequest(agent_id=call.agent_id, action="whisper", argument="2001", actor="supervisor",
+                           requested_at=utcnow()))
+    write(db_url, add)
+    coach = wait_until(lambda: next((ch["eavesdrop"] for ch in sim.channels() if ch.get("eavesdrop") and
+                                     ch["eavesdrop"]["mode"] != "listen"), None), 15, "the supervisor whispering")
+    assert coach["mode"] == "whisper_agent" and coach["heard_by"] == [call.agent_leg]   # the caller hears nothing
+    sim.hangup(uuid)
+    wait_until(lambda: record_of(db_url, uuid), 10, "the record")
+    late = ask("whisper")
+    row = wait_until(lambda: read(db_url, lambda s: s.get(AgentRequest, late) if s.get(AgentRequest, late).result
+                                  else None), 10, "the refusal")
+    assert row.result.startswith("refused:") and "not in a conversation" in row.result

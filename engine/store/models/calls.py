@@ -66,6 +66,7 @@ class AgentRequest(Base):
     requested_at: Mapped[dt.datetime]
     processed_at: Mapped[dt.datetime | None]
     result: Mapped[str] = mapped_column(String(255), default="")
+    argument: Mapped[str | None] = mapped_column(String(64))      # supervision: the supervisor's extension
 
 
 class AgentStateChange(Base):

@@ -28,7 +28,7 @@ def test_seeded_directory_gives_the_acd_agents_skills_queues_and_numbers(session
         assert seed_demo(s) is False            # idempotent
     assert len(agents) == 12 and all(a.state is AgentState.READY for a in agents)
     assert {q.code for q in queues} == {"tax_policy", "etax", "social_fee"}
-    assert numbers == {"12366": "tax_main", "12345": "citizen_main"}
+    assert len(numbers) == 200 and numbers["12366"] == "tax_main" and numbers["12345"] == "citizen_main"
     wang = next(a for a in agents if a.extension == "1001")
     assert sorted(wang.skills.values()) == [6, 9]
 
