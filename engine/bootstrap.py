@@ -18,6 +18,9 @@ from engine.domain.events import (CallbacksLoaded, DirectoryLoaded, FlowsLoaded,
                                   SwitchSynced)
 from engine.ivr.loader import load_flows
 from engine.runtime import Runtime
+from engine.calendar_source import load_calendar
+from engine.region_lookup import lookup_region
+from engine.store import numbers as numbers_repo
 from engine.store import repos
 from engine.store.session import make_engine, make_session_factory, transaction
 from engine.switch.connection import EslConnection
@@ -28,8 +31,15 @@ from engine.switch.frames import EslEvent
 
 logger = logging.getLogger(__name__)
 DIRECTORY_RELOAD_S = 2.0
+CALENDAR_RELOAD_S = 60.0
 REQUEST_POLL_S = 0.25       # how often console requests (ready, not ready, force logout…) are picked up
 STORE_RETRY_DELAYS = (0.2, 1.0, 3.0, 10.0, 0.0)
+
+
+def _caller_region(number: str) -> tuple[str, str]:
+    """(province, city) of a caller's number, for flow conditions (phonenumbers geocoder, area codes)."""
+    region = lookup_region(number)
+    return region.province or "", region.city or ""
 
 
 class Engine:
@@ -43,7 +53,8 @@ class Engine:
         flows, self.flow_errors = load_flows(config.flows_dir, config.prompts_dir)
         self._flows_stamp = self._flow_files_stamp()
         self.center = CallCenter(flows, str(config.prompts_dir), new_id=lambda: str(uuid.uuid4()),
-                                 recordings_dir=str(config.recordings_dir))
+                                 recordings_dir=str(config.recordings_dir), region_of=_caller_region)
+        self._calendar_loaded_at = 0.0
         self.switch = EslConnection(config.esl_host, config.esl_port, config.esl_password,
                                     events=SUBSCRIBED_EVENTS, on_event=self._on_esl_event,
                                     on_connected=self._on_connected, command_timeout=config.esl_command_timeout)
@@ -82,8 +93,9 @@ class Engine:
 
     def reload_directory(self) -> None:
         """Read agents, queues and numbers from the database into the core."""
-        agents, queues, numbers = gevent.get_hub().threadpool.apply(self._read_directory)
-        self.runtime.post(DirectoryLoaded(agents, queues, numbers, time.time()))
+        agents, queues, numbers, halls, number_halls, calendar = gevent.get_hub().threadpool.apply(
+            self._read_directory)
+        self.runtime.post(DirectoryLoaded(agents, queues, numbers, time.time(), halls, number_halls, calendar))
 
     def _read_callbacks(self):
         with transaction(self.sessions) as session:
@@ -91,7 +103,13 @@ class Engine:
 
     def _read_directory(self):
         with transaction(self.sessions) as session:
-            return repos.load_directory(session)
+            agents, queues, numbers = repos.load_directory(session)
+            halls, number_halls = numbers_repo.hall_refs(session), numbers_repo.number_halls(session)
+            calendar = None
+            if time.time() - self._calendar_loaded_at > CALENDAR_RELOAD_S:   # holidays + console overrides
+                calendar = load_calendar(session)
+                self._calendar_loaded_at = time.time()
+            return agents, queues, numbers, tuple(halls), number_halls, calendar
 
     def _reload_forever(self) -> None:
         """Pick up console requests often, configuration changes every directory_reload_s."""

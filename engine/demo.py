@@ -99,11 +99,11 @@ CITIES = [
 ]
 DEMO_NUMBER_TOTAL = 200
 NUMBERS_PER_COUNTY, NUMBERS_PER_CITY = 4, 5
-# demo agents by hall: the 福田 county hall and the 深圳 city hall answer first for Shenzhen numbers (tiered
-# dispatch county -> city -> province); the rest sit in the province hall or the 广州 city hall.
-AGENT_HALLS = {"1001": "GD-440304", "1002": "GD-440304", "1003": "GD-440300", "1004": "GD-440300",
-               "1005": "GD-440100", "1006": "GD-440000", "1007": "GD-440000", "1008": "GD-440304",
-               "1009": "GD-440000", "1010": "GD-440300", "1011": "GD-440100", "1012": "GD-440000"}
+# demo agents by hall: most work in the provincial center and answer the hotlines 12366/12345 (province numbers);
+# 1001 sits in the 福田 county hall and 1003 in the 深圳 city hall, so Futian's numbers are answered there first,
+# then in Shenzhen, then in the province (tiered dispatch county -> city -> province, R-ACD-3).
+AGENT_HALLS = {ext: "GD-440000" for ext in (f"10{n:02d}" for n in range(1, 13))} | {"1001": "GD-440304",
+                                                                                    "1003": "GD-440300"}
 
 
 def hall_code(region_code: str) -> str:

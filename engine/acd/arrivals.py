@@ -17,6 +17,7 @@ def start_call(floor: Floor, ev: CallParked, out: list[Command], started_at: flo
     flow_name = floor.numbers.get(ev.dnis)
     call = Call(uuid=ev.uuid, ani=ev.ani, dnis=ev.dnis, caller_name=ev.caller_name,
                 started_at=ev.at if started_at is None else started_at)
+    call.hall_chain = floor.hall_chain(ev.dnis)
     floor.calls[ev.uuid] = call
     out.append(Answer(ev.uuid))
     if flow_name is None or flow_name not in floor.flows:

@@ -28,8 +28,10 @@ class CallCenter:
     """Applies events to the floor and returns the commands to execute, in order."""
 
     def __init__(self, flows: dict[str, Flow], prompts_dir: str, new_id: Callable[[], str],
-                 recordings_dir: str = "recordings"):
+                 recordings_dir: str = "recordings", region_of: Callable[[str], tuple[str, str]] | None = None):
         self.floor = Floor(flows=flows, prompts_dir=prompts_dir, new_id=new_id, recordings_dir=recordings_dir)
+        if region_of is not None:
+            self.floor.region_of = region_of
 
     def handle(self, event: Event) -> list[Command]:
         """Apply one event; never raises for bad input (it is logged and the state kept)."""

@@ -25,12 +25,13 @@ def on_directory_loaded(floor: Floor, ev: DirectoryLoaded, out: list[Command]) -
         live = floor.agents.get(configured.agent_id)
         if live is None:
             floor.put_agent(configured)
-        elif (live.employee_no, live.name, live.extension, live.skills, live.active, live.position) != (
-                configured.employee_no, configured.name, configured.extension, configured.skills,
-                configured.active, configured.position):
+        elif (live.employee_no, live.name, live.extension, live.skills, live.active, live.position,
+              live.hall_id) != (configured.employee_no, configured.name, configured.extension, configured.skills,
+                                configured.active, configured.position, configured.hall_id):
             floor.put_agent(dataclasses.replace(
                 live, employee_no=configured.employee_no, name=configured.name, extension=configured.extension,
-                skills=configured.skills, active=configured.active, position=configured.position))
+                skills=configured.skills, active=configured.active, position=configured.position,
+                hall_id=configured.hall_id))
     for agent_id in list(floor.agents):
         if agent_id not in seen:
             agent = floor.agents[agent_id]
@@ -40,6 +41,10 @@ def on_directory_loaded(floor: Floor, ev: DirectoryLoaded, out: list[Command]) -
                 floor.put_agent(dataclasses.replace(agent, active=False))
     floor.queues = {q.code: q for q in ev.queues}
     floor.numbers = dict(ev.numbers)
+    floor.halls = {h.hall_id: h for h in ev.halls}
+    if ev.calendar is not None:
+        floor.calendar = ev.calendar
+    floor.number_halls = dict(ev.number_halls)
     floor.directory_loaded = True
     offers.dispatch_all(floor, ev.at, out)
 

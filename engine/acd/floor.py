@@ -55,6 +55,8 @@ class Floor:
     agent_legs: dict[str, str] = dataclasses.field(default_factory=dict)    # agent leg uuid -> caller uuid
     transfer_legs: dict[str, str] = dataclasses.field(default_factory=dict)  # far end of an IVR transfer -> caller
     supervision_jobs: dict[str, str] = dataclasses.field(default_factory=dict)  # originate job -> what it is
+    halls: dict[int, object] = dataclasses.field(default_factory=dict)          # hall id -> HallRef
+    number_halls: dict[str, int | None] = dataclasses.field(default_factory=dict)
     offers: dict[str, Offer] = dataclasses.field(default_factory=dict)      # originate job uuid -> offer
     waiting: WaitingList = dataclasses.field(default_factory=WaitingList)
     ready_by_skill: dict[int, set[int]] = dataclasses.field(default_factory=dict)
@@ -119,6 +121,14 @@ class Floor:
         """The call's place among waiting calls (arrival time, advanced by its priority)."""
         queue = self.queues[call.queue_code]  # type: ignore[index]
         return wait_key(call.enqueued_at or 0.0, call.priority, queue.priority_step_s)
+
+    def hall_chain(self, dnis: str) -> tuple[int, ...]:
+        """The dialled number's hall and its parents, lowest level first (county, city, province)."""
+        from engine.domain.regions import tier_chain
+        hall_id = self.number_halls.get(dnis)
+        if hall_id is None or hall_id not in self.halls:
+            return ()
+        return tuple(h.hall_id for h in tier_chain(self.halls[hall_id], self.halls.values()))
 
     def queue_by_id(self, queue_id: int | None) -> QueueSpec | None:
         """The queue with that database id."""

@@ -1,6 +1,7 @@
 """Offering calls to agents: dispatch by strategy, ring-all, and every offer's outcome (R-ACD-5)."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from engine.acd.floor import Floor, Offer
@@ -27,10 +28,12 @@ def dispatch_call(floor: Floor, call: Call, now: float, out: list[Command]) -> b
     queue = floor.queues.get(call.queue_code or "")
     if queue is None or call.phase is not CallPhase.QUEUED or call.ending:
         return False
-    selection = select_agent(floor.candidates(call.required), queue, call.required,
-                             last_offered=floor.round_robin.get(queue.code))
+    candidates, tier = tiered_candidates(floor, call)
+    selection = select_agent(candidates, queue, call.required, last_offered=floor.round_robin.get(queue.code))
     if selection is None:
         return False
+    if tier:
+        selection = dataclasses.replace(selection, reason=f"{tier}; {selection.reason}")
     floor.waiting.remove(call.uuid)
     call.move(CallPhase.OFFERING)
     for agent in selection.agents:
@@ -39,14 +42,38 @@ def dispatch_call(floor: Floor, call: Call, now: float, out: list[Command]) -> b
     return True
 
 
+def tiered_candidates(floor: Floor, call: Call) -> tuple[list, str]:
+    """Tiered dispatch (R-ACD-3): agents of the number's own hall first, then of each parent hall in turn, as
+    each level's qualified agents are busy; agents without a hall serve as the last level. A call whose
+    number has no hall may go to any qualified agent."""
+    candidates = list(floor.candidates(call.required))
+    if not call.hall_chain:
+        return candidates, ""
+    busy = []
+    for hall_id in (*call.hall_chain, None):
+        tier = [a for a in candidates if a.hall_id == hall_id and is_eligible(a, call.required)]
+        name = getattr(floor.halls.get(hall_id), "name", "no hall") if hall_id is not None else "agents without a hall"
+        if tier:
+            prefix = f"{'、'.join(busy)} busy; " if busy else ""
+            return tier, f"{prefix}served by {name}"
+        busy.append(name)
+    return [], ""
+
+
+def may_serve(floor: Floor, agent, call: Call) -> bool:
+    """Qualified, and (tiered dispatch) of a hall in the call's chain or of no hall."""
+    return is_eligible(agent, call.required) and (not call.hall_chain or agent.hall_id is None
+                                                   or agent.hall_id in call.hall_chain)
+
+
 def dispatch_agent(floor: Floor, agent_id: int, now: float, out: list[Command]) -> None:
-    """An agent became ready: give them the first waiting call (service order) they are qualified for."""
+    """An agent became ready: give them the first waiting call (service order) they may serve."""
     agent = floor.agents.get(agent_id)
     if agent is None or agent.state is not AgentState.READY:
         return
     for uuid in floor.waiting:
         call = floor.calls.get(uuid)
-        if call is not None and is_eligible(agent, call.required):
+        if call is not None and may_serve(floor, agent, call):
             dispatch_call(floor, call, now, out)
             return
 

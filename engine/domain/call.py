@@ -71,6 +71,7 @@ class Call:
     transfer_leg: str | None = None
     transferred: bool = False
     recording_path: str | None = None
+    hall_chain: tuple[int, ...] = ()        # tiered dispatch: the number's hall, then its parents (R-ACD-3)
     answered_at: float | None = None
     ivr_path: list[str] = dataclasses.field(default_factory=list)
     hangup_side: HangupSide | None = None

@@ -107,6 +107,9 @@ class DirectoryLoaded:
     queues: tuple
     numbers: Mapping[str, str]          # DID -> flow name
     at: float
+    halls: tuple = ()                   # HallRef of the organisation tree
+    number_halls: Mapping[str, int | None] = dataclasses.field(default_factory=dict)   # DID -> hall id
+    calendar: object = None             # WorkCalendar (statutory holidays, make-up days, local overrides)
 
 
 @dataclasses.dataclass(frozen=True)

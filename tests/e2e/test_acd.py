@@ -59,7 +59,7 @@ def test_a_call_nobody_in_its_queue_can_take_overflows_to_the_next_queue(sim, en
     assert rec.outcome is CallOutcome.ANSWERED and "queue:social_fee > overflow:tax_policy" in rec.ivr_path
     offers = read(db_url, lambda s: s.scalars(select(CallOffer).where(CallOffer.call_uuid == uuid)).all())
     assert [(o.queue_code, o.result) for o in offers] == [("tax_policy", "answered")]
-    assert offers[0].reason.startswith("longest_idle among")
+    assert offers[0].reason == "served by 广东省; " + offers[0].reason.split("; ", 1)[1] and "longest_idle among" in offers[0].reason
 
 
 def test_a_caller_waiting_past_the_maximum_hears_all_busy_and_is_released(sim, engine, db_url):

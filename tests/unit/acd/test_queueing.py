@@ -134,3 +134,23 @@ def test_an_agent_in_wrap_up_may_extend_it_and_nobody_else_can():
     assert c.StartTimer("wrapup:1", 60.0) in out and of(out, c.SaveRequestResult)[0].accepted
     out = cc.handle(AgentRequest(2, "extend_wrap_up", None, "A2", 5.0, request_id=8))
     assert not of(out, c.StartTimer) and "only extend wrap-up during wrap-up" in of(out, c.SaveRequestResult)[0].message
+
+
+def test_tiered_dispatch_tries_the_numbers_county_hall_then_the_city_then_the_province():
+    from engine.domain.regions import HallLevel, HallRef
+    halls = (HallRef(1, "GD", "广东省", HallLevel.PROVINCE), HallRef(2, "SZ", "深圳市", HallLevel.CITY, 1),
+             HallRef(3, "FT", "福田区", HallLevel.COUNTY, 2))
+    agents = [dataclasses.replace(agent(i, {1: 5}, idle=i), hall_id=hall) for i, hall in
+              ((1, 3), (2, 2), (3, 1), (4, None))]
+    ids = (f"id{n}" for n in itertools.count())
+    cc = CallCenter({"to_policy_0": flow("policy")}, "/p", new_id=lambda: next(ids))
+    cc.handle(DirectoryLoaded(tuple(agents), (QUEUES["policy"],), {"1": "to_policy_0", "2": "to_policy_0"}, 0.0,
+                              halls, {"1": 3, "2": 1}))
+    dials = [of(arrive(cc, f"c{n}", "1", float(n)), c.DialAgent) for n in range(5)]
+    assert [d[0].extension if d else None for d in dials] == ["1001", "1002", "1003", "1004", None]
+    offers = [o for o in cc.floor.offers.values()]
+    assert "served by 福田区" in offers[0].reason and offers[1].reason.startswith("福田区 busy; served by 深圳市")
+    # a province-wide number: the province's own staff, then agents without a hall — never a county agent
+    cc.handle(AgentRequest(1, "ready", None, "x", 9.0))     # ignored: agent 1 is ringing, not free
+    assert cc.floor.calls["c4"].hall_chain == (3, 2, 1)
+    assert cc.handle(CallParked("p", "139", "2", "", True, 10.0)) and cc.floor.calls["p"].hall_chain == (1,)
