@@ -8,12 +8,14 @@ import uuid
 
 import gevent
 import gevent.hub
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from engine.acd.center import CallCenter
 from engine import recording
 from engine.config import Config
 from engine.domain import commands as c
+from engine.domain.rules import RuleSet
 from engine.domain.events import (CallbacksLoaded, DirectoryLoaded, FlowsLoaded, LiveChannel, Shutdown,
                                   SwitchSynced)
 from engine.ivr.loader import load_flows
@@ -22,6 +24,7 @@ from engine.calendar_source import load_calendar
 from engine.region_lookup import lookup_region
 from engine.store import numbers as numbers_repo
 from engine.store import repos
+from engine.store.models import Skill
 from engine.store.session import make_engine, make_session_factory, transaction
 from engine.switch.connection import EslConnection
 from engine.switch.decode import SUBSCRIBED_EVENTS, decode
@@ -36,10 +39,9 @@ REQUEST_POLL_S = 0.25       # how often console requests (ready, not ready, forc
 STORE_RETRY_DELAYS = (0.2, 1.0, 3.0, 10.0, 0.0)
 
 
-def _caller_region(number: str) -> tuple[str, str]:
-    """(province, city) of a caller's number, for flow conditions (phonenumbers geocoder, area codes)."""
-    region = lookup_region(number)
-    return region.province or "", region.city or ""
+def _caller_region(number: str):
+    """Province and city of a caller's number, for flow conditions and rules (phonenumbers, area codes)."""
+    return lookup_region(number)
 
 
 class Engine:
@@ -93,9 +95,10 @@ class Engine:
 
     def reload_directory(self) -> None:
         """Read agents, queues and numbers from the database into the core."""
-        agents, queues, numbers, halls, number_halls, calendar = gevent.get_hub().threadpool.apply(
-            self._read_directory)
-        self.runtime.post(DirectoryLoaded(agents, queues, numbers, time.time(), halls, number_halls, calendar))
+        agents, queues, numbers, halls, number_halls, calendar, rules, skill_ids = \
+            gevent.get_hub().threadpool.apply(self._read_directory)
+        self.runtime.post(DirectoryLoaded(agents, queues, numbers, time.time(), halls, number_halls, calendar, rules,
+                                          skill_ids))
 
     def _read_callbacks(self):
         with transaction(self.sessions) as session:
@@ -109,7 +112,9 @@ class Engine:
             if time.time() - self._calendar_loaded_at > CALENDAR_RELOAD_S:   # holidays + console overrides
                 calendar = load_calendar(session)
                 self._calendar_loaded_at = time.time()
-            return agents, queues, numbers, tuple(halls), number_halls, calendar
+            rules = RuleSet([r for r in numbers_repo.load_rules(session) if r.active])
+            skill_ids = {code: sid for sid, code in session.execute(select(Skill.id, Skill.code))}
+            return agents, queues, numbers, tuple(halls), number_halls, calendar, rules, skill_ids
 
     def _reload_forever(self) -> None:
         """Pick up console requests often, configuration changes every directory_reload_s."""

@@ -8,8 +8,10 @@ from engine.acd.floor import Floor
 from engine.domain.call import Call
 from engine.domain.commands import Answer, Command, Play
 from engine.domain.events import CallParked
+from engine.domain.states import CallOutcome
 
 logger = logging.getLogger(__name__)
+BLOCKED_PROMPT = "goodbye.wav"     # what a blocked caller hears when the rule names no prompt
 
 
 def start_call(floor: Floor, ev: CallParked, out: list[Command], started_at: float | None = None) -> None:
@@ -20,6 +22,19 @@ def start_call(floor: Floor, ev: CallParked, out: list[Command], started_at: flo
     call.hall_chain = floor.hall_chain(ev.dnis)
     floor.calls[ev.uuid] = call
     out.append(Answer(ev.uuid))
+    decision = floor.decide(call, ev.at)
+    if decision is not None:
+        call.decision = decision
+        call.ivr_path.append(f"rule:{decision.rule}")
+        call.variables.update(decision.tags)
+        logger.info("call %s from %s: %s", ev.uuid, ev.ani, decision.explain())
+        if decision.block:
+            queueing.release(floor, call, CallOutcome.NO_ROUTE, decision.prompt or BLOCKED_PROMPT, out)
+            return
+        flow_name = decision.flow or flow_name
+        if decision.hall:
+            hall = next((h for h in floor.halls.values() if h.code == decision.hall), None)
+            call.hall_chain = floor.hall_chain_from(hall.hall_id if hall else None) or call.hall_chain
     if flow_name is None or flow_name not in floor.flows:
         logger.warning("call %s from %s: number %s has no flow (%s); playing the fallback", ev.uuid, ev.ani,
                        ev.dnis, "unknown number" if flow_name is None else f"flow {flow_name} not loaded")

@@ -44,6 +44,8 @@ def on_directory_loaded(floor: Floor, ev: DirectoryLoaded, out: list[Command]) -
     floor.halls = {h.hall_id: h for h in ev.halls}
     if ev.calendar is not None:
         floor.calendar = ev.calendar
+    floor.rules = ev.rules
+    floor.skill_ids = dict(ev.skill_ids)
     floor.number_halls = dict(ev.number_halls)
     floor.directory_loaded = True
     offers.dispatch_all(floor, ev.at, out)

@@ -47,7 +47,9 @@ class Floor:
     queue_aht: dict[str, float] = dataclasses.field(default_factory=dict)   # live handling time per queue
     pending_retries: dict[str, Call] = dataclasses.field(default_factory=dict)  # callbacks waiting to retry
     calendar: object = None                          # WorkCalendar-like: is_holiday(date), is_workday(date)
-    region_of: Callable[[str], tuple[str, str]] = lambda number: ("", "")       # caller number -> (province, city)
+    region_of: Callable[[str], object] = lambda number: None    # caller number -> CallerRegion (province, city…)
+    rules: object = None                             # RuleSet
+    skill_ids: dict[str, int] = dataclasses.field(default_factory=dict)
     agents: dict[int, Agent] = dataclasses.field(default_factory=dict)
     queues: dict[str, QueueSpec] = dataclasses.field(default_factory=dict)
     numbers: dict[str, str] = dataclasses.field(default_factory=dict)
@@ -82,9 +84,26 @@ class Floor:
             holiday, workday = self.calendar.is_holiday(day), self.calendar.is_workday(day)
         else:
             holiday, workday = False, local.isoweekday() <= 5
-        province, city = self.region_of(call.ani)
+        region = self.region_of(call.ani)
         return CallContext(now=local, caller=call.ani, called=call.dnis, holiday=holiday, workday=workday,
-                           province=province, city=city, variables=dict(call.variables))
+                           province=getattr(region, "province", None) or "", city=getattr(region, "city", None) or "",
+                           variables=dict(call.variables))
+
+    def decide(self, call: Call, now: float):
+        """The routing rules' decision for a new call (None without rules or when none matches)."""
+        if self.rules is None:
+            return None
+        from engine.domain.rules import RuleContext
+        ctx = self.context(call, now)
+        return self.rules.evaluate(RuleContext(call.ani, call.dnis, ctx.now, ctx.holiday, ctx.workday,
+                                               self.region_of(call.ani), dict(call.variables)))
+
+    def hall_chain_from(self, hall_id: int | None) -> tuple[int, ...]:
+        """A hall and its parents, lowest level first."""
+        from engine.domain.regions import tier_chain
+        if hall_id is None or hall_id not in self.halls:
+            return ()
+        return tuple(h.hall_id for h in tier_chain(self.halls[hall_id], self.halls.values()))
 
     def day(self, now: float) -> int:
         """The center's local day number (for per-day agent counters)."""
@@ -124,11 +143,7 @@ class Floor:
 
     def hall_chain(self, dnis: str) -> tuple[int, ...]:
         """The dialled number's hall and its parents, lowest level first (county, city, province)."""
-        from engine.domain.regions import tier_chain
-        hall_id = self.number_halls.get(dnis)
-        if hall_id is None or hall_id not in self.halls:
-            return ()
-        return tuple(h.hall_id for h in tier_chain(self.halls[hall_id], self.halls.values()))
+        return self.hall_chain_from(self.number_halls.get(dnis))
 
     def queue_by_id(self, queue_id: int | None) -> QueueSpec | None:
         """The queue with that database id."""

@@ -19,6 +19,11 @@ MOH_RETRY_S = 5.0
 
 def enqueue(floor: Floor, call: Call, queue_code: str, priority: int, now: float, out: list[Command]) -> None:
     """Admit a call to a queue (or refuse it with the all-busy prompt), play hold music, offer it at once."""
+    decision = call.decision
+    if decision is not None and decision.queue in floor.queues:
+        queue_code = decision.queue
+    if decision is not None and decision.priority is not None:
+        priority = max(priority, decision.priority)
     queue = floor.queues.get(queue_code)
     if queue is None:
         logger.error("call %s: flow %s asks for unknown queue %s; hanging up", call.uuid, call.flow, queue_code)
@@ -27,6 +32,9 @@ def enqueue(floor: Floor, call: Call, queue_code: str, priority: int, now: float
     call.move(CallPhase.QUEUED)
     call.queue_code, call.enqueued_at, call.priority = queue_code, now, priority
     call.required = dict(queue.required_skills)
+    if decision is not None and decision.skills:
+        call.required = {floor.skill_ids[code]: level for code, level in decision.skills.items()
+                         if code in floor.skill_ids} or call.required
     call.ivr_path.append(f"queue:{queue_code}")
     if queue.max_size and sum(1 for u in floor.waiting if floor.calls[u].queue_code == queue_code) >= queue.max_size:
         logger.info("call %s refused: queue %s is full (%d waiting)", call.uuid, queue_code, queue.max_size)

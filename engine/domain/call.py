@@ -72,6 +72,7 @@ class Call:
     transferred: bool = False
     recording_path: str | None = None
     hall_chain: tuple[int, ...] = ()        # tiered dispatch: the number's hall, then its parents (R-ACD-3)
+    decision: object = None                 # the routing rule that matched this call, if any (R-ACD-2)
     answered_at: float | None = None
     ivr_path: list[str] = dataclasses.field(default_factory=list)
     hangup_side: HangupSide | None = None

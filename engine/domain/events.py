@@ -110,6 +110,8 @@ class DirectoryLoaded:
     halls: tuple = ()                   # HallRef of the organisation tree
     number_halls: Mapping[str, int | None] = dataclasses.field(default_factory=dict)   # DID -> hall id
     calendar: object = None             # WorkCalendar (statutory holidays, make-up days, local overrides)
+    rules: object = None                # RuleSet: routing rules on caller, called number, time, region (R-ACD-2)
+    skill_ids: Mapping[str, int] = dataclasses.field(default_factory=dict)   # skill code -> id
 
 
 @dataclasses.dataclass(frozen=True)

@@ -154,3 +154,21 @@ def test_tiered_dispatch_tries_the_numbers_county_hall_then_the_city_then_the_pr
     cc.handle(AgentRequest(1, "ready", None, "x", 9.0))     # ignored: agent 1 is ringing, not free
     assert cc.floor.calls["c4"].hall_chain == (3, 2, 1)
     assert cc.handle(CallParked("p", "139", "2", "", True, 10.0)) and cc.floor.calls["p"].hall_chain == (1,)
+
+
+def test_routing_rules_block_a_listed_caller_and_send_vips_to_another_queue_with_priority():
+    from engine.domain.rules import Rule, RuleSet
+    rules = RuleSet([Rule("blocklist", {"caller_in": ["13000000000"]}, {"block": True, "prompt": "bye.wav"}, 1),
+                     Rule("vip", {"caller_prefix": "1390000"}, {"queue": "etax", "priority": 9,
+                                                                  "tag": {"tier": "vip"}}, 2)])
+    ids = (f"id{n}" for n in itertools.count())
+    cc = CallCenter({"to_policy_0": flow("policy")}, "/p", new_id=lambda: next(ids))
+    cc.handle(DirectoryLoaded((agent(1, {2: 5}),), tuple(QUEUES.values()), {"1": "to_policy_0"}, 0.0,
+                              rules=rules, skill_ids={"policy": 1, "etax": 2}))
+    out = cc.handle(CallParked("blocked", "13000000000", "1", "", True, 1.0))
+    assert of(out, c.Play)[-1].source == "/p/bye.wav" and "rule:blocklist" in cc.floor.calls["blocked"].ivr_path
+    assert cc.floor.calls["blocked"].end_outcome is CallOutcome.NO_ROUTE
+    out = cc.handle(CallParked("vip", "13900001234", "1", "", True, 2.0))
+    call = cc.floor.calls["vip"]
+    assert (call.queue_code, call.priority, call.variables["tier"]) == ("etax", 9, "vip")
+    assert of(out, c.DialAgent)[0].extension == "1001"
