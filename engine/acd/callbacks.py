@@ -47,6 +47,10 @@ def agent_answered(floor: Floor, call: Call, now: float, out: list[Command]) -> 
     """The agent took the callback: now dial the customer (the agent hears the ringing)."""
     call.customer_job = floor.new_id()
     call.callback_attempts += 1
+    if call.direction == "outbound":        # the agent dialled out: the number is the dialled one
+        out.append(DialCustomer(call.customer_job, call.uuid, call.dnis, CUSTOMER_RING_S, call.ani,
+                                {"cc_agent_leg": call.agent_leg or ""}))
+        return
     out.append(DialCustomer(call.customer_job, call.uuid, call.ani, CUSTOMER_RING_S, call.dnis,
                             {"cc_callback_of": call.callback_of or "", "cc_agent_leg": call.agent_leg or ""}))
 
@@ -62,6 +66,10 @@ def customer_result(floor: Floor, call: Call, result: OriginateResult, out: list
         return
     if result.ok:           # the agent left while the customer's phone rang
         out.append(Hangup(call.uuid, "NORMAL_CLEARING"))
+        return
+    if call.direction == "outbound":
+        from engine.acd.endings import end_unreached_callback
+        end_unreached_callback(floor, call, result.cause, result.at, out)
         return
     logger.info("callback %s to %s failed: %s (attempt %d)", call.callback_of, call.ani, result.cause,
                 call.callback_attempts)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from engine.acd import arrivals, callbacks, directory, ivr_runner, offers, queueing, waiting
+from engine.acd import agent_actions, arrivals, callbacks, directory, ivr_runner, offers, queueing, waiting
 from engine.acd.endings import on_agent_leg_hangup, on_caller_hangup
 from engine.acd.floor import Floor
 from engine.domain.agent import AgentTrigger
@@ -96,7 +96,12 @@ def _on_originate_result(floor: Floor, ev: OriginateResult, out: list[Command]) 
         return
     if ev.ok and ev.leg_uuid:
         floor.transfer_legs[ev.leg_uuid] = call.uuid
-    arrivals.run_node(floor, call, ivr_runner.on_transfer_result(floor, call, ev, out), ev.at, out)
+    next_node = ivr_runner.on_transfer_result(floor, call, ev, out)
+    if next_node == ivr_runner.BACK_TO_QUEUE:       # an agent's transfer to a number failed: back to waiting
+        queueing.enqueue(floor, call, call.queue_code or next(iter(floor.queues)),
+                         max(call.priority, agent_actions.TRANSFER_PRIORITY), ev.at, out)
+        return
+    arrivals.run_node(floor, call, next_node, ev.at, out)
 
 
 def _on_hangup(floor: Floor, ev: LegHungUp, out: list[Command]) -> None:
@@ -180,9 +185,15 @@ def _extend_wrap_up(floor: Floor, ev: AgentRequest, out: list[Command]) -> str:
 
 def _on_agent_request(floor: Floor, ev: AgentRequest, out: list[Command]) -> None:
     """Login / ready / not ready / logout asked by the agent or a supervisor; the answer goes back to the console."""
-    if ev.action in ("extend_wrap_up", *SUPERVISION_MODES):
-        message = (_extend_wrap_up(floor, ev, out) if ev.action == "extend_wrap_up"
-                   else _supervise(floor, ev, out))
+    if ev.action in ("extend_wrap_up", *SUPERVISION_MODES, *agent_actions.CALL_ACTIONS):
+        if ev.action == "extend_wrap_up":
+            message = _extend_wrap_up(floor, ev, out)
+        elif ev.action in SUPERVISION_MODES:
+            message = _supervise(floor, ev, out)
+        else:
+            message = agent_actions.handle(floor, ev, out)
+        if message:
+            logger.warning("request %s from %s for agent %s refused: %s", ev.action, ev.actor, ev.agent_id, message)
         if ev.request_id is not None:
             out.append(SaveRequestResult(ev.request_id, not message, message))
         return

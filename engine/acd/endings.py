@@ -58,8 +58,20 @@ def on_agent_leg_hangup(floor: Floor, call: Call, cause: str, now: float, out: l
     """The agent hung up first: end the talk, then release the caller (kept parked by park_after_bridge)."""
     if call.phase is not CallPhase.CONNECTED:
         return          # an offer leg that failed: its outcome arrives as the originate result
+    if call.pending_transfer is not None and not call.ending:
+        finish_talk(floor, call, now, out)
+        floor.agent_legs.pop(call.agent_leg or "", None)
+        from engine.acd.agent_actions import complete_transfer
+        complete_transfer(floor, call, now, out)
+        return
     call.hangup_side = HangupSide.AGENT
     finish_talk(floor, call, now, out)
+    if call.direction == "outbound" and call.answered_at is None and not call.ending:
+        call.ending = True                  # the agent gave up before the number answered
+        out.append(Hangup(call.uuid, "ORIGINATOR_CANCEL"))
+        if call.customer_job is None:
+            end_unreached_callback(floor, call, "ORIGINATOR_CANCEL", now, out)
+        return
     if call.after_call and not call.ending and call.flow_def is not None:
         call.move(CallPhase.IVR)            # parked by park_after_bridge: the caller goes on, e.g. to a survey
         call.ivr_path.append("after_call")
@@ -96,5 +108,5 @@ def record(floor: Floor, call: Call, cause: str, side: HangupSide, now: float) -
         agent_leg_uuid=call.agent_leg if call.answered_at else None, started_at=call.started_at,
         enqueued_at=call.enqueued_at, answered_at=call.answered_at, ended_at=now, outcome=call.outcome(),
         hangup_cause=cause, hangup_side=side, ivr_path=" > ".join(call.ivr_path), offers=call.offers,
-        priority=call.priority,
+        priority=call.priority, direction=call.direction, transfers=call.transfers,
     )

@@ -145,15 +145,26 @@ def next_node(floor: Floor, call: Call, result: AppFinished, out: list[Command])
     return None
 
 
+BACK_TO_QUEUE = "\x00back-to-queue"      # on_transfer_result: an agent's transfer failed, the caller waits again
+
+
+def dial_out(floor: Floor, call: Call, number: str, out: list[Command], timeout_s: int = 30) -> None:
+    """Send the call to an outside number (an agent's blind transfer); bridged when it answers."""
+    call.node = None
+    call.transfer_job, call.transfer_leg = floor.new_id(), floor.new_id()
+    out.append(DialCustomer(call.transfer_job, call.transfer_leg, number, timeout_s, call.ani,
+                            {"cc_transfer_of": call.uuid}))
+
+
 def on_transfer_result(floor: Floor, call: Call, result: OriginateResult, out: list[Command]) -> str | None:
     """The transfer target answered (bridge; the call is theirs now) or not (the flow's on_failure node)."""
-    node = call.flow_def.node(call.node)  # type: ignore[union-attr, arg-type]
+    node = call.flow_def.node(call.node) if call.node and call.flow_def else None  # type: ignore[union-attr]
     call.transfer_job = None
     if result.ok and result.leg_uuid:
         from engine.domain.commands import Bridge
-        call.ivr_path.append(f"transferred:{node.target if isinstance(node, TransferNode) else '?'}")
+        call.ivr_path.append(f"transferred:{node.target if isinstance(node, TransferNode) else 'number'}")
         call.transferred = True
         out.append(Bridge(call.uuid, result.leg_uuid))
         return None
     call.ivr_path.append(f"transfer_failed:{result.cause}")
-    return node.on_failure if isinstance(node, TransferNode) else None
+    return node.on_failure if isinstance(node, TransferNode) else BACK_TO_QUEUE

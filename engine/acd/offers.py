@@ -135,7 +135,7 @@ def connect(floor: Floor, call: Call, made: Offer, now: float, out: list[Command
     call.move(CallPhase.CONNECTED)
     call.agent_id, call.agent_leg = made.agent_id, made.leg_uuid
     floor.change_agent(made.agent_id, AgentTrigger.ANSWER, now, out, cause="answered", call_uuid=call.uuid)
-    if call.callback_of:            # a callback: now dial the customer; answered when they pick up
+    if call.callback_of or call.direction == "outbound":   # now dial the customer; answered when they pick up
         from engine.acd.callbacks import agent_answered
         agent_answered(floor, call, now, out)
     else:
@@ -172,7 +172,11 @@ def offer_failed(floor: Floor, call: Call, made: Offer, cause: str, now: float, 
         reason = NotReadyReason.NO_ANSWER if cause in UNANSWERED else NotReadyReason.SYSTEM
         floor.change_agent(made.agent_id, AgentTrigger.OFFER_UNANSWERED, now, out, reason=reason, cause=cause)
         out.append(_record(made, now, result, cause))
-    if not call.ringing and call.phase is CallPhase.OFFERING and not call.ending:
+    if not call.ringing and call.phase is CallPhase.OFFERING and not call.ending and call.direction == "outbound":
+        from engine.acd.endings import end_unreached_callback        # the agent's own phone failed: no call
+        call.move(CallPhase.CONNECTED)
+        end_unreached_callback(floor, call, cause, now, out)
+    elif not call.ringing and call.phase is CallPhase.OFFERING and not call.ending:
         requeue(floor, call, now, out)
         logger.info("call %s back in queue %s at its place (offer failed: %s)", call.uuid, call.queue_code, cause)
 

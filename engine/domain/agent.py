@@ -38,6 +38,7 @@ class AgentTrigger(str, enum.Enum):
     WRAP_UP_DONE = "wrap_up_done"
     HOLD = "hold"
     UNHOLD = "unhold"
+    DIAL = "dial"                  # the agent places an outbound call
 
 
 T = AgentTrigger
@@ -51,6 +52,8 @@ TRANSITIONS: Mapping[tuple[AgentState, AgentTrigger], AgentState] = {
     (S.NOT_READY, T.LOGOUT): S.LOGGED_OUT,
     (S.WRAP_UP, T.LOGOUT): S.LOGGED_OUT,
     (S.READY, T.OFFER): S.RESERVED,
+    (S.READY, T.DIAL): S.RESERVED,
+    (S.NOT_READY, T.DIAL): S.RESERVED,          # dialling out while not ready: back to not ready afterwards
     (S.RESERVED, T.ANSWER): S.TALKING,
     (S.RESERVED, T.OFFER_UNANSWERED): S.NOT_READY,
     (S.RESERVED, T.OFFER_CANCELLED): S.READY,
@@ -123,7 +126,9 @@ def apply(agent: Agent, trigger: AgentTrigger, now: float, *, reason: NotReadyRe
     if (agent.state, trigger) in _NEEDS_REASON and reason is None:
         raise InvalidTransition(f"agent {agent.employee_no}: {trigger.value} needs a not-ready reason")
     pending = agent.pending_reason
-    if trigger is T.NOT_READY and agent.state in _ON_A_CALL:
+    if trigger is T.DIAL and agent.state is S.NOT_READY:
+        pending = agent.reason
+    elif trigger is T.NOT_READY and agent.state in _ON_A_CALL:
         pending = reason                        # remembered; the state itself does not change yet
     elif trigger is T.WRAP_UP_DONE and pending is not None:
         dest, reason, pending = S.NOT_READY, pending, None

@@ -31,6 +31,7 @@ TRANSITIONS: frozenset[tuple[CallPhase, CallPhase]] = frozenset({
     (P.IVR, P.QUEUED), (P.QUEUED, P.OFFERING), (P.OFFERING, P.CONNECTED), (P.OFFERING, P.QUEUED),
     (P.IVR, P.ENDED), (P.QUEUED, P.ENDED), (P.OFFERING, P.ENDED), (P.CONNECTED, P.ENDED),
     (P.CONNECTED, P.IVR),                   # the agent hung up first: the caller goes on (e.g. to a survey)
+    (P.CONNECTED, P.QUEUED),                # blind transfer to a queue or an agent
 })
 
 
@@ -73,6 +74,9 @@ class Call:
     recording_path: str | None = None
     hall_chain: tuple[int, ...] = ()        # tiered dispatch: the number's hall, then its parents (R-ACD-3)
     decision: object = None                 # the routing rule that matched this call, if any (R-ACD-2)
+    direction: str = "inbound"              # outbound: an agent dialled out
+    transfers: int = 0                      # times an agent transferred the call
+    pending_transfer: tuple[str, str] | None = None   # (queue|agent|flow|number, target) once the agent leaves
     answered_at: float | None = None
     ivr_path: list[str] = dataclasses.field(default_factory=list)
     hangup_side: HangupSide | None = None
@@ -92,6 +96,8 @@ class Call:
             return CallOutcome.ANSWERED
         if self.transferred:
             return CallOutcome.TRANSFERRED
+        if self.direction == "outbound":
+            return CallOutcome.FAILED
         if self.enqueued_at is not None:
             return CallOutcome.ABANDONED
         if self.flow is None:

@@ -104,6 +104,14 @@ class Supervise:
 
 
 @dataclasses.dataclass(frozen=True)
+class HoldCall:
+    """Put a leg on hold (music to it) or take it off hold."""
+
+    uuid: str
+    on: bool
+
+
+@dataclasses.dataclass(frozen=True)
 class Bridge:
     """Connect two answered legs."""
 
@@ -162,6 +170,8 @@ class SaveCallRecord:
     ivr_path: str
     offers: int
     priority: int = 0
+    direction: str = "inbound"
+    transfers: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -247,4 +257,4 @@ class SaveRecording:
 Command = (Answer | Play | Collect | StopMedia | DialAgent | Bridge | Hangup | StartTimer | CancelTimer
            | SaveAgentState | SaveCallRecord | SaveOffer
            | SaveRequestResult | DialCustomer | Record | SaveCallback | SaveVoicemail
-           | SaveSurveyResult | StartRecording | SaveRecording | Supervise)
+           | SaveSurveyResult | StartRecording | SaveRecording | Supervise | HoldCall)

@@ -96,7 +96,8 @@ class AgentRequest:
     actor: str
     at: float
     request_id: int | None = None       # the console's request row, answered with SaveRequestResult
-    argument: str | None = None         # supervision: the supervisor's extension
+    argument: str | None = None         # supervision: the supervisor's extension; transfer/dial: the target
+    note: str = ""                      # transfer note shown to the next agent (随路数据)
 
 
 @dataclasses.dataclass(frozen=True)

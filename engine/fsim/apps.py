@@ -303,10 +303,14 @@ def app_play_and_get_digits(chan, data):
     _need_media(chan)
     for _ in range(max(1, tries)):
         chan.request_input()
+        # switch_ivr_read clears read_result, plays the prompt, then sets it from what it read (capture 03: the
+        # invalid-file playback after a regex mismatch shows `success`, after a timeout `failure`)
+        chan.variables.pop("read_result", None)
         digits, term, _timed_out = collect(chan, prompt, min_d, max_d, timeout, digit_timeout, terms)
         if term:
             chan.variables["read_terminator_used"] = term
         ok = len(digits) >= min_d
+        chan.variables["read_result"] = "success" if ok else "failure"
         if ok:
             try:
                 ok = re.search(regex, digits) is not None
@@ -335,6 +339,7 @@ def app_read(chan, data):
     digit_timeout = int(a[6]) if len(a) > 6 and a[6].isdigit() else timeout
     _need_media(chan)
     chan.request_input()
+    chan.variables.pop("read_result", None)
     digits, term, timed_out = collect(chan, a[2], min_d, max_d, timeout, digit_timeout, a[5] or "#")
     if term:
         chan.variables["read_terminator_used"] = term

@@ -90,7 +90,8 @@ def save_call_record(session: Session, rec: SaveCallRecord) -> None:
         agent_id=rec.agent_id, agent_leg_uuid=rec.agent_leg_uuid, started_at=to_datetime(rec.started_at),
         enqueued_at=to_datetime(rec.enqueued_at), answered_at=to_datetime(rec.answered_at),
         ended_at=to_datetime(rec.ended_at), outcome=rec.outcome, hangup_cause=rec.hangup_cause[:48],
-        hangup_side=rec.hangup_side, ivr_path=rec.ivr_path, offers=rec.offers,
+        hangup_side=rec.hangup_side, ivr_path=rec.ivr_path, offers=rec.offers, priority=rec.priority,
+        direction=rec.direction, transfers=rec.transfers,
     ))
 
 
@@ -152,7 +153,8 @@ def take_pending_requests(session: Session, limit: int = 200) -> list[AgentReque
     for row in rows:
         row.processed_at = now
         events.append(AgentRequestEvent(row.agent_id, row.action, row.reason.value if row.reason else None,
-                                        row.actor, to_epoch(row.requested_at), row.id, row.argument))
+                                        row.actor, to_epoch(row.requested_at), row.id, row.argument,
+                                        row.note or ""))
     return events
 
 

@@ -27,7 +27,7 @@ class SwitchLink(Protocol):
 
 
 SWITCH_COMMANDS = (c.Answer, c.Play, c.Collect, c.StopMedia, c.DialAgent, c.DialCustomer, c.Record,
-                   c.StartRecording, c.Supervise, c.Bridge, c.Hangup)
+                   c.StartRecording, c.Supervise, c.HoldCall, c.Bridge, c.Hangup)
 
 
 class SwitchExecutor:
@@ -84,6 +84,8 @@ class SwitchExecutor:
             line = encode.eavesdrop_originate(target, cmd.agent_leg, cmd.mode, supervisor_uuid=cmd.leg_uuid,
                                               timeout_s=30, dtmf=cmd.mode != "barge")
             self.link.bgapi(line, job_uuid=cmd.job_uuid)
+        elif isinstance(cmd, c.HoldCall):
+            self._api(encode.uuid_hold(cmd.uuid, "on" if cmd.on else "off"), "hold", cmd.uuid)
         elif isinstance(cmd, c.Bridge):
             self._api(encode.uuid_bridge(cmd.a_uuid, cmd.b_uuid), "bridge", cmd.a_uuid)
         elif isinstance(cmd, c.Hangup):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.domain.states import AgentState, CallOutcome, HangupSide, NotReadyReason
@@ -14,7 +14,8 @@ class CallRecord(Base):
     """One inbound call, written once when it ends (话单)."""
 
     __tablename__ = "call_records"
-    __table_args__ = (Index("ix_call_records_started_at", "started_at"),)
+    __table_args__ = (Index("ix_call_records_started_at", "started_at"),
+                      CheckConstraint("direction IN ('inbound', 'outbound')", name="direction_known"))
     id: Mapped[intpk]
     call_uuid: Mapped[str] = mapped_column(String(64), unique=True)
     ani: Mapped[str] = mapped_column(String(64))
@@ -33,6 +34,8 @@ class CallRecord(Base):
     ivr_path: Mapped[str] = mapped_column(Text, default="")
     offers: Mapped[int] = mapped_column(default=0)
     priority: Mapped[int] = mapped_column(default=0, server_default="0")
+    direction: Mapped[str] = mapped_column(String(8), default="inbound", server_default="inbound")
+    transfers: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class CallOffer(Base):
@@ -67,6 +70,7 @@ class AgentRequest(Base):
     processed_at: Mapped[dt.datetime | None]
     result: Mapped[str] = mapped_column(String(255), default="")
     argument: Mapped[str | None] = mapped_column(String(64))      # supervision: the supervisor's extension
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")   # transfer note for the next agent
 
 
 class AgentStateChange(Base):

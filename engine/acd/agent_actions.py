@@ -1,0 +1,110 @@
+"""What an agent does with the call in hand (from the desktop or a CRM through the CTI API): hang up, hold,
+blind transfer to a queue, an agent, an IVR flow or a number (with a note for the next agent), and dialling out."""
+from __future__ import annotations
+
+import logging
+
+from engine.acd.floor import Floor
+from engine.domain.agent import AgentTrigger
+from engine.domain.call import Call, CallPhase
+from engine.domain.commands import Command, DialAgent, Hangup, HoldCall, StartTimer
+from engine.domain.events import AgentRequest
+from engine.domain.states import AgentState
+
+logger = logging.getLogger(__name__)
+CALL_ACTIONS = ("hangup", "hold", "unhold", "transfer", "dial")
+TRANSFER_KINDS = ("queue", "agent", "flow", "number")
+TRANSFER_PRIORITY = 5              # a transferred caller has already waited once: served ahead of new calls
+DIAL_RING_S = 30
+
+
+def handle(floor: Floor, ev: AgentRequest, out: list[Command]) -> str:
+    """Carry out one call action; '' when done, else why not (shown to the agent)."""
+    agent = floor.agents.get(ev.agent_id)
+    if agent is None:
+        return f"agent {ev.agent_id} is not known to the engine"
+    if ev.action == "dial":
+        return _dial(floor, agent, ev, out)
+    call = floor.calls.get(agent.call_uuid or "")
+    if call is None or call.phase is not CallPhase.CONNECTED or call.agent_leg is None:
+        return f"agent {agent.employee_no} has no call in conversation"
+    if ev.action == "hangup":
+        out.append(Hangup(call.agent_leg, "NORMAL_CLEARING"))
+    elif ev.action in ("hold", "unhold"):
+        out.append(HoldCall(call.uuid, ev.action == "hold"))
+    else:
+        return _transfer(floor, agent, call, ev, out)
+    return ""
+
+
+def _transfer(floor: Floor, agent, call: Call, ev: AgentRequest, out: list[Command]) -> str:
+    kind, _, target = (ev.argument or "").partition(":")
+    if kind not in TRANSFER_KINDS or not target:
+        return "transfer target must be queue:<code>, agent:<工号>, flow:<name> or number:<digits>"
+    if kind == "queue" and target not in floor.queues:
+        return f"no queue {target}"
+    if kind == "flow" and target not in floor.flows:
+        return f"no flow {target}"
+    if kind == "number" and not target.isdigit():
+        return "a number has digits only"
+    if kind == "agent":
+        other = next((a for a in floor.agents.values() if a.employee_no == target), None)
+        if other is None or other.state is not AgentState.READY or other.agent_id == agent.agent_id:
+            return f"agent {target} is not ready to take a transfer"
+    call.pending_transfer = (kind, target)
+    call.variables.update({"transferred_by": agent.employee_no, "transfer_note": ev.note or ""})
+    call.ivr_path.append(f"transfer:{kind}:{target}:by {agent.employee_no}")
+    out.append(Hangup(call.agent_leg, "NORMAL_CLEARING"))     # the caller stays parked (park_after_bridge)
+    logger.info("agent %s transfers call %s to %s %s", agent.employee_no, call.uuid, kind, target)
+    return ""
+
+
+def complete_transfer(floor: Floor, call: Call, now: float, out: list[Command]) -> None:
+    """The transferring agent's leg is gone: the caller goes where the agent sent them."""
+    from engine.acd import arrivals, offers, queueing
+    kind, target = call.pending_transfer  # type: ignore[misc]
+    call.pending_transfer = None
+    call.transfers += 1
+    call.agent_id = call.agent_leg = None
+    if kind in ("queue", "agent"):
+        queue_code = target if kind == "queue" else (call.queue_code or next(iter(floor.queues)))
+        call.phase = CallPhase.IVR           # enter the queue like a new request (the wait restarts)
+        queueing.enqueue(floor, call, queue_code, max(call.priority, TRANSFER_PRIORITY), now, out)
+        if kind == "agent" and call.phase is CallPhase.QUEUED:
+            other = next((a for a in floor.agents.values() if a.employee_no == target), None)
+            if other is not None and other.state is AgentState.READY:
+                floor.waiting.remove(call.uuid)
+                call.move(CallPhase.OFFERING)
+                offers.offer(floor, call, other.agent_id, f"transferred to {target} by request", "direct", now, out)
+    elif kind == "flow":
+        call.move(CallPhase.IVR)
+        call.flow_def, call.flow = floor.flows[target], target
+        arrivals.run_node(floor, call, call.flow_def.start, now, out)
+    else:
+        call.move(CallPhase.IVR)
+        from engine.acd import ivr_runner
+        ivr_runner.dial_out(floor, call, target, out)
+
+
+def _dial(floor: Floor, agent, ev: AgentRequest, out: list[Command]) -> str:
+    """Outbound call: ring the agent's own phone first, then the number; bridged when the number answers."""
+    kind, _, number = (ev.argument or "").partition(":")
+    if kind != "number" or not number.isdigit():
+        return "dial target must be number:<digits>"
+    if agent.state not in (AgentState.READY, AgentState.NOT_READY):
+        return f"agent {agent.employee_no} cannot dial while {agent.state.value}"
+    call = Call(uuid=floor.new_id(), ani=agent.extension, dnis=number, caller_name=agent.name, started_at=ev.at,
+                phase=CallPhase.OFFERING, direction="outbound", callback_of=None)
+    call.ivr_path.append(f"dial:{number}:by {agent.employee_no}")
+    floor.calls[call.uuid] = call
+    floor.change_agent(agent.agent_id, AgentTrigger.DIAL, ev.at, out, cause=f"dialling {number}",
+                       actor=ev.actor, call_uuid=call.uuid)
+    from engine.acd.floor import Offer
+    job, leg = floor.new_id(), floor.new_id()
+    call.ringing[job] = leg
+    floor.agent_legs[leg] = call.uuid
+    floor.offers[job] = Offer(job, call.uuid, agent.agent_id, leg, "", ev.at, "outbound call", "dial")
+    out.append(DialAgent(job, leg, agent.extension, DIAL_RING_S, number, number, {"cc_call_uuid": call.uuid,
+                                                                                  "cc_agent": agent.employee_no}))
+    out.append(StartTimer(f"offer:{job}", DIAL_RING_S + 10))
+    return ""
