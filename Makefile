@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench browser clean
+.PHONY: run test lint bench bench-routing bench-sim day-sim browser clean
 
 $(STAMP): setup.cfg setup.py
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -26,9 +26,21 @@ test: $(STAMP) lint
 lint: $(STAMP)
 	$(BIN)/lint-imports
 
-## bench: benchmarks that print figures (ESL parsing rate, simulator throughput)
-bench: $(STAMP)
+## bench: benchmarks that print figures (ESL parsing rate, routing decisions, simulator throughput)
+bench: $(STAMP) bench-routing bench-sim
 	$(BIN)/python benchmarks/bench_esl_parse.py
+
+## bench-routing: routing decisions of the pure ACD core on a 1,000-agent floor (~30 s)
+bench-routing: $(STAMP)
+	$(BIN)/python benchmarks/bench_routing.py
+
+## bench-sim: calls per second the simulated switch sustains with a minimal ACD (~2 min)
+bench-sim: $(STAMP)
+	$(BIN)/python benchmarks/bench_sim_throughput.py
+
+## day-sim: a working day of the 110-agent 12366 center on the simulated switch (~10 min; HOURS=3 for the morning)
+day-sim: $(STAMP)
+	$(BIN)/python benchmarks/day_simulation.py $(if $(HOURS),--hours $(HOURS))
 
 ## browser: install Debian's Chromium for the browser tests (they are skipped without it)
 browser:

@@ -185,6 +185,15 @@ def requeue(floor: Floor, call: Call, now: float, out: list[Command]) -> None:
     """Back to waiting with its original place, and offered again at once if someone is free."""
     call.move(CallPhase.QUEUED)
     floor.waiting.add(call.uuid, floor.waiting_key(call))
+    if call.due_while_ringing:                  # timers that fell due while the phone rang apply now
+        from engine.acd import queueing
+        due, call.due_while_ringing = call.due_while_ringing, set()
+        if "maxwait" in due:
+            queueing.on_max_wait(floor, call, out)
+            return
+        if "step" in due:
+            queueing.on_step_due(floor, call, now, out)
+            return
     dispatch_call(floor, call, now, out)
 
 

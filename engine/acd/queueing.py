@@ -104,6 +104,9 @@ def _schedule_next_step(floor: Floor, call: Call, now: float, out: list[Command]
 
 def on_step_due(floor: Floor, call: Call, now: float, out: list[Command]) -> None:
     """Apply the next overflow step to a call still waiting: widen, move to another queue, or announce."""
+    if call.phase is CallPhase.OFFERING:
+        call.due_while_ringing.add("step")      # applied if the offer fails and the call waits again
+        return
     if call.phase is not CallPhase.QUEUED or call.ending:
         return
     queue = floor.queues[call.queue_code]  # type: ignore[index]
@@ -133,6 +136,9 @@ def on_step_due(floor: Floor, call: Call, now: float, out: list[Command]) -> Non
 
 def on_max_wait(floor: Floor, call: Call, out: list[Command]) -> None:
     """The queue's maximum wait is reached: tell the caller all agents are busy and release the call."""
+    if call.phase is CallPhase.OFFERING:
+        call.due_while_ringing.add("maxwait")
+        return
     if call.phase is not CallPhase.QUEUED or call.ending:
         return
     logger.info("call %s waited the maximum of queue %s", call.uuid, call.queue_code)

@@ -77,6 +77,8 @@ class Call:
     direction: str = "inbound"              # outbound: an agent dialled out
     transfers: int = 0                      # times an agent transferred the call
     pending_transfer: tuple[str, str] | None = None   # (queue|agent|flow|number, target) once the agent leaves
+    due_while_ringing: set[str] = dataclasses.field(default_factory=set)   # step/max wait timers that fired
+                                            # while an agent's phone rang: applied if the call goes back
     answered_at: float | None = None
     ivr_path: list[str] = dataclasses.field(default_factory=list)
     hangup_side: HangupSide | None = None

@@ -1,4 +1,5 @@
 """Inbound ESL listener: one Session per TCP connection (mod_event_socket.c listener_run/parse_command)."""
+import socket
 import logging
 import uuid as uuidlib
 
@@ -21,6 +22,12 @@ class Session(Subscriptions):
     def __init__(self, switch, sock, conn_id):
         self.sw = switch
         self.sock = sock
+        # mod_event_socket.c listener_run: FreeSWITCH sets TCP_NODELAY on every accepted ESL socket, so small
+        # replies are not held back by Nagle's algorithm (without it round trips grow from ~1 ms to ~40 ms)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
         self.conn_id = conn_id
         self.authed = False
         self.fmt = "plain"

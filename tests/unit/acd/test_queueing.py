@@ -172,3 +172,13 @@ def test_routing_rules_block_a_listed_caller_and_send_vips_to_another_queue_with
     call = cc.floor.calls["vip"]
     assert (call.queue_code, call.priority, call.variables["tier"]) == ("etax", 9, "vip")
     assert of(out, c.DialAgent)[0].extension == "1001"
+
+
+def test_an_overflow_step_due_while_an_agent_rings_applies_when_the_offer_fails():
+    steps = (OverflowStep(30, "overflow", queue="policy"),)
+    cc = center([agent(1, {2: 5}), agent(2, {1: 5}, AgentState.NOT_READY)], etax={"overflow": steps})
+    dial = of(arrive(cc, "a", "2", 0.0), c.DialAgent)[0]
+    assert cc.handle(TimerFired("step:a", 30.0)) == []
+    cc.handle(AgentRequest(2, "ready", None, "A2", 31.0))
+    out = cc.handle(OriginateResult(dial.job_uuid, False, None, "NO_ANSWER", 40.0))
+    assert cc.floor.calls["a"].queue_code == "policy" and of(out, c.DialAgent)[0].extension == "1002"
