@@ -209,22 +209,21 @@ class Engine:
         logger.error("store unavailable; record kept in the log only: %r", command)
 
     def _write(self, command: object) -> None:
+        writer = STORE_WRITERS.get(type(command))
+        if writer is None:
+            logger.error("no store writer for %r", command)
+            return
         with transaction(self.sessions) as session:
-            if isinstance(command, c.SaveAgentState):
-                repos.save_agent_state(session, command.change)
-            elif isinstance(command, c.SaveCallRecord):
-                repos.save_call_record(session, command)
-            elif isinstance(command, c.SaveOffer):
-                repos.save_offer(session, command)
-            elif isinstance(command, c.SaveRequestResult):
-                repos.save_request_result(session, command)
-            elif isinstance(command, c.SaveCallback):
-                repos.save_callback(session, command)
-            elif isinstance(command, c.SaveVoicemail):
-                repos.save_voicemail(session, command)
-            elif isinstance(command, c.SaveSurveyResult):
-                repos.save_survey_result(session, command)
-            elif isinstance(command, c.SaveRecording):
-                repos.save_recording(session, command, recording.inspect)
-            else:
-                logger.error("no store writer for %r", command)
+            writer(session, command)
+
+
+STORE_WRITERS = {   # what the store writer does with each of the core's store commands
+    c.SaveAgentState: lambda session, cmd: repos.save_agent_state(session, cmd.change),
+    c.SaveCallRecord: repos.save_call_record,
+    c.SaveOffer: repos.save_offer,
+    c.SaveRequestResult: repos.save_request_result,
+    c.SaveCallback: repos.save_callback,
+    c.SaveVoicemail: repos.save_voicemail,
+    c.SaveSurveyResult: repos.save_survey_result,
+    c.SaveRecording: lambda session, cmd: repos.save_recording(session, cmd, recording.inspect),
+}

@@ -72,8 +72,7 @@ class Runtime:
             self._timers[command.key] = gevent.spawn_later(command.delay, self._fire, command.key)
         elif isinstance(command, c.CancelTimer):
             self._cancel(command.key)
-        elif isinstance(command, (c.SaveAgentState, c.SaveCallRecord, c.SaveOffer, c.SaveRequestResult,
-                                  c.SaveCallback, c.SaveVoicemail, c.SaveSurveyResult, c.SaveRecording)):
+        elif isinstance(command, c.STORE_COMMANDS):
             self._store_q.put(command)
         else:
             self._switch_q.put(command)

@@ -258,3 +258,7 @@ Command = (Answer | Play | Collect | StopMedia | DialAgent | Bridge | Hangup | S
            | SaveAgentState | SaveCallRecord | SaveOffer
            | SaveRequestResult | DialCustomer | Record | SaveCallback | SaveVoicemail
            | SaveSurveyResult | StartRecording | SaveRecording | Supervise | HoldCall)
+
+# Commands the store executes (everything else, but timers, goes to the switch)
+STORE_COMMANDS = (SaveAgentState, SaveCallRecord, SaveOffer, SaveRequestResult, SaveCallback, SaveVoicemail,
+                  SaveSurveyResult, SaveRecording)
