@@ -47,7 +47,8 @@ def configure_app(app: Flask, config: "Config | None", overrides: dict[str, Any]
     )
     if config is not None:
         app.config.update(SECRET_KEY=config.web_secret_key, DATABASE_URL=config.database_url,
-                          BABEL_DEFAULT_LOCALE=config.default_locale, RECORDINGS_DIR=str(config.recordings_dir))
+                          BABEL_DEFAULT_LOCALE=config.default_locale, RECORDINGS_DIR=str(config.recordings_dir),
+                          FLOWS_DIR=str(config.flows_dir), PROMPTS_DIR=str(config.prompts_dir))
     app.config.update(overrides)
 
 
@@ -89,8 +90,14 @@ def configure_blueprints(app: Flask) -> None:
     from admin_web.groups import bp as groups_bp
     from admin_web.queues import bp as queues_bp
     from admin_web.voicemails import bp as voicemails_bp
+    from admin_web.flows import bp as flows_bp
+    from admin_web.numbers import bp as numbers_bp
+    from admin_web.halls import bp as halls_bp
+    from admin_web.rules import bp as rules_bp
+    from admin_web.holidays import bp as holidays_bp
 
-    for bp in (auth_bp, dashboard_bp, agents_bp, groups_bp, queues_bp, calls_bp, callbacks_bp, voicemails_bp):
+    for bp in (auth_bp, dashboard_bp, agents_bp, groups_bp, queues_bp, calls_bp, callbacks_bp, voicemails_bp,
+               flows_bp, numbers_bp, halls_bp, rules_bp, holidays_bp):
         app.register_blueprint(bp)
 
 
