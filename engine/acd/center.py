@@ -62,6 +62,10 @@ def _on_app_finished(floor: Floor, ev: AppFinished, out: list[Command]) -> None:
     if call is None or call.pending_app != ev.app_uuid:
         return
     call.pending_app = None
+    if ev.response == "FILE NOT FOUND":     # counted in the call's path; the flow goes on, never silence
+        call.ivr_path.append(f"prompt_missing:{call.node or ev.app}")
+        logger.warning("call %s: a prompt of node %s of flow %s is missing on the switch", call.uuid, call.node,
+                       call.flow)
     if call.ending:
         if call.end_outcome is not None:        # the all-busy (or goodbye) prompt has been spoken
             queueing.on_release_prompt_done(floor, call, out)
@@ -227,6 +231,13 @@ def _on_command_failed(floor: Floor, ev: CommandFailed, out: list[Command]) -> N
     """The switch refused a command: a failed bridge puts the caller back in the queue; otherwise log it."""
     logger.warning("switch command %s failed for %s: %s", ev.key, ev.uuid, ev.detail)
     call = floor.calls.get(ev.uuid or "")
+    if call is not None:
+        call.ivr_path.append(f"switch_error:{ev.key}")
+        if ev.key in ("play", "collect") and call.pending_app and not call.ending:
+            # the prompt or menu could not start: the flow goes on as after a timeout, never left in silence
+            from engine.domain.events import AppFinished
+            _on_app_finished(floor, AppFinished(call.uuid, "playback", call.pending_app, "PLAYBACK ERROR", None,
+                                                "failure", ev.at), out)
     if ev.key == "bridge" and call is not None and call.phase is CallPhase.CONNECTED and call.agent_leg:
         out.append(Hangup(call.agent_leg, "NORMAL_TEMPORARY_FAILURE"))
 

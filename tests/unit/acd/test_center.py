@@ -180,3 +180,14 @@ def test_hold_music_that_ends_at_once_is_retried_later_not_in_a_loop(center):
     assert of(out, c.Play)[0].source == "local_stream://moh"
     out = center.handle(AppFinished("caller", "playback", call.pending_app, "FILE PLAYED", None, None, 40.0))
     assert of(out, c.Play)        # it played for 20 s: replay at once
+
+
+def test_a_missing_prompt_or_a_failed_media_command_moves_the_flow_on_and_is_counted(center):
+    from engine.domain.events import CommandFailed
+    out = center.handle(CallParked("m", "1", "12366", "", True, 1.0))
+    play = of(out, c.Play)[0]
+    out = center.handle(AppFinished("m", "playback", play.app_uuid, "FILE NOT FOUND", None, None, 1.1))
+    assert of(out, c.Collect) and "prompt_missing:welcome" in center.floor.calls["m"].ivr_path
+    out = center.handle(CommandFailed("collect", "m", "-ERR something", 1.2))
+    assert of(out, c.DialAgent)             # the menu's default, at once
+    assert "switch_error:collect" in center.floor.calls["m"].ivr_path
