@@ -146,19 +146,25 @@ def leave_bridge(chan, cause, mode="partner"):
     chan.bridge_is_a = None
     chan.variables.pop("bridge_to", None)
     partner_parks = partner.variables.get("park_after_bridge", "").lower() == "true"
+    if getattr(chan, "xfer_both", False):
+        mode = "together"   # uuid_transfer -both (capture 05b): both legs move on, no hangup cause is recorded
     if mode == "partner" or (mode == "moved" and not is_a and not partner_parks):
         # 06c: a B leg re-bridged elsewhere gets it from the partner it leaves behind (hung up, no park)
         chan.variables["last_bridge_hangup_cause"] = cause
     if is_a:
-        if mode != "left":
+        if mode not in ("left", "together"):
             chan.variables["bridge_hangup_cause"] = cause
-        if mode != "moved":
+        if mode not in ("moved", "together"):
             chan.fire("CHANNEL_UNBRIDGE", before=(("Bridge-A-Unique-ID", chan.uuid),
                                                   ("Bridge-B-Unique-ID", partner.uuid)))
         # CHANNEL_UNBRIDGE gives the B leg its own call_uuid back (a hanging-up B leg: see finalize); one that
         # becomes the A leg of another uuid_bridge keeps it until that bridge's CS_SOFT_EXECUTE (06c)
-        if not partner.hangup_cause and (mode in ("hangup", "partner") or
-                                         (mode == "left" and partner.other_type == "originator")):
+        if not partner.hangup_cause and mode in ("hangup", "partner") and not partner_parks:
+            # the bridge end hangs the B leg up first (its CHANNEL_HANGUP still shows our uuid, 04a/05a), then
+            # the UNBRIDGE reaches it between its CS_HANGUP and CS_REPORTING (finalize)
+            partner.early_call_uuid = True
+        elif not partner.hangup_cause and (mode in ("hangup", "partner") or
+                                           (mode == "left" and partner.other_type == "originator")):
             partner.variables["call_uuid"] = partner.uuid
     else:
         if mode == "partner":
@@ -168,7 +174,7 @@ def leave_bridge(chan, cause, mode="partner"):
         if mode == "moved" and chan.other_type == "originator":
             chan.variables["call_uuid"] = chan.uuid
     if partner.partner is chan:
-        partner.interrupt(BridgeEnded(cause, moved=mode == "moved"))
+        partner.interrupt(BridgeEnded(cause, moved=mode in ("moved", "together")))
 
 
 def _invert_cid(chan):

@@ -1,6 +1,9 @@
-"""CDR variables set before CHANNEL_HANGUP_COMPLETE (switch_channel.c switch_channel_set_timestamps)."""
+"""CDR variables (switch_channel.c switch_channel_set_timestamps) and the reporting end of a channel (CS_HANGUP to
+CS_DESTROY, switch_core_state_machine.c), plus the dict views of a channel."""
 import logging
 import time
+
+import gevent
 
 from .causes import q850
 
@@ -22,22 +25,27 @@ def set_cdr_variables(chan):
     v["digits_dialed"] = getattr(chan, "digits_dialed", "") or "none"
     v["start_stamp"] = _stamp(start)
     v["profile_start_stamp"] = _stamp(int(chan.profile.get("Profile-Created-Time") or start))
-    for name, us in (("answer", chan.answered_us), ("bridge", bridged), ("progress", chan.progress_us),
-                     ("progress_media", chan.progress_media_us)):
+    last_hold = int(chan.profile.get("Channel-Last-Hold") or 0)
+    for name, us in (("answer", chan.answered_us), ("bridge", bridged), ("hold", last_hold),
+                     ("progress", chan.progress_us), ("progress_media", chan.progress_media_us)):
         if us:
             v["%s_stamp" % name] = _stamp(us)
+    holds = getattr(chan, "hold_record", None)
+    if holds:   # newest first, {{start,end},...} (switch_channel_set_timestamps)
+        v["hold_events"] = "{%s}" % ",".join("{%d,%d}" % h for h in reversed(holds))
     v["end_stamp"] = _stamp(end)
     v["start_epoch"] = str(start // 1_000_000)
     v["start_uepoch"] = str(start)
     pstart = int(chan.profile.get("Profile-Created-Time") or start)
     v["profile_start_epoch"] = str(pstart // 1_000_000)
     v["profile_start_uepoch"] = str(pstart)
-    for name, us in (("answer", chan.answered_us), ("bridge", bridged), ("last_hold", 0)):
+    for name, us in (("answer", chan.answered_us), ("bridge", bridged), ("last_hold", last_hold)):
         v["%s_epoch" % name] = str(us // 1_000_000)
         v["%s_uepoch" % name] = str(us)
-    v["hold_accum_seconds"] = "0"
-    v["hold_accum_usec"] = "0"
-    v["hold_accum_ms"] = "0"
+    accum = int(chan.profile.get("Channel-Hold-Accum") or 0)
+    v["hold_accum_seconds"] = str(accum // 1_000_000)
+    v["hold_accum_usec"] = str(accum)
+    v["hold_accum_ms"] = str(accum // 1000)
     v["resurrect_epoch"] = "0"
     v["resurrect_uepoch"] = "0"
     for name, us in (("progress", chan.progress_us), ("progress_media", chan.progress_media_us)):
@@ -69,6 +77,41 @@ def set_cdr_variables(chan):
         v[k.replace("sec", "msec") if k != "duration" else "mduration"] = str(us // 1000)
     for k, us in spans.items():
         v[k.replace("sec", "usec") if k != "duration" else "uduration"] = str(us)
+
+
+def report(chan):
+    """Channel.finalize: CS_HANGUP, CALLSTATE HANGUP, CS_REPORTING, HANGUP_COMPLETE (CDR vars), DESTROY
+    (obs. 22)."""
+    if chan.destroyed:
+        return
+    chan.destroyed = True
+    if not chan.hangup_cause:
+        chan.hangup_cause = "NORMAL_CLEARING"
+    if chan.partner is not None:
+        chan.end_bridge(chan.hangup_cause, mode="hangup")
+    chan.set_state("CS_HANGUP")
+    for cb in list(getattr(chan, "on_hangup_state", ())):
+        cb(chan)   # media bugs are removed in CS_HANGUP: RECORD_STOP / MEDIA_BUG_STOP (obs. 22)
+    chan.set_callstate("HANGUP")
+    if getattr(chan, "early_call_uuid", False):
+        # 04a/06d: a B leg torn down by the bridge end has its call_uuid back from the A leg's CHANNEL_UNBRIDGE,
+        # which FreeSWITCH's A thread fires while this leg is between CS_HANGUP and CS_REPORTING
+        chan.variables["call_uuid"] = chan.uuid
+    chan.set_state("CS_REPORTING")
+    chan.variables["sip_hangup_disposition"] = chan.hangup_disposition or "send_bye"
+    set_cdr_variables(chan)
+    if getattr(chan, "late_bridge_cause", None):
+        chan.variables["bridge_hangup_cause"] = chan.late_bridge_cause   # B leg hung up by the bridge end
+    chan.fire("CHANNEL_HANGUP_COMPLETE", before=(("Hangup-Cause", chan.hangup_cause),))
+    for cb in chan.on_reported:
+        cb(chan)
+    if chan.on_reported:
+        gevent.sleep(0)   # let a waiting originate reply before CHANNEL_DESTROY (capture 04b order)
+    chan.state_number = 12
+    chan.variables["call_uuid"] = chan.uuid   # capture 04c: a bridged B leg that hung up first
+    chan.fire("CHANNEL_DESTROY")
+    chan.set_state("CS_DESTROY", 12)
+    chan.sw._destroyed(chan)
 
 
 def describe(chan):

@@ -358,38 +358,9 @@ class Channel:
             gevent.spawn(self.finalize)
 
     def finalize(self):
-        """CS_HANGUP, CALLSTATE HANGUP, CS_REPORTING, HANGUP_COMPLETE (CDR vars), DESTROY (obs. 22)."""
-        if self.destroyed:
-            return
-        self.destroyed = True
-        if not self.hangup_cause:
-            self.hangup_cause = "NORMAL_CLEARING"
-        if self.partner is not None:
-            self.end_bridge(self.hangup_cause, mode="hangup")
-        self.set_state("CS_HANGUP")
-        for cb in list(getattr(self, "on_hangup_state", ())):
-            cb(self)   # media bugs are removed in CS_HANGUP: RECORD_STOP / MEDIA_BUG_STOP (obs. 22)
-        self.set_callstate("HANGUP")
-        if getattr(self, "early_call_uuid", False):
-            # 04a/06d: a B leg torn down by the bridge end has its call_uuid back from the A leg's CHANNEL_UNBRIDGE,
-            # which FreeSWITCH's A thread fires while this leg is between CS_HANGUP and CS_REPORTING
-            self.variables["call_uuid"] = self.uuid
-        self.set_state("CS_REPORTING")
-        self.variables["sip_hangup_disposition"] = self.hangup_disposition or "send_bye"
-        from .cdr import set_cdr_variables
-        set_cdr_variables(self)
-        if getattr(self, "late_bridge_cause", None):
-            self.variables["bridge_hangup_cause"] = self.late_bridge_cause   # B leg hung up by the bridge end
-        self.fire("CHANNEL_HANGUP_COMPLETE", before=(("Hangup-Cause", self.hangup_cause),))
-        for cb in self.on_reported:
-            cb(self)
-        if self.on_reported:
-            gevent.sleep(0)   # let a waiting originate reply before CHANNEL_DESTROY (capture 04b order)
-        self.state_number = 12
-        self.variables["call_uuid"] = self.uuid   # capture 04c: a bridged B leg that hung up first
-        self.fire("CHANNEL_DESTROY")
-        self.set_state("CS_DESTROY", 12)
-        self.sw._destroyed(self)
+        """CS_HANGUP, CALLSTATE HANGUP, CS_REPORTING, HANGUP_COMPLETE (CDR vars), DESTROY (cdr.report, obs. 22)."""
+        from .cdr import report
+        report(self)
 
     # -------------------------------------------------------------- bridge
     def end_bridge(self, cause, mode="partner"):

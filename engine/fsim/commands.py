@@ -7,6 +7,7 @@ import uuid as uuidlib
 from .bridge import uuid_bridge
 from .causes import str2cause
 from .channels import Break
+from .events import read_codec
 from .originate import originate
 
 logger = logging.getLogger(__name__)
@@ -75,15 +76,17 @@ def _row(sw, c):
         "ip_addr": p.get("Network-Addr", "") if c.direction == "inbound" else "",
         "dest": p.get("Destination-Number", ""), "application": c.current_app or "",
         "application_data": c.current_app_data or "", "dialplan": "XML" if c.direction == "inbound" else "",
-        "context": p.get("Context", ""), "read_codec": c.codec[0] if c.codec else "",
-        "read_rate": str(c.codec[1]) if c.codec else "", "read_bit_rate": str(c.codec[2]) if c.codec else "",
+        "context": p.get("Context", ""), "read_codec": read_codec(c)[0] if c.codec else "",
+        "read_rate": str(read_codec(c)[1]) if c.codec else "",
+        "read_bit_rate": str(read_codec(c)[2]) if c.codec else "",
         "write_codec": c.codec[0] if c.codec else "", "write_rate": str(c.codec[1]) if c.codec else "",
         "write_bit_rate": str(c.codec[2]) if c.codec else "", "secure": "", "hostname": sw.hostname,
         "presence_id": c.variables.get("presence_id", ""), "presence_data": "",
         "accountcode": c.variables.get("accountcode", ""), "callstate": c.callstate,
         "callee_name": p.get("Callee-ID-Name", ""), "callee_num": p.get("Callee-ID-Number", ""),
         "callee_direction": getattr(c, "callee_direction", ""),
-        "call_uuid": (c.variables.get("call_uuid") or c.uuid) if c.bridged_us else "",
+        # the core db's call_uuid column is written by CHANNEL_BRIDGE and CALL_UPDATE (eavesdrop.display_update)
+        "call_uuid": (c.variables.get("call_uuid") or c.uuid) if c.bridged_us else getattr(c, "db_call_uuid", ""),
         "sent_callee_name": c.variables.get("last_sent_callee_id_name", ""),
         "sent_callee_num": c.variables.get("last_sent_callee_id_number", ""),
         "initial_cid_name": p.get("Orig-Caller-ID-Name", ""), "initial_cid_num": p.get("Orig-Caller-ID-Number", ""),
@@ -299,7 +302,7 @@ def api_sofia_contact(sw, arg):
 def api_sofia(sw, arg):
     words = arg.split()
     if len(words) >= 4 and words[0] == "status" and words[1] == "profile" and words[3] == "reg":
-        return sw.directory.status_reg()
+        return sw.directory.status_reg(words[4] if len(words) > 4 else None)
     if words[:1] == ["status"]:
         return ("                     Name\t   Type\t                                      Data\tState\n"
                 "=================================================================================================\n"
@@ -314,9 +317,10 @@ def api_create_uuid(sw, arg):
 
 
 def api_user_exists(sw, arg):
+    """user_exists <key> <user> <domain> (capture 02: `user_exists id 1001 127.0.0.1` -> true)."""
     parts = arg.split()
-    if len(parts) >= 3:
-        return "true" if sw.directory.get(parts[2]) else "false"
+    if len(parts) >= 3 and parts[0] == "id" and parts[2] == sw.domain:
+        return "true" if sw.directory.get(parts[1]) else "false"
     return "false"
 
 

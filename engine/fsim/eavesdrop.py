@@ -77,6 +77,15 @@ def _target_down(target):
         bug.sup.interrupt(Break())
 
 
+def display_update(chan, name, number):
+    """SWITCH_MESSAGE_INDICATE_DISPLAY to a sofia leg: the UPDATE/re-INVITE it sends leaves last_sent_callee_id_*
+    and callee_direction SEND, and its CALL_UPDATE writes the channel's call_uuid into the core db."""
+    chan.variables["last_sent_callee_id_name"] = name
+    chan.variables["last_sent_callee_id_number"] = number
+    chan.callee_direction = "SEND"
+    chan.db_call_uuid = chan.variables.get("call_uuid") or chan.uuid
+
+
 def eavesdrop_session(sup, target_uuid, mux_read=False, mux_write=False, dtmf=True):
     """Run the eavesdrop loop in the supervisor's thread until `*`, its hang-up or the target's hang-up."""
     target = sup.sw.channel(target_uuid)
@@ -96,6 +105,10 @@ def eavesdrop_session(sup, target_uuid, mux_read=False, mux_write=False, dtmf=Tr
     target.fire("MEDIA_BUG_START", calling=CALLING_BUG_START,
                 before=(("Media-Bug-Function", "eavesdrop"), ("Media-Bug-Target", target.uuid)))
     bug.publish()
+    # capture 05a/05b: the eavesdropper reads the mixed stream as L16 (its own read codec, a CODEC event) until the
+    # loop ends, and gets the target's caller id as a display update (CALL_UPDATE, callee_direction SEND)
+    sup.app_read_codec = ("L16", 8000, 128000)
+    display_update(sup, target.profile.get("Caller-ID-Name", ""), target.profile.get("Caller-ID-Number", ""))
     try:
         while not bug.stopped:
             sup.wait(None, dtmf=bug.dtmf, bridge=False)
@@ -106,6 +119,7 @@ def eavesdrop_session(sup, target_uuid, mux_read=False, mux_write=False, dtmf=Tr
             bug.stop()
         raise
     finally:
+        sup.app_read_codec = None
         bug.stop()
         bugs = target.__dict__.get("eavesdrop_bugs", [])
         if bug in bugs:

@@ -40,6 +40,7 @@ CALLING = {
     "sofia::pre_register": ("sofia_reg.c", "sofia_reg_handle_register_token", 1810),
     "sofia::register_attempt": ("sofia_reg.c", "sofia_reg_handle_register_token", 1606),
     "sofia::register": ("sofia_reg.c", "sofia_reg_handle_register_token", 2059),
+    "sofia::register_failure": ("sofia_reg.c", "sofia_reg_handle_register_token", 1792),
     "sofia::unregister": ("sofia_reg.c", "sofia_reg_handle_register_token", 2213),
     "sofia::expire": ("sofia_reg.c", "sofia_reg_del_callback", 726),
 }
@@ -166,6 +167,11 @@ def add_profile(ev, prefix, profile, skip=()):
 OTHER_LEG_SKIP = ("Username", "Dialplan", "Profile-Index", "Orig-Caller-ID-Name")
 
 
+def read_codec(chan):
+    """(name, rate, bit rate) of the channel's read codec: the one an app set, else the negotiated one."""
+    return getattr(chan, "app_read_codec", None) or chan.codec
+
+
 def add_channel_data(ev, chan, before=(), after=(), with_vars=None):
     """switch_channel_event_set_data: basic data, Caller-*, Other-Leg-*, variable_* (per VAR_EVENTS)."""
     for n, v in before:
@@ -185,8 +191,8 @@ def add_channel_data(ev, chan, before=(), after=(), with_vars=None):
     if chan.hangup_cause:
         ev.add("Hangup-Cause", chan.hangup_cause)
     if chan.codec:
-        name, rate, bits = chan.codec
-        for side in ("Read", "Write"):
+        # an app may read through its own codec (eavesdrop: L16), the write codec stays the negotiated one
+        for side, (name, rate, bits) in (("Read", read_codec(chan)), ("Write", chan.codec)):
             ev.add("Channel-%s-Codec-Name" % side, name)
             ev.add("Channel-%s-Codec-Rate" % side, rate)
             ev.add("Channel-%s-Codec-Bit-Rate" % side, bits)

@@ -33,7 +33,6 @@ def hold(chan):
     _ext(chan)["held"] = True
     chan.hold_started_us = now_us()
     chan.profile["Channel-Last-Hold"] = chan.hold_started_us
-    chan.variables["last_hold_epoch"] = str(chan.hold_started_us // 1_000_000)
     chan.set_callstate("HELD")
     music = chan.variables.get("temp_hold_music") or chan.variables.get("hold_music")
     partner = chan.partner
@@ -42,6 +41,9 @@ def hold(chan):
         broadcast(partner, music, loop=True)
         _ext(chan)["moh_to"] = partner.uuid
     chan.fire("CHANNEL_HOLD", calling=CALLING_HOLD)
+    # sofia: FreeSWITCH sent the hold re-INVITE itself, so the dialog direction is swapped from then on (capture 03
+    # shows it from the first CHANNEL_UNHOLD on)
+    chan.variables["dlg_req_swap_direction"] = "true"
 
 
 def unhold(chan):
@@ -50,11 +52,12 @@ def unhold(chan):
     ext["held"] = False
     started = getattr(chan, "hold_started_us", 0)
     if started:
-        accum = int(chan.profile.get("Channel-Hold-Accum") or 0) + now_us() - started
-        chan.profile["Channel-Hold-Accum"] = accum
-        chan.variables["hold_accum_seconds"] = str(accum // 1_000_000)
-        chan.variables["hold_accum_ms"] = str(accum // 1000)
-        chan.variables["hold_accum_usec"] = str(accum)
+        end = now_us()
+        # switch_channel_clear_flag(CF_HOLD): the caller profile's hold_accum and the channel's hold_record
+        # (reported as the CDR variables hold_accum_* / hold_events at hangup, cdr.py), no variable before that
+        chan.profile["Channel-Hold-Accum"] = int(chan.profile.get("Channel-Hold-Accum") or 0) + end - started
+        chan.__dict__.setdefault("hold_record", []).append((started, end))
+        chan.hold_started_us = 0
     moh = ext.pop("moh_to", None)
     partner = chan.sw.channel(moh) if moh else None
     if partner is not None:

@@ -236,7 +236,7 @@ def _leg_main(chan, phone, timeout, cause_on_timeout, result, target, extra):
     chan.profile["Network-Addr"] = "127.0.0.1"
     chan.answer()
     chan.fire("CHANNEL_OUTGOING")
-    _flip_cid(chan)   # shown from the SIP display update (CALL_UPDATE) on, after the second CHANNEL_OUTGOING
+    flip_cid(chan)   # shown from the SIP display update (CALL_UPDATE) on, after the second CHANNEL_OUTGOING
     if phone.talk_time is not None:
         chan.timers.append(chan.sw.later(phone.talk_time, chan.remote_hangup))
     result.set("+OK %s\n" % chan.uuid)
@@ -244,12 +244,14 @@ def _leg_main(chan, phone, timeout, cause_on_timeout, result, target, extra):
     _run_target(chan, target, extra)
 
 
-def _flip_cid(chan):
+def flip_cid(chan):
     # switch_channel_flip_cid: on answer the outbound leg's caller/callee ids swap (channel_cid_flipped)
     p = chan.profile
     name, num = p.get("Caller-ID-Name", ""), p.get("Caller-ID-Number", "")
     p["Caller-ID-Name"], p["Caller-ID-Number"] = p.pop("Callee-ID-Name", ""), p.pop("Callee-ID-Number", "")
     p["Callee-ID-Name"], p["Callee-ID-Number"] = name, num
+    if name:
+        chan.variables["pre_transfer_caller_id_name"] = name
     chan.variables["pre_transfer_caller_id_number"] = num
     chan.variables["channel_cid_flipped"] = "yes"
 

@@ -196,13 +196,14 @@ class SimSwitch:
         """Change a phone's behaviour / answer_delay / talk_time."""
         return self.directory.update(ext, **kw)
 
-    def register(self, ext, expires=3600):
-        """The phone REGISTERs (sofia::pre_register, register_attempt, register)."""
-        self.directory.register(ext, expires)
+    def register(self, ext, expires=3600, password=None, call_id=None, port=None, user_agent=None):
+        """The phone REGISTERs (sofia::pre_register, register_attempt, register); with a password that is not
+        the directory's: 403 and sofia::register_failure. Returns whether it registered."""
+        return self.directory.register(ext, expires, password, call_id, port, user_agent)
 
-    def unregister(self, ext):
+    def unregister(self, ext, call_id=None, port=None, user_agent=None):
         """The phone un-REGISTERs (Expires: 0; sofia::unregister)."""
-        self.directory.unregister(ext)
+        self.directory.unregister(ext, call_id, port, user_agent)
 
     def expire(self, ext):
         """The registration lapses (sofia::expire)."""

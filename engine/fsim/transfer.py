@@ -133,6 +133,7 @@ def transfer_phase(chan, xfer):
                                                   ("Bridge-B-Unique-ID", xfer.partner.uuid)))
     chan.bridge = None
     chan.parked = False
+    chan.xfer_both = False
     set_running(chan, "CS_ROUTING")
     if xfer.dialplan.lower() == "inline":
         actions = parse_inline(xfer.extension)
@@ -143,6 +144,14 @@ def transfer_phase(chan, xfer):
     if not actions:
         chan.hangup("NO_ROUTE_DESTINATION")
         raise Hangup()
+    if chan.direction == "outbound" and not chan.hit_dialplan:
+        # capture 05b: an originated leg that hits a dialplan gets CF_DIALPLAN and its caller id flipped
+        # (switch_channel_flip_cid), and, as the B leg that left a bridge, its own call_uuid back
+        from .originate import flip_cid
+        flip_cid(chan)
+        chan.hit_dialplan = True
+        if xfer.partner is not None and not xfer.was_a:
+            chan.variables["call_uuid"] = chan.uuid
     set_running(chan, "CS_EXECUTE")
     for app, data in actions:
         execute(chan, app, data)
@@ -162,6 +171,8 @@ def api_uuid_transfer(sw, arg):
     other = chan.partner if chan.partner is not None and not chan.partner.hangup_cause else None
     if flag == "bleg" and other is not None:
         chan, other = other, None   # -bleg moves the other side; unbridged: the channel itself (capture 06b)
+    if flag == "both" and other is not None:
+        chan.xfer_both = other.xfer_both = True   # the bridge ends with both legs moving: no hangup cause
     ok = session_transfer(chan, dest, dp, ctx) is not None
     if flag == "both" and other is not None:
         session_transfer(other, dest, dp, ctx)
@@ -183,6 +194,8 @@ def app_transfer(chan, data):
     ext, dp, ctx = _at(argv, 0), _at(argv, 1), _at(argv, 2)
     partner = chan.partner
     if flag in ("bleg", "both") and partner is not None:
+        if flag == "both":
+            chan.xfer_both = partner.xfer_both = True
         session_transfer(partner, ext, dp, ctx)
         if flag == "bleg":
             return

@@ -31,6 +31,9 @@ def make_switch(spec, scratch):
                     hostname="vm", sounds_dir=scratch)
     sim.factory.ipv4 = "192.0.2.2"
     sim.factory.ipv6 = "fd00::2"
+    if spec.member_ids_from != 1:
+        from engine.fsim.conference import member_ids_from
+        member_ids_from(sim, spec.member_ids_from)
     for ext, registered in spec.users.items():
         sim.add_phone(ext, register=registered)
     return sim

@@ -61,6 +61,7 @@ class Stimulus:
     kind: str          # call | bye | dtmf | register | unregister | register_failure | expire
     target: str = ""   # capture uuid, or extension
     arg: str = ""
+    params: dict = field(default_factory=dict)   # REGISTER: the phone's Call-ID, source port, User-Agent
 
     def __str__(self):
         return "%s %s %s" % (self.kind, self.target, self.arg)
@@ -159,9 +160,27 @@ class Replayer:
             return Stimulus(rec.seq, "bye", uid)
         if name == "DTMF" and f.get("DTMF-Source") == "RTP":
             return Stimulus(rec.seq, "dtmf", uid, f.get("DTMF-Digit"))
-        if name.startswith("CUSTOM sofia::"):
-            return self.spec.registration_stimulus(rec, f)
+        if name == "CUSTOM sofia::pre_register":
+            return self.register_stimulus(rec, f)
+        if name == "CUSTOM sofia::expire":
+            return Stimulus(rec.seq, "expire", f.get("user"))
         return None
+
+    def register_stimulus(self, rec, f):
+        """A REGISTER from a phone: its first consequence is sofia::pre_register; what it was (a registration or
+        refresh, a wrong password, Expires: 0) is the outcome event that follows for the same phone."""
+        ext, port = f.get("from-user"), f.get("network-port")
+        outcome = self._future(rec.seq + 1, lambda fr: fr.name in (
+            "CUSTOM sofia::register", "CUSTOM sofia::unregister", "CUSTOM sofia::register_failure")
+            and (fr.get("from-user") or fr.get("to-user")) == ext and fr.get("network-port") == port)
+        kind = {"CUSTOM sofia::unregister": "unregister",
+                "CUSTOM sofia::register_failure": "register_failure"}.get(outcome.name if outcome else "", "register")
+        params = {"call_id": f.get("call-id"), "port": int(port), "user_agent": f.get("user-agent")}
+        if kind != "unregister":
+            params["expires"] = int(f.get("expires"))
+        if kind == "register_failure":
+            params["password"] = "not-the-directory-password"
+        return Stimulus(rec.seq, kind, ext, params=params)
 
     def apply(self, st: Stimulus):
         sim, m = self.sim, self.res.uuids
@@ -177,8 +196,14 @@ class Replayer:
             sim.hangup(m.c2s[st.target])
         elif st.kind == "dtmf":
             sim.send_dtmf(m.c2s[st.target], st.arg, source="RTP")
+        elif st.kind in ("register", "register_failure"):
+            sim.register(st.target, **st.params)
+        elif st.kind == "unregister":
+            sim.unregister(st.target, **st.params)
+        elif st.kind == "expire":
+            sim.expire(st.target)
         else:
-            self.spec.apply_registration(sim, st)
+            raise ValueError(st)
 
     # ------------------------------------------------------------------ commands
     def before_command(self, rec, text: str):

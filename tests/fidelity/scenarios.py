@@ -26,21 +26,25 @@ class Spec:
     ani: str = "13800138000"
     caller_name: str = "张三"
     time_scale: float = 0.02
+    # the first conference member id the captured process handed out (mod_conference's counter is process-global)
+    member_ids_from: int = 1
 
     def phone_behaviour(self, ext, n):
         seq = self.behaviours.get(ext) or [ANSWER]
         return seq[min(n, len(seq) - 1)]
 
-    def registration_stimulus(self, rec, frame):
-        return None
-
-    def apply_registration(self, sim, st):
-        raise NotImplementedError(st)
-
 
 SPECS = {s.name: s for s in [
     Spec("01_esl_basics", expect=["call"]),
     Spec("01b_esl_json_background_job"),
+    # every phone starts unregistered; REGISTERs (1001, refresh, 1003 wrong password, un-REGISTER 1001, 1003 with
+    # Expires: 20 left to lapse, 1001 and 1002 again) come from the capture's sofia::pre_register / expire events
+    Spec("02_registration", users={"1001": False, "1002": False, "1003": False, "1005": False},
+         expect=["register", "register", "register_failure", "unregister", "register", "expire", "register",
+                 "register"]),
+    # uuid_recv_dtmf lands 0.8 s into the 2.67 s menu prompt: the prompt must last long enough on the wall clock
+    Spec("03_inbound_call_ivr", expect=["call", "bye"], time_scale=0.1),
+    Spec("03b_inbound_call_ivr_json", expect=["call", "bye"], time_scale=0.1),
     Spec("03c_rfc2833_dtmf_from_caller", expect=["call", "dtmf", "dtmf", "bye"]),
     Spec("04a_bridge_to_agent", expect=["call", "bye"]),
     Spec("04b_agent_busy_and_no_answer", behaviours={"1001": [BUSY, NO_ANSWER, NO_ANSWER]},
@@ -49,6 +53,8 @@ SPECS = {s.name: s for s in [
     Spec("04c_agent_hangs_up_first_park_after_bridge", expect=["call", "bye", "bye"]),
     Spec("04c_agent_hangs_up_first_hangup_after_bridge_true", expect=["call", "bye"]),
     Spec("04c_agent_hangs_up_first_hangup_after_bridge_false", expect=["call", "bye"]),
+    Spec("05a_supervisor_eavesdrop_whisper", expect=["call", "bye", "bye", "bye"]),
+    Spec("05b_supervisor_three_way_conference", expect=["call", "bye", "bye", "bye", "bye"], member_ids_from=4),
     Spec("06a_blind_transfer_caller", expect=["call", "bye"]),
     Spec("06b_blind_transfer_bleg", expect=["call", "bye"]),
     # moh.wav (20 s) must still be playing when `uuid_bridge C A2` interrupts it

@@ -23,11 +23,41 @@ def run_scenario(name, switch_factory, scratch):
     return spec, res, comp
 
 
+def check_recordings(cap, res):
+    """Each recording the harness checked with soxi (a capture note) exists on our side with the same format, and
+    the record_file_size the simulator reported is the size of that file (44-byte header + the samples)."""
+    import os
+    import re
+    import wave
+
+    from .replay import CAPTURE_SCRATCH
+    recs = cap.records
+    for i, r in enumerate(recs):
+        if r.kind != "note" or not r.text.startswith("recording file check"):
+            continue
+        lines = []
+        for nxt in recs[i + 1:]:
+            if nxt.kind != "note":
+                break
+            lines.append(nxt.text)
+        info = dict(re.findall(r"^(Input File|Channels|Sample Rate|Precision)\s*: (.*)$", "\n".join(lines), re.M))
+        path = res.uuids.to_sim(info["Input File"].strip("'"), fresh=False).replace(CAPTURE_SCRATCH, res.scratch)
+        assert os.path.exists(path), "recording %s was not written" % path
+        with wave.open(path) as w:
+            got = (w.getnchannels(), w.getframerate(), w.getsampwidth() * 8)
+            frames = w.getnframes()
+        assert got == (int(info["Channels"]), int(info["Sample Rate"]), int(info["Precision"].split("-")[0])), got
+        sizes = {f.get("variable_record_file_size") for rec in res.conns.values() for f in rec.frames
+                 if f.is_event and f.name == "RECORD_STOP" and f.get("Record-File-Path") == path}
+        assert sizes == {str(os.path.getsize(path))} == {str(44 + frames * got[0] * 2)}, (sizes, frames)
+
+
 @pytest.mark.parametrize("name", sorted(SPECS))
 def test_scenario_matches_capture(name, switch_factory, scratch):
     spec, res, comp = run_scenario(name, switch_factory, scratch)
     applied = [s.kind for s in res.stimuli]
     assert applied == spec.expect, "far-end stimuli applied %s, scenario declares %s" % (applied, spec.expect)
+    check_recordings(comp.cap, res)
     bad = comp.unexplained()
     assert not bad, "%d unexplained differences:\n%s" % (len(bad), "\n".join(str(d) for d in bad[:80]))
 

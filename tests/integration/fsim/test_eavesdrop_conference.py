@@ -88,7 +88,11 @@ def test_conference_via_transfer_both_inline_and_api(capsim, cesl):
     assert api(cesl, "uuid_transfer %s -both 'conference:%s@default' inline" % (b, name)) == "+OK\n"
     cesl.wait_for(lambda: len(_conf_events(cesl, n, "add-member")) == 2)
     evs = _conf_events(cesl, n)
-    assert [e.get("Action") for e in evs] == ["conference-create", "add-member", "add-member"]
+    # capture 05b: the lone first member gets play-file of the (missing) conf-alone.wav; the second one the floor
+    assert [e.get("Action") for e in evs][:5] == ["conference-create", "play-file", "add-member", "add-member",
+                                                  "floor-change"]
+    assert evs[1].get("Error") == "File could not be played"
+    evs = [e for e in evs if e.get("Action") in ("conference-create", "add-member")]
     create = evs[0]
     assert create.names()[:2] == ["Event-Subclass", "Event-Name"]
     assert create.names()[14:] == ["Conference-Name", "Conference-Domain", "Conference-Size", "Conference-Ghosts",
