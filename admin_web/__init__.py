@@ -48,7 +48,8 @@ def configure_app(app: Flask, config: "Config | None", overrides: dict[str, Any]
     if config is not None:
         app.config.update(SECRET_KEY=config.web_secret_key, DATABASE_URL=config.database_url,
                           BABEL_DEFAULT_LOCALE=config.default_locale, RECORDINGS_DIR=str(config.recordings_dir),
-                          FLOWS_DIR=str(config.flows_dir), PROMPTS_DIR=str(config.prompts_dir))
+                          FLOWS_DIR=str(config.flows_dir), PROMPTS_DIR=str(config.prompts_dir),
+                          SIP_DOMAIN=config.sip_domain, DIRECTORY_CREDENTIALS=config.directory_credentials)
     app.config.update(overrides)
 
 
@@ -95,9 +96,14 @@ def configure_blueprints(app: Flask) -> None:
     from admin_web.halls import bp as halls_bp
     from admin_web.rules import bp as rules_bp
     from admin_web.holidays import bp as holidays_bp
+    from admin_web.cti import bp as cti_bp
+    from admin_web.desktop import bp as desktop_bp
+    from admin_web.recordings import bp as recordings_bp
+    from admin_web.fsdirectory import bp as fsdirectory_bp
 
     for bp in (auth_bp, dashboard_bp, agents_bp, groups_bp, queues_bp, calls_bp, callbacks_bp, voicemails_bp,
-               flows_bp, numbers_bp, halls_bp, rules_bp, holidays_bp):
+               flows_bp, numbers_bp, halls_bp, rules_bp, holidays_bp, cti_bp, desktop_bp, recordings_bp,
+               fsdirectory_bp):
         app.register_blueprint(bp)
 
 

@@ -200,6 +200,35 @@ def flows_check(ctx: click.Context, paths: tuple[str, ...]) -> None:
 
 
 @cli.group()
+def agents() -> None:
+    """Agents."""
+
+
+@agents.command("sip-password")
+@click.argument("extension")
+@click.option("--password", default=None, help="The new password (default: a random one, shown once).")
+@click.pass_context
+def agents_sip_password(ctx: click.Context, extension: str, password: str | None) -> None:
+    """Set an agent's SIP password; only its digest hash is stored (served to FreeSWITCH by mod_xml_curl)."""
+    from sqlalchemy import select
+
+    from engine.sip_accounts import a1_hash, new_password
+    from engine.store.models import Agent
+    from engine.store.session import make_engine, make_session_factory, transaction
+    config = _config(ctx.find_root())
+    password = password or new_password()
+    db = make_engine(config.database_url)
+    with transaction(make_session_factory(db)) as session:
+        agent = session.scalars(select(Agent).where(Agent.extension == extension)).first()
+        if agent is None:
+            click.echo(f"no agent with extension {extension}", err=True)
+            ctx.exit(1)
+        agent.sip_a1_hash = a1_hash(extension, config.sip_domain, password)
+    db.dispose()
+    click.echo(f"extension {extension}@{config.sip_domain}: SIP password set to {password} (shown once, not stored)")
+
+
+@cli.group()
 def prompts() -> None:
     """Prompt files."""
 

@@ -24,6 +24,8 @@ class Config:
     esl_command_timeout: float
     agent_dial_string: str
     outbound_dial_string: str
+    sip_domain: str
+    directory_credentials: str
     ring_timeout: int
     database_url: str
     web_host: str
@@ -48,6 +50,8 @@ _SCHEMA: dict[str, tuple[str, str, type]] = {
     "esl_command_timeout": ("esl", "command_timeout", float),
     "agent_dial_string": ("switch", "agent_dial_string", str),
     "outbound_dial_string": ("switch", "outbound_dial_string", str),
+    "sip_domain": ("switch", "sip_domain", str),
+    "directory_credentials": ("web", "directory_credentials", str),
     "ring_timeout": ("switch", "ring_timeout", int),
     "database_url": ("database", "url", str),
     "web_bind": ("web", "bind", str),
@@ -115,6 +119,8 @@ def _validate(v: dict[str, object], source: str) -> Config:
         raise ConfigError("setting switch.agent_dial_string must contain {extension}")
     if "{number}" not in str(v["outbound_dial_string"]):
         raise ConfigError("setting switch.outbound_dial_string must contain {number}")
+    if ":" not in str(v["directory_credentials"]):
+        raise ConfigError("setting web.directory_credentials must be user:password")
     url = str(v["database_url"])
     if not (url.startswith("sqlite") or url.startswith("postgresql")):
         raise ConfigError(f"setting database.url must be a sqlite:// or postgresql:// URL, got {url!r}")

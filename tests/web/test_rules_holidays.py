@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def setup(app, tmp_path, db, seed):
     shutil.copytree(ROOT / "ivr_flows", tmp_path / "flows")
     app.config.update(FLOWS_DIR=str(tmp_path / "flows"), PROMPTS_DIR=str(tmp_path / "flows/prompts"))
-    db.add(Queue(code="tax_policy", name="纳税咨询"))
+    db.add_all([Queue(code="tax_policy", name="纳税咨询"), Queue(code="etax", name="电子税务局"),
+                Queue(code="social_fee", name="社保费")])      # the queues the shipped flows use
     save_hall(db, "GD-440000", "广东省", "province", "440000")
     db.commit()
 

@@ -46,6 +46,7 @@ class Agent(Base):
     not_ready_reason: Mapped[NotReadyReason | None] = mapped_column(str_enum(NotReadyReason, "not_ready_reason"))
     state_since: Mapped[dt.datetime] = mapped_column(default=utcnow)
     current_call_uuid: Mapped[str | None] = mapped_column(String(64))
+    sip_a1_hash: Mapped[str | None] = mapped_column(String(32))   # md5(extension:domain:password), never the password
     hall_id: Mapped[int | None] = mapped_column(ForeignKey("halls.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[created_at]
 

@@ -1,0 +1,88 @@
+"""Who is calling the API: the logged-in console user (cookie session) or HTTP Basic credentials.
+
+Either way the user must be active and linked to an agent; the agent is the only one they can see or act for.
+Cookie-session writes must carry the CSRF token in an X-CSRFToken header (the desktop page sends it), so another
+site cannot drive an agent's phone through the agent's browser.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable
+
+from flask import current_app, g, jsonify, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, validate_csrf
+from sqlalchemy import select
+from werkzeug.security import check_password_hash
+
+from admin_web.db import get_session
+from admin_web.security import ConsoleUser
+from engine.store.models import Agent, User
+
+
+@dataclasses.dataclass(frozen=True)
+class ApiCaller:
+    """The authenticated user and their agent id, for one API request."""
+
+    username: str
+    agent_id: int
+    via: str        # "session" or "basic"
+
+
+def error(status: int, message: str, **extra):
+    """A JSON error: {"error": message, ...} with the status; 401 says how to authenticate."""
+    response = jsonify(error=message, **extra)
+    response.status_code = status
+    if status == 401 and "X-Requested-With" not in request.headers \
+            and "text/event-stream" not in request.headers.get("Accept", ""):
+        response.headers["WWW-Authenticate"] = 'Basic realm="callcenter CTI API", charset="UTF-8"'
+    return response
+
+
+def _basic_user() -> User | None:
+    """The active user named by valid HTTP Basic credentials, else None."""
+    auth = request.authorization
+    if auth is None or auth.type != "basic" or not auth.username or auth.password is None:
+        return None
+    user = get_session().scalar(select(User).where(User.username == auth.username))
+    if user is None or not user.active or not check_password_hash(user.password_hash, auth.password):
+        return None
+    return user
+
+
+def _caller():
+    """(ApiCaller, None) or (None, error response)."""
+    if current_user.is_authenticated:
+        username, agent_id, via = current_user.username, current_user.agent_id, "session"
+    elif request.authorization is not None:
+        user = _basic_user()
+        if user is None:
+            return None, error(401, "wrong username or password")
+        username, agent_id, via = user.username, user.agent_id, "basic"
+        g._login_user = ConsoleUser.from_model(user)   # current_user for this request only (audit), no cookie
+    else:
+        return None, error(401, "authentication required: log in to the console or use HTTP Basic")
+    if agent_id is None or get_session().get(Agent, agent_id) is None:
+        return None, error(403, "this account is not linked to an agent")
+    return ApiCaller(username, agent_id, via), None
+
+
+def agent_api(view: Callable) -> Callable:
+    """Authenticate the caller as an agent (g.caller); check CSRF on cookie-session writes."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        caller, failure = _caller()
+        if failure is not None:
+            return failure
+        if (caller.via == "session" and request.method not in ("GET", "HEAD", "OPTIONS")
+                and current_app.config.get("WTF_CSRF_ENABLED", True)):
+            try:
+                validate_csrf(request.headers.get("X-CSRFToken", ""))
+            except (CSRFError, Exception):  # flask_wtf raises ValidationError for a bad token
+                return error(400, "missing or invalid X-CSRFToken header")
+        g.caller = caller
+        return view(*args, **kwargs)
+
+    return wrapped
