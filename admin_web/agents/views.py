@@ -98,6 +98,24 @@ def edit(agent_id: int):
     return render_template("agents/form.html", form=form, agent=agent)
 
 
+@bp.route("/<int:agent_id>/sip-password", methods=["POST"])
+@roles_required(*ADMIN)
+def sip_password(agent_id: int):
+    """A new random SIP password for the agent's extension: shown once here, only its digest hash is stored
+    (FreeSWITCH gets the hash through mod_xml_curl)."""
+    from engine.sip_accounts import a1_hash, new_password
+    session = get_session()
+    agent = session.get(Agent, agent_id) or abort(404)
+    password = new_password()
+    agent.sip_a1_hash = a1_hash(agent.extension, current_app.config.get("SIP_DOMAIN", ""), password)
+    from admin_web import audit
+    audit.record(session, "agent.sip_password", f"agent:{agent.employee_no}", "new SIP password set")
+    session.commit()
+    flash(_("New SIP password for extension %(ext)s: %(pw)s — write it down now, it is not shown again.",
+            ext=agent.extension, pw=password), "success")
+    return redirect(url_for("agents.edit", agent_id=agent.id))
+
+
 @bp.route("/<int:agent_id>/delete", methods=["POST"])
 @roles_required(*ADMIN)
 def delete(agent_id: int):

@@ -32,3 +32,15 @@ def test_directory_serves_the_agent_with_the_digest_hash_and_refuses_strangers(a
     agent.active = False
     db.commit()
     assert 'status="not found"' in lookup(client, agent.extension).get_data(as_text=True)
+
+
+def test_an_admin_sets_a_sip_password_which_is_shown_once_and_stored_as_a_hash(app, as_admin, db, seed):
+    from engine.store.models import AuditEntry
+    app.config["SIP_DOMAIN"] = "cc.local"
+    page = as_admin.post(f"/agents/{seed.agent_id}/sip-password", follow_redirects=True).get_data(as_text=True)
+    agent = db.get(Agent, seed.agent_id)
+    db.refresh(agent)
+    shown = page.split("新 SIP 密码：", 1)[1].split(" ", 1)[0]
+    assert agent.sip_a1_hash == a1_hash(agent.extension, "cc.local", shown) and shown not in agent.sip_a1_hash
+    assert shown not in as_admin.get(f"/agents/{seed.agent_id}/edit").get_data(as_text=True)
+    assert db.scalars(select(AuditEntry).where(AuditEntry.action == "agent.sip_password")).one()
