@@ -16,7 +16,7 @@ from engine import recording
 from engine.config import Config
 from engine.domain import commands as c
 from engine.domain.rules import RuleSet
-from engine.domain.events import (CallbacksLoaded, DirectoryLoaded, FlowsLoaded, LiveChannel, Shutdown,
+from engine.domain.events import (CallbacksLoaded, DirectoryLoaded, FlowsLoaded, LiveChannel, PublishStatus, Shutdown,
                                   SwitchSynced)
 from engine.ivr.loader import load_flows
 from engine.runtime import Runtime
@@ -126,6 +126,7 @@ class Engine:
                     self.runtime.post(request)
                 if time.time() >= next_reload:
                     next_reload = time.time() + self.directory_reload_s
+                    self.runtime.post(PublishStatus(time.time()))
                     self.reload_directory()
                     self.reload_flows_if_changed()
             except Exception:
@@ -225,5 +226,6 @@ STORE_WRITERS = {   # what the store writer does with each of the core's store c
     c.SaveCallback: repos.save_callback,
     c.SaveVoicemail: repos.save_voicemail,
     c.SaveSurveyResult: repos.save_survey_result,
+    c.SaveQueueStatus: repos.save_queue_status,
     c.SaveRecording: lambda session, cmd: repos.save_recording(session, cmd, recording.inspect),
 }

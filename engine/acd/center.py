@@ -10,15 +10,17 @@ from engine.acd.floor import Floor
 from engine.domain.agent import AgentTrigger
 from engine.domain.call import CallPhase
 from engine.domain import agent as agent_fsm
-from engine.domain.commands import (Command, Hangup, SaveRecording, SaveRequestResult, StartTimer,
-                                   Supervise)
+from engine.domain.commands import (Command, Hangup, QueueSnapshot, SaveQueueStatus, SaveRecording,
+                                   SaveRequestResult, StartTimer, Supervise)
 from engine.domain.errors import InvalidTransition
 from engine.domain.events import (AgentRequest, AppFinished, CallbacksLoaded, CallParked, CommandFailed, DigitPressed,
                                   DirectoryLoaded, Event, FlowsLoaded,
-                                  LegAnswered, LegBridged, LegHeld, LegHungUp, OriginateResult, RecordingStopped, Shutdown,
+                                  LegAnswered, LegBridged, LegHeld, LegHungUp, OriginateResult, PublishStatus, RecordingStopped,
+                                  Shutdown,
                                   SwitchSynced,
                                   TimerFired)
-from engine.domain.states import CallOutcome, NotReadyReason
+from engine.domain.routing import qualifies
+from engine.domain.states import AgentState, CallOutcome, NotReadyReason
 from engine.ivr.model import Flow
 
 logger = logging.getLogger(__name__)
@@ -286,6 +288,21 @@ def _on_recording_stopped(floor: Floor, ev: RecordingStopped, out: list[Command]
                              record_ms=ev.record_ms))
 
 
+def _on_publish_status(floor: Floor, ev: PublishStatus, out: list[Command]) -> None:
+    """Each queue's waiting calls, longest wait and agents able to take it, for the supervisors' floor view."""
+    snapshots = []
+    for code, queue in floor.queues.items():
+        waiting = [floor.calls[u] for u in floor.waiting if floor.calls[u].queue_code == code]
+        able = [a for a in floor.agents.values() if a.active and qualifies(a, queue.required_skills)
+                and a.state is not AgentState.LOGGED_OUT]
+        snapshots.append(QueueSnapshot(
+            code, len(waiting), min((c.enqueued_at for c in waiting if c.enqueued_at), default=None),
+            sum(a.state is AgentState.READY for a in able),
+            sum(a.state in (AgentState.RESERVED, AgentState.TALKING, AgentState.ON_HOLD, AgentState.WRAP_UP)
+                for a in able), len(able)))
+    out.append(SaveQueueStatus(tuple(snapshots), ev.at))
+
+
 def _ignore(_floor: Floor, _ev: Event, _out: list[Command]) -> None:
     """Events that need no decision (yet)."""
 
@@ -305,6 +322,7 @@ _HANDLERS: dict[type, Callable[[Floor, Event, list[Command]], None]] = {
     LegHeld: _on_hold,                  # type: ignore[dict-item]
     FlowsLoaded: _on_flows_loaded,      # type: ignore[dict-item]
     RecordingStopped: _on_recording_stopped,   # type: ignore[dict-item]
+    PublishStatus: _on_publish_status,  # type: ignore[dict-item]
     CallbacksLoaded: callbacks.on_callbacks_loaded,   # type: ignore[dict-item]
     LegAnswered: _ignore,
     LegBridged: _ignore,

@@ -259,6 +259,26 @@ Command = (Answer | Play | Collect | StopMedia | DialAgent | Bridge | Hangup | S
            | SaveRequestResult | DialCustomer | Record | SaveCallback | SaveVoicemail
            | SaveSurveyResult | StartRecording | SaveRecording | Supervise | HoldCall)
 
+@dataclasses.dataclass(frozen=True)
+class QueueSnapshot:
+    """One queue right now."""
+
+    queue_code: str
+    waiting: int
+    longest_wait_since: float | None
+    agents_ready: int
+    agents_busy: int
+    agents_logged_in: int
+
+
+@dataclasses.dataclass(frozen=True)
+class SaveQueueStatus:
+    """Publish every queue's live status (waiting calls, longest wait, agents) for the floor view."""
+
+    queues: tuple[QueueSnapshot, ...]
+    at: float
+
+
 # Commands the store executes (everything else, but timers, goes to the switch)
 STORE_COMMANDS = (SaveAgentState, SaveCallRecord, SaveOffer, SaveRequestResult, SaveCallback, SaveVoicemail,
-                  SaveSurveyResult, SaveRecording)
+                  SaveSurveyResult, SaveRecording, SaveQueueStatus)

@@ -201,6 +201,13 @@ class FlowsLoaded:
 
 
 @dataclasses.dataclass(frozen=True)
+class PublishStatus:
+    """Time to publish the live queue status (the runtime asks every couple of seconds)."""
+
+    at: float
+
+
+@dataclasses.dataclass(frozen=True)
 class Shutdown:
     """The engine is stopping: hang up every call (hangup) or, finally, close the records of calls left (force)."""
 
@@ -212,4 +219,4 @@ class Shutdown:
 Event = (CallParked | LegAnswered | LegHungUp | LegBridged | AppFinished | OriginateResult | CommandFailed
          | TimerFired | AgentRequest | DirectoryLoaded | SwitchSynced | Shutdown | DigitPressed
          | CallbacksLoaded | LegHeld | FlowsLoaded
-         | RecordingStopped)
+         | RecordingStopped | PublishStatus)

@@ -13,14 +13,14 @@ import json
 import logging
 
 from engine.domain.commands import (SaveCallback, SaveCallRecord, SaveOffer, SaveRecording, SaveRequestResult,
-                                   SaveSurveyResult, SaveVoicemail)
+                                   SaveQueueStatus, SaveSurveyResult, SaveVoicemail)
 from engine.domain.events import AgentRequest as AgentRequestEvent
 from engine.domain.events import PendingCallback
 from engine.domain.queueing import OVERFLOW_ACTIONS, OverflowStep
 from engine.domain.routing import QueueSpec
 from engine.domain.states import AgentState
 from engine.store.models import (Agent, AgentRequest, AgentStateChange, Callback, CallOffer, CallRecord,
-                                 PublishedNumber, Queue, Recording, Skill, SurveyResult, Voicemail)
+                                 PublishedNumber, Queue, QueueStatus, Recording, Skill, SurveyResult, Voicemail)
 
 logger = logging.getLogger(__name__)
 
@@ -193,6 +193,18 @@ def save_voicemail(session: Session, vm: SaveVoicemail) -> None:
     if session.scalar(select(Voicemail.id).where(Voicemail.call_uuid == vm.call_uuid)) is None:
         session.add(Voicemail(call_uuid=vm.call_uuid, ani=vm.ani[:64], dnis=vm.dnis[:64], queue_code=vm.queue_code,
                               recorded_at=to_datetime(vm.recorded_at), file_path=vm.path, duration_s=vm.duration_s))
+
+
+def save_queue_status(session: Session, status: SaveQueueStatus) -> None:
+    """Replace each queue's published status."""
+    at = to_datetime(status.at)
+    for snap in status.queues:
+        row = session.get(QueueStatus, snap.queue_code) or QueueStatus(queue_code=snap.queue_code)
+        row.waiting, row.longest_wait_since = snap.waiting, to_datetime(snap.longest_wait_since)
+        row.agents_ready, row.agents_busy, row.agents_logged_in = snap.agents_ready, snap.agents_busy, \
+            snap.agents_logged_in
+        row.updated_at = at
+        session.add(row)
 
 
 def save_survey_result(session: Session, result: SaveSurveyResult) -> None:

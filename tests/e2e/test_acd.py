@@ -224,3 +224,14 @@ def test_a_supervisor_listens_then_whispers_from_their_own_phone(sim, engine, db
     row = wait_until(lambda: read(db_url, lambda s: s.get(AgentRequest, late) if s.get(AgentRequest, late).result
                                   else None), 10, "the refusal")
     assert row.result.startswith("refused:") and "not in a conversation" in row.result
+
+
+def test_the_engine_publishes_live_queue_status_for_the_floor_view(sim, engine, db_url):
+    from engine.store.models import QueueStatus
+    set_not_ready(engine, ["1005", "1009", "1010", "1011", "1012"])
+    uuid = sim.place_call(did="12366", digits="3", patience=400.0)
+    wait_until(lambda: uuid in engine.center.floor.waiting, 10, "the caller waiting")
+    row = wait_until(lambda: read(db_url, lambda s: s.get(QueueStatus, "social_fee") if (
+        s.get(QueueStatus, "social_fee") and s.get(QueueStatus, "social_fee").waiting == 1) else None), 10,
+        "the published status")
+    assert row.agents_ready == 0 and row.agents_logged_in == 5 and row.longest_wait_since is not None

@@ -5,11 +5,11 @@ from engine.store.models.media import Recording, SurveyResult
 from engine.store.models.calls import (AgentRequest, AgentStateChange, Callback, CallOffer, CallRecord,
                                        Voicemail)
 from engine.store.models.org import Hall, HolidayOverride, RoutingRule
-from engine.store.models.routing import PublishedNumber, Queue, QueueSkill
+from engine.store.models.routing import PublishedNumber, Queue, QueueSkill, QueueStatus
 from engine.store.models.users import User, UserRole
 
 __all__ = [
     "Recording", "SurveyResult",
     "AgentRequest", "Callback", "CallOffer", "Voicemail", "Agent", "AgentGroup", "AgentSkill", "Skill", "AuditEntry", "AgentStateChange", "CallRecord",
-    "Hall", "HolidayOverride", "RoutingRule", "PublishedNumber", "Queue", "QueueSkill", "User", "UserRole",
+    "Hall", "HolidayOverride", "RoutingRule", "PublishedNumber", "Queue", "QueueSkill", "QueueStatus", "User", "UserRole",
 ]

@@ -1,6 +1,8 @@
 """Queues with their skill requirements, and published numbers (DIDs) pointing to IVR flows."""
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -66,3 +68,16 @@ class PublishedNumber(Base):
     active: Mapped[bool] = mapped_column(default=True)
     hall_id: Mapped[int | None] = mapped_column(ForeignKey("halls.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[created_at]
+
+
+class QueueStatus(Base):
+    """A queue right now, as the engine last published it (every couple of seconds)."""
+
+    __tablename__ = "queue_status"
+    queue_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    waiting: Mapped[int] = mapped_column(default=0)
+    longest_wait_since: Mapped[dt.datetime | None]
+    agents_ready: Mapped[int] = mapped_column(default=0)
+    agents_busy: Mapped[int] = mapped_column(default=0)
+    agents_logged_in: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[dt.datetime]

@@ -1,0 +1,80 @@
+"""Reads for the floor view: queue status as the engine published it, and each agent's figures for today."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from admin_web.timeutil import as_utc
+from engine.domain.states import AgentState, CallOutcome
+from engine.store.models import Agent, AgentStateChange, CallRecord, QueueStatus
+
+
+@dataclasses.dataclass
+class AgentDay:
+    """One agent today: state now, calls answered, signed-in time, not-ready time and count."""
+
+    agent_id: int
+    employee_no: str
+    name: str
+    extension: str
+    state: str
+    reason: str | None
+    seconds_in_state: int
+    answered_today: int = 0
+    logged_in_s: int = 0
+    not_ready_s: int = 0
+    not_ready_count: int = 0
+
+
+def queue_rows(session: Session, now: dt.datetime) -> list[dict]:
+    """Each queue's waiting calls, longest wait (s), agents ready/busy/signed in, and how fresh the data is."""
+    rows = []
+    for q in session.scalars(select(QueueStatus).order_by(QueueStatus.queue_code)):
+        since = as_utc(q.longest_wait_since) if q.longest_wait_since else None
+        rows.append({"queue": q.queue_code, "waiting": q.waiting,
+                     "longest_wait_s": int((now - since).total_seconds()) if since else 0,
+                     "ready": q.agents_ready, "busy": q.agents_busy, "logged_in": q.agents_logged_in,
+                     "age_s": int((now - as_utc(q.updated_at)).total_seconds())})
+    return rows
+
+
+def agent_days(session: Session, day_start: dt.datetime, now: dt.datetime) -> list[AgentDay]:
+    """Figures since day_start for every active agent, from the state log and the call records."""
+    agents = session.scalars(select(Agent).where(Agent.active).order_by(Agent.employee_no)).all()
+    answered = dict(session.execute(
+        select(CallRecord.agent_id, func.count()).where(CallRecord.started_at >= day_start,
+                                                        CallRecord.outcome == CallOutcome.ANSWERED)
+        .group_by(CallRecord.agent_id)).all())
+    changes = session.scalars(select(AgentStateChange).where(AgentStateChange.at >= day_start)
+                              .order_by(AgentStateChange.agent_id, AgentStateChange.at)).all()
+    by_agent: dict[int, list[AgentStateChange]] = {}
+    for change in changes:
+        by_agent.setdefault(change.agent_id, []).append(change)
+    days = []
+    for agent in agents:
+        since = as_utc(agent.state_since)
+        day = AgentDay(agent.id, agent.employee_no, agent.name, agent.extension, agent.state.value,
+                       agent.not_ready_reason.value if agent.not_ready_reason else None,
+                       int((now - since).total_seconds()), answered.get(agent.id, 0))
+        log = by_agent.get(agent.id, [])
+        # the state before the first change today lasted from the start of the day
+        state, start = (log[0].from_state if log else agent.state), day_start
+        for change in log:
+            _add(day, state, (as_utc(change.at) - start).total_seconds())
+            if change.to_state is AgentState.NOT_READY and change.from_state is not AgentState.NOT_READY:
+                day.not_ready_count += 1
+            state, start = change.to_state, as_utc(change.at)
+        _add(day, state, (now - start).total_seconds())
+        days.append(day)
+    return days
+
+
+def _add(day: AgentDay, state: AgentState, seconds: float) -> None:
+    seconds = max(0, int(seconds))
+    if state is not AgentState.LOGGED_OUT:
+        day.logged_in_s += seconds
+    if state is AgentState.NOT_READY:
+        day.not_ready_s += seconds

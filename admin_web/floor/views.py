@@ -1,0 +1,35 @@
+"""The floor view page and its live JSON (polled every 2 s)."""
+from __future__ import annotations
+
+import dataclasses
+
+from flask import current_app, jsonify, render_template
+
+from admin_web import labels
+from admin_web.db import get_session
+from admin_web.floor import bp, queries
+from admin_web.security import STAFF, roles_required
+from admin_web.timeutil import console_today, now_utc
+from engine.domain.states import AgentState, NotReadyReason
+
+
+@bp.route("/")
+@roles_required(*STAFF)
+def index():
+    """Queues and agents, refreshed in place."""
+    return render_template("floor/index.html", poll_ms=current_app.config["AGENT_POLL_INTERVAL_MS"])
+
+
+@bp.route("/data.json")
+@roles_required(*STAFF)
+def data():
+    """Queues (waiting, longest wait, agents) and agents (state, time in state, today's figures)."""
+    session, now = get_session(), now_utc()
+    start, _end = console_today()
+    agents = []
+    for day in queries.agent_days(session, start, now):
+        row = dataclasses.asdict(day)
+        row["state_label"] = labels.label(labels.STATE_LABELS, AgentState(day.state))
+        row["reason_label"] = labels.label(labels.REASON_LABELS, NotReadyReason(day.reason)) if day.reason else ""
+        agents.append(row)
+    return jsonify(server_time=now.isoformat(), queues=queries.queue_rows(session, now), agents=agents)
