@@ -85,7 +85,8 @@ class SuperviseForm(FlaskForm):
     """A supervisor joins an agent's call from their own phone: listen, whisper (coach the agent) or barge."""
 
     mode = SelectField(_l("Supervise"), choices=[("listen", _l("Listen")), ("whisper", _l("Whisper")),
-                                                 ("barge", _l("Barge in"))], validators=[DataRequired()])
+                                                 ("barge", _l("Barge in")), ("takeover", _l("Take over the call"))],
+                       validators=[DataRequired()])
     extension = StringField(_l("My extension"), filters=[lambda v: v.strip() if v else v],
                             validators=[DataRequired(), Length(max=32),
                                         Regexp(r"^[0-9]+$", message=_l("The extension must contain digits only."))])

@@ -80,10 +80,26 @@ def complete_transfer(floor: Floor, call: Call, now: float, out: list[Command]) 
         call.move(CallPhase.IVR)
         call.flow_def, call.flow = floor.flows[target], target
         arrivals.run_node(floor, call, call.flow_def.start, now, out)
-    else:
+    else:                                   # number, or extension (a supervisor taking the call over)
         call.move(CallPhase.IVR)
         from engine.acd import ivr_runner
-        ivr_runner.dial_out(floor, call, target, out)
+        ivr_runner.dial_out(floor, call, target, out, extension=kind == "extension")
+
+
+def take_over(floor: Floor, ev: AgentRequest, out: list[Command]) -> str:
+    """A supervisor takes the call from the agent: the agent leaves, the caller is rung through to the
+    supervisor's extension (R-CTI-7)."""
+    agent = floor.agents.get(ev.agent_id)
+    call = floor.calls.get(agent.call_uuid or "") if agent is not None else None
+    if agent is None or call is None or call.phase is not CallPhase.CONNECTED or call.agent_leg is None:
+        return f"agent {agent.employee_no if agent else ev.agent_id} is not in a conversation"
+    if not (ev.argument or "").isdigit():
+        return "the supervisor's extension is needed (digits)"
+    call.pending_transfer = ("extension", ev.argument)   # type: ignore[assignment]
+    call.variables.update({"transferred_by": agent.employee_no, "taken_over_by": ev.actor})
+    call.ivr_path.append(f"takeover:{ev.actor}:{ev.argument}")
+    out.append(Hangup(call.agent_leg, "NORMAL_CLEARING"))
+    return ""
 
 
 def _dial(floor: Floor, agent, ev: AgentRequest, out: list[Command]) -> str:

@@ -159,11 +159,13 @@ REQUESTABLE = frozenset({AgentTrigger.LOGIN, AgentTrigger.READY, AgentTrigger.NO
 WRAP_UP_EXTENSION_S = 60.0
 
 
-SUPERVISION_MODES = ("listen", "whisper", "barge")
+SUPERVISION_MODES = ("listen", "whisper", "barge", "takeover")
 
 
 def _supervise(floor: Floor, ev: AgentRequest, out: list[Command]) -> str:
-    """A supervisor listens to, coaches (only the agent hears) or barges into an agent's call (R-CTI-7)."""
+    """A supervisor listens to, coaches (only the agent hears), barges into or takes over an agent's call."""
+    if ev.action == "takeover":
+        return agent_actions.take_over(floor, ev, out)
     agent = floor.agents.get(ev.agent_id)
     call = floor.calls.get(agent.call_uuid or "") if agent is not None else None
     if agent is None or call is None or call.agent_leg is None or call.answered_at is None:

@@ -148,12 +148,14 @@ def next_node(floor: Floor, call: Call, result: AppFinished, out: list[Command])
 BACK_TO_QUEUE = "\x00back-to-queue"      # on_transfer_result: an agent's transfer failed, the caller waits again
 
 
-def dial_out(floor: Floor, call: Call, number: str, out: list[Command], timeout_s: int = 30) -> None:
-    """Send the call to an outside number (an agent's blind transfer); bridged when it answers."""
+def dial_out(floor: Floor, call: Call, number: str, out: list[Command], timeout_s: int = 30,
+             extension: bool = False) -> None:
+    """Send the call to an outside number or an extension (blind transfer, supervisor takeover); bridged when
+    it answers."""
     call.node = None
     call.transfer_job, call.transfer_leg = floor.new_id(), floor.new_id()
     out.append(DialCustomer(call.transfer_job, call.transfer_leg, number, timeout_s, call.ani,
-                            {"cc_transfer_of": call.uuid}))
+                            {"cc_transfer_of": call.uuid}, extension=extension))
 
 
 def on_transfer_result(floor: Floor, call: Call, result: OriginateResult, out: list[Command]) -> str | None:

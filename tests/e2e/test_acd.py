@@ -235,3 +235,22 @@ def test_the_engine_publishes_live_queue_status_for_the_floor_view(sim, engine, 
         s.get(QueueStatus, "social_fee") and s.get(QueueStatus, "social_fee").waiting == 1) else None), 10,
         "the published status")
     assert row.agents_ready == 0 and row.agents_logged_in == 5 and row.longest_wait_since is not None
+
+
+def test_a_supervisor_takes_over_a_call_on_their_own_phone(sim, engine, db_url):
+    sim.add_phone("2000", behaviour="answer", answer_delay=1.0)
+    uuid = sim.place_call(did="12366", digits="2", talk_time=400.0)
+    call = wait_until(lambda: engine.center.floor.calls.get(uuid) if engine.center.floor.calls.get(uuid) and
+                      engine.center.floor.calls[uuid].answered_at else None, 20, "the call to be answered")
+    agent_id = call.agent_id
+
+    def add(s):
+        s.add(AgentRequest(agent_id=agent_id, action="takeover", argument="2000", actor="supervisor",
+                           requested_at=utcnow()))
+    write(db_url, add)
+    wait_until(lambda: any(ch.get("name", "").startswith("sofia/internal/2000") and ch.get("bridged_to") == uuid
+                           for ch in sim.channels()) or call.transferred, 20, "the supervisor's phone bridged")
+    wait_until(lambda: engine.center.floor.agents[agent_id].state is not AgentState.TALKING, 10, "the agent freed")
+    sim.hangup(uuid)
+    rec = wait_until(lambda: record_of(db_url, uuid), 10, "the record")
+    assert "takeover:supervisor:2000" in rec.ivr_path and "transferred:number" in rec.ivr_path

@@ -118,3 +118,14 @@ def test_an_agent_dials_out_while_not_ready_and_returns_to_not_ready(cc):
     assert (agent.state, agent.reason) == (AgentState.NOT_READY, NotReadyReason.MEETING)
     _, result = ask(cc, 1, "dial", "number:abc", request_id=3)
     assert not result.accepted
+
+
+def test_a_supervisor_takes_over_the_call_on_their_extension(cc):
+    leg = connected(cc)
+    out = cc.handle(AgentRequest(1, "takeover", None, "super", 50.0, 7, "2000"))
+    assert of(out, c.SaveRequestResult)[0].accepted and c.Hangup(leg, "NORMAL_CLEARING") in out
+    out = cc.handle(LegHungUp(leg, "NORMAL_CLEARING", 51.0))
+    dial = of(out, c.DialCustomer)[0]
+    assert (dial.number, dial.extension) == ("2000", True)
+    assert cc.handle(OriginateResult(dial.job_uuid, True, dial.leg_uuid, "", 53.0)) == [c.Bridge("caller", dial.leg_uuid)]
+    assert cc.floor.agents[1].state is AgentState.WRAP_UP
