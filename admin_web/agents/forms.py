@@ -32,6 +32,9 @@ class AgentForm(FlaskForm):
                             validators=[DataRequired(), Length(max=32),
                                         Regexp(r"^[0-9]+$", message=_l("The extension must contain digits only."))])
     group_id = SelectField(_l("Group"), coerce=int, default=NO_GROUP)
+    remote_number = StringField(_l("Remote number (mobile agent)"), filters=[lambda v: v.strip() if v else v],
+                                validators=[Optional(), Length(max=32),
+                                            Regexp(r"^[0-9]+$", message=_l("A phone number has digits only."))])
     active = BooleanField(_l("Active"), default=True)
     skills = FieldList(FormField(SkillLevelForm))
 

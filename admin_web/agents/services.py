@@ -21,6 +21,7 @@ class AgentData:
     group_id: int | None
     active: bool
     skill_levels: dict[int, int]
+    remote_number: str | None = None
 
 
 def _describe(agent: Agent) -> dict[str, str]:
@@ -28,7 +29,7 @@ def _describe(agent: Agent) -> dict[str, str]:
     group = agent.group.name if agent.group else ""
     skills = ",".join(f"{s.skill.code}:{s.level}" for s in sorted(agent.skills, key=lambda s: s.skill.code))
     return {"employee_no": agent.employee_no, "name": agent.name, "extension": agent.extension,
-            "group": group, "active": str(agent.active), "skills": skills}
+            "group": group, "active": str(agent.active), "skills": skills, "remote": agent.remote_number or ""}
 
 
 def _apply(session: Session, agent: Agent, data: AgentData) -> None:
@@ -36,6 +37,7 @@ def _apply(session: Session, agent: Agent, data: AgentData) -> None:
     agent.employee_no, agent.name, agent.extension = data.employee_no, data.name, data.extension
     agent.group = session.get(AgentGroup, data.group_id) if data.group_id else None
     agent.active = data.active
+    agent.remote_number = data.remote_number or None
     current = {s.skill_id: s for s in agent.skills}
     for skill_id, row in current.items():
         if skill_id not in data.skill_levels:

@@ -52,7 +52,8 @@ def _form(agent: Agent | None = None) -> AgentForm:
     obj_kwargs = {}
     if agent is not None:
         obj_kwargs = dict(employee_no=agent.employee_no, name=agent.name, extension=agent.extension,
-                          group_id=agent.group_id or NO_GROUP, active=agent.active)
+                          group_id=agent.group_id or NO_GROUP, active=agent.active,
+                          remote_number=agent.remote_number or "")
     form = AgentForm(session, queries.all_groups(session), skills, agent.id if agent else None, **obj_kwargs)
     if not form.is_submitted():
         levels = queries.skill_levels(agent) if agent else {}
@@ -66,7 +67,7 @@ def _data(form: AgentForm) -> AgentData:
     """The validated form as AgentData."""
     return AgentData(employee_no=form.employee_no.data, name=form.name.data, extension=form.extension.data,
                      group_id=form.group_id.data or None, active=form.active.data,
-                     skill_levels=form.chosen_levels())
+                     skill_levels=form.chosen_levels(), remote_number=form.remote_number.data or None)
 
 
 @bp.route("/new", methods=["GET", "POST"])

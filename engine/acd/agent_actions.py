@@ -120,7 +120,8 @@ def _dial(floor: Floor, agent, ev: AgentRequest, out: list[Command]) -> str:
     call.ringing[job] = leg
     floor.agent_legs[leg] = call.uuid
     floor.offers[job] = Offer(job, call.uuid, agent.agent_id, leg, "", ev.at, "outbound call", "dial")
-    out.append(DialAgent(job, leg, agent.extension, DIAL_RING_S, number, number, {"cc_call_uuid": call.uuid,
-                                                                                  "cc_agent": agent.employee_no}))
+    out.append(DialAgent(job, leg, agent.extension, DIAL_RING_S, number, number,
+                         {"cc_call_uuid": call.uuid, "cc_agent": agent.employee_no},
+                         remote_number=agent.remote_number))
     out.append(StartTimer(f"offer:{job}", DIAL_RING_S + 10))
     return ""

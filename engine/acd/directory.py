@@ -25,13 +25,8 @@ def on_directory_loaded(floor: Floor, ev: DirectoryLoaded, out: list[Command]) -
         live = floor.agents.get(configured.agent_id)
         if live is None:
             floor.put_agent(configured)
-        elif (live.employee_no, live.name, live.extension, live.skills, live.active, live.position,
-              live.hall_id) != (configured.employee_no, configured.name, configured.extension, configured.skills,
-                                configured.active, configured.position, configured.hall_id):
-            floor.put_agent(dataclasses.replace(
-                live, employee_no=configured.employee_no, name=configured.name, extension=configured.extension,
-                skills=configured.skills, active=configured.active, position=configured.position,
-                hall_id=configured.hall_id))
+        elif _configured(live) != _configured(configured):
+            floor.put_agent(dataclasses.replace(live, **dict(zip(CONFIGURED_FIELDS, _configured(configured)))))
     for agent_id in list(floor.agents):
         if agent_id not in seen:
             agent = floor.agents[agent_id]
@@ -49,6 +44,14 @@ def on_directory_loaded(floor: Floor, ev: DirectoryLoaded, out: list[Command]) -
     floor.number_halls = dict(ev.number_halls)
     floor.directory_loaded = True
     offers.dispatch_all(floor, ev.at, out)
+
+
+CONFIGURED_FIELDS = ("employee_no", "name", "extension", "skills", "active", "position", "hall_id", "remote_number")
+
+
+def _configured(agent: Agent) -> tuple:
+    """What the console configures about an agent (the rest is live state the engine keeps)."""
+    return tuple(getattr(agent, name) for name in CONFIGURED_FIELDS)
 
 
 def on_switch_synced(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None:

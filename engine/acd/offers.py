@@ -100,7 +100,8 @@ def offer(floor: Floor, call: Call, agent_id: int, why: str, strategy: str, now:
     floor.offers[job] = Offer(job, call.uuid, agent_id, leg, queue.code, now, why, strategy)
     logger.info("call %s offered to agent %s in queue %s: %s", call.uuid, agent.employee_no, queue.code, why)
     out.append(DialAgent(job, leg, agent.extension, queue.ring_timeout_s, call.ani, call.caller_name or call.ani,
-                         {"cc_call_uuid": call.uuid, "cc_agent": agent.employee_no, "cc_queue": queue.code}))
+                         {"cc_call_uuid": call.uuid, "cc_agent": agent.employee_no, "cc_queue": queue.code},
+                         remote_number=agent.remote_number))
     out.append(StartTimer(f"offer:{job}", queue.ring_timeout_s + OFFER_GRACE_S))
 
 

@@ -95,6 +95,7 @@ class Agent:
     position: int = 0                         # order for top-down and round-robin (then 工号)
     pending_reason: NotReadyReason | None = None   # "not ready" asked during a call, applied after wrap-up
     hall_id: int | None = None                # the service hall (服务厅) the agent works for
+    remote_number: str | None = None          # a remote or mobile agent is rung at this outside number
     stats_day: int = 0                        # the day the counters belong to
     active: bool = True
 

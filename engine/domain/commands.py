@@ -59,6 +59,7 @@ class DialAgent:
     caller_id_number: str
     caller_id_name: str
     variables: Mapping[str, str]
+    remote_number: str | None = None    # a remote or mobile agent: dial this outside number instead
 
 
 @dataclasses.dataclass(frozen=True)

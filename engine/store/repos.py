@@ -46,7 +46,7 @@ def load_directory(session: Session) -> tuple[tuple[AcdAgent, ...], tuple[QueueS
         AcdAgent(agent_id=a.id, employee_no=a.employee_no, name=a.name, extension=a.extension,
                  skills={s.skill_id: s.level for s in a.skills}, state=a.state, reason=a.not_ready_reason,
                  since=to_epoch(a.state_since), idle_since=to_epoch(a.state_since), call_uuid=a.current_call_uuid,
-                 active=a.active, position=a.position, hall_id=a.hall_id)
+                 active=a.active, position=a.position, hall_id=a.hall_id, remote_number=a.remote_number or None)
         for a in rows
     )
     skill_ids = {code: sid for sid, code in session.execute(select(Skill.id, Skill.code))}

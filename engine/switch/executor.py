@@ -59,7 +59,8 @@ class SwitchExecutor:
         elif isinstance(cmd, c.StopMedia):
             self._api(encode.uuid_break(cmd.uuid), "stop_media", cmd.uuid)
         elif isinstance(cmd, c.DialAgent):
-            target = self.agent_dial_string.format(extension=cmd.extension)
+            target = (self.outbound_dial_string.format(number=cmd.remote_number) if cmd.remote_number
+                      else self.agent_dial_string.format(extension=cmd.extension))
             line = encode.agent_originate(target, cmd.leg_uuid, cmd.timeout_s, cmd.caller_id_number,
                                           cmd.caller_id_name, cmd.variables)
             self.link.bgapi(line, job_uuid=cmd.job_uuid)

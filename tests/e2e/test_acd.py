@@ -254,3 +254,18 @@ def test_a_supervisor_takes_over_a_call_on_their_own_phone(sim, engine, db_url):
     sim.hangup(uuid)
     rec = wait_until(lambda: record_of(db_url, uuid), 10, "the record")
     assert "takeover:supervisor:2000" in rec.ivr_path and "transferred:number" in rec.ivr_path
+
+
+def test_a_remote_agent_is_rung_at_their_mobile_number(sim, engine, db_url):
+    from engine.store.models import Agent as AgentRow
+    write(db_url, lambda s: s.execute(update(AgentRow).where(AgentRow.extension == "1006").values(
+        remote_number="13912345678")))
+    engine.reload_directory()
+    set_not_ready(engine, ["1001", "1007", "1008", "1009"])          # only the remote etax agent is ready
+    sim.set_outside("13912345678", answer_delay=1.0)
+    uuid = sim.place_call(did="12366", digits="2", talk_time=1.0)
+    rec = wait_until(lambda: record_of(db_url, uuid), 30, "the call record")
+    remote_id = read(db_url, lambda s: s.scalars(select(AgentRow.id).where(AgentRow.extension == "1006")).one())
+    assert rec.outcome is CallOutcome.ANSWERED and rec.agent_id == remote_id
+    assert any("sofia/gateway/trunk/13912345678" in c["command"] and "cc_agent=A1006" in c["command"]
+               for c in sim.commands())

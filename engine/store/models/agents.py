@@ -47,6 +47,7 @@ class Agent(Base):
     state_since: Mapped[dt.datetime] = mapped_column(default=utcnow)
     current_call_uuid: Mapped[str | None] = mapped_column(String(64))
     sip_a1_hash: Mapped[str | None] = mapped_column(String(32))   # md5(extension:domain:password), never the password
+    remote_number: Mapped[str | None] = mapped_column(String(32))  # remote/mobile agent: rung at this outside number
     hall_id: Mapped[int | None] = mapped_column(ForeignKey("halls.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[created_at]
 
