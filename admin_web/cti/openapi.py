@@ -130,6 +130,16 @@ def document(server: str = "") -> dict:
                                 "schema": {"type": "string", "enum": list(CALL_ACTIONS)}}],
                 "requestBody": json_body("CallRequest"),
                 "responses": {**writes, "404": {"$ref": "#/components/responses/NotFound"}}}},
+            "/me/wrapup": {"post": {
+                "operationId": "wrapUp", "summary": "Write the wrap-up (disposition and summary) of the current call",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["disposition"],
+                    "properties": {"disposition": {"type": "string", "enum": ["resolved", "follow_up", "callback",
+                                                                               "complaint", "other"]},
+                                   "summary": {"type": "string", "maxLength": 2000}}}}}},
+                "responses": {"200": {"description": "The wrap-up as stored"},
+                              "409": {"description": "No current or just-finished call"},
+                              "422": {"description": "Invalid fields"}, **_AUTH_ERRORS}}},
             "/requests/{request_id}": {"get": {
                 "operationId": "getRequest", "summary": "One of the agent's requests and the engine's answer",
                 "parameters": [{"name": "request_id", "in": "path", "required": True, "schema": {"type": "integer"}}],

@@ -16,7 +16,7 @@ from admin_web.db import get_session
 from admin_web.timeutil import console_today, now_utc
 from engine.domain.states import AgentState
 from engine.store.base import utcnow
-from engine.store.models import Agent, AgentRequest, Queue
+from engine.store.models import Agent, AgentRequest, CallNote, Queue
 
 DIGITS = re.compile(r"^[0-9]{1,32}$")
 TARGET = re.compile(r"^[^\s:]{1,48}$")
@@ -134,6 +134,42 @@ def call_action(action: str):
                  "; ".join(p for p in (argument or "", f"note={note.strip()}" if note.strip() else "") if p))
     session.commit()
     return _accepted(row)
+
+
+DISPOSITIONS = ("resolved", "follow_up", "callback", "complaint", "other")
+SUMMARY_MAX = 2000
+
+
+@bp.route("/me/wrapup", methods=["POST"])
+@agent_api
+def wrap_up_note():
+    """The agent's wrap-up of the current (or just finished) call: a disposition and a summary (话后小结).
+    Writing it again replaces the earlier one."""
+    data = _body()
+    if data is None:
+        return error(400, "the body must be a JSON object")
+    disposition, summary = data.get("disposition"), data.get("summary") or ""
+    errors = {}
+    if disposition not in DISPOSITIONS:
+        errors["disposition"] = f"one of {', '.join(DISPOSITIONS)}"
+    if not isinstance(summary, str) or len(summary) > SUMMARY_MAX:
+        errors["summary"] = f"text of at most {SUMMARY_MAX} characters"
+    if errors:
+        return error(422, "invalid wrap-up", fields=errors)
+    session, agent = get_session(), _agent()
+    if not agent.current_call_uuid:
+        return error(409, "no current or just-finished call to write a wrap-up for")
+    note = session.scalars(select(CallNote).where(CallNote.call_uuid == agent.current_call_uuid,
+                                                  CallNote.agent_id == agent.id)).first()
+    if note is None:
+        note = CallNote(call_uuid=agent.current_call_uuid, agent_id=agent.id, disposition=disposition,
+                        written_at=utcnow())
+        session.add(note)
+    note.disposition, note.summary, note.written_at = disposition, summary.strip(), utcnow()
+    audit.record(session, "agent.wrapup", f"agent:{agent.employee_no}", f"{note.call_uuid}: {disposition}")
+    session.commit()
+    return jsonify(call_uuid=note.call_uuid, disposition=note.disposition, summary=note.summary,
+                   written_at=note.written_at.isoformat())
 
 
 @bp.route("/requests/<int:request_id>")

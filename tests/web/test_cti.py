@@ -310,3 +310,20 @@ def test_openapi_document_lists_every_route(app, client):
     refs = json.dumps(doc)
     for name in doc["components"]["schemas"]:
         assert f"#/components/schemas/{name}" in refs
+
+
+def test_wrap_up_note_is_stored_for_the_current_call_and_replaced_when_rewritten(as_agent, seed, db):
+    from engine.store.models import Agent, CallNote
+    assert as_agent.post("/api/v1/me/wrapup", json={"disposition": "resolved"}).status_code == 409
+    agent = db.get(Agent, seed.agent_id)
+    agent.state, agent.current_call_uuid = AgentState.WRAP_UP, "call-42"
+    db.commit()
+    bad = as_agent.post("/api/v1/me/wrapup", json={"disposition": "dance", "summary": 5})
+    assert bad.status_code == 422 and set(bad.get_json()["fields"]) == {"disposition", "summary"}
+    ok = as_agent.post("/api/v1/me/wrapup", json={"disposition": "follow_up", "summary": "发票作废需开工单"})
+    assert ok.status_code == 200 and ok.get_json()["call_uuid"] == "call-42"
+    as_agent.post("/api/v1/me/wrapup", json={"disposition": "resolved", "summary": "已解决"})
+    (note,) = db.scalars(select(CallNote)).all()
+    assert (note.call_uuid, note.agent_id, note.disposition, note.summary) == ("call-42", seed.agent_id, "resolved",
+                                                                               "已解决")
+    assert "/me/wrapup" in as_agent.get("/api/v1/openapi.json").get_json()["paths"]

@@ -116,6 +116,7 @@
     $("btn-hold").disabled = me.state !== "talking";
     $("btn-unhold").disabled = me.state !== "on_hold";
     $("btn-transfer").disabled = !(me.state === "talking" || me.state === "on_hold");
+    $("btn-wrapup").disabled = ["talking", "on_hold", "wrap_up"].indexOf(me.state) < 0;
     $("btn-dial").disabled = $("btn-redial").disabled = !(me.state === "ready" || me.state === "not_ready");
     renderCall(me.call, me.state);
   }
@@ -268,4 +269,12 @@
   loadDirectory();
   refreshToday();
   window.setInterval(refreshToday, 60000);
+  $("wrapup-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    api("POST", "/me/wrapup", { disposition: $("wrapup-disposition").value, summary: $("wrapup-summary").value })
+      .then(function (r) {
+        $("wrapup-saved").textContent = r.ok ? "✓" : ((r.data && r.data.error) || ("HTTP " + r.status));
+      })
+      .catch(function (err) { $("wrapup-saved").textContent = String(err && err.message || err); });
+  });
 })();

@@ -1,7 +1,7 @@
 """All models, imported here so that metadata is complete (Alembic env.py imports this package)."""
 from engine.store.models.agents import Agent, AgentGroup, AgentSkill, Skill
 from engine.store.models.audit import AuditEntry
-from engine.store.models.media import Recording, SurveyResult
+from engine.store.models.media import CallNote, Recording, SurveyResult
 from engine.store.models.calls import (AgentRequest, AgentStateChange, Callback, CallOffer, CallRecord,
                                        Voicemail)
 from engine.store.models.org import Hall, HolidayOverride, RoutingRule
@@ -9,7 +9,7 @@ from engine.store.models.routing import PublishedNumber, Queue, QueueSkill, Queu
 from engine.store.models.users import User, UserRole
 
 __all__ = [
-    "Recording", "SurveyResult",
+    "CallNote", "Recording", "SurveyResult",
     "AgentRequest", "Callback", "CallOffer", "Voicemail", "Agent", "AgentGroup", "AgentSkill", "Skill", "AuditEntry", "AgentStateChange", "CallRecord",
     "Hall", "HolidayOverride", "RoutingRule", "PublishedNumber", "Queue", "QueueSkill", "QueueStatus", "User", "UserRole",
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.base import Base, intpk
@@ -49,3 +49,16 @@ class SurveyResult(Base):
     queue_code: Mapped[str | None] = mapped_column(String(32))
     rating: Mapped[int]
     rated_at: Mapped[dt.datetime]
+
+
+class CallNote(Base):
+    """The agent's wrap-up of a call (话后小结): a disposition and a free-text summary."""
+
+    __tablename__ = "call_notes"
+    __table_args__ = (Index("ix_call_notes_call_uuid", "call_uuid"),)
+    id: Mapped[intpk]
+    call_uuid: Mapped[str] = mapped_column(String(64))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    disposition: Mapped[str] = mapped_column(String(32))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    written_at: Mapped[dt.datetime]
