@@ -22,6 +22,7 @@ from engine.ivr.loader import load_flows
 from engine.runtime import Runtime
 from engine.calendar_source import load_calendar
 from engine.region_lookup import lookup_region
+from engine.store import calllog
 from engine.store import numbers as numbers_repo
 from engine.store import repos
 from engine.store.models import Skill
@@ -219,6 +220,7 @@ class Engine:
 
 
 STORE_WRITERS = {   # what the store writer does with each of the core's store commands
+    c.LogCallEvent: calllog.append,
     c.SaveAgentState: lambda session, cmd: repos.save_agent_state(session, cmd.change),
     c.SaveCallRecord: repos.save_call_record,
     c.SaveOffer: repos.save_offer,

@@ -5,6 +5,7 @@ import dataclasses
 from collections.abc import Mapping
 
 from engine.domain.agent import AgentStateChanged
+from engine.domain.calllog import CallEventKind
 from engine.domain.states import CallOutcome, HangupSide
 
 
@@ -281,5 +282,25 @@ class SaveQueueStatus:
 
 
 # Commands the store executes (everything else, but timers, goes to the switch)
-STORE_COMMANDS = (SaveAgentState, SaveCallRecord, SaveOffer, SaveRequestResult, SaveCallback, SaveVoicemail,
+@dataclasses.dataclass(frozen=True)
+class LogCallEvent:
+    """Append one entry to the immutable call-event log (see ``engine.domain.calllog``)."""
+
+    call_uuid: str
+    kind: CallEventKind
+    at: float
+    queue_code: str | None = None
+    agent_id: int | None = None
+    queued_at: float | None = None      # when the call entered its queue: reports attribute the entry to that interval
+    ani: str = ""
+    dnis: str = ""
+    hall_id: int | None = None
+    direction: str = "inbound"
+    wait_s: float | None = None
+    duration_s: float | None = None
+    value: int | None = None
+    detail: str = ""
+
+
+STORE_COMMANDS = (LogCallEvent, SaveAgentState, SaveCallRecord, SaveOffer, SaveRequestResult, SaveCallback, SaveVoicemail,
                   SaveSurveyResult, SaveRecording, SaveQueueStatus)

@@ -1,15 +1,17 @@
 """All models, imported here so that metadata is complete (Alembic env.py imports this package)."""
 from engine.store.models.agents import Agent, AgentGroup, AgentSkill, Skill
 from engine.store.models.audit import AuditEntry
+from engine.store.models.calllog import CallEvent
 from engine.store.models.media import CallNote, Recording, SurveyResult
 from engine.store.models.calls import (AgentRequest, AgentStateChange, Callback, CallOffer, CallRecord,
                                        Voicemail)
 from engine.store.models.org import Hall, HolidayOverride, RoutingRule
-from engine.store.models.routing import PublishedNumber, Queue, QueueSkill, QueueStatus
+from engine.store.models.routing import PublishedNumber, Queue, QueueSkill, QueueStatus, TrunkStatus
 from engine.store.models.users import User, UserRole
 
 __all__ = [
+    "CallEvent",
     "CallNote", "Recording", "SurveyResult",
     "AgentRequest", "Callback", "CallOffer", "Voicemail", "Agent", "AgentGroup", "AgentSkill", "Skill", "AuditEntry", "AgentStateChange", "CallRecord",
-    "Hall", "HolidayOverride", "RoutingRule", "PublishedNumber", "Queue", "QueueSkill", "QueueStatus", "User", "UserRole",
+    "Hall", "HolidayOverride", "RoutingRule", "PublishedNumber", "Queue", "QueueSkill", "QueueStatus", "TrunkStatus", "User", "UserRole",
 ]

@@ -81,3 +81,14 @@ class QueueStatus(Base):
     agents_busy: Mapped[int] = mapped_column(default=0)
     agents_logged_in: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[dt.datetime]
+
+
+class TrunkStatus(Base):
+    """A trunk group right now, as the engine last published it: channels in use against its capacity."""
+
+    __tablename__ = "trunk_status"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channels: Mapped[int] = mapped_column(default=0)
+    in_use: Mapped[int] = mapped_column(default=0)
+    all_busy_since: Mapped[dt.datetime | None]
+    updated_at: Mapped[dt.datetime]
