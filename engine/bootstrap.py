@@ -56,7 +56,8 @@ class Engine:
         flows, self.flow_errors = load_flows(config.flows_dir, config.prompts_dir)
         self._flows_stamp = self._flow_files_stamp()
         self.center = CallCenter(flows, str(config.prompts_dir), new_id=lambda: str(uuid.uuid4()),
-                                 recordings_dir=str(config.recordings_dir), region_of=_caller_region)
+                                 recordings_dir=str(config.recordings_dir), region_of=_caller_region,
+                                 trunk_group=config.trunk_group, trunk_channels=config.trunk_channels)
         self._calendar_loaded_at = 0.0
         self.switch = EslConnection(config.esl_host, config.esl_port, config.esl_password,
                                     events=SUBSCRIBED_EVENTS, on_event=self._on_esl_event,
@@ -229,5 +230,6 @@ STORE_WRITERS = {   # what the store writer does with each of the core's store c
     c.SaveVoicemail: repos.save_voicemail,
     c.SaveSurveyResult: repos.save_survey_result,
     c.SaveQueueStatus: repos.save_queue_status,
+    c.SaveTrunkStatus: repos.save_trunk_status,
     c.SaveRecording: lambda session, cmd: repos.save_recording(session, cmd, recording.inspect),
 }

@@ -27,6 +27,8 @@ class Config:
     sip_domain: str
     directory_credentials: str
     ring_timeout: int
+    trunk_group: str
+    trunk_channels: int
     database_url: str
     web_host: str
     web_port: int
@@ -53,6 +55,8 @@ _SCHEMA: dict[str, tuple[str, str, type]] = {
     "sip_domain": ("switch", "sip_domain", str),
     "directory_credentials": ("web", "directory_credentials", str),
     "ring_timeout": ("switch", "ring_timeout", int),
+    "trunk_group": ("switch", "trunk_group", str),
+    "trunk_channels": ("switch", "trunk_channels", int),
     "database_url": ("database", "url", str),
     "web_bind": ("web", "bind", str),
     "web_secret_key": ("web", "secret_key", str),
@@ -113,6 +117,8 @@ def _validate(v: dict[str, object], source: str) -> Config:
         raise ConfigError(f"setting sim.time_scale must be in (0, 10], got {v['sim_time_scale']}")
     if float(v["esl_command_timeout"]) <= 0:  # type: ignore[arg-type]
         raise ConfigError("setting esl.command_timeout must be positive")
+    if int(v["trunk_channels"]) < 0:  # type: ignore[arg-type]
+        raise ConfigError("setting switch.trunk_channels must be 0 (not tracked) or more")
     if int(v["ring_timeout"]) < 1:  # type: ignore[arg-type]
         raise ConfigError("setting switch.ring_timeout must be at least 1 second")
     if "{extension}" not in str(v["agent_dial_string"]):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from engine.acd import calllog
+from engine.acd.calllog import K
 from engine.acd.floor import Floor
 from engine.domain.agent import AgentTrigger
 from engine.domain.call import Call, CallPhase
@@ -54,6 +56,7 @@ def _transfer(floor: Floor, agent, call: Call, ev: AgentRequest, out: list[Comma
     call.pending_transfer = (kind, target)
     call.variables.update({"transferred_by": agent.employee_no, "transfer_note": ev.note or ""})
     call.ivr_path.append(f"transfer:{kind}:{target}:by {agent.employee_no}")
+    calllog.log(call, K.TRANSFERRED, ev.at, out, agent_id=agent.agent_id, detail=f"{kind}:{target}")
     out.append(Hangup(call.agent_leg, "NORMAL_CLEARING"))     # the caller stays parked (park_after_bridge)
     logger.info("agent %s transfers call %s to %s %s", agent.employee_no, call.uuid, kind, target)
     return ""
@@ -98,6 +101,7 @@ def take_over(floor: Floor, ev: AgentRequest, out: list[Command]) -> str:
     call.pending_transfer = ("extension", ev.argument)   # type: ignore[assignment]
     call.variables.update({"transferred_by": agent.employee_no, "taken_over_by": ev.actor})
     call.ivr_path.append(f"takeover:{ev.actor}:{ev.argument}")
+    calllog.log(call, K.TRANSFERRED, ev.at, out, agent_id=agent.agent_id, detail=f"takeover:{ev.argument}")
     out.append(Hangup(call.agent_leg, "NORMAL_CLEARING"))
     return ""
 

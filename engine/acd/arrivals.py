@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import logging
 
-from engine.acd import ivr_runner, queueing
+from engine.acd import calllog, ivr_runner, queueing
+from engine.acd.calllog import K
 from engine.acd.floor import Floor
 from engine.domain.call import Call
 from engine.domain.commands import Answer, Command, Play
@@ -22,6 +23,7 @@ def start_call(floor: Floor, ev: CallParked, out: list[Command], started_at: flo
     call.hall_chain = floor.hall_chain(ev.dnis)
     floor.calls[ev.uuid] = call
     out.append(Answer(ev.uuid))
+    calllog.log(call, K.ARRIVED, ev.at, out, detail=ev.caller_name or "")
     decision = floor.decide(call, ev.at)
     if decision is not None:
         call.decision = decision
@@ -29,7 +31,7 @@ def start_call(floor: Floor, ev: CallParked, out: list[Command], started_at: flo
         call.variables.update(decision.tags)
         logger.info("call %s from %s: %s", ev.uuid, ev.ani, decision.explain())
         if decision.block:
-            queueing.release(floor, call, CallOutcome.NO_ROUTE, decision.prompt or BLOCKED_PROMPT, out)
+            queueing.release(floor, call, CallOutcome.NO_ROUTE, decision.prompt or BLOCKED_PROMPT, out, ev.at)
             return
         flow_name = decision.flow or flow_name
         if decision.hall:
@@ -44,6 +46,7 @@ def start_call(floor: Floor, ev: CallParked, out: list[Command], started_at: flo
         return
     call.flow = flow_name
     call.flow_def = floor.flows[flow_name]
+    calllog.log(call, K.IVR_ENTERED, ev.at, out, detail=flow_name)
     run_node(floor, call, call.flow_def.start, ev.at, out)
 
 

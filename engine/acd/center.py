@@ -4,13 +4,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from engine.acd import agent_actions, arrivals, callbacks, directory, ivr_runner, offers, queueing, waiting
+from engine.acd import agent_actions, arrivals, callbacks, calllog, directory, ivr_runner, offers, queueing, trunks, waiting
+from engine.acd.calllog import K
 from engine.acd.endings import on_agent_leg_hangup, on_caller_hangup
 from engine.acd.floor import Floor
 from engine.domain.agent import AgentTrigger
 from engine.domain.call import CallPhase
 from engine.domain import agent as agent_fsm
-from engine.domain.commands import (Command, Hangup, QueueSnapshot, SaveQueueStatus, SaveRecording,
+from engine.domain.commands import (Command, Hangup, QueueSnapshot, SaveQueueStatus, SaveRecording, SaveTrunkStatus,
                                    SaveRequestResult, StartTimer, Supervise)
 from engine.domain.errors import InvalidTransition
 from engine.domain.events import (AgentRequest, AppFinished, CallbacksLoaded, CallParked, CommandFailed, DigitPressed,
@@ -30,8 +31,10 @@ class CallCenter:
     """Applies events to the floor and returns the commands to execute, in order."""
 
     def __init__(self, flows: dict[str, Flow], prompts_dir: str, new_id: Callable[[], str],
-                 recordings_dir: str = "recordings", region_of: Callable[[str], tuple[str, str]] | None = None):
-        self.floor = Floor(flows=flows, prompts_dir=prompts_dir, new_id=new_id, recordings_dir=recordings_dir)
+                 recordings_dir: str = "recordings", region_of: Callable[[str], tuple[str, str]] | None = None,
+                 trunk_group: str = "pstn", trunk_channels: int = 0):
+        self.floor = Floor(flows=flows, prompts_dir=prompts_dir, new_id=new_id, recordings_dir=recordings_dir,
+                           trunk_group=trunk_group, trunk_channels=trunk_channels)
         if region_of is not None:
             self.floor.region_of = region_of
 
@@ -43,6 +46,9 @@ class CallCenter:
             logger.warning("no handler for %r", event)
             return out
         handler(self.floor, event, out)
+        at = getattr(event, "at", None)
+        if at is not None:
+            trunks.check(self.floor, at, out)
         return out
 
     def set_flows(self, flows: dict[str, Flow]) -> None:
@@ -150,7 +156,7 @@ def _on_timer(floor: Floor, ev: TimerFired, out: list[Command]) -> None:
     elif kind == "step":
         queueing.on_step_due(floor, call, ev.at, out)
     elif kind == "maxwait":
-        queueing.on_max_wait(floor, call, out)
+        queueing.on_max_wait(floor, call, ev.at, out)
     elif kind == "announce" and call.phase is CallPhase.QUEUED:
         waiting.announce(floor, call, ev.at, out)
 
@@ -253,8 +259,12 @@ def _on_hold(floor: Floor, ev: LegHeld, out: list[Command]) -> None:
     if call is None or call.phase is not CallPhase.CONNECTED or call.agent_id is None:
         return
     trigger = AgentTrigger.HOLD if ev.held else AgentTrigger.UNHOLD
-    floor.change_agent(call.agent_id, trigger, ev.at, out, cause="hold" if ev.held else "retrieved",
-                       call_uuid=call.uuid)
+    agent = floor.agents.get(call.agent_id)
+    held_since = agent.since if agent is not None and agent.state is AgentState.ON_HOLD else None
+    if floor.change_agent(call.agent_id, trigger, ev.at, out, cause="hold" if ev.held else "retrieved",
+                          call_uuid=call.uuid):
+        calllog.log(call, K.HELD if ev.held else K.RETRIEVED, ev.at, out,
+                    duration_s=None if ev.held or held_since is None else max(0.0, ev.at - held_since))
     call.hold_count += 1 if ev.held else 0
 
 
@@ -303,6 +313,9 @@ def _on_publish_status(floor: Floor, ev: PublishStatus, out: list[Command]) -> N
             sum(a.state in (AgentState.RESERVED, AgentState.TALKING, AgentState.ON_HOLD, AgentState.WRAP_UP)
                 for a in able), len(able)))
     out.append(SaveQueueStatus(tuple(snapshots), ev.at))
+    if floor.trunk_channels:
+        out.append(SaveTrunkStatus(floor.trunk_group, floor.trunk_channels, trunks.in_use(floor),
+                                   floor.trunk_busy_since, ev.at))
 
 
 def _ignore(_floor: Floor, _ev: Event, _out: list[Command]) -> None:

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import logging
 
-from engine.acd import arrivals, callbacks, queueing, waiting
+from engine.acd import arrivals, callbacks, calllog, queueing, waiting
+from engine.acd.calllog import K
 from engine.acd.floor import Floor
 from engine.acd.offers import cancel_ringing
 from engine.domain.agent import AgentTrigger
 from engine.domain.call import Call, CallPhase
 from engine.domain.commands import Command, Hangup, SaveCallRecord, StartTimer
-from engine.domain.states import CallOutcome, HangupSide
+from engine.domain.states import AgentState, CallOutcome, HangupSide
 
 logger = logging.getLogger(__name__)
 
@@ -17,6 +18,10 @@ logger = logging.getLogger(__name__)
 def on_caller_hangup(floor: Floor, call: Call, cause: str, now: float, out: list[Command]) -> None:
     """The caller's leg is gone: settle the agent side, then write the record."""
     side = call.hangup_side or (HangupSide.SYSTEM if call.ending else HangupSide.CALLER)
+    if call.phase in (CallPhase.QUEUED, CallPhase.OFFERING) and not call.ending and call.direction == "inbound" \
+            and not call.callback_of:
+        calllog.log(call, K.ABANDONED, now, out, wait_s=calllog.waited(call, now),
+                    detail="ringing" if call.phase is CallPhase.OFFERING else "")
     if call.phase is CallPhase.OFFERING:
         cancel_ringing(floor, call, now, out)
     elif call.phase is CallPhase.CONNECTED and call.agent_id is not None:
@@ -38,6 +43,7 @@ def on_caller_hangup(floor: Floor, call: Call, cause: str, now: float, out: list
     waiting.on_voicemail_hangup(floor, call, now, out)
     callbacks.finished(call, now, out)
     out.append(record(floor, call, cause, side, now))
+    _log_end(call, now, out)
     logger.info("call %s ended: %s by %s (%s)", call.uuid, call.outcome().value, side.value, cause)
 
 
@@ -52,6 +58,16 @@ def end_unreached_callback(floor: Floor, call: Call, cause: str, now: float, out
     call.move(CallPhase.ENDED)
     floor.calls.pop(call.uuid, None)
     out.append(record(floor, call, cause, HangupSide.SYSTEM, now))
+    _log_end(call, now, out)
+
+
+def _log_end(call: Call, now: float, out: list[Command]) -> None:
+    """The caller's leg is over: outbound calls (agent dialled, callbacks) are logged as dialled with their talk."""
+    if call.direction == "outbound" or call.callback_of:
+        talk = 0.0 if call.answered_at is None else max(0.0, now - call.answered_at)
+        calllog.log(call, K.DIALED, now, out, duration_s=talk,
+                    detail="callback" if call.callback_of else ("answered" if call.answered_at else "unanswered"))
+    calllog.log(call, K.ENDED, now, out, duration_s=max(0.0, now - call.started_at), detail=call.outcome().value)
 
 
 def on_agent_leg_hangup(floor: Floor, call: Call, cause: str, now: float, out: list[Command]) -> None:
@@ -89,7 +105,15 @@ def finish_talk(floor: Floor, call: Call, now: float, out: list[Command]) -> Non
     if agent is None or agent.call_uuid != call.uuid or agent_id is None:
         return
     talk_s = now - agent.since
-    floor.change_agent(agent_id, AgentTrigger.CALL_END, now, out, cause="call ended", call_uuid=call.uuid)
+    talk_started = agent.since
+    held_since = agent.since if agent.state is AgentState.ON_HOLD else None
+    if not floor.change_agent(agent_id, AgentTrigger.CALL_END, now, out, cause="call ended", call_uuid=call.uuid):
+        return
+    if held_since is not None:
+        calllog.log(call, K.RETRIEVED, now, out, agent_id=agent_id, duration_s=max(0.0, now - held_since))
+    calllog.log(call, K.TALK_ENDED, now, out, agent_id=agent_id,
+                duration_s=max(0.0, now - (call.answered_at or talk_started)))
+    floor.wrap_ups[agent_id] = (call.queue_code, call.enqueued_at, call.hall_chain[0] if call.hall_chain else None)
     queue = floor.queues.get(call.queue_code or "")
     wrap_up = float(queue.wrap_up_s if queue else 0)
     out.append(StartTimer(f"wrapup:{agent_id}", wrap_up))

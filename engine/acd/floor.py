@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterable, Mapping
 from engine.domain import agent as agent_fsm
 from engine.domain.agent import Agent, AgentTrigger
 from engine.domain.call import Call
-from engine.domain.commands import Command, SaveAgentState
+from engine.domain.calllog import CallEventKind
+from engine.domain.commands import Command, LogCallEvent, SaveAgentState
 from engine.domain.errors import InvalidTransition
 from engine.domain.queueing import WaitingList, wait_key
 from engine.domain.routing import QueueSpec
@@ -65,6 +66,11 @@ class Floor:
     ready: set[int] = dataclasses.field(default_factory=set)
     round_robin: dict[str, tuple] = dataclasses.field(default_factory=dict)   # queue -> last offered agent order
     directory_loaded: bool = False
+    wrap_ups: dict[int, tuple] = dataclasses.field(default_factory=dict)   # agent -> (queue, queued_at, hall) of
+                                                                            # the call whose after-call work runs
+    trunk_group: str = "pstn"
+    trunk_channels: int = 0                          # trunk capacity (0: unknown, all-busy never reported)
+    trunk_busy_since: float | None = None
 
     def prompt(self, name: str) -> str:
         """Absolute path (or stream URL) of a prompt."""
@@ -166,6 +172,11 @@ class Floor:
             return False
         self.put_agent(updated)
         out.append(SaveAgentState(change))
+        if change.from_state is AgentState.WRAP_UP and change.to_state is not AgentState.WRAP_UP:
+            queue_code, queued_at, hall_id = self.wrap_ups.pop(agent_id, (None, None, None))
+            out.append(LogCallEvent(call_uuid=agent.call_uuid or "", kind=CallEventKind.WRAP_UP_ENDED, at=now,
+                                    queue_code=queue_code, agent_id=agent_id, queued_at=queued_at, hall_id=hall_id,
+                                    duration_s=max(0.0, now - agent.since)))
         logger.info("agent %s %s -> %s (%s%s)", agent.employee_no, change.from_state.value, change.to_state.value,
                     cause or trigger.value, f", {reason.value}" if reason else "")
         return True

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import logging
 
+from engine.acd import calllog
+from engine.acd.calllog import K
 from engine.acd.floor import Floor
 from engine.domain.call import Call
 from engine.domain.commands import Collect, Command, DialCustomer, Hangup, Play, SaveSurveyResult
@@ -138,6 +140,8 @@ def next_node(floor: Floor, call: Call, result: AppFinished, out: list[Command])
             out.append(SaveSurveyResult(call.uuid, call.agent_id, int(result.digits), call.queue_code,  # type: ignore[arg-type]
                                         result.at))
             call.ivr_path.append(f"rated:{result.digits}")
+            calllog.log(call, K.SURVEY, result.at, out, value=int(result.digits),  # type: ignore[arg-type]
+                        detail=f"scale:{node.low}-{node.high}")
         return node.next
     if isinstance(node, HangupNode):
         call.ending = True

@@ -7,7 +7,9 @@ import logging
 from engine.acd.floor import Floor, Offer
 from engine.domain.agent import AgentTrigger
 from engine.domain.call import Call, CallPhase
-from engine.domain.commands import (Bridge, CancelTimer, Command, DialAgent, Hangup, SaveOffer, SaveRecording,
+from engine.acd import calllog
+from engine.acd.calllog import K
+from engine.domain.commands import (Bridge, CancelTimer, Command, DialAgent, Hangup, LogCallEvent, SaveOffer, SaveRecording,
                                    StartRecording, StartTimer)
 from engine.domain.events import OriginateResult
 from engine.domain.routing import agent_order, is_eligible, select_agent
@@ -99,6 +101,7 @@ def offer(floor: Floor, call: Call, agent_id: int, why: str, strategy: str, now:
     floor.agent_legs[leg] = call.uuid
     floor.offers[job] = Offer(job, call.uuid, agent_id, leg, queue.code, now, why, strategy)
     logger.info("call %s offered to agent %s in queue %s: %s", call.uuid, agent.employee_no, queue.code, why)
+    calllog.log(call, K.OFFERED, now, out, agent_id=agent_id, wait_s=calllog.waited(call, now), detail=strategy)
     out.append(DialAgent(job, leg, agent.extension, queue.ring_timeout_s, call.ani, call.caller_name or call.ani,
                          {"cc_call_uuid": call.uuid, "cc_agent": agent.employee_no, "cc_queue": queue.code},
                          remote_number=agent.remote_number))
@@ -143,7 +146,7 @@ def connect(floor: Floor, call: Call, made: Offer, now: float, out: list[Command
         call.answered_at = now
         out.append(Bridge(call.uuid, made.leg_uuid))
         start_recording(floor, call, now, out)
-    out.append(_record(made, now, "answered", ""))
+    _settled(floor, made, now, "answered", "", out)
     for job in list(call.ringing):
         other = floor.offers.pop(job, None)
         del call.ringing[job]
@@ -172,7 +175,7 @@ def offer_failed(floor: Floor, call: Call, made: Offer, cause: str, now: float, 
         result = UNANSWERED.get(cause, "busy" if cause == "USER_BUSY" else "unreachable")
         reason = NotReadyReason.NO_ANSWER if cause in UNANSWERED else NotReadyReason.SYSTEM
         floor.change_agent(made.agent_id, AgentTrigger.OFFER_UNANSWERED, now, out, reason=reason, cause=cause)
-        out.append(_record(made, now, result, cause))
+        _settled(floor, made, now, result, cause, out)
     if not call.ringing and call.phase is CallPhase.OFFERING and not call.ending and call.direction == "outbound":
         from engine.acd.endings import end_unreached_callback        # the agent's own phone failed: no call
         call.move(CallPhase.CONNECTED)
@@ -190,7 +193,7 @@ def requeue(floor: Floor, call: Call, now: float, out: list[Command]) -> None:
         from engine.acd import queueing
         due, call.due_while_ringing = call.due_while_ringing, set()
         if "maxwait" in due:
-            queueing.on_max_wait(floor, call, out)
+            queueing.on_max_wait(floor, call, now, out)
             return
         if "step" in due:
             queueing.on_step_due(floor, call, now, out)
@@ -206,7 +209,7 @@ def settle(floor: Floor, made: Offer, result: str, cause: str, now: float, out: 
     agent = floor.agents.get(made.agent_id)
     if agent is not None and agent.state is AgentState.RESERVED and agent.call_uuid == made.caller_uuid:
         floor.change_agent(made.agent_id, AgentTrigger.OFFER_CANCELLED, now, out, cause=result)
-    out.append(_record(made, now, result, cause))
+    _settled(floor, made, now, result, cause, out)
 
 
 def on_offer_timeout(floor: Floor, job_uuid: str, now: float, out: list[Command]) -> None:
@@ -234,6 +237,18 @@ def cancel_ringing(floor: Floor, call: Call, now: float, out: list[Command]) -> 
             settle(floor, made, "caller_left", "ORIGINATOR_CANCEL", now, out)
 
 
-def _record(made: Offer, now: float, result: str, cause: str) -> SaveOffer:
-    return SaveOffer(made.caller_uuid, made.agent_id, made.queue_code, made.offered_at, now, result, cause,
-                     made.strategy, made.reason)
+def _settled(floor: Floor, made: Offer, now: float, result: str, cause: str, out: list[Command]) -> None:
+    """Store how an offer ended, and log it: answered, or not (with the ring time either way)."""
+    out.append(SaveOffer(made.caller_uuid, made.agent_id, made.queue_code, made.offered_at, now, result, cause,
+                         made.strategy, made.reason))
+    call = floor.calls.get(made.caller_uuid)
+    ring_s = max(0.0, now - made.offered_at)
+    if call is None:
+        out.append(LogCallEvent(made.caller_uuid, K.NO_ANSWER, now, queue_code=made.queue_code,
+                                agent_id=made.agent_id, duration_s=ring_s, detail=f"{result}:{cause}"))
+    elif result == "answered" and call.direction == "inbound" and not call.callback_of:
+        calllog.log(call, K.ANSWERED, now, out, agent_id=made.agent_id, wait_s=calllog.waited(call, now),
+                    duration_s=ring_s, queue_code=made.queue_code)
+    elif result != "answered":
+        calllog.log(call, K.NO_ANSWER, now, out, agent_id=made.agent_id, duration_s=ring_s,
+                    detail=f"{result}:{cause}", queue_code=made.queue_code)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import logging
 
+from engine.acd import calllog
+from engine.acd.calllog import K
 from engine.acd.floor import Floor
 from engine.acd.offers import dispatch_call
 from engine.domain.call import Call, CallPhase
@@ -27,7 +29,7 @@ def enqueue(floor: Floor, call: Call, queue_code: str, priority: int, now: float
     queue = floor.queues.get(queue_code)
     if queue is None:
         logger.error("call %s: flow %s asks for unknown queue %s; hanging up", call.uuid, call.flow, queue_code)
-        release(floor, call, CallOutcome.FAILED, ALL_BUSY_PROMPT, out)
+        release(floor, call, CallOutcome.FAILED, ALL_BUSY_PROMPT, out, now)
         return
     call.move(CallPhase.QUEUED)
     call.queue_code, call.enqueued_at, call.priority = queue_code, now, priority
@@ -36,15 +38,16 @@ def enqueue(floor: Floor, call: Call, queue_code: str, priority: int, now: float
         call.required = {floor.skill_ids[code]: level for code, level in decision.skills.items()
                          if code in floor.skill_ids} or call.required
     call.ivr_path.append(f"queue:{queue_code}")
+    calllog.log(call, K.QUEUED, now, out, value=priority, detail="transfer" if call.transfers else "")
     if queue.max_size and sum(1 for u in floor.waiting if floor.calls[u].queue_code == queue_code) >= queue.max_size:
         logger.info("call %s refused: queue %s is full (%d waiting)", call.uuid, queue_code, queue.max_size)
         call.ivr_path.append("queue_full")
-        release(floor, call, CallOutcome.QUEUE_FULL, ALL_BUSY_PROMPT, out)
+        release(floor, call, CallOutcome.QUEUE_FULL, ALL_BUSY_PROMPT, out, now)
         return
     if queue.no_agent_action == "reject" and not _anyone_logged_in(floor, call.required):
         logger.info("call %s refused: nobody who can take queue %s is logged in", call.uuid, queue_code)
         call.ivr_path.append("no_agent")
-        release(floor, call, CallOutcome.NO_AGENT, ALL_BUSY_PROMPT, out)
+        release(floor, call, CallOutcome.NO_AGENT, ALL_BUSY_PROMPT, out, now)
         return
     floor.waiting.add(call.uuid, floor.waiting_key(call))
     out.append(StartTimer(f"maxwait:{call.uuid}", float(queue.max_wait_s)))
@@ -60,8 +63,10 @@ def _anyone_logged_in(floor: Floor, required: dict[int, int]) -> bool:
                for a in floor.agents.values())
 
 
-def release(floor: Floor, call: Call, outcome: CallOutcome, prompt: str, out: list[Command]) -> None:
+def release(floor: Floor, call: Call, outcome: CallOutcome, prompt: str, out: list[Command], now: float) -> None:
     """End the call for the engine's own reason: say why, then hang up (the hang-up writes the record)."""
+    if outcome is not CallOutcome.CALLBACK:
+        calllog.log(call, K.RELEASED, now, out, wait_s=calllog.waited(call, now), detail=outcome.value)
     floor.waiting.remove(call.uuid)
     call.end_outcome = outcome
     call.ending = True
@@ -117,10 +122,12 @@ def on_step_due(floor: Floor, call: Call, now: float, out: list[Command]) -> Non
     if step.action == "widen" and step.skills is not None:
         call.required = dict(step.skills)
         call.ivr_path.append(f"widen:{queue.code}")
+        calllog.log(call, K.OVERFLOWED, now, out, wait_s=calllog.waited(call, now), detail=f"widen:{queue.code}")
         logger.info("call %s in %s: skills widened to %s after %ss", call.uuid, queue.code, call.required,
                     step.after_s)
     elif step.action == "overflow" and step.queue in floor.queues:
         target = floor.queues[step.queue]
+        calllog.log(call, K.OVERFLOWED, now, out, wait_s=calllog.waited(call, now), detail=f"overflow:{target.code}")
         call.queue_code, call.required, call.next_step = target.code, dict(target.required_skills), 0
         call.ivr_path.append(f"overflow:{target.code}")
         floor.waiting.add(call.uuid, floor.waiting_key(call))
@@ -134,7 +141,7 @@ def on_step_due(floor: Floor, call: Call, now: float, out: list[Command]) -> Non
     dispatch_call(floor, call, now, out)
 
 
-def on_max_wait(floor: Floor, call: Call, out: list[Command]) -> None:
+def on_max_wait(floor: Floor, call: Call, now: float, out: list[Command]) -> None:
     """The queue's maximum wait is reached: tell the caller all agents are busy and release the call."""
     if call.phase is CallPhase.OFFERING:
         call.due_while_ringing.add("maxwait")
@@ -143,7 +150,7 @@ def on_max_wait(floor: Floor, call: Call, out: list[Command]) -> None:
         return
     logger.info("call %s waited the maximum of queue %s", call.uuid, call.queue_code)
     call.ivr_path.append("max_wait")
-    release(floor, call, CallOutcome.TIMED_OUT, ALL_BUSY_PROMPT, out)
+    release(floor, call, CallOutcome.TIMED_OUT, ALL_BUSY_PROMPT, out, now)
 
 
 def forget(call: Call, out: list[Command]) -> None:

@@ -5,7 +5,8 @@ import logging
 import time
 
 from engine.acd.floor import Floor
-from engine.acd import queueing
+from engine.acd import calllog, queueing
+from engine.acd.calllog import K
 from engine.domain.call import Call, CallPhase
 from engine.domain.commands import Command, Hangup, Play, Record, SaveCallback, SaveVoicemail, StartTimer, StopMedia
 from engine.domain.events import AppFinished, DigitPressed
@@ -80,11 +81,12 @@ def request_callback(floor: Floor, call: Call, now: float, out: list[Command]) -
     """The caller leaves the line but keeps their place: a callback waits in the queue with the same wait time."""
     from engine.acd.callbacks import add_callback
     call.ivr_path.append("callback")
+    calllog.log(call, K.CALLBACK_REQUESTED, now, out, wait_s=calllog.waited(call, now))
     out.append(SaveCallback(call.uuid, call.ani, call.queue_code or "", call.enqueued_at or now, now, "pending"))
     add_callback(floor, call.uuid, call.ani, call.dnis, call.queue_code or "", call.enqueued_at or now,
                  call.priority, 0, now, out)
     queueing.forget(call, out)
-    queueing.release(floor, call, CallOutcome.CALLBACK, "callback_confirmed.wav", out)
+    queueing.release(floor, call, CallOutcome.CALLBACK, "callback_confirmed.wav", out, now)
 
 
 def start_voicemail(floor: Floor, call: Call, out: list[Command], prompt: str = "voicemail_intro.wav",
@@ -100,6 +102,8 @@ def start_voicemail(floor: Floor, call: Call, out: list[Command], prompt: str = 
         out.append(Play(call.uuid, floor.prompt(source), floor.new_id()))
     call.pending_app = floor.new_id()
     call.media_started_at = time.time()
+    if call.enqueued_at is not None:
+        calllog.log(call, K.VOICEMAIL, call.media_started_at, out, wait_s=calllog.waited(call, call.media_started_at))
     out.append(Record(call.uuid, call.voicemail_path, max_s, call.pending_app))
 
 

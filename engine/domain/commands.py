@@ -302,5 +302,16 @@ class LogCallEvent:
     detail: str = ""
 
 
-STORE_COMMANDS = (LogCallEvent, SaveAgentState, SaveCallRecord, SaveOffer, SaveRequestResult, SaveCallback, SaveVoicemail,
+@dataclasses.dataclass(frozen=True)
+class SaveTrunkStatus:
+    """Publish the trunk group's channels in use (for the wallboard)."""
+
+    name: str
+    channels: int
+    in_use: int
+    all_busy_since: float | None
+    at: float
+
+
+STORE_COMMANDS = (LogCallEvent, SaveTrunkStatus, SaveAgentState, SaveCallRecord, SaveOffer, SaveRequestResult, SaveCallback, SaveVoicemail,
                   SaveSurveyResult, SaveRecording, SaveQueueStatus)

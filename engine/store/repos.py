@@ -13,14 +13,15 @@ import json
 import logging
 
 from engine.domain.commands import (SaveCallback, SaveCallRecord, SaveOffer, SaveRecording, SaveRequestResult,
-                                   SaveQueueStatus, SaveSurveyResult, SaveVoicemail)
+                                   SaveQueueStatus, SaveSurveyResult, SaveTrunkStatus, SaveVoicemail)
 from engine.domain.events import AgentRequest as AgentRequestEvent
 from engine.domain.events import PendingCallback
 from engine.domain.queueing import OVERFLOW_ACTIONS, OverflowStep
 from engine.domain.routing import QueueSpec
 from engine.domain.states import AgentState
 from engine.store.models import (Agent, AgentRequest, AgentStateChange, Callback, CallOffer, CallRecord,
-                                 PublishedNumber, Queue, QueueStatus, Recording, Skill, SurveyResult, Voicemail)
+                                 PublishedNumber, Queue, QueueStatus, Recording, Skill, SurveyResult, TrunkStatus,
+                                 Voicemail)
 
 logger = logging.getLogger(__name__)
 
@@ -205,6 +206,14 @@ def save_queue_status(session: Session, status: SaveQueueStatus) -> None:
             snap.agents_logged_in
         row.updated_at = at
         session.add(row)
+
+
+def save_trunk_status(session: Session, status: SaveTrunkStatus) -> None:
+    """Replace the trunk group's published status."""
+    row = session.get(TrunkStatus, status.name) or TrunkStatus(name=status.name)
+    row.channels, row.in_use, row.all_busy_since = status.channels, status.in_use, to_datetime(status.all_busy_since)
+    row.updated_at = to_datetime(status.at)
+    session.add(row)
 
 
 def save_survey_result(session: Session, result: SaveSurveyResult) -> None:

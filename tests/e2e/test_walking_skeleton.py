@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from engine.domain.events import AgentRequest
 from engine.domain.states import AgentState, CallOutcome, HangupSide, NotReadyReason
-from engine.store.models import Agent, AgentSkill, AgentStateChange, CallRecord, Queue, QueueSkill
+from engine.store.models import Agent, AgentSkill, AgentStateChange, CallEvent, CallRecord, Queue, QueueSkill
 from engine.store.session import make_engine, make_session_factory, transaction
 from tests.e2e.conftest import wait_until
 
@@ -52,6 +52,15 @@ def test_caller_pressing_2_reaches_an_etax_agent_and_the_call_is_recorded(sim, e
     # what went over the wire: the prompt, the menu, an originate to the agent and the bridge
     sent = [c["command"] for c in sim.commands()]
     assert any("originate" in c and "origination_uuid=" + rec.agent_leg_uuid in c for c in sent)
+    # the immutable call-event log every report is computed from has the call step by step
+    def call_log(s):
+        return [(e.kind, e.agent_id, e.queue_code) for e in s.scalars(
+            select(CallEvent).where(CallEvent.call_uuid == uuid).order_by(CallEvent.id))]
+    wait_until(lambda: [k for k, _, _ in read(db_url, call_log)][-1:] == ["wrap_up_ended"], 10, "the wrap-up logged")
+    assert read(db_url, call_log) == [
+        ("arrived", None, None), ("ivr_entered", None, None), ("queued", None, "etax"),
+        ("offered", rec.agent_id, "etax"), ("answered", rec.agent_id, "etax"), ("talk_ended", rec.agent_id, "etax"),
+        ("ended", rec.agent_id, "etax"), ("wrap_up_ended", rec.agent_id, "etax")]
     assert any(c.startswith("api uuid_bridge " + uuid) for c in sent)
 
 

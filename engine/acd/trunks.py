@@ -1,0 +1,42 @@
+"""Trunk channels in use, and the periods when every one was busy (R-RPT-4 all-busy counts and durations).
+
+The engine cannot see channels the carrier refused, but it sees every leg it holds on the trunk: callers
+(inbound legs), customers it dials (agents' outbound calls and callbacks), numbers a call is transferred to,
+and remote agents rung on the outside line. When they fill the configured channels, the trunk is all busy.
+"""
+from __future__ import annotations
+
+from engine.acd.floor import Floor
+from engine.domain.calllog import CallEventKind
+from engine.domain.commands import Command, LogCallEvent
+from engine.domain.states import AgentState
+
+REMOTE_BUSY = (AgentState.RESERVED, AgentState.TALKING, AgentState.ON_HOLD)
+
+
+def in_use(floor: Floor) -> int:
+    """Trunk legs the engine holds right now."""
+    legs = 0
+    for call in floor.calls.values():
+        if call.direction == "inbound" and not call.callback_of:
+            legs += 1                                   # the caller's leg
+        elif call.customer_job is not None or call.answered_at is not None:
+            legs += 1                                   # a customer being dialled or talking
+    legs += len(floor.transfer_legs)
+    legs += sum(1 for a in floor.agents.values() if a.remote_number and a.state in REMOTE_BUSY)
+    return legs
+
+
+def check(floor: Floor, now: float, out: list[Command]) -> None:
+    """Log the start and the end of an all-busy period."""
+    if floor.trunk_channels <= 0:
+        return
+    used = in_use(floor)
+    if used >= floor.trunk_channels and floor.trunk_busy_since is None:
+        floor.trunk_busy_since = now
+        out.append(LogCallEvent("", CallEventKind.TRUNK_ALL_BUSY, now, value=floor.trunk_channels,
+                                detail=floor.trunk_group))
+    elif used < floor.trunk_channels and floor.trunk_busy_since is not None:
+        out.append(LogCallEvent("", CallEventKind.TRUNK_FREE, now, value=floor.trunk_channels,
+                                duration_s=max(0.0, now - floor.trunk_busy_since), detail=floor.trunk_group))
+        floor.trunk_busy_since = None
