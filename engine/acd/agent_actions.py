@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from engine.acd import calllog
+from engine.acd import calllog, consult
 from engine.acd.calllog import K
 from engine.acd.floor import Floor
 from engine.domain.agent import AgentTrigger
 from engine.domain.call import Call, CallPhase
-from engine.domain.commands import Command, DialAgent, Hangup, HoldCall, StartTimer
+from engine.domain.commands import Command, DialAgent, Hangup, HoldCall, PhoneEvent, StartTimer
 from engine.domain.events import AgentRequest
 from engine.domain.states import AgentState
 
 logger = logging.getLogger(__name__)
-CALL_ACTIONS = ("hangup", "hold", "unhold", "transfer", "dial")
+CALL_ACTIONS = ("answer", "hangup", "hold", "unhold", "transfer", "dial", *consult.CONSULT_ACTIONS)
 TRANSFER_KINDS = ("queue", "agent", "flow", "number")
 TRANSFER_PRIORITY = 5              # a transferred caller has already waited once: served ahead of new calls
 DIAL_RING_S = 30
@@ -27,15 +27,42 @@ def handle(floor: Floor, ev: AgentRequest, out: list[Command]) -> str:
         return f"agent {ev.agent_id} is not known to the engine"
     if ev.action == "dial":
         return _dial(floor, agent, ev, out)
+    if ev.action == "answer":
+        return _answer(floor, agent, out)
     call = floor.calls.get(agent.call_uuid or "")
     if call is None or call.phase is not CallPhase.CONNECTED or call.agent_leg is None:
         return f"agent {agent.employee_no} has no call in conversation"
+    if ev.action in consult.CONSULT_ACTIONS:
+        return consult.handle(floor, agent, call, ev, out)
+    if call.consult is not None and ev.action != "hangup":
+        return "finish the consultation first (transfer, conference or back to the caller)"
     if ev.action == "hangup":
         out.append(Hangup(call.agent_leg, "NORMAL_CLEARING"))
     elif ev.action in ("hold", "unhold"):
-        out.append(HoldCall(call.uuid, ev.action == "hold"))
+        # uuid_hold holds the agent's leg and plays hold music to its partner, the caller (switch_ivr.c
+        # switch_ivr_hold: switch_ivr_broadcast(partner, hold_music))
+        out.append(HoldCall(call.agent_leg, ev.action == "hold"))
     else:
         return _transfer(floor, agent, call, ev, out)
+    return ""
+
+
+def _answer(floor: Floor, agent, out: list[Command]) -> str:
+    """Answer the ringing phone from the desktop (phones that do not answer by themselves): remote control
+    `uuid_phone_event <leg> talk`, a SIP NOTIFY "Event: talk" the phone acts on (Yealink, Polycom, Snom…)."""
+    if agent.state is not AgentState.RESERVED:
+        return f"agent {agent.employee_no} has no ringing call"
+    made = next((o for o in floor.offers.values() if o.agent_id == agent.agent_id), None)
+    if made is not None:
+        out.append(PhoneEvent(made.leg_uuid, "talk"))
+        return ""
+    call = floor.calls.get(agent.call_uuid or "")
+    leg = call.consult.leg_uuid if call is not None and call.consult is not None else None
+    if leg is None and call is not None and call.direction == "outbound":
+        leg = next(iter(call.ringing.values()), None)
+    if leg is None:
+        return f"agent {agent.employee_no} has no ringing call"
+    out.append(PhoneEvent(leg, "talk"))
     return ""
 
 

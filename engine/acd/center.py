@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from engine.acd import agent_actions, arrivals, callbacks, calllog, directory, ivr_runner, offers, queueing, trunks, waiting
+from engine.acd import agent_actions, arrivals, callbacks, calllog, consult, directory, ivr_runner, offers, queueing, trunks, waiting
 from engine.acd.calllog import K
 from engine.acd.endings import on_agent_leg_hangup, on_caller_hangup
 from engine.acd.floor import Floor
@@ -98,6 +98,10 @@ def _on_originate_result(floor: Floor, ev: OriginateResult, out: list[Command]) 
     if supervision is not None:         # the supervisor's phone joined (or not): nothing else depends on it
         logger.info("supervision %s: %s", supervision, "joined" if ev.ok else f"failed ({ev.cause})")
         return
+    consulting = next((c for c in floor.calls.values() if c.consult and c.consult.job_uuid == ev.job_uuid), None)
+    if consulting is not None:
+        consult.on_result(floor, consulting, ev, out)
+        return
     call = next((c for c in floor.calls.values() if c.transfer_job == ev.job_uuid), None)
     if call is None:
         offers.on_originate_result(floor, ev, out)
@@ -121,6 +125,10 @@ def _on_hangup(floor: Floor, ev: LegHungUp, out: list[Command]) -> None:
     call = floor.calls.get(ev.uuid)
     if call is not None:
         on_caller_hangup(floor, call, ev.cause, ev.at, out)
+        return
+    consulted = floor.consult_legs.get(ev.uuid)
+    if consulted in floor.calls:
+        consult.on_leg_hangup(floor, floor.calls[consulted], ev.uuid, ev.at, out)
         return
     transferred = floor.transfer_legs.pop(ev.uuid, None)
     if transferred in floor.calls and not floor.calls[transferred].ending:

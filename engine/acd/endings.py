@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from engine.acd import arrivals, callbacks, calllog, queueing, waiting
+from engine.acd import arrivals, callbacks, calllog, consult, queueing, waiting
 from engine.acd.calllog import K
 from engine.acd.floor import Floor
 from engine.acd.offers import cancel_ringing
@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 def on_caller_hangup(floor: Floor, call: Call, cause: str, now: float, out: list[Command]) -> None:
     """The caller's leg is gone: settle the agent side, then write the record."""
     side = call.hangup_side or (HangupSide.SYSTEM if call.ending else HangupSide.CALLER)
+    consult.end(floor, call, now, out)
     if call.phase in (CallPhase.QUEUED, CallPhase.OFFERING) and not call.ending and call.direction == "inbound" \
             and not call.callback_of:
         calllog.log(call, K.ABANDONED, now, out, wait_s=calllog.waited(call, now),
@@ -74,6 +75,10 @@ def on_agent_leg_hangup(floor: Floor, call: Call, cause: str, now: float, out: l
     """The agent hung up first: end the talk, then release the caller (kept parked by park_after_bridge)."""
     if call.phase is not CallPhase.CONNECTED:
         return          # an offer leg that failed: its outcome arrives as the originate result
+    if call.consult is not None:
+        if consult.agent_left_conference(floor, call, now, out):
+            return      # the third party keeps the caller
+        consult.end(floor, call, now, out)
     if call.pending_transfer is not None and not call.ending:
         finish_talk(floor, call, now, out)
         floor.agent_legs.pop(call.agent_leg or "", None)

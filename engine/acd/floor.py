@@ -57,6 +57,7 @@ class Floor:
     calls: dict[str, Call] = dataclasses.field(default_factory=dict)
     agent_legs: dict[str, str] = dataclasses.field(default_factory=dict)    # agent leg uuid -> caller uuid
     transfer_legs: dict[str, str] = dataclasses.field(default_factory=dict)  # far end of an IVR transfer -> caller
+    consult_legs: dict[str, str] = dataclasses.field(default_factory=dict)   # consulted party's leg -> caller
     supervision_jobs: dict[str, str] = dataclasses.field(default_factory=dict)  # originate job -> what it is
     halls: dict[int, object] = dataclasses.field(default_factory=dict)          # hall id -> HallRef
     number_halls: dict[str, int | None] = dataclasses.field(default_factory=dict)

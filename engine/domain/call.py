@@ -36,6 +36,22 @@ TRANSITIONS: frozenset[tuple[CallPhase, CallPhase]] = frozenset({
 
 
 @dataclasses.dataclass
+class Consult:
+    """An agent consulting a third party (another agent or an outside number) about a call in hand: rung while
+    the caller still talks to the agent, then talked to while the caller waits with music; it ends in a transfer,
+    a three-party conference, or back to the caller."""
+
+    job_uuid: str
+    leg_uuid: str
+    kind: str                           # agent | number
+    target: str                         # 工号 or digits
+    agent_id: int | None                # the consulted agent
+    by_agent: int                       # the consulting agent
+    answered: bool = False
+    conference: str | None = None       # the room, once the three parties are in conference
+
+
+@dataclasses.dataclass
 class Call:
     """One inbound call as the ACD tracks it (keyed by the caller leg's uuid)."""
 
@@ -83,6 +99,7 @@ class Call:
     ivr_path: list[str] = dataclasses.field(default_factory=list)
     hangup_side: HangupSide | None = None
     ending: bool = False                    # the engine asked the switch to hang the caller up
+    consult: Consult | None = None          # the agent is consulting someone about this call
 
     def move(self, phase: CallPhase) -> None:
         """Change phase, refusing moves the machine does not allow."""

@@ -122,6 +122,32 @@ class Bridge:
 
 
 @dataclasses.dataclass(frozen=True)
+class PhoneEvent:
+    """Tell a SIP phone to act: ``talk`` answers a ringing phone (or resumes), remote control through a SIP
+    NOTIFY (``uuid_phone_event``, mod_commands.c; mod_sofia.c SWITCH_MESSAGE_INDICATE_PHONE_EVENT)."""
+
+    uuid: str
+    event: str = "talk"
+
+
+@dataclasses.dataclass(frozen=True)
+class PlayMusic:
+    """Loop music to a parked leg in the background (``uuid_broadcast``), e.g. a caller set aside for a consult."""
+
+    uuid: str
+    source: str
+
+
+@dataclasses.dataclass(frozen=True)
+class JoinConference:
+    """Move a leg (and, with both, its bridged partner) into a conference room (``uuid_transfer`` inline)."""
+
+    uuid: str
+    room: str
+    both: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
 class Hangup:
     """Hang up a leg with a cause."""
 

@@ -212,6 +212,24 @@ def api_uuid_answer(sw, arg):
     return "+OK\n"
 
 
+def api_uuid_phone_event(sw, arg):
+    """uuid_phone_event <uuid> [<event>] (mod_commands.c uuid_phone_event_function): the message is handed to
+    the channel (mod_sofia.c SWITCH_MESSAGE_INDICATE_PHONE_EVENT sends a NOTIFY, Event: talk by default) and the
+    reply is "+OK Success" when the channel exists, "-ERR Operation Failed" otherwise. A ringing phone that
+    supports remote answer (behaviour "manual" here) answers on "talk"."""
+    argv = (arg or "").split()
+    if not argv:
+        return "-USAGE: <uuid>\n"
+    chan = sw.channel(argv[0])
+    if chan is None or chan.hangup_cause:
+        return "-ERR Operation Failed\n"
+    event = argv[1] if len(argv) > 1 else "talk"
+    if event.lower() == "talk":
+        chan.remote_talk = True
+        chan.poke()
+    return "+OK Success\n"
+
+
 def api_uuid_recv_dtmf(sw, arg):
     chan, digits = _chan(sw, arg)
     if chan is None:
@@ -332,6 +350,7 @@ TABLE = {
     "status": api_status, "version": api_version, "show": api_show, "uuid_kill": api_uuid_kill,
     "uuid_exists": api_uuid_exists, "uuid_getvar": api_uuid_getvar, "uuid_setvar": api_uuid_setvar,
     "uuid_setvar_multi": api_uuid_setvar_multi, "uuid_answer": api_uuid_answer,
+    "uuid_phone_event": api_uuid_phone_event,
     "uuid_recv_dtmf": api_uuid_recv_dtmf, "uuid_send_dtmf": api_uuid_send_dtmf, "uuid_break": api_uuid_break,
     "uuid_park": api_uuid_park, "uuid_bridge": api_uuid_bridge, "uuid_broadcast": api_uuid_broadcast,
     "originate": api_originate, "hupall": api_hupall, "sofia_contact": api_sofia_contact, "sofia": api_sofia,

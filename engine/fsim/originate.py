@@ -1,6 +1,7 @@
 """api originate (mod_commands originate_function, switch_ivr_originate.c) towards the virtual phones."""
 import logging
 import re
+import time
 import uuid as uuidlib
 
 import gevent
@@ -221,14 +222,17 @@ def _leg_main(chan, phone, timeout, cause_on_timeout, result, target, extra):
     chan.set_callstate("RINGING")
     delay = phone.answer_delay if behaviour == "answer" else None
     try:
-        if delay is None or delay >= timeout:
+        if behaviour == "manual" and _wait_remote_talk(chan, timeout):
+            delay = 0.0
+        elif delay is None or delay >= timeout:
             chan.wait(timeout, bridge=False, brk=False)
             chan.variables["sip_invite_failure_status"] = "487"
             chan.hangup(cause_on_timeout, disposition="send_cancel")
             result.set("-ERR %s\n" % cause_on_timeout)
             gevent.sleep(0)
             raise Hangup()
-        chan.wait(delay, bridge=False, brk=False)
+        if delay:
+            chan.wait(delay, bridge=False, brk=False)
     except Hangup:
         if not result.ready():
             result.set("-ERR %s\n" % (chan.hangup_cause or "NORMAL_CLEARING"))
@@ -242,6 +246,18 @@ def _leg_main(chan, phone, timeout, cause_on_timeout, result, target, extra):
     result.set("+OK %s\n" % chan.uuid)
     gevent.sleep(0)
     _run_target(chan, target, extra)
+
+
+def _wait_remote_talk(chan, timeout):
+    """A phone with remote answer rings until a NOTIFY Event: talk arrives (uuid_phone_event) or the ring
+    timeout; True when told to answer."""
+    deadline = time.monotonic() + chan.sw.real(timeout)
+    while not getattr(chan, "remote_talk", False):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        chan.wait(min(timeout, 0.5), bridge=False, brk=False)
+    return True
 
 
 def flip_cid(chan):

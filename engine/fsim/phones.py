@@ -4,7 +4,8 @@ import time
 
 logger = logging.getLogger(__name__)
 
-BEHAVIOURS = ("answer", "busy", "no_answer", "reject")
+BEHAVIOURS = ("answer", "busy", "no_answer", "reject", "manual")   # manual: rings until the agent answers
+                                                                   # from the desktop (uuid_phone_event talk)
 USER_AGENT = "fsim-phone"
 
 

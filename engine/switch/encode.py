@@ -313,6 +313,12 @@ def uuid_transfer_inline(uuid: str, apps: Sequence[AppCall | tuple[str, str]], *
     return f"uuid_transfer {_token(uuid, 'uuid')} {_TRANSFER_LEGS[leg]}'{','.join(items)}' inline"
 
 
+def uuid_phone_event(uuid: str, event: str = "talk") -> str:
+    """`uuid_phone_event <uuid> [<event>]` (mod_commands.c uuid_phone_event_function): mod_sofia sends the
+    phone a NOTIFY with that Event (default ``talk``: answer a ringing call / resume; ``hold``)."""
+    return f"uuid_phone_event {_token(uuid, 'uuid')} {_token(event, 'event')}"
+
+
 def uuid_kill(uuid: str, cause: str = "NORMAL_CLEARING") -> str:
     """`uuid_kill <uuid> [cause]`."""
     return f"uuid_kill {_token(uuid, 'uuid')} {_cause(cause)}"

@@ -27,7 +27,8 @@ class SwitchLink(Protocol):
 
 
 SWITCH_COMMANDS = (c.Answer, c.Play, c.Collect, c.StopMedia, c.DialAgent, c.DialCustomer, c.Record,
-                   c.StartRecording, c.Supervise, c.HoldCall, c.Bridge, c.Hangup)
+                   c.StartRecording, c.Supervise, c.HoldCall, c.Bridge, c.Hangup, c.PhoneEvent, c.PlayMusic,
+                   c.JoinConference)
 
 
 class SwitchExecutor:
@@ -89,6 +90,14 @@ class SwitchExecutor:
             self._api(encode.uuid_hold(cmd.uuid, "on" if cmd.on else "off"), "hold", cmd.uuid)
         elif isinstance(cmd, c.Bridge):
             self._api(encode.uuid_bridge(cmd.a_uuid, cmd.b_uuid), "bridge", cmd.a_uuid)
+        elif isinstance(cmd, c.PhoneEvent):
+            self._api(encode.uuid_phone_event(cmd.uuid, cmd.event), "phone_event", cmd.uuid)
+        elif isinstance(cmd, c.PlayMusic):
+            self._api(encode.uuid_broadcast(cmd.uuid, cmd.source, leg="aleg"), "music", cmd.uuid)
+        elif isinstance(cmd, c.JoinConference):
+            # capture 05b: uuid_transfer <agent> -both 'conference:cc-<caller>@default' inline
+            self._api(encode.uuid_transfer_inline(cmd.uuid, [("conference", f"{cmd.room}@default")],
+                                                  leg="both" if cmd.both else "aleg"), "conference", cmd.uuid)
         elif isinstance(cmd, c.Hangup):
             self._api(encode.uuid_kill(cmd.uuid, cmd.cause), "hangup", cmd.uuid, quiet="No such channel")
         else:

@@ -50,7 +50,7 @@ def connected(cc):
 def test_hold_hangup_and_refusals(cc):
     leg = connected(cc)
     out, result = ask(cc, 1, "hold")
-    assert result.accepted and of(out, c.HoldCall) == [c.HoldCall("caller", True)]
+    assert result.accepted and of(out, c.HoldCall) == [c.HoldCall(leg, True)]   # music to the caller
     out, result = ask(cc, 1, "hangup")
     assert c.Hangup(leg, "NORMAL_CLEARING") in out
     _, result = ask(cc, 2, "hold")
