@@ -39,6 +39,11 @@ SCHEMAS = {
             "region": {"type": "string", "description": "号码归属地 of the other party ('' if unknown)"},
             "queue": _nullable("string"), "queue_name": _nullable("string"),
             "ivr_path": _nullable("string"), "flow": _nullable("string"), "wait_s": _nullable("integer"),
+            "ivr_data": {"type": "object", "additionalProperties": {"type": "string"},
+                         "description": "Digits and values collected in the IVR (随路数据), e.g. an ID number"},
+            "consulted_by": _nullable("string", description="工号 of the agent consulting this agent"),
+            "consult": {"type": "object", "nullable": True, "description": "This agent's consultation in progress",
+                        "properties": {"target": {"type": "string"}, "conference": {"type": "boolean"}}},
             "offered_at": _nullable("string", format="date-time"),
             "answered_at": _nullable("string", format="date-time"), "talk_s": _nullable("integer"),
             "ended": {"type": "boolean"}, "transfers": _nullable("integer"),
@@ -87,9 +92,13 @@ SCHEMAS = {
         "argument": {"type": "string", "description": (
             "transfer: " + " | ".join(f"{k}:<{'digits' if k == 'number' else 'code' if k == 'queue' else '工号' if k == 'agent' else 'name'}>"
                                       for k in TRANSFER_KINDS) + "; dial: number:<digits> (or just the digits); "
-            "hangup, hold, unhold: none")},
+            "consult: queue:<code> | agent:<工号> | number:<digits> (the third party is rung while the caller "
+            "still talks to the agent; once it answers the caller waits with music); "
+            "answer (a ringing phone without auto-answer), hangup, hold, unhold, consult_transfer (the consulted "
+            "party takes the call; a note may be given), conference (the three talk together), consult_cancel "
+            "(back to the caller): none")},
         "note": {"type": "string", "maxLength": 500,
-                 "description": "transfer only: the note shown to the next agent (随路数据)"}}},
+                 "description": "transfer and consult_transfer only: the note shown to the next agent (随路数据)"}}},
 }
 
 

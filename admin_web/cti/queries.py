@@ -16,13 +16,18 @@ from sqlalchemy.orm import Session
 from admin_web import labels
 from admin_web.timeutil import as_utc, now_utc, seconds_between
 from engine.domain.states import AgentState, CallOutcome
-from engine.store.models import (Agent, AgentRequest, AgentStateChange, CallOffer, CallRecord, Queue, Recording)
+from engine.domain.calllog import CallEventKind
+from engine.store.models import (Agent, AgentRequest, AgentStateChange, CallEvent, CallOffer, CallRecord, Queue,
+                                 Recording)
 
 # Reasons an agent may choose for 示忙 (no_answer and system are set by the engine only).
 AGENT_REASONS = ("break", "meal", "training", "after_call_work", "meeting")
 STATE_ACTIONS = ("login", "ready", "not_ready", "logout", "extend_wrap_up")
-CALL_ACTIONS = ("hangup", "hold", "unhold", "transfer", "dial")
+CALL_ACTIONS = ("answer", "hangup", "hold", "unhold", "transfer", "dial", "consult", "consult_transfer",
+                "conference", "consult_cancel")
 TRANSFER_KINDS = ("queue", "agent", "flow", "number")
+CONSULT_KINDS = ("queue", "agent", "number")
+CONSULT_STEPS = ("consult", "consult_transfer", "conference", "consult_cancel")
 
 
 def iso(value: dt.datetime | None) -> str | None:
@@ -63,7 +68,7 @@ def _transfer_origin(session: Session, call_uuid: str, agent_id: int) -> dict | 
                               .order_by(CallOffer.offered_at.desc())).all()
     for offer in earlier:
         request = session.scalar(select(AgentRequest).where(
-            AgentRequest.agent_id == offer.agent_id, AgentRequest.action == "transfer",
+            AgentRequest.agent_id == offer.agent_id, AgentRequest.action.in_(("transfer", "consult_transfer")),
             AgentRequest.result == "ok", AgentRequest.requested_at >= offer.offered_at)
             .order_by(AgentRequest.requested_at))
         if request is not None:
@@ -100,15 +105,73 @@ def call_json(session: Session, agent: Agent, now: dt.datetime) -> dict | None:
     answered_at = (record.answered_at if record and record.answered_at else None) or \
         (recording.started_at if recording else None)
     wait_s = seconds_between(record.enqueued_at, record.answered_at) if record else None
+    live = _live_context(session, uuid, agent.id, now)
+    ivr_path = record.ivr_path if record else live["ivr_path"]
+    ani, dnis = ani or live["ani"], dnis or live["dnis"]
+    queue_code = queue_code or live["queue"]
+    if queue_code and not queue_name:
+        queue_name = session.scalar(select(Queue.name).where(Queue.code == queue_code))
+    if wait_s is None:
+        wait_s = live["wait_s"]
+    consulted_by = first_change.cause.removeprefix("consulted by ") \
+        if first_change is not None and first_change.cause.startswith("consulted by ") else None
     other = dialled if direction == "outbound" else ani
     return {"uuid": uuid, "direction": direction, "caller": ani, "dnis": dnis, "number": other,
             "region": region_of(other or ""), "queue": queue_code, "queue_name": queue_name,
-            "ivr_path": record.ivr_path if record else None, "flow": record.flow if record else None,
+            "ivr_path": ivr_path, "ivr_data": live["ivr_data"], "flow": record.flow if record else live["flow"],
+            "consulted_by": consulted_by, "consult": _consult_state(session, agent.id, first_change),
             "wait_s": wait_s, "offered_at": iso(offer.offered_at if offer else first_change.at if first_change else None),
             "answered_at": iso(answered_at), "talk_s": seconds_between(answered_at, now) if answered_at and
             agent.state in (AgentState.TALKING, AgentState.ON_HOLD) else None,
             "ended": record is not None, "transfers": record.transfers if record else None,
             "transferred_from": _transfer_origin(session, uuid, agent.id)}
+
+
+def _live_context(session: Session, uuid: str, agent_id: int, now: dt.datetime) -> dict:
+    """What the call-event log says about a call still in progress: who called which number, the IVR path and
+    the data collected on the way (随路数据), the queue and how long the caller waited for this agent."""
+    events = session.scalars(select(CallEvent).where(CallEvent.call_uuid == uuid).order_by(CallEvent.id)).all()
+    context: dict = {"ani": None, "dnis": None, "flow": None, "ivr_path": None, "ivr_data": {}, "queue": None,
+                     "wait_s": None}
+    queued_at = reached_at = None
+    for event in events:
+        kind = event.kind
+        if kind == CallEventKind.ARRIVED.value:
+            context["ani"], context["dnis"] = event.ani or None, event.dnis or None
+        elif kind == CallEventKind.IVR_ENTERED.value and context["flow"] is None:
+            context["flow"] = event.detail or None
+        elif kind == CallEventKind.IVR_COMPLETED.value:
+            path, _, data = event.detail.partition(" | ")
+            context["ivr_path"] = path or None
+            context["ivr_data"] = dict(item.split("=", 1) for item in data.split("; ") if "=" in item)
+        elif kind == CallEventKind.QUEUED.value:
+            context["queue"], queued_at, reached_at = event.queue_code, event.queued_at, None
+        elif kind in (CallEventKind.OFFERED.value, CallEventKind.ANSWERED.value) and event.agent_id == agent_id:
+            reached_at = reached_at or event.at
+    if queued_at is not None:
+        context["wait_s"] = seconds_between(queued_at, reached_at or now)
+    return context
+
+
+def _consult_state(session: Session, agent_id: int, first_change: AgentStateChange | None) -> dict | None:
+    """The agent's consultation on this call, from their own accepted requests since the call reached them:
+    {"target", "conference"} while one is in progress, else None."""
+    if first_change is None:
+        return None
+    last = session.scalar(select(AgentRequest).where(AgentRequest.agent_id == agent_id,
+                                                     AgentRequest.action.in_(CONSULT_STEPS),
+                                                     AgentRequest.result == "ok",
+                                                     AgentRequest.requested_at >= first_change.at)
+                          .order_by(AgentRequest.id.desc()))
+    if last is None or last.action in ("consult_transfer", "consult_cancel"):
+        return None
+    target = last.argument
+    if last.action == "conference":
+        started = session.scalar(select(AgentRequest.argument).where(
+            AgentRequest.agent_id == agent_id, AgentRequest.action == "consult", AgentRequest.result == "ok",
+            AgentRequest.id < last.id).order_by(AgentRequest.id.desc()))
+        target = started
+    return {"target": target, "conference": last.action == "conference"}
 
 
 def me_json(session: Session, agent: Agent, now: dt.datetime | None = None) -> dict:

@@ -79,7 +79,7 @@ def change_state():
 def _call_argument(action: str, data: dict) -> tuple[str | None, dict]:
     """The engine's argument for a call action, and field errors."""
     argument = data.get("argument")
-    if action in ("hangup", "hold", "unhold"):
+    if action in ("answer", "hangup", "hold", "unhold", "consult_transfer", "conference", "consult_cancel"):
         return None, ({"argument": f"{action} takes no argument"} if argument not in (None, "") else {})
     if not isinstance(argument, str) or not argument.strip():
         example = "number:<digits>" if action == "dial" else "queue:<code>, agent:<工号>, flow:<name> or number:<digits>"
@@ -91,6 +91,8 @@ def _call_argument(action: str, data: dict) -> tuple[str | None, dict]:
             return None, {"argument": "dial needs number:<digits> (digits only, at most 32)"}
         return f"number:{number}", {}
     kind, _, target = argument.partition(":")
+    if action == "consult" and (kind not in queries.CONSULT_KINDS or not TARGET.match(target)):
+        return None, {"argument": "consult target must be queue:<code>, agent:<工号> or number:<digits>"}
     if kind not in queries.TRANSFER_KINDS or not TARGET.match(target):
         return None, {"argument": "transfer target must be queue:<code>, agent:<工号>, flow:<name> or number:<digits>"}
     if kind == "number" and not DIGITS.match(target):
@@ -121,7 +123,7 @@ def call_action(action: str):
         errors["note"] = "the note must be text"
     elif len(note) > NOTE_MAX:
         errors["note"] = f"the note is limited to {NOTE_MAX} characters"
-    elif note and action != "transfer":
+    elif note and action not in ("transfer", "consult_transfer"):
         errors["note"] = "only a transfer carries a note"
     if errors:
         return error(422, f"invalid {action} request", fields=errors)

@@ -20,7 +20,10 @@ def _words() -> dict[str, str]:
             "confirm_logout": _("Sign out from work?"), "need_target": _("Choose where to transfer the call."),
             "need_number": _("Enter a number (digits only)."), "need_reason": _("Choose a reason."),
             "no_history": _("No numbers dialled yet."), "since": _("since %(time)s"),
-            "signed_in_at": _("Signed in at %(time)s"), "signed_out_at": _("Signed out at %(time)s")}
+            "signed_in_at": _("Signed in at %(time)s"), "signed_out_at": _("Signed out at %(time)s"),
+            "consulted_by": _("Consultation from %(who)s: the caller is waiting"),
+            "consulting": _("Consulting %(who)s"), "in_conference": _("In conference with %(who)s and the caller"),
+            "no_consult_flow": _("A consultation is with a queue, an agent or a number.")}
 
 
 @bp.route("/")

@@ -32,6 +32,11 @@ def handle(floor: Floor, ev: AgentRequest, out: list[Command]) -> str:
     call = floor.calls.get(agent.call_uuid or "")
     if call is None or call.phase is not CallPhase.CONNECTED or call.agent_leg is None:
         return f"agent {agent.employee_no} has no call in conversation"
+    if call.consult is not None and call.consult.agent_id == agent.agent_id:     # the consulted agent
+        if ev.action != "hangup":
+            return f"agent {agent.employee_no} is being consulted: only hanging up is possible"
+        out.append(Hangup(call.consult.leg_uuid, "NORMAL_CLEARING"))
+        return ""
     if ev.action in consult.CONSULT_ACTIONS:
         return consult.handle(floor, agent, call, ev, out)
     if call.consult is not None and ev.action != "hangup":

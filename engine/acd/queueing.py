@@ -38,6 +38,8 @@ def enqueue(floor: Floor, call: Call, queue_code: str, priority: int, now: float
         call.required = {floor.skill_ids[code]: level for code, level in decision.skills.items()
                          if code in floor.skill_ids} or call.required
     call.ivr_path.append(f"queue:{queue_code}")
+    if not call.transfers:
+        calllog.log(call, K.IVR_COMPLETED, now, out, detail=ivr_summary(call))
     calllog.log(call, K.QUEUED, now, out, value=priority, detail="transfer" if call.transfers else "")
     if queue.max_size and sum(1 for u in floor.waiting if floor.calls[u].queue_code == queue_code) >= queue.max_size:
         logger.info("call %s refused: queue %s is full (%d waiting)", call.uuid, queue_code, queue.max_size)
@@ -56,6 +58,16 @@ def enqueue(floor: Floor, call: Call, queue_code: str, priority: int, now: float
     _schedule_next_step(floor, call, now, out)
     play_hold_music(floor, call, now, out)        # also while an agent's phone rings
     dispatch_call(floor, call, now, out)
+
+
+HIDDEN_VARIABLES = ("transferred_by", "transfer_note", "taken_over_by")
+
+
+def ivr_summary(call: Call) -> str:
+    """The IVR path and the data collected (随路数据), e.g. "menu > key:2 > queue:etax | id_number=1234"."""
+    data = "; ".join(f"{k}={v}" for k, v in sorted(call.variables.items()) if k not in HIDDEN_VARIABLES)
+    path = " > ".join(call.ivr_path)
+    return f"{path} | {data}" if data else path
 
 
 def _anyone_logged_in(floor: Floor, required: dict[int, int]) -> bool:

@@ -14,6 +14,8 @@ class CallEventKind(str, enum.Enum):
 
     ARRIVED = "arrived"                 # the caller's leg reached the engine (DID, ANI, hall)
     IVR_ENTERED = "ivr_entered"         # an IVR flow started (detail: flow name)
+    IVR_COMPLETED = "ivr_completed"     # the caller went through the IVR to a queue (detail: the path, keys and
+                                        # digits collected, as the agent's call card shows them)
     QUEUED = "queued"                   # the caller asked for an agent: entered a queue (a request for an agent)
     OFFERED = "offered"                 # an agent's phone rang for the call (agent_id)
     NO_ANSWER = "no_answer"             # an offer ended without an answer (detail: result/cause; duration_s: ring time)

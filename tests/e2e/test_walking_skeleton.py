@@ -58,7 +58,7 @@ def test_caller_pressing_2_reaches_an_etax_agent_and_the_call_is_recorded(sim, e
             select(CallEvent).where(CallEvent.call_uuid == uuid).order_by(CallEvent.id))]
     wait_until(lambda: [k for k, _, _ in read(db_url, call_log)][-1:] == ["wrap_up_ended"], 10, "the wrap-up logged")
     assert read(db_url, call_log) == [
-        ("arrived", None, None), ("ivr_entered", None, None), ("queued", None, "etax"),
+        ("arrived", None, None), ("ivr_entered", None, None), ("ivr_completed", None, "etax"), ("queued", None, "etax"),
         ("offered", rec.agent_id, "etax"), ("answered", rec.agent_id, "etax"), ("talk_ended", rec.agent_id, "etax"),
         ("ended", rec.agent_id, "etax"), ("wrap_up_ended", rec.agent_id, "etax")]
     assert any(c.startswith("api uuid_bridge " + uuid) for c in sent)

@@ -70,7 +70,7 @@
       if (r.data.status === "pending") {
         if (Date.now() - started < 15000) { window.setTimeout(function () { follow(li, id, started); }, 300); }
         else { li.querySelector(".answer").textContent = WORDS.no_answer; }
-      } else { refreshToday(); }
+      } else { refreshToday(); refreshMe(); }
     });
   }
   function send(label, path, body) {
@@ -112,10 +112,11 @@
     $("btn-not-ready").disabled = out || busy;
     $("btn-extend").disabled = me.state !== "wrap_up";
     $("btn-logout").disabled = out || busy;
+    $("btn-answer").disabled = me.state !== "reserved";
     $("btn-hangup").disabled = !(me.state === "talking" || me.state === "on_hold");
     $("btn-hold").disabled = me.state !== "talking";
     $("btn-unhold").disabled = me.state !== "on_hold";
-    $("btn-transfer").disabled = !(me.state === "talking" || me.state === "on_hold");
+    $("btn-transfer").disabled = $("btn-consult").disabled = !(me.state === "talking" || me.state === "on_hold");
     $("btn-wrapup").disabled = ["talking", "on_hold", "wrap_up"].indexOf(me.state) < 0;
     $("btn-dial").disabled = $("btn-redial").disabled = !(me.state === "ready" || me.state === "not_ready");
     renderCall(me.call, me.state);
@@ -128,7 +129,10 @@
     card.setAttribute("data-call", call ? call.uuid : "");
     $("call-facts").hidden = !call;
     var note = $("call-transfer-note");
-    if (!call) { $("call-title").textContent = WORDS.no_call; note.hidden = true; return; }
+    if (!call) {
+      $("call-title").textContent = WORDS.no_call; note.hidden = true; $("call-consulted-by").hidden = true;
+      renderConsult(null, state); return;
+    }
     $("call-title").textContent = call.direction === "outbound" ? WORDS.outbound : WORDS.inbound;
     text("call-caller", call.number || call.caller || WORDS.unknown);
     text("call-region", call.region);
@@ -136,12 +140,28 @@
     text("call-queue", call.queue ? (call.queue_name ? call.queue_name + " (" + call.queue + ")" : call.queue) : null);
     text("call-wait", call.wait_s == null ? null : duration(call.wait_s));
     text("call-ivr", call.ivr_path);
+    var data = call.ivr_data || {};
+    text("call-data", Object.keys(data).map(function (k) { return k + ": " + data[k]; }).join("；"));
+    var consultedBy = $("call-consulted-by");
+    consultedBy.hidden = !call.consulted_by;
+    consultedBy.textContent = call.consulted_by ? fmt(WORDS.consulted_by, { who: call.consulted_by }) : "";
+    renderConsult(call.consult, state);
     var from = call.transferred_from;
     note.hidden = !from;
     if (from) {
       note.textContent = fmt(WORDS.transferred_by, { who: (from.name || "") + " " + (from.employee_no || "") }) +
         (from.note ? "\n" + WORDS.note + ": " + from.note : "");
     }
+  }
+
+  function renderConsult(consult, state) {
+    var bar = $("consult-bar"), busy = state === "talking" || state === "on_hold";
+    bar.hidden = !(consult && busy);
+    if (bar.hidden) { return; }
+    var who = (consult.target || "").replace(/^[a-z]+:/, "");
+    $("consult-title").textContent = fmt(consult.conference ? WORDS.in_conference : WORDS.consulting, { who: who });
+    $("btn-consult-transfer").disabled = $("btn-conference").disabled = !!consult.conference;
+    $("btn-consult-cancel").disabled = !!consult.conference;
   }
 
   function tick() {
@@ -195,7 +215,11 @@
   });
   document.querySelectorAll("[data-call-action]").forEach(function (button) {
     button.addEventListener("click", function () {
-      send(button.textContent, "/me/call/" + button.getAttribute("data-call-action"), {});
+      var action = button.getAttribute("data-call-action"), body = {};
+      if (action === "consult_transfer" && $("transfer-note").value.trim()) { body.note = $("transfer-note").value.trim(); }
+      send(button.textContent, "/me/call/" + action, body).then(function (r) {
+        if (action === "consult_transfer" && r && r.status === 202) { $("transfer-note").value = ""; }
+      });
     });
   });
 
@@ -229,6 +253,15 @@
     send($("btn-transfer").textContent + " → " + body.argument, "/me/call/transfer", body).then(function (r) {
       if (r && r.status === 202) { $("transfer-note").value = ""; }
     });
+  });
+
+  $("btn-consult").addEventListener("click", function () {
+    var kind = $("transfer-kind").value;
+    if (kind === "flow") { logEntry($("btn-consult").textContent).querySelector(".answer").textContent = WORDS.no_consult_flow; return; }
+    var target = kind === "number" ? $("transfer-number").value.trim() : $("transfer-target").value;
+    if (!target) { logEntry($("btn-consult").textContent).querySelector(".answer").textContent = WORDS.need_target; return; }
+    send($("btn-consult").textContent + " → " + kind + ":" + target, "/me/call/consult", { argument: kind + ":" + target })
+      .then(function () { refreshMe(); });
   });
 
   /* ---- dialling with history in localStorage ---- */
