@@ -196,28 +196,36 @@ class Engine:
     def _execute_switch(self, command: object) -> None:
         self.executor.execute(command)
 
-    def _execute_store(self, command: object) -> None:
-        """Store writes run in a worker thread so the database never stalls call control; a failing write is
-        retried with back-off, and if the database stays away the record is logged in full, never dropped."""
+    def _execute_store(self, commands: list) -> None:
+        """Store writes run in a worker thread so the database never stalls call control; a batch is one
+        transaction. A failing write is retried with back-off, and if the database stays away the records are
+        logged in full, never dropped; data the database refuses is written one command at a time, so only the
+        refused one is left to the log."""
         for attempt, delay in enumerate(STORE_RETRY_DELAYS):
             try:
-                gevent.get_hub().threadpool.apply(self._write, (command,))
+                gevent.get_hub().threadpool.apply(self._write, (commands,))
                 return
             except OperationalError as exc:   # database down, lock timeout…: retry, then keep the data in the log
                 logger.warning("store write failed (attempt %d): %s", attempt + 1, exc)
                 gevent.sleep(delay)
             except Exception:                 # the data itself was refused: retrying cannot help
-                logger.exception("store refused a write; record kept in the log only: %r", command)
+                if len(commands) > 1:
+                    for command in commands:
+                        self._execute_store([command])
+                    return
+                logger.exception("store refused a write; record kept in the log only: %r", commands[0])
                 return
-        logger.error("store unavailable; record kept in the log only: %r", command)
+        logger.error("store unavailable; records kept in the log only: %r", commands)
 
-    def _write(self, command: object) -> None:
-        writer = STORE_WRITERS.get(type(command))
-        if writer is None:
-            logger.error("no store writer for %r", command)
-            return
+    def _write(self, commands: list) -> None:
         with transaction(self.sessions) as session:
-            writer(session, command)
+            for command in commands:
+                writer = STORE_WRITERS.get(type(command))
+                if writer is None:
+                    logger.error("no store writer for %r", command)
+                    continue
+                writer(session, command)
+                session.flush()
 
 
 STORE_WRITERS = {   # what the store writer does with each of the core's store commands

@@ -17,11 +17,14 @@ logger = logging.getLogger(__name__)
 _STOP = object()
 
 
+STORE_BATCH_MAX = 500
+
+
 class Runtime:
     """Serial event loop: events in, core decisions, commands out (switch, timers, store) in order."""
 
     def __init__(self, center: CallCenter, execute_switch: Callable[[object], None],
-                 execute_store: Callable[[object], None], clock: Callable[[], float] = time.time):
+                 execute_store: Callable[[list], None], clock: Callable[[], float] = time.time):
         self.center = center
         self.clock = clock
         self._execute_switch = execute_switch
@@ -30,6 +33,7 @@ class Runtime:
         self._switch_q: Queue = Queue()
         self._store_q: Queue = Queue()
         self._timers: dict[str, gevent.Greenlet] = {}
+        self._storing = False
         self._greenlets: list[gevent.Greenlet] = []
         self.events_handled = 0
 
@@ -40,7 +44,7 @@ class Runtime:
     def start(self) -> None:
         """Start the loop and the executors."""
         self._greenlets = [gevent.spawn(self._loop), gevent.spawn(self._drain, self._switch_q, self._execute_switch),
-                           gevent.spawn(self._drain, self._store_q, self._execute_store)]
+                           gevent.spawn(self._drain_store)]
 
     def stop(self, timeout: float = 5.0) -> None:
         """Finish queued work (store writes included), then stop."""
@@ -97,6 +101,26 @@ class Runtime:
             except Exception:
                 logger.exception("executing %r failed", command)
 
+    def _drain_store(self) -> None:
+        """Store writes in batches: whatever queued up while the last batch was written goes in one transaction
+        (a call writes a dozen log entries and records; one commit each would cap the engine's throughput)."""
+        while True:
+            batch = [self._store_q.get()]
+            while len(batch) < STORE_BATCH_MAX and not self._store_q.empty() and batch[-1] is not _STOP:
+                batch.append(self._store_q.get_nowait())
+            stop = batch[-1] is _STOP
+            commands = [cmd for cmd in batch if cmd is not _STOP]
+            if commands:
+                self._storing = True
+                try:
+                    self._execute_store(commands)
+                except Exception:
+                    logger.exception("storing %d commands failed", len(commands))
+                finally:
+                    self._storing = False
+            if stop:
+                return
+
     def idle(self) -> bool:
         """True when nothing is queued anywhere (tests and shutdown use it)."""
-        return self.inbox.empty() and self._switch_q.empty() and self._store_q.empty()
+        return self.inbox.empty() and self._switch_q.empty() and self._store_q.empty() and not self._storing

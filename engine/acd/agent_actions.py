@@ -52,6 +52,11 @@ def handle(floor: Floor, ev: AgentRequest, out: list[Command]) -> str:
     return ""
 
 
+def _talked(call: Call, agent, now: float) -> float:
+    """How long this agent has had the caller, hold included (the talk before a transfer)."""
+    return max(0.0, now - (call.answered_at if call.answered_at is not None else agent.since))
+
+
 def _answer(floor: Floor, agent, out: list[Command]) -> str:
     """Answer the ringing phone from the desktop (phones that do not answer by themselves): remote control
     `uuid_phone_event <leg> talk`, a SIP NOTIFY "Event: talk" the phone acts on (Yealink, Polycom, Snom…)."""
@@ -88,7 +93,8 @@ def _transfer(floor: Floor, agent, call: Call, ev: AgentRequest, out: list[Comma
     call.pending_transfer = (kind, target)
     call.variables.update({"transferred_by": agent.employee_no, "transfer_note": ev.note or ""})
     call.ivr_path.append(f"transfer:{kind}:{target}:by {agent.employee_no}")
-    calllog.log(call, K.TRANSFERRED, ev.at, out, agent_id=agent.agent_id, detail=f"{kind}:{target}")
+    calllog.log(call, K.TRANSFERRED, ev.at, out, agent_id=agent.agent_id, detail=f"{kind}:{target}",
+                duration_s=_talked(call, agent, ev.at))
     out.append(Hangup(call.agent_leg, "NORMAL_CLEARING"))     # the caller stays parked (park_after_bridge)
     logger.info("agent %s transfers call %s to %s %s", agent.employee_no, call.uuid, kind, target)
     return ""
@@ -133,7 +139,8 @@ def take_over(floor: Floor, ev: AgentRequest, out: list[Command]) -> str:
     call.pending_transfer = ("extension", ev.argument)   # type: ignore[assignment]
     call.variables.update({"transferred_by": agent.employee_no, "taken_over_by": ev.actor})
     call.ivr_path.append(f"takeover:{ev.actor}:{ev.argument}")
-    calllog.log(call, K.TRANSFERRED, ev.at, out, agent_id=agent.agent_id, detail=f"takeover:{ev.argument}")
+    calllog.log(call, K.TRANSFERRED, ev.at, out, agent_id=agent.agent_id, detail=f"takeover:{ev.argument}",
+                duration_s=_talked(call, agent, ev.at))
     out.append(Hangup(call.agent_leg, "NORMAL_CLEARING"))
     return ""
 

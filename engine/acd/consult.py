@@ -111,7 +111,9 @@ def _transfer(floor: Floor, agent, call: Call, ev: AgentRequest, out: list[Comma
     out.append(Bridge(call.uuid, consult.leg_uuid))
     old_leg = call.agent_leg or ""
     floor.agent_legs.pop(old_leg, None)
-    calllog.log(call, K.TRANSFERRED, ev.at, out, agent_id=agent.agent_id, detail=f"consult:{consult.kind}:{consult.target}")
+    talked = max(0.0, ev.at - (call.answered_at or ev.at))
+    calllog.log(call, K.TRANSFERRED, ev.at, out, agent_id=agent.agent_id, detail=f"consult:{consult.kind}:{consult.target}",
+                duration_s=talked)
     finish_talk(floor, call, ev.at, out)
     out.append(Hangup(old_leg, "NORMAL_CLEARING"))          # the consulting agent is left alone (06c)
     call.transfers += 1

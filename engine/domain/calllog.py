@@ -22,7 +22,7 @@ class CallEventKind(str, enum.Enum):
     ANSWERED = "answered"               # an agent answered (wait_s: time since queued_at; duration_s: ring time)
     HELD = "held"                       # the agent put the caller on hold
     RETRIEVED = "retrieved"             # the caller was taken off hold (duration_s: hold time)
-    TRANSFERRED = "transferred"         # the agent transferred the call (detail: target)
+    TRANSFERRED = "transferred"         # the agent transferred the call (detail: target; duration_s: talk before it)
     OVERFLOWED = "overflowed"           # an overflow step moved or widened the call (detail: the step)
     ABANDONED = "abandoned"             # the caller hung up while waiting (wait_s; detail: "ringing" if an agent was ringing)
     CALLBACK_REQUESTED = "callback_requested"   # the caller left the queue asking to be called back (wait_s)

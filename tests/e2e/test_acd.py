@@ -206,7 +206,7 @@ def test_a_supervisor_listens_then_whispers_from_their_own_phone(sim, engine, db
     req = ask("listen")
     listening = wait_until(session_on_agent, 15, "the supervisor listening")
     assert listening["target"] == call.agent_leg and listening["mode"] == "listen"
-    assert read(db_url, lambda s: s.get(AgentRequest, req).result) == "ok"
+    wait_until(lambda: read(db_url, lambda s: s.get(AgentRequest, req).result) == "ok", 10, "the request answered")
     sent = [c["command"] for c in sim.commands()]
     assert any("user/2000" in c and f"&eavesdrop({call.agent_leg})" in c for c in sent), extension
     assert engine.center.floor.agents[call.agent_id].extension == extension      # the agent's call goes on

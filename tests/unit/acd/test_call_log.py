@@ -76,7 +76,7 @@ def test_a_transfer_is_logged_and_the_call_enters_the_next_queue_as_a_transferre
     dial = [x for x in cc.handle(CallParked("caller", "139", "12366", "", True, 100.0)) if isinstance(x, c.DialAgent)][0]
     cc.handle(OriginateResult(dial.job_uuid, True, dial.leg_uuid, "", 105.0))
     out = cc.handle(AgentRequest(1, "transfer", None, "A1", 150.0, 1, "queue:policy", "note"))
-    assert [(e.kind, e.detail, e.agent_id) for e in log(out)] == [(K.TRANSFERRED, "queue:policy", 1)]
+    assert [(e.kind, e.detail, e.agent_id, e.duration_s) for e in log(out)] == [(K.TRANSFERRED, "queue:policy", 1, 45.0)]
     entries = log(cc.handle(LegHungUp(dial.leg_uuid, "NORMAL_CLEARING", 151.0)))
     queued = [e for e in entries if e.kind is K.QUEUED]
     assert queued and queued[0].detail == "transfer" and queued[0].queued_at == 151.0
