@@ -6,11 +6,14 @@ from engine.store.models.media import CallNote, Recording, SurveyResult
 from engine.store.models.calls import (AgentRequest, AgentStateChange, Callback, CallOffer, CallRecord,
                                        Voicemail)
 from engine.store.models.org import Hall, HolidayOverride, RoutingRule
+from engine.store.models.reports import (ReportAgentDay, ReportCalls15m, ReportCallsDay, ReportCallerRegionDay,
+                                           ReportSetting)
 from engine.store.models.routing import PublishedNumber, Queue, QueueSkill, QueueStatus, TrunkStatus
 from engine.store.models.users import User, UserRole
 
 __all__ = [
     "CallEvent",
+    "ReportAgentDay", "ReportCalls15m", "ReportCallsDay", "ReportCallerRegionDay", "ReportSetting",
     "CallNote", "Recording", "SurveyResult",
     "AgentRequest", "Callback", "CallOffer", "Voicemail", "Agent", "AgentGroup", "AgentSkill", "Skill", "AuditEntry", "AgentStateChange", "CallRecord",
     "Hall", "HolidayOverride", "RoutingRule", "PublishedNumber", "Queue", "QueueSkill", "QueueStatus", "TrunkStatus", "User", "UserRole",

@@ -1,0 +1,53 @@
+"""Translated names of report figures, dimensions and grains (the formulas are engine.reports.figures.FORMULAS)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+FIGURE_LABELS = {
+    "arrived": _l("Inbound calls"), "ivr_entered": _l("Entered IVR"),
+    "requests": _l("Requests for an agent"), "queued": _l("Entered queue"), "overflow_in": _l("Overflowed in"),
+    "overflowed": _l("Overflowed out"), "offered": _l("Offers to agents"), "no_answer": _l("Offers not answered"),
+    "answered": _l("Answered"), "answer_rate": _l("Answer rate (人工接通率)"),
+    "answered_within": _l("Answered within T"), "service_level": _l("Service level (T-second answer rate)"),
+    "abandoned": _l("Abandoned"), "abandoned_short": _l("Short abandons"),
+    "abandoned_ringing": _l("Abandoned while ringing"), "abandon_rate": _l("Abandon rate"),
+    "avg_abandon_s": _l("Average time to abandon (s)"), "callbacks": _l("Callbacks requested"),
+    "voicemails": _l("Voice messages"), "released": _l("Released by the queue"), "waited": _l("Calls that waited"),
+    "queue_time_s": _l("Queue time (s)"), "avg_wait_s": _l("Average wait (s)"), "asa_s": _l("ASA (s)"),
+    "max_wait_s": _l("Longest wait (s)"), "talks": _l("Calls handled"), "talk_s": _l("Talk time (s)"),
+    "holds": _l("Holds"), "hold_s": _l("Hold time (s)"), "wrapups": _l("Wrap-ups"), "wrap_s": _l("Wrap-up time (s)"),
+    "handle_s": _l("Handling time (s)"), "aht_s": _l("AHT (s)"), "transfers": _l("Transfers"),
+    "transfer_s": _l("Transfer time (s)"), "rated": _l("Valid ratings"), "satisfied": _l("Satisfied ratings"),
+    "satisfaction_rate": _l("Satisfaction (满意率)"), "rating_rate": _l("Rating rate (参评率)"),
+    "dialed": _l("Outbound calls"), "dialed_answered": _l("Outbound calls connected"),
+    "dialed_talk_s": _l("Outbound talk time (s)"), "ended": _l("Calls ended"),
+    "trunk_busy": _l("All-busy count"), "trunk_freed": _l("All-busy periods ended"),
+    "trunk_busy_s": _l("All-busy time (s)"), "trunk_busy_avg_s": _l("Average all-busy time (s)"),
+    "trunk_busy_max_s": _l("Longest all-busy time (s)"),
+    "logged_in_s": _l("Logged-in time (s)"),
+    "not_ready_count": _l("Not-ready count"), "not_ready_total_s": _l("Not-ready total (s)"),
+    "not_ready_avg_s": _l("Not-ready average (s)"), "not_ready_max_s": _l("Not-ready longest (s)"),
+    "idle_count": _l("Idle count"), "idle_total_s": _l("Idle total (s)"), "idle_avg_s": _l("Idle average (s)"),
+    "idle_max_s": _l("Idle longest (s)"),
+    "rest_count": _l("Rest count"), "rest_total_s": _l("Rest total (s)"), "rest_avg_s": _l("Rest average (s)"),
+    "rest_max_s": _l("Rest longest (s)"),
+    "ready_idle_count": _l("Ready-idle count"), "ready_idle_total_s": _l("Ready-idle total (s)"),
+    "ready_idle_avg_s": _l("Ready-idle average (s)"), "ready_idle_max_s": _l("Ready-idle longest (s)"),
+    "handling_state_s": _l("Handling state time (s)"), "occupancy": _l("Occupancy"),
+    "utilization": _l("Utilization"),
+    "province": _l("Province"), "city": _l("City"), "calls": _l("Calls"), "share": _l("Share"),
+}
+
+DIMENSION_LABELS = {"all": _l("All"), "queue": _l("Queue"), "skill": _l("Skill"), "hall": _l("Hall"),
+                    "agent": _l("Agent"), "group": _l("Group"), "direction": _l("Direction"),
+                    "trunk": _l("Trunk group")}
+GRAIN_LABELS = {"interval": _l("15 minutes"), "hour": _l("Hour"), "day": _l("Day"), "month": _l("Month"),
+                "quarter": _l("Quarter"), "year": _l("Year"), "range": _l("Whole range")}
+REPORT_TITLES = {"service": _l("Queues and service"), "callers": _l("Caller statistics"),
+                 "traffic": _l("Traffic and trunks"), "agents": _l("Agent statistics"),
+                 "regions": _l("Caller regions")}
+ABANDON_LABELS = {"include": _l("Count abandons as not answered in time"),
+                  "exclude": _l("Leave all abandons out"),
+                  "exclude_short": _l("Leave short abandons out")}
+ROUNDING_LABELS = {"proportional": _l("Proportional (0.4 points below deducts 0.4 × the rate)"),
+                   "whole_points": _l("Whole percentage points only")}

@@ -1,0 +1,181 @@
+"""Report pages and their JSON API: every page's figures come from the same table builder, so the page, the
+API and the exports always agree; every figure links to the calls behind it."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from admin_web.audit import record as audit_record
+from admin_web.db import get_session
+from admin_web.reports import bp
+from admin_web.reports.forms import DefinitionsForm, ReportFilterForm
+from admin_web.reports.labels import (ABANDON_LABELS, DIMENSION_LABELS, FIGURE_LABELS, GRAIN_LABELS,
+                                      REPORT_TITLES)
+from admin_web.reports.tables import KINDS, Query, build, is_percent
+from admin_web.security import ADMIN, STAFF, roles_required
+from engine.reports import periods, rollups
+from engine.reports.definitions import Definitions, load_definitions, save_definitions
+from engine.reports.drill import DRILL, calls_behind
+from engine.reports.figures import FORMULAS
+from engine.reports.scorecard import monthly_scorecard
+
+PER_PAGE = 100
+
+
+def today_local() -> dt.date:
+    return periods.local(dt.datetime.now(dt.timezone.utc).timestamp()).date()
+
+
+def _query(kind: str) -> tuple[ReportFilterForm, Query | None]:
+    form = ReportFilterForm(kind, today_local(), request.args)
+    if not form.validate():
+        return form, None
+    return form, Query(kind, form.dimension.data, form.grain.data, form.start.data, form.end.data)
+
+
+def _json_safe(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+@bp.route("/")
+@roles_required(*STAFF)
+def index():
+    return redirect(url_for("reports.report", kind="service"))
+
+
+@bp.route("/<kind>")
+@roles_required(*STAFF)
+def report(kind: str):
+    """One report: selector, definitions, chart, table with every figure linked to its calls, exports."""
+    if kind not in KINDS:
+        abort(404)
+    form, q = _query(kind)
+    session = get_session()
+    d = load_definitions(session)
+    table = build(session, q, d) if q is not None else None
+    return render_template("reports/report.html", kind=kind, form=form, q=q, table=table, d=d,
+                           titles=REPORT_TITLES, figure_labels=FIGURE_LABELS, formulas=FORMULAS,
+                           is_percent=is_percent, abandon_labels=ABANDON_LABELS)
+
+
+@bp.route("/api/<kind>.json")
+@roles_required(*STAFF)
+def api(kind: str):
+    """The report's figures as JSON (same parameters as the page)."""
+    if kind not in KINDS:
+        abort(404)
+    form, q = _query(kind)
+    if q is None:
+        return jsonify(errors=form.errors), 400
+    session = get_session()
+    d = load_definitions(session)
+    table = build(session, q, d)
+    return jsonify(kind=kind, query=q.args(), definitions=dataclasses.asdict(d),
+                   labels={c: str(FIGURE_LABELS.get(c, c)) for c in table["columns"]},
+                   grain_label=str(GRAIN_LABELS[q.grain]), dimension_label=str(DIMENSION_LABELS[q.dimension]),
+                   **table)
+
+
+def _where() -> dict:
+    dim, key = request.args.get("dim", "all"), request.args.get("key", "")
+    return {dim: key} if dim not in ("all", "", None) else {}
+
+
+@bp.route("/calls")
+@roles_required(*STAFF)
+def calls():
+    """The calls behind one figure: figure, [start, end) epochs, and the row's dimension and key."""
+    figure = request.args.get("figure", "")
+    if figure not in DRILL:
+        abort(404)
+    start, end = request.args.get("start", type=int), request.args.get("end", type=int)
+    if start is None or end is None or end <= start:
+        abort(400)
+    page = max(1, request.args.get("page", 1, type=int))
+    session = get_session()
+    d = load_definitions(session)
+    total, entries = calls_behind(session, figure, start, end, d, _where(), PER_PAGE, (page - 1) * PER_PAGE)
+    if request.args.get("format") == "json":
+        return jsonify(total=total, calls=[{**dataclasses.asdict(e), "at": e.at.isoformat(),
+                                            "queued_at": e.queued_at.isoformat() if e.queued_at else None}
+                                           for e in entries])
+    return render_template("reports/calls.html", figure=figure, label=FIGURE_LABELS.get(figure, figure),
+                           formula=FORMULAS.get(figure, ""), total=total, entries=entries, page=page,
+                           pages=max(1, -(-total // PER_PAGE)), start=periods.local(start),
+                           end=periods.local(end), args=request.args.to_dict())
+
+
+def _month_arg() -> tuple[int, int]:
+    text = request.args.get("month") or today_local().strftime("%Y-%m")
+    try:
+        year, month = (int(x) for x in text.split("-"))
+        dt.date(year, month, 1)
+    except ValueError:
+        abort(400)
+    return year, month
+
+
+@bp.route("/scorecard")
+@roles_required(*STAFF)
+def scorecard():
+    """The month's KPIs against the purchaser's targets (seed 003) and the points each scores."""
+    year, month = _month_arg()
+    session = get_session()
+    d = load_definitions(session)
+    card = monthly_scorecard(session, year, month, d)
+    return render_template("reports/scorecard.html", card=card, month=f"{year:04d}-{month:02d}", d=d,
+                           figure_labels=FIGURE_LABELS, formulas=FORMULAS, abandon_labels=ABANDON_LABELS)
+
+
+@bp.route("/api/scorecard.json")
+@roles_required(*STAFF)
+def scorecard_api():
+    year, month = _month_arg()
+    session = get_session()
+    card = monthly_scorecard(session, year, month, load_definitions(session))
+    return jsonify(card.as_dict())
+
+
+@bp.route("/definitions", methods=["GET", "POST"])
+@roles_required(*ADMIN)
+def definitions():
+    """Edit the definitions (admins); reports use them at once, no rebuild needed."""
+    session = get_session()
+    current = load_definitions(session)
+    data = dataclasses.asdict(current)
+    for key in ("valid_ratings", "satisfied_ratings"):
+        data[key] = [str(v) for v in data[key]]
+    data["rest_reasons"] = list(data["rest_reasons"])
+    form = DefinitionsForm(data=data) if request.method == "GET" else DefinitionsForm()
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data for name in data}
+        values["valid_ratings"] = tuple(sorted(int(v) for v in values["valid_ratings"]))
+        values["satisfied_ratings"] = tuple(sorted(int(v) for v in values["satisfied_ratings"]))
+        values["rest_reasons"] = tuple(values["rest_reasons"])
+        values = {k: float(v) if isinstance(v, Decimal) else v for k, v in values.items()}
+        try:
+            new = Definitions(**values)
+        except ValueError as exc:
+            flash(str(exc), "error")
+        else:
+            save_definitions(session, new)
+            audit_record(session, "report_definitions.update", "report_definitions", new.to_json())
+            session.commit()
+            flash(_("Report definitions saved."), "success")
+            return redirect(url_for("reports.definitions"))
+    return render_template("reports/definitions.html", form=form, formulas=FORMULAS, figure_labels=FIGURE_LABELS)
+
+
+@bp.route("/refresh", methods=["POST"])
+@roles_required(*ADMIN)
+def refresh():
+    """Fold closed days of agent state time now (reports also do it on demand)."""
+    rollups.refresh(get_session())
+    flash(_("Agent statistics are up to date."), "success")
+    return redirect(request.referrer or url_for("reports.index"))

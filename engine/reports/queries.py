@@ -1,0 +1,141 @@
+"""Call figures per period and per queue / skill / hall / agent / group / direction / trunk group, from rollups.
+
+Ranges are [start, end) epochs. Grains of a day or longer over whole days read the daily table (a year is
+a few hundred thousand rows at most); 15-minute and hourly grains read the 15-minute table.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.reports.definitions import Definitions
+from engine.reports.figures import MAX_NAMES, SUM_NAMES, add_sums, call_figures, empty_sums, merged
+from engine.reports.periods import SUB_DAY_GRAINS, day_start, period_of
+from engine.store.models import Agent, AgentGroup, Hall, Queue, QueueSkill, Skill
+from engine.store.models.reports import ReportCalls15m, ReportCallsDay
+
+DIMENSIONS = ("all", "queue", "skill", "hall", "agent", "group", "direction", "trunk")
+_DIM_COLUMN = {"queue": "queue_code", "skill": "queue_code", "hall": "hall_id", "agent": "agent_id",
+               "group": "agent_id", "direction": "direction", "trunk": "trunk"}
+
+
+@dataclasses.dataclass
+class Row:
+    """One line of a report: a period × a dimension value, with its sums and figures."""
+
+    period_start: int
+    period: str
+    key: str
+    label: str
+    sums: dict[str, int]
+    figures: dict[str, float | int | None]
+
+    def as_dict(self) -> dict:
+        return {"period_start": self.period_start, "period": self.period, "key": self.key, "label": self.label,
+                **self.figures}
+
+
+@dataclasses.dataclass
+class Report:
+    """Rows in period then label order, and the total of the whole range."""
+
+    rows: list[Row]
+    total: Row
+    dimension: str
+    grain: str
+    start: int
+    end: int
+
+
+def uses_daily_table(start: int, end: int, grain: str) -> bool:
+    """Whether the daily rollup answers this range and grain exactly."""
+    return grain not in SUB_DAY_GRAINS and day_start(start) == start and day_start(end) == end
+
+
+def sums_by(session: Session, start: int, end: int, grain: str, dimension: str,
+            where: dict | None = None) -> dict[tuple[int, str], dict[str, int]]:
+    """{(bucket, raw dimension value): sums} of the range (bucket = 15-minute or day start)."""
+    model = ReportCallsDay if uses_daily_table(start, end, grain) else ReportCalls15m
+    table = model.__table__
+    bucket = table.c.day if model is ReportCallsDay else table.c.bucket
+    dim = table.c[_DIM_COLUMN[dimension]] if dimension in _DIM_COLUMN else None
+    cols = [func.sum(table.c[n]).label(n) for n in SUM_NAMES]
+    cols += [func.max(table.c[n]).label(n) for n in MAX_NAMES]
+    group = [bucket] + ([dim] if dim is not None else [])
+    query = select(*group, *cols).where(bucket >= start, bucket < end).group_by(*group)
+    for name, value in (where or {}).items():
+        query = query.where(table.c[_DIM_COLUMN.get(name, name)] == value)
+    out: dict[tuple[int, str], dict[str, int]] = {}
+    for row in session.execute(query).mappings():
+        key = str(row[dim.name]) if dim is not None else ""
+        out[(int(row[bucket.name]), key)] = {n: int(row[n] or 0) for n in (*SUM_NAMES, *MAX_NAMES)}
+    return out
+
+
+def dimension_map(session: Session, dimension: str) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """(raw value → report keys, report key → label) for a dimension (skills: a queue counts for each skill
+    it requires; groups: an agent counts for the group it belongs to now)."""
+    if dimension == "queue":
+        return {}, {q.code: q.name for q in session.scalars(select(Queue))} | {"": "—"}
+    if dimension == "skill":
+        names = {str(s.id): s.name for s in session.scalars(select(Skill))}
+        queues: dict[str, list[str]] = defaultdict(list)
+        for qs in session.execute(select(Queue.code, QueueSkill.skill_id).join(QueueSkill)):
+            queues[qs.code].append(str(qs.skill_id))
+        return dict(queues), names
+    if dimension == "hall":
+        return {}, {str(h.id): h.name for h in session.scalars(select(Hall))} | {"0": "—"}
+    if dimension in ("agent", "group"):
+        agents = session.scalars(select(Agent)).all()
+        if dimension == "agent":
+            return {}, {str(a.id): f"{a.employee_no} {a.name}" for a in agents} | {"0": "—"}
+        groups = {str(g.id): g.name for g in session.scalars(select(AgentGroup))}
+        return {str(a.id): [str(a.group_id)] for a in agents if a.group_id is not None}, groups
+    return {}, {}
+
+
+def call_report(session: Session, start: int, end: int, grain: str, dimension: str, d: Definitions,
+                where: dict | None = None) -> Report:
+    """Call figures of [start, end) per period of `grain` and per value of `dimension`."""
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r}")
+    raw = sums_by(session, start, end, grain, dimension, where)
+    mapping, labels = dimension_map(session, dimension)
+    grouped: dict[tuple[int, str, str], dict[str, int]] = {}
+    for (bucket, value), sums in raw.items():
+        if dimension in ("skill", "group"):
+            keys = mapping.get(value, [])
+        else:
+            keys = [value]
+        p_start, p_label = period_of(bucket, grain)
+        if grain == "range":
+            p_start, p_label = start, ""
+        for key in keys:
+            add_sums(grouped.setdefault((p_start, p_label, key), empty_sums()), sums)
+    per_queue = dimension in ("queue", "skill")
+    rows = [Row(p_start, p_label, key, labels.get(key, key), sums, call_figures(sums, d, per_queue))
+            for (p_start, p_label, key), sums in grouped.items()]
+    rows.sort(key=lambda r: (r.period_start, r.label))
+    total_sums = merged(raw.values())
+    total = Row(start, "", "", "", total_sums, call_figures(total_sums, d, per_queue=bool(where and "queue" in where)))
+    return Report(rows, total, dimension, grain, start, end)
+
+
+def region_report(session: Session, start: int, end: int, hall_id: int | None = None) -> list[dict]:
+    """Inbound calls per caller province and city over whole local days [start, end), most calls first.
+
+    The region comes from the caller's number (mobile number segment or landline area code); "" when unknown."""
+    from engine.store.models.reports import ReportCallerRegionDay as R
+    query = (select(R.province, R.city, func.sum(R.calls).label("calls"))
+             .where(R.day >= day_start(start), R.day < end).group_by(R.province, R.city))
+    if hall_id is not None:
+        query = query.where(R.hall_id == hall_id)
+    rows = [{"province": r.province, "city": r.city, "calls": int(r.calls)} for r in session.execute(query)]
+    total = sum(r["calls"] for r in rows)
+    for r in rows:
+        r["share"] = 100.0 * r["calls"] / total if total else None
+    rows.sort(key=lambda r: (-r["calls"], r["province"], r["city"]))
+    return rows

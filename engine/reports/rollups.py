@@ -1,0 +1,561 @@
+"""Rollups: sums of the raw logs that reports read, exactly equal to recomputing them from the logs.
+
+* Call-event sums (report_calls_15m, report_calls_day, report_caller_region_day) are updated in the same
+  transaction as each appended log entry (`apply_entry`, called by engine.store.calllog.append), so they
+  are never stale, including the interval in progress.
+* Agent state time per day (report_agent_day) is folded for closed local days by `refresh` (reports call
+  it before reading); today is always computed live from agent_state_changes (see engine.reports.agents).
+* `rebuild(session, start=None, end=None)` recomputes everything in a range from the raw logs (after a bulk
+  import, or to repair); `verify` compares the stored rollups with a recomputation.
+
+What each column counts is one table, `COLUMN_SPECS`, evaluated both in Python (incremental) and as SQL
+(rebuild), so the two paths cannot disagree. Durations are integer milliseconds: floor(seconds·1000 + ½).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sqlalchemy import BigInteger, and_, case, cast, delete, func, literal, select, update
+from sqlalchemy.orm import Session
+
+from engine.domain.calllog import CallEventKind as K
+from engine.domain.states import AgentState
+from engine.reports.periods import DAY_S, INTERVAL_S, TZ_OFFSET_S, day_start, epoch, interval_start
+from engine.reports.regions import caller_area
+from engine.store.base import utcnow
+from engine.store.models import AgentStateChange, CallEvent
+from engine.store.models.reports import (CALL_MAXES_MS, SHORT_ABANDON_THRESHOLDS, SL_THRESHOLDS, ReportAgentDay,
+                                         ReportCalls15m, ReportCallsDay, ReportCallerRegionDay, ReportSetting)
+
+LEFT_QUEUE = (K.ANSWERED, K.ABANDONED, K.CALLBACK_REQUESTED, K.VOICEMAIL, K.RELEASED)   # a wait that ended
+TRUNK_KINDS = (K.TRUNK_ALL_BUSY, K.TRUNK_FREE)
+OVERFLOW_PREFIX = "overflow:"
+FOLDED_UNTIL = "agent_days_folded_until"
+
+
+@dataclasses.dataclass(frozen=True)
+class ColumnSpec:
+    """Column `name` adds `value` (1, "wait" ms or "duration" ms) for entries of `kinds` meeting `when`."""
+
+    name: str
+    kinds: tuple[K, ...]
+    value: int | str = 1
+    when: tuple | None = None      # ("wait_le", s) | ("detail_eq", text) | ("duration_gt", 0) | ("value_eq", n)
+    agg: str = "sum"               # or "max"
+
+
+COLUMN_SPECS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("arrived", (K.ARRIVED,)),
+    ColumnSpec("ivr_entered", (K.IVR_ENTERED,)),
+    ColumnSpec("queued", (K.QUEUED,)),
+    ColumnSpec("overflowed", (K.OVERFLOWED,)),
+    ColumnSpec("offered", (K.OFFERED,)),
+    ColumnSpec("no_answer", (K.NO_ANSWER,)),
+    ColumnSpec("answered", (K.ANSWERED,)),
+    *(ColumnSpec(f"ans_le_{t}", (K.ANSWERED,), when=("wait_le", t)) for t in SL_THRESHOLDS),
+    ColumnSpec("abandoned", (K.ABANDONED,)),
+    ColumnSpec("abandoned_ringing", (K.ABANDONED,), when=("detail_eq", "ringing")),
+    *(ColumnSpec(f"abn_le_{s}", (K.ABANDONED,), when=("wait_le", s)) for s in SHORT_ABANDON_THRESHOLDS),
+    ColumnSpec("callbacks", (K.CALLBACK_REQUESTED,)),
+    ColumnSpec("voicemails", (K.VOICEMAIL,)),
+    ColumnSpec("released", (K.RELEASED,)),
+    ColumnSpec("waited", LEFT_QUEUE),
+    ColumnSpec("holds", (K.HELD,)),
+    ColumnSpec("talks", (K.TALK_ENDED,)),
+    ColumnSpec("wrapups", (K.WRAP_UP_ENDED,)),
+    ColumnSpec("transfers", (K.TRANSFERRED,)),
+    ColumnSpec("dialed", (K.DIALED,)),
+    ColumnSpec("dialed_answered", (K.DIALED,), when=("duration_gt", 0)),
+    ColumnSpec("ended", (K.ENDED,)),
+    ColumnSpec("trunk_busy", (K.TRUNK_ALL_BUSY,)),
+    ColumnSpec("trunk_freed", (K.TRUNK_FREE,)),
+    *(ColumnSpec(f"r{digit}", (K.SURVEY,), when=("value_eq", digit)) for digit in range(10)),
+    ColumnSpec("answered_wait_ms", (K.ANSWERED,), "wait"),
+    ColumnSpec("abandoned_wait_ms", (K.ABANDONED,), "wait"),
+    ColumnSpec("waited_ms", LEFT_QUEUE, "wait"),
+    ColumnSpec("ring_ms", (K.ANSWERED,), "duration"),
+    ColumnSpec("hold_ms", (K.RETRIEVED,), "duration"),
+    ColumnSpec("talk_ms", (K.TALK_ENDED,), "duration"),
+    ColumnSpec("wrap_ms", (K.WRAP_UP_ENDED,), "duration"),
+    ColumnSpec("transfer_ms", (K.TRANSFERRED,), "duration"),
+    ColumnSpec("dialed_talk_ms", (K.DIALED,), "duration"),
+    ColumnSpec("trunk_busy_ms", (K.TRUNK_FREE,), "duration"),
+    ColumnSpec("max_wait_ms", LEFT_QUEUE, "wait", agg="max"),
+    ColumnSpec("trunk_busy_max_ms", (K.TRUNK_FREE,), "duration", agg="max"),
+)
+_SPECS_BY_KIND: dict[str, list[ColumnSpec]] = defaultdict(list)
+for _spec in COLUMN_SPECS:
+    for _kind in _spec.kinds:
+        _SPECS_BY_KIND[_kind.value].append(_spec)
+KEY_COLUMNS = ("direction", "queue_code", "hall_id", "agent_id", "trunk")
+MAX_COLUMNS = frozenset(CALL_MAXES_MS)
+
+
+# --- one entry's contribution (Python) ---------------------------------------------------------------------
+
+def ms(seconds: float | None) -> int:
+    """Seconds → integer milliseconds, as the SQL path computes it (0 for missing or negative values)."""
+    if seconds is None or seconds <= 0:
+        return 0
+    return int(math.floor(seconds * 1000 + 0.5))
+
+
+def basis_ts(entry) -> float:
+    """The time an entry is attributed to: when its call entered the queue, else its own time."""
+    return epoch(entry.queued_at if entry.queued_at is not None else entry.at)
+
+
+def entry_key(entry) -> tuple:
+    trunk = (entry.detail or "")[:32] if entry.kind in {k.value for k in TRUNK_KINDS} else ""
+    return (entry.direction or "inbound", entry.queue_code or "", entry.hall_id or 0, entry.agent_id or 0, trunk)
+
+
+def _holds(spec: ColumnSpec, entry) -> bool:
+    if spec.when is None:
+        return True
+    test, arg = spec.when
+    if test == "wait_le":
+        return (entry.wait_s or 0.0) <= arg
+    if test == "detail_eq":
+        return entry.detail == arg
+    if test == "duration_gt":
+        return (entry.duration_s or 0.0) > arg
+    if test == "value_eq":
+        return entry.value == arg
+    raise ValueError(test)
+
+
+def contributions(entry) -> list[tuple[tuple, dict[str, int]]]:
+    """(key, column deltas) this entry adds to the call rollups: one key, two for an overflow to a queue."""
+    deltas: dict[str, int] = {}
+    for spec in _SPECS_BY_KIND.get(entry.kind, ()):
+        if not _holds(spec, entry):
+            continue
+        value = 1 if spec.value == 1 else ms(entry.wait_s if spec.value == "wait" else entry.duration_s)
+        deltas[spec.name] = max(deltas.get(spec.name, 0), value) if spec.agg == "max" else deltas.get(spec.name,
+                                                                                                      0) + value
+    key = entry_key(entry)
+    out = [(key, deltas)] if deltas else []
+    detail = entry.detail or ""
+    if entry.kind == K.OVERFLOWED.value and detail.startswith(OVERFLOW_PREFIX):
+        target = detail[len(OVERFLOW_PREFIX):][:32]
+        out.append(((key[0], target, key[2], key[3], ""), {"overflow_in": 1}))
+    return out
+
+
+def apply_entry(session: Session, entry: CallEvent) -> None:
+    """Add one appended log entry to the call rollups (same transaction as the insert)."""
+    ts = basis_ts(entry)
+    for key, deltas in contributions(entry):
+        keys = dict(zip(KEY_COLUMNS, key))
+        _upsert(session, ReportCalls15m.__table__, {"bucket": interval_start(ts), **keys}, deltas)
+        _upsert(session, ReportCallsDay.__table__, {"day": day_start(ts), **keys}, deltas)
+    if entry.kind == K.ARRIVED.value and (entry.direction or "inbound") == "inbound":
+        province, city = caller_area(entry.ani)
+        _upsert(session, ReportCallerRegionDay.__table__,
+                {"day": day_start(epoch(entry.at)), "hall_id": entry.hall_id or 0, "province": province,
+                 "city": city}, {"calls": 1})
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _insert(session: Session):
+    if _dialect(session) == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def _greatest(session: Session, a, b):
+    return func.greatest(a, b) if _dialect(session) == "postgresql" else func.max(a, b)
+
+
+def _upsert(session: Session, table, keys: dict, deltas: dict[str, int]) -> None:
+    stmt = _insert(session)(table).values(**keys, **deltas)
+    set_ = {name: (_greatest(session, table.c[name], stmt.excluded[name]) if name in MAX_COLUMNS
+                   else table.c[name] + stmt.excluded[name]) for name in deltas}
+    session.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=set_))
+
+
+# --- the same sums in SQL (rebuild) --------------------------------------------------------------------------
+
+def _epoch_sql(session: Session, column):
+    if _dialect(session) == "postgresql":
+        return func.extract("epoch", column)
+    return cast(func.strftime("%s", column), BigInteger)
+
+
+def _floor_div(session: Session, expr, step: int, offset: int = 0):
+    """floor((expr + offset) / step) * step − offset, as an integer, in each dialect."""
+    if _dialect(session) == "postgresql":
+        return cast(func.floor((expr + offset) / step) * step - offset, BigInteger)
+    quotient = (expr + offset).self_group().op("/", precedence=8)(step)   # SQLite: integer ÷ integer
+    return quotient.self_group() * step - offset
+
+
+def _ms_sql(session: Session, column):
+    positive = func.coalesce(column, 0.0) > 0
+    if _dialect(session) == "postgresql":
+        value = cast(func.floor(column * 1000 + 0.5), BigInteger)
+    else:
+        value = cast(column * 1000 + 0.5, BigInteger)   # truncation = floor for positive values
+    return case((positive, value), else_=0)
+
+
+def _condition_sql(spec: ColumnSpec):
+    e = CallEvent
+    kinds = e.kind.in_([k.value for k in spec.kinds])
+    if spec.when is None:
+        return kinds
+    test, arg = spec.when
+    extra = {"wait_le": lambda: func.coalesce(e.wait_s, 0.0) <= arg,
+             "detail_eq": lambda: e.detail == arg,
+             "duration_gt": lambda: func.coalesce(e.duration_s, 0.0) > arg,
+             "value_eq": lambda: e.value == arg}[test]()
+    return and_(kinds, extra)
+
+
+def _aggregates_sql(session: Session) -> list:
+    e = CallEvent
+    cols = []
+    for spec in COLUMN_SPECS:
+        if spec.value == 1:
+            value = literal(1)
+        else:
+            value = _ms_sql(session, e.wait_s if spec.value == "wait" else e.duration_s)
+        expr = case((_condition_sql(spec), value), else_=0)
+        cols.append((func.max(expr) if spec.agg == "max" else func.sum(expr)).label(spec.name))
+    return cols
+
+
+def _basis_sql():
+    return func.coalesce(CallEvent.queued_at, CallEvent.at)
+
+
+def _key_sql():
+    e = CallEvent
+    trunk = case((e.kind.in_([k.value for k in TRUNK_KINDS]), func.substr(e.detail, 1, 32)), else_="")
+    return [e.direction.label("direction"), func.coalesce(e.queue_code, "").label("queue_code"),
+            func.coalesce(e.hall_id, 0).label("hall_id"), func.coalesce(e.agent_id, 0).label("agent_id"),
+            trunk.label("trunk")]
+
+
+def _range_filter(column, start: dt.datetime | None, end: dt.datetime | None) -> list:
+    conds = []
+    if start is not None:
+        conds.append(column >= start)
+    if end is not None:
+        conds.append(column < end)
+    return conds
+
+
+def recompute_calls(session: Session, table, start: dt.datetime | None = None, end: dt.datetime | None = None):
+    """SELECT of the rollup rows of `table` (15-minute or day) recomputed from the raw log, as a statement."""
+    basis = _epoch_sql(session, _basis_sql())
+    if table is ReportCalls15m.__table__:
+        bucket = _floor_div(session, basis, INTERVAL_S).label("bucket")
+    else:
+        bucket = _floor_div(session, basis, DAY_S, TZ_OFFSET_S).label("day")
+    keys = _key_sql()
+    return (select(bucket, *keys, *_aggregates_sql(session))
+            .where(*_range_filter(_basis_sql(), start, end))
+            .group_by(bucket, *keys))
+
+
+def _recompute_overflow_in(session: Session, table, start, end):
+    e = CallEvent
+    basis = _epoch_sql(session, _basis_sql())
+    if table is ReportCalls15m.__table__:
+        bucket = _floor_div(session, basis, INTERVAL_S).label("bucket")
+    else:
+        bucket = _floor_div(session, basis, DAY_S, TZ_OFFSET_S).label("day")
+    target = func.substr(e.detail, len(OVERFLOW_PREFIX) + 1, 32).label("queue_code")
+    keys = [e.direction.label("direction"), target, func.coalesce(e.hall_id, 0).label("hall_id"),
+            func.coalesce(e.agent_id, 0).label("agent_id")]
+    return (select(bucket, *keys, func.count().label("overflow_in"))
+            .where(e.kind == K.OVERFLOWED.value, e.detail.like(OVERFLOW_PREFIX + "%"),
+                   *_range_filter(_basis_sql(), start, end))
+            .group_by(bucket, *keys))
+
+
+# --- rebuild ---------------------------------------------------------------------------------------------------
+
+def _day_bounds(start: dt.datetime | None, end: dt.datetime | None) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """Widen a range to whole local days (the daily tables are rebuilt day by day)."""
+    def to_dt(ts: int) -> dt.datetime:
+        return dt.datetime.fromtimestamp(ts, dt.timezone.utc)
+    s = to_dt(day_start(epoch(start))) if start is not None else None
+    e = None
+    if end is not None:
+        ts = epoch(end)
+        e = to_dt(ts if day_start(ts) == ts else day_start(ts) + DAY_S)
+    return s, e
+
+
+def rebuild(session: Session, start: dt.datetime | None = None, end: dt.datetime | None = None,
+            now: dt.datetime | None = None) -> None:
+    """Recompute every rollup for [start, end) (widened to local days; everything when both are None) from
+    the raw logs, replacing what was there. Commits."""
+    start, end = _day_bounds(start, end)
+    rebuild_calls(session, start, end)
+    rebuild_regions(session, start, end)
+    rebuild_agent_days(session, start, end, now)
+    session.commit()
+
+
+def _bucket_range(column, start, end) -> list:
+    conds = []
+    if start is not None:
+        conds.append(column >= int(epoch(start)))
+    if end is not None:
+        conds.append(column < int(epoch(end)))
+    return conds
+
+
+def rebuild_calls(session: Session, start: dt.datetime | None, end: dt.datetime | None) -> None:
+    """The call-event sums of [start, end) (day-aligned), recomputed with INSERT … SELECT."""
+    for model, bucket in ((ReportCalls15m, "bucket"), (ReportCallsDay, "day")):
+        table = model.__table__
+        session.execute(delete(table).where(*_bucket_range(table.c[bucket], start, end)))
+        query = recompute_calls(session, table, start, end)
+        names = [bucket, *KEY_COLUMNS, *(s.name for s in COLUMN_SPECS)]
+        session.execute(table.insert().from_select(names, query))
+        for row in session.execute(_recompute_overflow_in(session, table, start, end)).mappings():
+            keys = {bucket: row[bucket], "direction": row["direction"], "queue_code": row["queue_code"],
+                    "hall_id": row["hall_id"], "agent_id": row["agent_id"], "trunk": ""}
+            _upsert(session, table, keys, {"overflow_in": row["overflow_in"]})
+
+
+def rebuild_regions(session: Session, start: dt.datetime | None, end: dt.datetime | None) -> None:
+    """Caller regions of [start, end) recomputed from the arrivals (grouped by number in SQL first)."""
+    table = ReportCallerRegionDay.__table__
+    session.execute(delete(table).where(*_bucket_range(table.c.day, start, end)))
+    e = CallEvent
+    day = _floor_div(session, _epoch_sql(session, e.at), DAY_S, TZ_OFFSET_S).label("day")
+    query = (select(day, func.coalesce(e.hall_id, 0).label("hall_id"), e.ani, func.count().label("n"))
+             .where(e.kind == K.ARRIVED.value, e.direction == "inbound", *_range_filter(e.at, start, end))
+             .group_by(day, func.coalesce(e.hall_id, 0), e.ani))
+    sums: dict[tuple, int] = defaultdict(int)
+    for row in session.execute(query).yield_per(20_000):
+        province, city = caller_area(row.ani)
+        sums[(int(row.day), row.hall_id, province, city)] += row.n
+    _bulk_insert(session, table, [{"day": k[0], "hall_id": k[1], "province": k[2], "city": k[3], "calls": n}
+                                  for k, n in sums.items()])
+
+
+def _bulk_insert(session: Session, table, rows: list[dict], chunk: int = 5000) -> None:
+    for i in range(0, len(rows), chunk):
+        session.execute(table.insert(), rows[i:i + chunk])
+
+
+# --- agent state time per day ------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class StatePiece:
+    """Part of one agent state episode within one local day (episodes are split at local midnight)."""
+
+    agent_id: int
+    state: str
+    reason: str
+    ended_into: str        # for ready: the state that followed when the episode ended within this day, else ""
+    start_ms: int
+    end_ms: int
+
+
+def _epoch_ms(value: dt.datetime) -> int:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return (value - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)) // dt.timedelta(milliseconds=1)
+
+
+def state_pieces(changes: Iterable[AgentStateChange], start_ms: int, end_ms: int) -> Iterable[StatePiece]:
+    """Day pieces of every logged-in episode in [start_ms, end_ms), from one agent's changes in (at, id) order.
+
+    `changes` must start with the agent's last change at or before start (if any). An episode ends at the next
+    change, or at end_ms (now, for today). `start_ms` must be a local midnight."""
+    seq = list(changes)
+    for i, change in enumerate(seq):
+        state = change.to_state.value if isinstance(change.to_state, AgentState) else str(change.to_state)
+        if state == AgentState.LOGGED_OUT.value:
+            continue
+        reason = ""
+        if state == AgentState.NOT_READY.value and change.reason is not None:
+            reason = getattr(change.reason, "value", str(change.reason))
+        nxt = seq[i + 1] if i + 1 < len(seq) else None
+        begin = max(_epoch_ms(change.at), start_ms)
+        finish = min(_epoch_ms(nxt.at), end_ms) if nxt is not None else end_ms
+        following = ""
+        if nxt is not None and state == AgentState.READY.value:
+            following = nxt.to_state.value if isinstance(nxt.to_state, AgentState) else str(nxt.to_state)
+        nxt_ms = _epoch_ms(nxt.at) if nxt is not None else None
+        t = begin
+        while t < finish:
+            day_end = (day_start(t / 1000) + DAY_S) * 1000
+            piece_end = min(finish, day_end)
+            ended = following if nxt_ms is not None and nxt_ms == piece_end and piece_end < day_end else ""
+            yield StatePiece(change.agent_id, state, reason, ended, t, piece_end)
+            t = piece_end
+
+
+def load_changes(session: Session, start: dt.datetime, end: dt.datetime,
+                 agent_ids: Iterable[int] | None = None) -> dict[int, list[AgentStateChange]]:
+    """Each agent's changes in [start, end), preceded by its last change before start, in (at, id) order."""
+    c = AgentStateChange
+    ranked = (select(c.id, func.row_number().over(partition_by=c.agent_id, order_by=(c.at.desc(), c.id.desc()))
+                     .label("rn")).where(c.at < start))
+    if agent_ids is not None:
+        ranked = ranked.where(c.agent_id.in_(list(agent_ids)))
+    ranked_sq = ranked.subquery()
+    prior = select(c).join(ranked_sq, ranked_sq.c.id == c.id).where(ranked_sq.c.rn == 1)
+    inside = select(c).where(c.at >= start, c.at < end)
+    if agent_ids is not None:
+        inside = inside.where(c.agent_id.in_(list(agent_ids)))
+    by_agent: dict[int, list[AgentStateChange]] = defaultdict(list)
+    for change in session.scalars(prior):
+        by_agent[change.agent_id].append(change)
+    for change in session.scalars(inside.order_by(c.agent_id, c.at, c.id).execution_options(yield_per=20_000)):
+        by_agent[change.agent_id].append(change)
+    return by_agent
+
+
+def fold_days(by_agent: dict[int, list[AgentStateChange]], start_ms: int, end_ms: int) -> dict[tuple, list[int]]:
+    """{(day, agent, state, reason, ended_into): [ms, episodes, max_ms]} over [start_ms, end_ms)."""
+    sums: dict[tuple, list[int]] = {}
+    for changes in by_agent.values():
+        for piece in state_pieces(changes, start_ms, end_ms):
+            key = (day_start(piece.start_ms / 1000), piece.agent_id, piece.state, piece.reason, piece.ended_into)
+            length = piece.end_ms - piece.start_ms
+            acc = sums.setdefault(key, [0, 0, 0])
+            acc[0] += length
+            acc[1] += 1
+            acc[2] = max(acc[2], length)
+    return sums
+
+
+def rebuild_agent_days(session: Session, start: dt.datetime | None, end: dt.datetime | None,
+                       now: dt.datetime | None = None) -> None:
+    """Agent state time of the closed days in [start, end) recomputed; marks them folded."""
+    today = day_start(epoch(now or utcnow()))
+    first = start
+    if first is None:
+        earliest = session.scalar(select(func.min(AgentStateChange.at)))
+        first = _utc(day_start(epoch(earliest))) if earliest is not None else _utc(today)
+    stop = min(int(epoch(end)), today) if end is not None else today
+    folded = _folded_until(session)
+    _replace_agent_days(session, int(epoch(first)), stop)
+    if end is None and (start is None or (folded is not None and folded >= int(epoch(first)))):
+        _set_folded_until(session, today, folded)
+
+
+def _replace_agent_days(session: Session, first: int, stop: int) -> None:
+    """Delete, then fold again, the agent days in [first, stop)."""
+    table = ReportAgentDay.__table__
+    session.execute(delete(table).where(table.c.day >= first, table.c.day < stop))
+    if first < stop:
+        by_agent = load_changes(session, _utc(first), _utc(stop))
+        _insert_agent_days(session, fold_days(by_agent, first * 1000, stop * 1000))
+
+
+def _insert_agent_days(session: Session, sums: dict[tuple, list[int]]) -> None:
+    rows = [{"day": k[0], "agent_id": k[1], "state": k[2], "reason": k[3], "ended_into": k[4],
+             "seconds_ms": v[0], "episodes": v[1], "max_ms": v[2]} for k, v in sums.items()]
+    _bulk_insert(session, ReportAgentDay.__table__, rows)
+
+
+def _utc(ts: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(ts, dt.timezone.utc)
+
+
+def _folded_until(session: Session) -> int | None:
+    row = session.get(ReportSetting, FOLDED_UNTIL, populate_existing=True)
+    return int(row.value) if row is not None and row.value else None
+
+
+def _set_folded_until(session: Session, value: int, old: int | None) -> bool:
+    """Move the folded-until mark from `old` to `value`; False when another refresh moved it first."""
+    table = ReportSetting.__table__
+    if old is None and session.get(ReportSetting, FOLDED_UNTIL) is None:
+        session.add(ReportSetting(name=FOLDED_UNTIL, value=str(value), updated_at=utcnow()))
+        session.flush()
+        return True
+    result = session.execute(update(table).where(table.c.name == FOLDED_UNTIL,
+                                                 table.c.value == ("" if old is None else str(old)))
+                             .values(value=str(value), updated_at=utcnow()))
+    return result.rowcount == 1
+
+
+def refresh(session: Session, now: dt.datetime | None = None) -> None:
+    """Fold the agent state time of local days closed since the last refresh (reports call this first). Commits.
+
+    Call sums need no refresh: they are updated with every appended entry."""
+    today = day_start(epoch(now or utcnow()))
+    folded = _folded_until(session)
+    if folded is not None and folded >= today:
+        return
+    if folded is None:
+        earliest = session.scalar(select(func.min(AgentStateChange.at)))
+        folded_from = day_start(epoch(earliest)) if earliest is not None else today
+    else:
+        folded_from = folded
+    if not _set_folded_until(session, today, folded):
+        session.rollback()                  # another request is folding the same days
+        return
+    _replace_agent_days(session, folded_from, today)
+    session.commit()
+
+
+# --- verification -------------------------------------------------------------------------------------------
+
+def stored_call_rows(session: Session, model) -> dict[tuple, dict[str, int]]:
+    """Every stored row of a call rollup table, keyed, without all-zero rows."""
+    table = model.__table__
+    bucket = "bucket" if model is ReportCalls15m else "day"
+    names = [s.name for s in COLUMN_SPECS] + ["overflow_in"]
+    out = {}
+    for row in session.execute(select(table)).mappings():
+        values = {n: int(row[n]) for n in names}
+        if any(values.values()):
+            out[(int(row[bucket]), *(row[k] for k in KEY_COLUMNS))] = values
+    return out
+
+
+def verify(session: Session, now: dt.datetime | None = None) -> list[str]:
+    """Differences between the stored rollups and a recomputation from the raw logs (empty when equal)."""
+    stored = {m: stored_call_rows(session, m) for m in (ReportCalls15m, ReportCallsDay)}
+    stored_days = {(r.day, r.agent_id, r.state, r.reason, r.ended_into): [r.seconds_ms, r.episodes, r.max_ms]
+                   for r in session.scalars(select(ReportAgentDay))}
+    folded = _folded_until(session)
+    stored_regions = {(r.day, r.hall_id, r.province, r.city): r.calls for r in session.scalars(
+        select(ReportCallerRegionDay))}
+    nested = session.begin_nested()
+    try:
+        rebuild_calls(session, None, None)
+        rebuild_regions(session, None, None)
+        fresh = {m: stored_call_rows(session, m) for m in (ReportCalls15m, ReportCallsDay)}
+        fresh_regions = {(r.day, r.hall_id, r.province, r.city): r.calls for r in session.scalars(
+            select(ReportCallerRegionDay).execution_options(populate_existing=True))}
+    finally:
+        nested.rollback()
+    problems = []
+    for model in (ReportCalls15m, ReportCallsDay):
+        for key in sorted(set(stored[model]) | set(fresh[model]), key=repr):
+            if stored[model].get(key) != fresh[model].get(key):
+                problems.append(f"{model.__tablename__} {key}: stored {stored[model].get(key)} "
+                                f"recomputed {fresh[model].get(key)}")
+    if stored_regions != fresh_regions:
+        problems.append(f"report_caller_region_day: stored {stored_regions} recomputed {fresh_regions}")
+    if folded is not None:
+        earliest = session.scalar(select(func.min(AgentStateChange.at)))
+        if earliest is not None and day_start(epoch(earliest)) < folded:
+            first = day_start(epoch(earliest))
+            expect = fold_days(load_changes(session, _utc(first), _utc(folded)), first * 1000, folded * 1000)
+            if {k: list(v) for k, v in stored_days.items()} != expect:
+                problems.append(f"report_agent_day: stored {stored_days} recomputed {expect}")
+    return problems

@@ -1,0 +1,136 @@
+"""The purchaser's monthly scorecard: the month's KPIs against seed 003's targets, with the points each scores.
+
+Seed 003 (太仓市税务局 12366 坐席服务, 考核要求 → 热线运行 → 服务质量保证, each item worth 5 points):
+
+* 热线电话呼入接通率达95%以上 — "呼入接通率每下降一个百分点扣1分, 呼入接通率大于95%的, 每提高一个百分点加1分".
+  Here: 人工接通率 = answered / requests for an agent; 5 − 1 per point below 95 %, + 1 per point above.
+* 平均等待时长低于60秒 — "60秒≤平均等待时长<90秒, 扣1分, 90秒≤平均等待时长<120秒, 扣2分, 平均等待时长≥120秒, 扣5分".
+* 及时解答率达到95%以上 — "及时解答率每下降一个百分点扣0.5分". Here: the service level (answered within T).
+* 坐席服务满意度达到95%以上 — "服务满意度每下降一个百分点扣1分". Here: 满意率 = satisfied / valid ratings.
+* 投诉举报类工单质检率 ≥ 99 % and 出勤率 ≥ 98 % are scored on the same card but are not in the call log
+  (work-order inspection and attendance records): they are listed with their rule, unscored.
+
+An item never scores below 0 (its 5 points are what can be lost). Seed 003 pays the full fee at ≥ 85 points
+overall and 1 % less per point below; the other items of the card are assessed by hand.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from sqlalchemy.orm import Session
+
+from engine.reports.definitions import ROUND_WHOLE_POINTS, Definitions
+from engine.reports.figures import call_figures
+from engine.reports.periods import month_range
+from engine.reports.queries import call_report
+
+ITEM_POINTS = 5.0
+
+
+@dataclasses.dataclass(frozen=True)
+class ScoreItem:
+    """One line of the card."""
+
+    key: str
+    name: str                  # as the seed names it
+    figure: str | None         # the report figure it is measured by (None: not in the call log)
+    value: float | None
+    unit: str                  # "%" or "s"
+    target: str                # e.g. "≥ 95%"
+    rule: str                  # the seed's scoring rule, quoted
+    max_points: float
+    points: float | None       # None: no data, or not measured here
+    met: bool | None
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class Scorecard:
+    year: int
+    month: int
+    start: int
+    end: int
+    items: list[ScoreItem]
+    figures: dict
+
+    @property
+    def measured_points(self) -> float:
+        return round(sum(i.points for i in self.items if i.points is not None), 2)
+
+    @property
+    def measured_max(self) -> float:
+        return sum(i.max_points for i in self.items if i.figure is not None)
+
+    def as_dict(self) -> dict:
+        return {"year": self.year, "month": self.month, "items": [i.as_dict() for i in self.items],
+                "measured_points": self.measured_points, "measured_max": self.measured_max}
+
+
+def _steps(shortfall: float, d: Definitions) -> float:
+    """Percentage points that count: all of them, or only whole ones."""
+    if shortfall <= 0:
+        return 0.0
+    return float(math.floor(shortfall + 1e-9)) if d.scorecard_rounding == ROUND_WHOLE_POINTS else shortfall
+
+
+def answer_rate_points(rate: float, d: Definitions) -> float:
+    """5 − 1 per point below the target, + 1 per point above it (seed 003)."""
+    target = d.target_answer_rate
+    return max(0.0, ITEM_POINTS - _steps(target - rate, d) + _steps(rate - target, d))
+
+
+def avg_wait_points(wait_s: float, d: Definitions) -> float:
+    """5 under the target; −1 up to 30 s over, −2 up to 60 s over, −5 beyond (seed 003: 60/90/120 s)."""
+    limit = d.target_avg_wait_s
+    if wait_s < limit:
+        return ITEM_POINTS
+    if wait_s < limit + 30:
+        return ITEM_POINTS - 1
+    if wait_s < limit + 60:
+        return ITEM_POINTS - 2
+    return 0.0
+
+
+def timely_points(rate: float, d: Definitions) -> float:
+    """5 − 0.5 per point below the target (seed 003)."""
+    return max(0.0, ITEM_POINTS - 0.5 * _steps(d.target_timely_rate - rate, d))
+
+
+def satisfaction_points(rate: float, d: Definitions) -> float:
+    """5 − 1 per point below the target (seed 003)."""
+    return max(0.0, ITEM_POINTS - _steps(d.target_satisfaction - rate, d))
+
+
+def monthly_scorecard(session: Session, year: int, month: int, definitions: Definitions) -> Scorecard:
+    """The month's KPIs (whole local calendar month) and the points seed 003 would give them."""
+    d = definitions
+    start, end = month_range(year, month)
+    report = call_report(session, start, end, "range", "all", d)
+    f = call_figures(report.total.sums, d)
+
+    def item(key, name, figure, unit, target, rule, scorer, met):
+        value = f[figure]
+        points = None if value is None else round(scorer(value, d), 2)
+        return ScoreItem(key, name, figure, value, unit, target, rule, ITEM_POINTS, points,
+                         None if value is None else met(value))
+
+    items = [
+        item("answer_rate", "热线电话呼入接通率", "answer_rate", "%", f"≥ {d.target_answer_rate:g}%",
+             "呼入接通率每下降一个百分点扣1分，大于95%的每提高一个百分点加1分", answer_rate_points,
+             lambda v: v >= d.target_answer_rate),
+        item("avg_wait", "平均等待时长", "avg_wait_s", "s", f"< {d.target_avg_wait_s:g} s",
+             "60秒≤平均等待时长<90秒扣1分，90秒≤平均等待时长<120秒扣2分，≥120秒扣5分", avg_wait_points,
+             lambda v: v < d.target_avg_wait_s),
+        item("timely", "及时解答率", "service_level", "%", f"≥ {d.target_timely_rate:g}%",
+             "及时解答率每下降一个百分点扣0.5分", timely_points, lambda v: v >= d.target_timely_rate),
+        item("satisfaction", "坐席服务满意度", "satisfaction_rate", "%", f"≥ {d.target_satisfaction:g}%",
+             "服务满意度每下降一个百分点扣1分", satisfaction_points, lambda v: v >= d.target_satisfaction),
+        ScoreItem("ticket_inspection", "投诉举报类工单质检率", None, None, "%", "≥ 99%",
+                  "质检率每下降一个百分点扣1分（工单质检记录，不在话务日志中）", ITEM_POINTS, None, None),
+        ScoreItem("attendance", "出勤率", None, None, "%", "≥ 98%",
+                  "出勤率未达标，每低于一个百分点扣0.5分（考勤记录，不在话务日志中）", ITEM_POINTS, None, None),
+    ]
+    return Scorecard(year, month, start, end, items, f)
