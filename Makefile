@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench bench-routing bench-sim day-sim browser clean
+.PHONY: run test lint bench bench-routing bench-sim bench-reports day-sim browser clean
 
 $(STAMP): setup.cfg setup.py
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -26,8 +26,8 @@ test: $(STAMP) lint
 lint: $(STAMP)
 	$(BIN)/lint-imports
 
-## bench: benchmarks that print figures (ESL parsing rate, routing decisions, simulator throughput)
-bench: $(STAMP) bench-routing bench-sim
+## bench: benchmarks that print figures (ESL parsing rate, routing decisions, simulator throughput, report times)
+bench: $(STAMP) bench-routing bench-sim bench-reports
 	$(BIN)/python benchmarks/bench_esl_parse.py
 
 ## bench-routing: routing decisions of the pure ACD core on a 1,000-agent floor (~30 s)
@@ -37,6 +37,10 @@ bench-routing: $(STAMP)
 ## bench-sim: calls per second the simulated switch sustains with a minimal ACD (~2 min)
 bench-sim: $(STAMP)
 	$(BIN)/python benchmarks/bench_sim_throughput.py
+
+## bench-reports: every standard report on a seeded year (3 million calls) on SQLite and PostgreSQL (CALLS=100000 to try)
+bench-reports: $(STAMP)
+	$(BIN)/python benchmarks/bench_reports.py $(if $(CALLS),--calls $(CALLS))
 
 ## day-sim: a working day of the 110-agent 12366 center on the simulated switch (~10 min; HOURS=3 for the morning)
 day-sim: $(STAMP)

@@ -1,6 +1,7 @@
 """The `callcenter` command: run everything, run parts (engine, web, sim), manage the database and flows."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import signal
@@ -320,6 +321,40 @@ def numbers_export(ctx: click.Context, file: str | None, bom: bool) -> None:
     with open(file, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
         fh.write(text)
     click.echo(f"{len(text.splitlines()) - 1} numbers written to {file}", err=True)
+
+
+@cli.group()
+def reports() -> None:
+    """Report data: the generated year for benchmarks."""
+
+
+@reports.command("seed-year")
+@click.option("--calls", default=3_000_000, show_default=True, help="Calls over the year (IVR-only ones included).")
+@click.option("--agents", default=124, show_default=True, help="Seats of the center.")
+@click.option("--start", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="First day (default: 1 January of last year).")
+@click.option("--days", default=365, show_default=True, help="Calendar days from the start (working days get calls).")
+@click.option("--seed", default=12366, show_default=True, help="Random seed: the same seed gives the same year.")
+@click.option("--replace", is_flag=True, help="Clear the call history tables first (else they must be empty).")
+@click.option("--rollups/--no-rollups", default=True, show_default=True, help="Rebuild the report rollups after.")
+@click.pass_context
+def reports_seed_year(ctx: click.Context, calls: int, agents: int, start, days: int, seed: int, replace: bool,
+                      rollups: bool) -> None:
+    """Generate a year of a 12366 center (call-event log, agent states, call records, surveys) into the database."""
+    from engine.seeding.year import SeedingError, YearOptions, seed_year
+    from engine.store.migrate import upgrade
+    config = _config(ctx.find_root())
+    upgrade(config.database_url)
+    options = YearOptions(calls=calls, agents=agents, days=days, seed=seed, replace=replace, rebuild_rollups=rollups)
+    if start is not None:
+        options = dataclasses.replace(options, start=start.date())
+    try:
+        summary = seed_year(config.database_url, options, progress=click.echo)
+    except SeedingError as exc:
+        click.echo(f"seed-year: {exc}", err=True)
+        ctx.exit(1)
+    click.echo(f"{summary.calls:,} calls on {summary.working_days} working days ({summary.blocked:,} callers found "
+               f"every trunk busy), {sum(summary.rows.values()):,} rows in {summary.seconds:.0f} s")
 
 
 if __name__ == "__main__":

@@ -39,7 +39,8 @@ class Definitions:
     abandons_in_service_level: str = ABANDONS_EXCLUDE_SHORT
     short_abandon_s: int = 5                        # S: abandoned within S seconds is a short abandon
     valid_ratings: tuple[int, ...] = (1, 2, 3, 4, 5)   # survey keys that are a rating (others: invalid key)
-    satisfied_ratings: tuple[int, ...] = (1, 2)        # survey keys meaning satisfied (1 非常满意, 2 满意)
+    satisfied_ratings: tuple[int, ...] = (4, 5)        # survey keys meaning satisfied: the shipped survey says
+                                                       # 5 非常满意, 4 满意 … 1 非常不满意 (ivr_flows/prompts)
     rest_reasons: tuple[str, ...] = ("break", "meal")  # not-ready reasons counted as rest (休息)
     # seed 003 monthly targets (考核表: 热线运行 / 服务质量保证)
     target_answer_rate: float = 95.0                # 呼入接通率 ≥ 95 %

@@ -76,7 +76,7 @@ def entries() -> list[LogCallEvent]:
     log("C1", K.RETRIEVED, t(9, 2, 30), q, queue_code="tax", agent_id=1, duration_s=30.0)
     log("C1", K.TALK_ENDED, t(9, 5, 18), q, queue_code="tax", agent_id=1, duration_s=300.0)
     log("C1", K.WRAP_UP_ENDED, t(9, 5, 48), q, queue_code="tax", agent_id=1, duration_s=30.0)
-    log("C1", K.SURVEY, t(9, 5, 30), q, queue_code="tax", agent_id=1, value=1, detail="scale:1-5")
+    log("C1", K.SURVEY, t(9, 5, 30), q, queue_code="tax", agent_id=1, value=5, detail="scale:1-5")
     log("C1", K.ENDED, t(9, 5, 35), q, queue_code="tax", agent_id=1, duration_s=335.0, detail="answered")
     # C2: abandoned while agent 2's phone rang
     q = t(9, 10, 0)
@@ -116,7 +116,7 @@ def entries() -> list[LogCallEvent]:
     log("C6", K.QUEUED, q2, q2, queue_code="tax", detail="transfer")
     log("C6", K.ANSWERED, t(9, 42, 6), q2, queue_code="tax", agent_id=1, wait_s=5.0, duration_s=3.0)
     log("C6", K.TALK_ENDED, t(9, 46, 6), q2, queue_code="tax", agent_id=1, duration_s=240.0)
-    log("C6", K.SURVEY, t(9, 46, 10), q2, queue_code="tax", agent_id=1, value=2)
+    log("C6", K.SURVEY, t(9, 46, 10), q2, queue_code="tax", agent_id=1, value=4)
     log("C6", K.WRAP_UP_ENDED, t(9, 46, 36), q2, queue_code="tax", agent_id=1, duration_s=30.0)
     # C7: spans midnight, overflowed etax -> tax
     q = t(23, 55, 0)

@@ -125,7 +125,7 @@ def test_agent_state_statistics_split_at_midnight(session):
     assert a1["rest_avg_s"] == approx(2250)
     assert a1["occupancy"] == approx(100 * 336 / (336 + 48864))
     assert a1["utilization"] == approx(100 * 336 / 54300)
-    assert a1["answered"] == 3 and a1["satisfaction_rate"] == approx(100.0)   # rated 1 and 2
+    assert a1["answered"] == 3 and a1["satisfaction_rate"] == approx(100.0)   # rated 5 and 4
     a1_next = rows[("2026-03-03", "1")]
     assert a1_next["logged_in_s"] == 600 and a1_next["not_ready_count"] == 1 and a1_next["answered"] == 0
 
@@ -170,7 +170,7 @@ def test_drill_down_lists_exactly_the_calls_behind_a_figure(session):
 
 
 def test_definitions_round_trip_and_rebuild_gives_the_same_figures(session):
-    custom = dataclasses.replace(D, service_level_s=20, satisfied_ratings=(1,), scorecard_rounding=ROUND_WHOLE_POINTS)
+    custom = dataclasses.replace(D, service_level_s=20, satisfied_ratings=(5,), scorecard_rounding=ROUND_WHOLE_POINTS)
     save_definitions(session, custom)
     session.commit()
     assert load_definitions(session) == custom
