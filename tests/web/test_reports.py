@@ -114,7 +114,7 @@ def test_definitions_form_is_for_admins_and_changes_the_figures(as_admin, client
     data = as_admin.get("/reports/api/service.json", query_string=Q).get_json()
     assert data["total"]["answered_within"] == 3 and data["total"]["service_level"] == pytest.approx(100 * 3 / 9)
     bad = as_admin.post("/reports/definitions", data={**form, "satisfied_ratings": ["7"]})
-    assert bad.status_code == 200 and "Satisfied keys must also be rating keys" in bad.get_data(as_text=True)
+    assert bad.status_code == 200 and "满意按键必须同时是有效评价按键" in bad.get_data(as_text=True)
 
 
 def test_supervisors_cannot_change_definitions(as_supervisor):
