@@ -51,3 +51,30 @@ ABANDON_LABELS = {"include": _l("Count abandons as not answered in time"),
                   "exclude_short": _l("Leave short abandons out")}
 ROUNDING_LABELS = {"proportional": _l("Proportional (0.4 points below deducts 0.4 × the rate)"),
                    "whole_points": _l("Whole percentage points only")}
+
+# The formulas of engine.reports.figures.FORMULAS (same keys, same meaning), translated for the pages.
+FORMULA_LABELS = {
+    "requests": _l("queued entries (+ calls overflowed in, per queue)"),
+    "answered": _l("answered entries"),
+    "answer_rate": _l("answered / requests"),
+    "answered_within": _l("answered with wait ≤ T"),
+    "service_level": _l("answered within T / (requests, less abandons per the treatment chosen)"),
+    "abandoned": _l("abandoned entries (the caller hung up while queued or while an agent's phone rang)"),
+    "abandoned_short": _l("abandoned with wait ≤ S"),
+    "abandoned_ringing": _l("abandoned while an agent's phone rang"),
+    "abandon_rate": _l("abandoned / requests"),
+    "avg_abandon_s": _l("total wait of abandoned calls / abandoned"),
+    "avg_wait_s": _l("total wait of calls that left the queue (answered, abandoned, callback, voice message, "
+                     "released) / their number"),
+    "asa_s": _l("total wait of answered calls / answered"),
+    "max_wait_s": _l("longest wait of a call that left the queue"),
+    "talk_s": _l("conversation time (talk_ended durations) less hold time"),
+    "hold_s": _l("hold time (retrieved durations)"),
+    "wrap_s": _l("after-call work (wrap_up_ended durations)"),
+    "handle_s": _l("talk + hold + wrap-up"),
+    "aht_s": _l("(talk + hold + wrap-up) / conversations ended"),
+    "satisfaction_rate": _l("satisfied ratings / valid ratings"),
+    "rating_rate": _l("valid ratings / answered"),
+    "occupancy": _l("handling time (ringing, talking, on hold, wrap-up) / (handling time + ready time)"),
+    "utilization": _l("handling time / logged-in time"),
+}

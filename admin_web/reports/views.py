@@ -20,7 +20,7 @@ from admin_web.security import ADMIN, STAFF, roles_required
 from engine.reports import periods, rollups
 from engine.reports.definitions import Definitions, load_definitions, save_definitions
 from engine.reports.drill import DRILL, calls_behind
-from engine.reports.figures import FORMULAS
+from admin_web.reports.labels import FORMULA_LABELS as FORMULAS
 from engine.reports.scorecard import monthly_scorecard
 
 PER_PAGE = 100

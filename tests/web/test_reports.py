@@ -131,3 +131,10 @@ def test_scorecard_page_api_and_monthly_workbook(as_supervisor, day):
                                                       query_string={"month": "2026-03"}).get_data()))
     assert {"概要", "每日", "时段分布", "队列", "坐席", "来电地区", "热点问题"} <= set(book.sheetnames)
     assert book["每日"]["B2"].value == 9 and book["每日"]._charts
+
+
+def test_every_formula_is_shown_translated_on_the_pages():
+    from admin_web.reports.labels import FORMULA_LABELS
+    from engine.reports.figures import FORMULAS
+    assert set(FORMULA_LABELS) == set(FORMULAS)
+    assert [str(FORMULA_LABELS[k]) for k in FORMULAS] == list(FORMULAS.values())   # outside a request: English
