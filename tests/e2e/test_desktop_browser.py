@@ -21,9 +21,8 @@ from engine.store.base import utcnow
 from engine.store.models import Agent, AgentRequest, CallRecord
 from engine.store.session import make_engine, make_session_factory, transaction
 from tests.e2e.test_run_command import free_port
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 ETAX = ("1001", "1006", "1007", "1008", "1009")
 T = 20_000          # ms, for the browser's waits
 

@@ -1,43 +1,22 @@
 """In a real browser: the agents page follows a state change in the database without reloading."""
 from __future__ import annotations
 
-import os
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
 from engine.domain.states import AgentState
 
+from .browser import browser, needs_chromium, serving  # noqa: F401  (the browser fixture)
 from .helpers import PASSWORD, set_state
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                reason=f"{CHROMIUM} not installed (apt-get install chromium to run this test)")
+pytestmark = needs_chromium
 
 
 @pytest.fixture
 def live_server(app):
-    """The app served over HTTP from a thread, on a free port; yields its base URL."""
+    """The app over HTTP, with the agents page polling fast."""
     app.config["AGENT_POLL_INTERVAL_MS"] = 300  # the page's polling period; 2 s in production
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with serving(app) as url:
+        yield url
 
 
 def test_agents_page_updates_without_reload(live_server, browser, seed, db):

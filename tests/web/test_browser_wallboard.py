@@ -7,7 +7,9 @@ from engine.domain.states import AgentState, NotReadyReason
 from engine.store.models import QueueStatus, TrunkStatus
 
 from .helpers import PASSWORD, set_state
-from .test_browser import browser, live_server, pytestmark  # noqa: F401  (fixtures and the Chromium skip)
+from .browser import browser, live_server, needs_chromium  # noqa: F401  (fixtures)
+
+pytestmark = needs_chromium
 from .test_wallboard import _call
 
 UTC = dt.timezone.utc

@@ -1,22 +1,17 @@
 """The agent desktop page: agents only, Chinese by default, driven by the CTI API; and in a real browser."""
 from __future__ import annotations
 
-import os
-import threading
 import time
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from engine.domain.states import AgentState, NotReadyReason
 from engine.store.models import Agent, AgentRequest
 
+from .browser import browser, serving  # noqa: F401  (the browser fixture)
 from .helpers import PASSWORD, set_state
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def test_desktop_is_for_agents(client, seed):
@@ -51,24 +46,10 @@ def test_desktop_script_is_served(client):
 
 @pytest.fixture
 def live_server(app):
+    """The app over HTTP, with short event streams so that reconnection is exercised too."""
     app.config.update(CTI_EVENTS_LIFETIME_S=20, CTI_EVENTS_RETRY_MS=300)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} not installed")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with serving(app) as url:
+        yield url
 
 
 def _wait_for_request(db, agent_id: int, timeout: float = 10.0) -> AgentRequest:

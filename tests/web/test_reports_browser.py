@@ -1,44 +1,16 @@
 """In headless Chromium: the scorecard shows the figures its JSON API returns, and the report chart draws."""
 from __future__ import annotations
 
-import os
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
 from engine.domain.commands import LogCallEvent
 from engine.store.calllog import append
 from tests.integration.reports.day_fixture import entries
 
+from .browser import browser, live_server, needs_chromium  # noqa: F401  (fixtures)
 from .helpers import PASSWORD
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                 reason=f"{CHROMIUM} not installed (apt-get install chromium to run this test)")]
-
-
-@pytest.fixture
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 
 def test_scorecard_shows_what_the_api_returns(live_server, browser, seed, db):
