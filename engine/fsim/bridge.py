@@ -203,10 +203,21 @@ def bridged_phase(chan, br):
     try:
         while not br.established.is_set() and not br.failed:
             chan.wait(ACK_TIMEOUT * 2, bridge=False)
-        if br.failed:
-            chan.set_state("CS_PARK")
-            chan.park_loop(in_app=False)
-            return
+    except Hangup:
+        if chan.partner is not None:
+            chan.end_bridge(chan.hangup_cause, mode="hangup")
+        raise
+    if br.failed:
+        chan.set_state("CS_PARK")
+        chan.park_loop(in_app=False)
+        return
+    exchange_media(chan)
+
+
+def exchange_media(chan):
+    """A bridged leg (switch_ivr_multi_threaded_bridge): DTMF and queued commands until the bridge ends; then
+    park when park_after_bridge=true, else hang up (switch_ivr_bridge.c, hangup_after_bridge)."""
+    try:
         while True:
             what = chan.wait(None, dtmf=True, cmd=True)
             if what == "dtmf":
@@ -221,12 +232,8 @@ def bridged_phase(chan, br):
             return
         chan.hangup("NORMAL_CLEARING", disposition="send_bye")
         raise Hangup()
-    except BridgeRequest:
-        if chan.partner is not None:
-            chan.end_bridge("NORMAL_CLEARING", mode="moved")
-        raise
-    except Hangup:
-        if chan.partner is not None:
-            chan.end_bridge(chan.hangup_cause, mode="hangup")
+    except (BridgeRequest, Hangup):
+        if chan.partner is not None:      # moved to another bridge, or hung up
+            chan.end_bridge(chan.hangup_cause or "NORMAL_CLEARING", "hangup" if chan.hangup_cause else "moved")
         raise
 

@@ -15,6 +15,7 @@ import gevent
 
 from .causes import q850
 from .channels import BridgeEnded, BridgeRequest, Hangup, now_us
+from .bridge import exchange_media
 from .originate import _one_leg, parse_dialstring
 
 logger = logging.getLogger(__name__)
@@ -47,25 +48,7 @@ def _b_leg_wait(chan):
 def b_leg_phase(chan, br):
     """B side of the bridge: CS_EXCHANGE_MEDIA until the caller leaves (then hang up unless park_after_bridge)."""
     chan.set_state("CS_EXCHANGE_MEDIA")
-    try:
-        while True:
-            what = chan.wait(None, dtmf=True, cmd=True)
-            if what == "dtmf":
-                chan.dequeue_dtmf()
-            elif what == "cmd":
-                chan.run_command(chan.commands.popleft())
-    except BridgeEnded as end:
-        chan.end_bridge(end.cause, end.mode)
-        if chan.variables.get("park_after_bridge", "").lower() == "true":
-            chan.set_state("CS_PARK")
-            chan.park_loop(in_app=False)
-            return
-        chan.hangup("NORMAL_CLEARING", disposition="send_bye")
-        raise Hangup()
-    except (BridgeRequest, Hangup):
-        if chan.partner is not None:
-            chan.end_bridge(chan.hangup_cause or "NORMAL_CLEARING", "hangup" if chan.hangup_cause else "moved")
-        raise
+    exchange_media(chan)
 
 
 def _link(a, b):

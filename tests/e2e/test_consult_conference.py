@@ -36,7 +36,7 @@ def test_a_phone_that_does_not_answer_by_itself_is_answered_from_the_desktop(sim
     assert result_of(db_url, request(db_url, agent.extension, "answer")) == "ok"
     call = answered_call(sim, engine, uuid)
     assert call.agent_id == agent.agent_id and floor.agents[agent.agent_id].state is AgentState.TALKING
-    assert f"api uuid_phone_event {leg} talk" in wire(sim)
+    wait_until(lambda: f"api uuid_phone_event {leg} talk" in wire(sim), 10, "the remote answer on the wire")
     ready = next(a for a in floor.agents.values() if a.state is AgentState.READY)
     refused = result_of(db_url, request(db_url, ready.extension, "answer"))
     assert refused != "ok" and "no ringing call" in refused
@@ -55,7 +55,8 @@ def test_consult_another_agent_then_transfer_with_a_note(sim, engine, db_url):
     consult = wait_until(lambda: call.consult if call.consult and call.consult.answered else None, 20,
                          "the consulted agent to answer")
     assert floor.agents[second.agent_id].state is AgentState.TALKING
-    sent = wire(sim)
+    sent = wait_until(lambda: (lambda cmds: cmds if any(c.startswith(f"api uuid_broadcast {uuid} ") for c in cmds)
+                                else None)(wire(sim)), 10, "the commands of the consultation")
     assert f"api uuid_bridge {first_leg} {consult.leg_uuid}" in sent          # the caller drops out and parks
     assert any(c.startswith(f"api uuid_broadcast {uuid} ") for c in sent)    # and hears music meanwhile
     # the agents talk to each other while the caller waits alone
@@ -66,7 +67,7 @@ def test_consult_another_agent_then_transfer_with_a_note(sim, engine, db_url):
     assert result_of(db_url, request(db_url, first.extension, "consult_transfer",
                                      note="已核实身份，需要专家解答")) == "ok"
     wait_until(lambda: call.agent_id == second.agent_id or None, 10, "the call to be the second agent's")
-    assert f"api uuid_bridge {uuid} {consult.leg_uuid}" in wire(sim)
+    wait_until(lambda: f"api uuid_bridge {uuid} {consult.leg_uuid}" in wire(sim), 10, "the transfer's bridge")
     wait_until(lambda: bridged_to(sim, uuid) == consult.leg_uuid or None, 10, "the caller with the second agent")
     wait_until(lambda: floor.agents[first.agent_id].state in (AgentState.WRAP_UP, AgentState.READY) or None, 10,
                "the first agent to wrap up")
@@ -91,7 +92,8 @@ def test_consult_an_outside_number_then_a_three_party_conference(sim, engine, db
     assert any("sofia/gateway/trunk/13900000077" in c for c in wire(sim))
     assert result_of(db_url, request(db_url, agent.extension, "conference")) == "ok"
     room = f"cc-{uuid}"
-    sent = wire(sim)
+    sent = wait_until(lambda: (lambda cmds: cmds if any(f"api uuid_transfer {uuid} " in c for c in cmds) else None)(
+        wire(sim)), 10, "the moves into the conference")
     assert f"api uuid_transfer {agent_leg} -both 'conference:{room}@default' inline" in sent
     assert f"api uuid_transfer {uuid} 'conference:{room}@default' inline" in sent
     members = wait_until(lambda: next((c["members"] for c in sim.conferences() if c["name"] == room
