@@ -1,4 +1,5 @@
-"""Read the real FreeSWITCH wire captures (../shared/freeswitch-captures) back into received frames."""
+"""Read the real FreeSWITCH wire captures (tests/fidelity/captures, from ../shared/freeswitch-captures) back into
+received frames."""
 from __future__ import annotations
 
 import gzip
@@ -7,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-CAPTURES = Path(os.environ.get("CALLCENTER_CAPTURES", Path(__file__).resolve().parents[2] / "shared"
-                               / "freeswitch-captures"))
+VENDORED = Path(__file__).resolve().parent / "fidelity" / "captures"   # kept with the tests (SOURCE.md there)
+CAPTURES = Path(os.environ.get("CALLCENTER_CAPTURES") or (
+    VENDORED if VENDORED.is_dir() else Path(__file__).resolve().parents[2] / "shared" / "freeswitch-captures"))
 
 
 def capture_path(name: str) -> Path:

@@ -17,10 +17,15 @@ REPO = Path(__file__).resolve().parents[2]
 NOT_LF = b"\n### (frame above ended without LF)\n"
 
 
+VENDORED = Path(__file__).resolve().parent / "captures"     # the transcripts, kept with the tests (SOURCE.md)
+
+
 def captures_dir() -> Path:
-    """$CALLCENTER_CAPTURES, else <repo>/../shared/freeswitch-captures."""
+    """$CALLCENTER_CAPTURES, else the copy kept with the tests, else <repo>/../shared/freeswitch-captures."""
     env = os.environ.get("CALLCENTER_CAPTURES")
-    return Path(env) if env else REPO.parent / "shared" / "freeswitch-captures"
+    if env:
+        return Path(env)
+    return VENDORED if VENDORED.is_dir() else REPO.parent / "shared" / "freeswitch-captures"
 
 
 def transcript_path(name: str) -> Path:
