@@ -1,7 +1,7 @@
 """Agents: live list (+ JSON polled every 2 s), create, edit, delete."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from admin_web import labels
@@ -144,7 +144,7 @@ def supervise(agent_id: int):
                 no=agent.employee_no), "success")
     else:
         flash(_("Give your extension (digits) to supervise a call."), "error")
-    return redirect(url_for("agents.index"))
+    return _back()
 
 
 @bp.route("/<int:agent_id>/state", methods=["POST"])
@@ -160,4 +160,9 @@ def change_state(agent_id: int):
         flash(_("Request sent to the engine for agent %(no)s.", no=agent.employee_no), "success")
     else:
         flash(_("Unknown state change."), "error")
-    return redirect(url_for("agents.index"))
+    return _back()
+
+
+def _back():
+    """Back to the page the supervisor acted from: the floor view or the agents page."""
+    return redirect(url_for("floor.index") if request.form.get("back") == "floor" else url_for("agents.index"))

@@ -6,6 +6,7 @@ import dataclasses
 from flask import current_app, jsonify, render_template
 
 from admin_web import labels
+from admin_web.agents.forms import StateRequestForm, SuperviseForm
 from admin_web.db import get_session
 from admin_web.floor import bp, queries
 from admin_web.security import STAFF, roles_required
@@ -17,7 +18,8 @@ from engine.domain.states import AgentState, NotReadyReason
 @roles_required(*STAFF)
 def index():
     """Queues and agents, refreshed in place."""
-    return render_template("floor/index.html", poll_ms=current_app.config["AGENT_POLL_INTERVAL_MS"])
+    return render_template("floor/index.html", poll_ms=current_app.config["AGENT_POLL_INTERVAL_MS"],
+                           state_form=StateRequestForm(), supervise_form=SuperviseForm())
 
 
 @bp.route("/data.json")

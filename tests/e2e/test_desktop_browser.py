@@ -200,7 +200,17 @@ def test_two_desktops_and_a_supervisor_handle_a_call_from_ring_to_ready(stack, c
     seen = set(stack.wire())
     for mode, marker in (("listen", "eavesdrop_whisper_bleg=false"), ("whisper", "eavesdrop_whisper_bleg=true"),
                          ("barge", "&three_way(")):
-        supervise(boss, f"A{second_ext}", mode)
+        if mode == "barge":         # from the floor view's action form this time
+            boss.goto(f"{stack.web}/floor/")
+            agent_id = stack.db(lambda s: s.scalar(select(Agent.id).where(Agent.extension == second_ext)))
+            boss.wait_for_selector(f"#floor-action-agent option[value='{agent_id}']", state="attached", timeout=T)
+            boss.select_option("#floor-action-agent", str(agent_id))
+            boss.select_option("#floor-action-kind", "supervise:barge")
+            boss.fill("#floor-action-extension", "1099")
+            boss.click("#floor-action button[type=submit]")
+            boss.wait_for_url(f"{stack.web}/floor/", timeout=T)
+        else:
+            supervise(boss, f"A{second_ext}", mode)
         new = poll(lambda: [c for c in stack.wire() if c not in seen and "user/1099" in c], 20,
                    f"the supervisor's {mode}")
         seen.update(new)

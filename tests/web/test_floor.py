@@ -30,3 +30,20 @@ def test_floor_shows_queue_status_and_each_agents_day(as_supervisor, db, seed):
 
 def test_agents_may_not_see_the_floor(as_agent):
     assert as_agent.get("/floor/data.json").status_code in (302, 401, 403)
+
+
+def test_supervisors_act_on_an_agent_from_the_floor_and_come_back_to_it(as_supervisor, db, seed):
+    from sqlalchemy import select
+
+    from engine.store.models import AgentRequest, AuditEntry
+    page = as_supervisor.get("/floor/").get_data(as_text=True)
+    assert 'id="floor-action"' in page and 'value="supervise:whisper"' in page and 'value="state:logout"' in page
+    answer = as_supervisor.post(f"/agents/{seed.agent_id}/supervise",
+                                data={"mode": "whisper", "extension": "2001", "back": "floor"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/floor/")
+    answer = as_supervisor.post(f"/agents/{seed.agent_id}/state", data={"command": "logout", "back": "floor"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/floor/")
+    requests = db.scalars(select(AgentRequest).where(AgentRequest.agent_id == seed.agent_id)
+                          .order_by(AgentRequest.id)).all()
+    assert [(r.action, r.argument) for r in requests][-2:] == [("whisper", "2001"), ("logout", None)]
+    assert len(db.scalars(select(AuditEntry)).all()) >= 2

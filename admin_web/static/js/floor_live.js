@@ -54,10 +54,39 @@
       abody.appendChild(tr);
     });
   }
+  /* the action form: the agent list follows the table, keeping the choice; the extension is remembered */
+  var form = document.getElementById("floor-action");
+  var EXT_KEY = "callcenter.floor.extension";
+  function fillAgents(agents) {
+    if (!form) { return; }
+    var select = document.getElementById("floor-action-agent"), chosen = select.value;
+    select.textContent = "";
+    agents.forEach(function (a) {
+      var option = document.createElement("option");
+      option.value = a.agent_id;
+      option.textContent = a.employee_no + " " + a.name + " · " + a.state_label;
+      select.appendChild(option);
+    });
+    if (chosen) { select.value = chosen; }
+  }
+  if (form) {
+    var ext = document.getElementById("floor-action-extension");
+    try { ext.value = window.localStorage.getItem(EXT_KEY) || ""; } catch (err) { /* private mode */ }
+    form.addEventListener("submit", function () {
+      var agent = document.getElementById("floor-action-agent").value;
+      var parts = document.getElementById("floor-action-kind").value.split(":");
+      var url = form.getAttribute(parts[0] === "state" ? "data-state-url" : "data-supervise-url");
+      form.action = url.replace("/0/", "/" + agent + "/");
+      form.querySelector("input[name=command]").value = parts[0] === "state" ? parts[1] : "";
+      form.querySelector("input[name=mode]").value = parts[0] === "supervise" ? parts[1] : "";
+      try { window.localStorage.setItem(EXT_KEY, ext.value); } catch (err) { /* private mode */ }
+    });
+  }
+
   function poll() {
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
-      .then(function (data) { draw(data); status.textContent = ""; agentsTable.setAttribute("data-updated", data.server_time); })
+      .then(function (data) { draw(data); fillAgents(data.agents); status.textContent = ""; agentsTable.setAttribute("data-updated", data.server_time); })
       .catch(function () { status.textContent = status.getAttribute("data-error"); })
       .then(function () { window.setTimeout(poll, interval); });
   }
