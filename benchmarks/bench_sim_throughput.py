@@ -27,7 +27,9 @@ def child(args):
     import gevent
     from gevent.fileobject import FileObjectThread
     from engine.fsim import SimSwitch
-    sim = SimSwitch(esl_port=0, dialplan_dir=os.path.join(REPO, "dialplans"), time_scale=1.0)
+    # the simulator's own throughput, not FreeSWITCH's default session-rate limit (30/s): limits lifted
+    sim = SimSwitch(esl_port=0, dialplan_dir=os.path.join(REPO, "dialplans"), time_scale=1.0,
+                    sessions_per_second=100000, max_sessions=100000)
     sim.start()
     for i in range(args.agents):
         sim.add_phone(str(10000 + i), register=True, answer_delay=args.answer_delay)

@@ -201,6 +201,8 @@ def run(opts: Options, say=print) -> RunData:
             uuid = sim.place_call(did="12366", ani=f"1{rng.randrange(3, 10)}{rng.randrange(10 ** 9):09d}",
                                   digits=caller.digits, dtmf_delay=DTMF_DELAY_S, patience=patience,
                                   talk_time=caller.talk_s)
+            if uuid is None:        # refused by the switch's session limits (503): never became a call
+                continue
             placed[uuid] = caller
             if rng.random() < profile.no_answer_share:
                 schedule.flip_one()

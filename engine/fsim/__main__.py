@@ -46,12 +46,16 @@ def main(argv=None):
     p.add_argument("--deadline-day", action="store_true")
     p.add_argument("--dids", default="12366")
     p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--sessions-per-second", type=int, default=30,
+                   help="switch.conf sessions-per-second: new sessions allowed per second (N-1 get through)")
+    p.add_argument("--max-sessions", type=int, default=1000, help="switch.conf max-sessions")
     p.add_argument("--log-level", default="INFO")
     args = p.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     sim = SimSwitch(host=args.host, esl_port=args.port, password=args.password,
                     control_port=args.control_port or None, dialplan_dir=args.dialplan_dir,
-                    time_scale=args.time_scale, sounds_dir=args.sounds_dir)
+                    time_scale=args.time_scale, sounds_dir=args.sounds_dir,
+                    sessions_per_second=args.sessions_per_second, max_sessions=args.max_sessions)
     sim.start()
     for ext in parse_phones(args.phones):
         sim.add_phone(ext, register=True, behaviour="answer", answer_delay=args.answer_delay)

@@ -1,5 +1,6 @@
 """uuid_bridge and the bridged phase of a channel (switch_ivr_bridge.c switch_ivr_uuid_bridge, obs. 25/26)."""
 import logging
+import time
 import uuid as uuidlib
 
 import gevent
@@ -10,6 +11,19 @@ from .events import UUID_BRIDGE_CALLING
 
 logger = logging.getLogger(__name__)
 ACK_TIMEOUT = 5.0
+# switch_ivr_bridge.c audio_bridge_thread: each leg of a bridge runs this loop in its own thread and blocks in
+# switch_core_session_read_frame for one 20 ms media frame between its checks, so a leg notices that the other
+# side went away only on its next frame(s):
+# * the B leg (originatee) checks `!switch_channel_test_flag(chan_b /* its A */, CF_BRIDGED)`, a flag the A leg's
+#   thread clears only when its own loop has ended (one frame after its hang-up): two frames. Capture 04a: the caller
+#   hangs up, the agent leg's CHANNEL_HANGUP follows 40 ms later (Event-Date-Timestamp 1795372475240264 vs
+#   1795372475280256).
+# * the A leg (originator) checks `switch_channel_down_nosig(chan_b)` after every frame: one frame. Capture 04c: the
+#   agent hangs up, the caller's CHANNEL_UNBRIDGE/CHANNEL_HANGUP follow 20 ms later (1795372514120287 vs
+#   1795372514140263).
+MEDIA_TICK_S = 0.020
+PARTNER_NOTICES_S = {"originatee": 2 * MEDIA_TICK_S, "originator": MEDIA_TICK_S}
+EXCHANGE_WAIT_S = 5.0   # bound (simulated seconds) on the A leg's wait for its B leg to leave CS_EXCHANGE_MEDIA
 
 
 class Bridge:
@@ -35,6 +49,8 @@ class Bridge:
                 self.failed = True
                 self.established.set()
                 for c in (self.a, self.b):
+                    if c.moving is self:
+                        c.moving = None
                     c.poke()
                 return
         a, b = self.a, self.b
@@ -89,6 +105,18 @@ def uuid_bridge(sw, a_uuid, b_uuid):
         a, b = b, a   # switch_ivr_uuid_bridge swaps roles when only B is answered
     clone_profiles(a, b)
     br = Bridge(a, b)
+    # switch_ivr_uuid_bridge, still in the api thread (the `+OK` is written only when it returns): after the
+    # variables and profiles (clone_profiles) it sets CF_TRANSFER on both legs (`switch_channel_set_flag(
+    # originator_channel, CF_TRANSFER)` / originatee), installs uuid_bridge_state_handlers and sets both legs'
+    # next state, CS_HIBERNATE (`switch_channel_set_state(..., state == CS_HIBERNATE ? CS_CONSUME_MEDIA :
+    # CS_HIBERNATE)`). The legs' threads act on it later (Bridge.run), but from here on a leg that is bridged
+    # elsewhere is already leaving that bridge cleanly: its audio_bridge_thread sees CF_TRANSFER on itself
+    # (`data->clean_exit = 1`) or on its partner and ends the loop, and neither audio_bridge_on_exchange_media
+    # (B leg) nor switch_ivr_multi_threaded_bridge (A leg) hangs it up or parks it (`!CF_TRANSFER &&
+    # !CF_REDIRECT && !clean_exit`). So a uuid_kill / BYE of its current partner pipelined behind this api ends
+    # only that partner (Channel.wait drops the BridgeEnded, exchange_media).
+    for chan in (a, b):
+        chan.moving = br
     gevent.spawn(br.run)
     return "+OK %s\n" % b_uuid
 
@@ -145,6 +173,7 @@ def leave_bridge(chan, cause, mode="partner"):
     is_a = chan.bridge_a()
     chan.bridge_is_a = None
     chan.variables.pop("bridge_to", None)
+    chan.moved_from = partner if mode == "moved" and chan.moving is not None else None
     partner_parks = partner.variables.get("park_after_bridge", "").lower() == "true"
     if getattr(chan, "xfer_both", False):
         mode = "together"   # uuid_transfer -both (capture 05b): both legs move on, no hangup cause is recorded
@@ -159,7 +188,16 @@ def leave_bridge(chan, cause, mode="partner"):
                                                   ("Bridge-B-Unique-ID", partner.uuid)))
         # CHANNEL_UNBRIDGE gives the B leg its own call_uuid back (a hanging-up B leg: see finalize); one that
         # becomes the A leg of another uuid_bridge keeps it until that bridge's CS_SOFT_EXECUTE (06c)
-        if not partner.hangup_cause and mode in ("hangup", "partner") and not partner_parks:
+        if not partner.hangup_cause and mode in ("hangup", "partner") and (
+                partner.moving is not None or getattr(partner, "moved_from", None) is chan):
+            # the B leg is being moved by a uuid_bridge (CF_TRANSFER) and is not torn down with us:
+            # switch_ivr_multi_threaded_bridge gives it our cause (`switch_channel_set_variable(peer_channel,
+            # SWITCH_BRIDGE_HANGUP_CAUSE_VARIABLE, ...)` when the caller has one) and, at `done:`, its own call_uuid
+            # back, unless it already reached its new bridge
+            partner.variables["bridge_hangup_cause"] = cause
+            if partner.partner is None:
+                partner.variables["call_uuid"] = partner.uuid
+        elif not partner.hangup_cause and mode in ("hangup", "partner") and not partner_parks:
             # the bridge end hangs the B leg up first (its CHANNEL_HANGUP still shows our uuid, 04a/05a), then
             # the UNBRIDGE reaches it between its CS_HANGUP and CS_REPORTING (finalize)
             partner.early_call_uuid = True
@@ -195,14 +233,21 @@ def bridged_phase(chan, br):
     in which case (A leg: CHANNEL_UNBRIDGE) it goes to CS_PARK with CHANNEL_PARK.
     """
     if chan.partner is not None and chan.partner is not br.other(chan):
-        chan.end_bridge("NORMAL_CLEARING", mode="moved")
+        chan.end_bridge(_moved_cause(chan), mode="moved")
     chan.running_state, chan.state_number = "CS_EXECUTE", 8
+    # switch_core_state_machine.c switch_core_session_run: entering the new state (CS_HIBERNATE) clears
+    # CF_TRANSFER and CF_REDIRECT
+    if chan.moving is br:
+        chan.moving = None
     chan.set_state("CS_HIBERNATE", 8)
+    left_exchange(chan)   # an old partner that hung up waits for this leg to leave CS_EXCHANGE_MEDIA
     chan.set_state("CS_RESET", 9)
     br.acks[chan.uuid].set()
     try:
-        while not br.established.is_set() and not br.failed:
-            chan.wait(ACK_TIMEOUT * 2, bridge=False)
+        deadline = time.monotonic() + chan.sw.real(ACK_TIMEOUT * 2)
+        # Bridge.run pokes both legs once the bridge is up (or failed): go on at once, not at the timeout
+        while not br.established.is_set() and not br.failed and time.monotonic() < deadline:
+            chan.wait(ACK_TIMEOUT * 2, bridge=False, until=lambda: br.established.is_set() or br.failed)
     except Hangup:
         if chan.partner is not None:
             chan.end_bridge(chan.hangup_cause, mode="hangup")
@@ -214,12 +259,68 @@ def bridged_phase(chan, br):
     exchange_media(chan)
 
 
+def partner_gone(chan, end):
+    """The partner of this bridged leg hung up (BridgeEnded, mode `partner`): this leg's bridge loop notices it
+    only at its next media frame(s) (PARTNER_NOTICES_S); simulated time passes before it acts."""
+    if end.mode != "partner":
+        return
+    role = "originator" if chan.bridge_a() else "originatee"
+    chan.sw.sleep(PARTNER_NOTICES_S[role])
+    if chan.hangup_cause:
+        raise Hangup()
+
+
+def _moved_cause(chan):
+    """The cause a leg moved out of its bridge records for it: its old partner's hang-up cause, which
+    switch_channel_perform_hangup gives it (`switch_channel_set_variable_partner(channel,
+    "last_bridge_hangup_cause", ...)`) when that partner was killed meanwhile, else NORMAL_CLEARING."""
+    old = chan.partner
+    return (old.hangup_cause if old is not None else None) or "NORMAL_CLEARING"
+
+
+def moving_on(chan):
+    """A uuid_bridge moved this leg away (CF_TRANSFER, see uuid_bridge): its bridge loop exits clean instead of
+    acting on its partner's end; the BridgeRequest that follows takes it out of the bridge."""
+    return chan.moving is not None and not chan.hangup_cause
+
+
+def wait_partner_leaves(chan):
+    """The A leg hung up: switch_ivr_multi_threaded_bridge returns from its audio_bridge_thread, then waits
+    `while (switch_channel_get_state(peer_channel) == CS_EXCHANGE_MEDIA)` before it fires CHANNEL_UNBRIDGE and the
+    leg goes on to CS_HANGUP. So the B leg's CHANNEL_HANGUP, CS_HANGUP and CALLSTATE HANGUP come first (capture
+    04a); the B leg signals it (left_exchange) from its CS_HANGUP (cdr.report) or when it parks."""
+    b = chan.partner
+    if b is None or not chan.bridge_a():
+        return
+    ev = b.__dict__.setdefault("left_exchange_event", GEvent())
+    deadline = time.monotonic() + max(chan.sw.real(EXCHANGE_WAIT_S), 0.5)
+    while b.running_state == "CS_EXCHANGE_MEDIA" and not b.destroyed:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        ev.wait(min(remaining, 0.05))
+
+
+def left_exchange(chan):
+    """This B leg left CS_EXCHANGE_MEDIA: let an A leg waiting in wait_partner_leaves go on now."""
+    ev = chan.__dict__.pop("left_exchange_event", None)
+    if ev is not None:
+        ev.set()
+        gevent.sleep(0)
+
+
 def exchange_media(chan):
     """A bridged leg (switch_ivr_multi_threaded_bridge): DTMF and queued commands until the bridge ends; then
     park when park_after_bridge=true, else hang up (switch_ivr_bridge.c, hangup_after_bridge)."""
     try:
         while True:
-            what = chan.wait(None, dtmf=True, cmd=True)
+            try:
+                what = chan.wait(None, dtmf=True, cmd=True)
+            except BridgeEnded as end:
+                partner_gone(chan, end)
+                if moving_on(chan):
+                    continue   # a uuid_bridge came in while the loop had not noticed yet: CF_TRANSFER wins
+                raise
             if what == "dtmf":
                 chan.dequeue_dtmf()
             elif what == "cmd":
@@ -228,12 +329,15 @@ def exchange_media(chan):
         chan.end_bridge(end.cause, end.mode)
         if chan.variables.get("park_after_bridge", "").lower() == "true":
             chan.set_state("CS_PARK")
+            left_exchange(chan)
             chan.park_loop(in_app=False)
             return
         chan.hangup("NORMAL_CLEARING", disposition="send_bye")
         raise Hangup()
     except (BridgeRequest, Hangup):
         if chan.partner is not None:      # moved to another bridge, or hung up
-            chan.end_bridge(chan.hangup_cause or "NORMAL_CLEARING", "hangup" if chan.hangup_cause else "moved")
+            if chan.hangup_cause:
+                wait_partner_leaves(chan)
+            chan.end_bridge(chan.hangup_cause or _moved_cause(chan), "hangup" if chan.hangup_cause else "moved")
         raise
 

@@ -15,7 +15,7 @@ import gevent
 
 from .causes import q850
 from .channels import BridgeEnded, BridgeRequest, Hangup, now_us
-from .bridge import exchange_media
+from .bridge import exchange_media, moving_on, partner_gone, wait_partner_leaves
 from .originate import _one_leg, parse_dialstring
 
 logger = logging.getLogger(__name__)
@@ -82,7 +82,9 @@ def _originate(chan, ds):
         b_uuid = dict(gvars + lvars).get("origination_uuid") or str(uuidlib.uuid4())
         variables = [kv for kv in inherited if kv[0] not in dict(gvars + lvars)] + gvars + lvars
         variables.append(("origination_uuid", b_uuid))
-        job = gevent.spawn(_one_leg, sw, endpoint, variables, _b_leg_wait, [], timeout)
+        # what the caller exports is part of the originate's variables, like {} (SOF_NO_LIMITS, originate.no_limits)
+        global_vars = [kv for kv in inherited if kv[0] not in dict(gvars)] + gvars
+        job = gevent.spawn(_one_leg, sw, endpoint, variables, _b_leg_wait, [], timeout, global_vars)
         try:
             while not job.ready():   # poll every 10 ms of real time: a caller hang-up cancels the B leg
                 chan.wait(0.01 / (sw.time_scale or 1.0), bridge=False, brk=False)
@@ -131,7 +133,13 @@ def app_bridge(chan, data):
     b.interrupt(JoinBridge(br))
     try:
         while True:
-            what = chan.wait(None, dtmf=True, cmd=True)
+            try:
+                what = chan.wait(None, dtmf=True, cmd=True)
+            except BridgeEnded as end:
+                partner_gone(chan, end)      # the caller's bridge loop notices on its next frame (bridge.py)
+                if moving_on(chan):
+                    continue   # a uuid_bridge set CF_TRANSFER meanwhile: the loop exits clean (bridge.uuid_bridge)
+                raise
             if what == "dtmf":
                 chan.dequeue_dtmf()
             elif what == "cmd":
@@ -141,6 +149,8 @@ def app_bridge(chan, data):
         _after_bridge(chan, end.cause)
     except (BridgeRequest, Hangup):
         if chan.partner is not None:
+            if chan.hangup_cause:
+                wait_partner_leaves(chan)
             chan.end_bridge(chan.hangup_cause or "NORMAL_CLEARING", "hangup" if chan.hangup_cause else "moved")
         raise
 

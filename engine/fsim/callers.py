@@ -82,8 +82,17 @@ def inbound_variables(sw, uuid, ani, name, did, chan_name, session_id):
 
 
 def start_inbound_call(sw, did, ani, caller_name, script, uuid=None):
-    """Create the inbound leg and start its state machine; returns the uuid."""
+    """Create the inbound leg and start its state machine; returns the uuid, or None when the switch refuses it.
+
+    mod_sofia asks the core for the session first (sofia.c sofia_handle_sip_i_invite ->
+    switch_core_session_request, which takes a session-rate token, limits.py). When it cannot be created the INVITE
+    is answered `503 Maximum Calls In Progress` with Retry-After: 300 and nothing else happens: no channel, no event
+    on ESL (README item 36: `Error Creating Session` in the log only)."""
     uuid = uuid or str(uuidlib.uuid4())
+    refused = sw.request_session(uuid=uuid)
+    if refused is not None:
+        sw.limits.refuse_invite(did, ani, refused)
+        return None
     name = "sofia/%s/%s@%s:%d" % (sw.profile, ani, sw.caller_host, sw.caller_port)
     created = now_us()
     profile = {
@@ -99,7 +108,7 @@ def start_inbound_call(sw, did, ani, caller_name, script, uuid=None):
         "Privacy-Hide-Number": "false",
     }
     chan = Channel(sw, uuid, "inbound", name, profile,
-                   inbound_variables(sw, uuid, ani, caller_name, did, name, sw.session_count + 1))
+                   inbound_variables(sw, uuid, ani, caller_name, did, name, sw.session_count))
     chan.created_us = created
     chan.script = script
     sw._add_channel(chan)

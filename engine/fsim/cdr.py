@@ -97,6 +97,8 @@ def report(chan):
         # 04a/06d: a B leg torn down by the bridge end has its call_uuid back from the A leg's CHANNEL_UNBRIDGE,
         # which FreeSWITCH's A thread fires while this leg is between CS_HANGUP and CS_REPORTING
         chan.variables["call_uuid"] = chan.uuid
+    from .bridge import left_exchange
+    left_exchange(chan)   # an A leg that hung up first waits for this leg's CS_HANGUP (bridge.wait_partner_leaves)
     chan.set_state("CS_REPORTING")
     chan.variables["sip_hangup_disposition"] = chan.hangup_disposition or "send_bye"
     set_cdr_variables(chan)
@@ -109,7 +111,8 @@ def report(chan):
         gevent.sleep(0)   # let a waiting originate reply before CHANNEL_DESTROY (capture 04b order)
     chan.state_number = 12
     chan.variables["call_uuid"] = chan.uuid   # capture 04c: a bridged B leg that hung up first
-    chan.fire("CHANNEL_DESTROY")
+    ev = chan.fire("CHANNEL_DESTROY")
+    chan.destroyed_us = int(ev.get("Event-Date-Timestamp"))   # the session ends here (summary `destroyed`)
     chan.set_state("CS_DESTROY", 12)
     chan.sw._destroyed(chan)
 
@@ -129,9 +132,13 @@ def describe(chan):
 
 
 def summary(chan):
-    """Dict view of a finished channel for SimSwitch.calls_log()."""
+    """Dict view of a finished channel for SimSwitch.calls_log(). Times are epoch seconds taken from the µs
+    clock like the channel's: `created`, `answered_at`, `bridged_at`, `ended` (CHANNEL_HANGUP) and `destroyed`
+    (CHANNEL_DESTROY, the end of the session: FreeSWITCH keeps a hung-up channel, and counts it in `show
+    channels` and max-sessions, until then; 0-40 ms after its hang-up in captures 04a/04b, e.g. an A leg waits
+    for its B leg to leave CS_EXCHANGE_MEDIA)."""
     d = describe(chan)
     d.update({"hangup_cause": chan.hangup_cause, "disposition": chan.hangup_disposition,
               "answered_at": chan.answered_us / 1e6 or None, "bridged_at": chan.bridged_us / 1e6 or None,
-              "ended": chan.hangup_us / 1e6})
+              "ended": chan.hangup_us / 1e6, "destroyed": chan.destroyed_us / 1e6 or None})
     return d

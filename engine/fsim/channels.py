@@ -107,10 +107,14 @@ class Channel:
         self.other_type = None
         self.partner = None
         self.bridge = None
+        # CF_TRANSFER/CF_REDIRECT of a pending uuid_bridge (bridge.py uuid_bridge): the Bridge this leg is being
+        # moved to, set in the api thread before `+OK`, cleared when the leg's state machine runs its next state
+        self.moving = None
         self.hangup_cause = None
         self.hangup_disposition = None
         self.created_us = now_us()
         self.answered_us = self.progress_us = self.progress_media_us = self.bridged_us = self.hangup_us = 0
+        self.destroyed_us = 0   # CHANNEL_DESTROY: FreeSWITCH keeps the session until then (cdr.report)
         self.dtmf = collections.deque()
         self.commands = collections.deque()
         self._pending = []
@@ -200,8 +204,9 @@ class Channel:
     def poke(self):
         self._wake.set()
 
-    def wait(self, seconds=None, dtmf=False, cmd=False, bridge=True, brk=True, nested=False):
-        """Block up to `seconds` simulated seconds; return 'timeout', 'dtmf' or 'cmd'.
+    def wait(self, seconds=None, dtmf=False, cmd=False, bridge=True, brk=True, nested=False, until=None):
+        """Block up to `seconds` simulated seconds; return 'timeout', 'dtmf', 'cmd' or 'until' (when the callable
+        `until` is true at a wake-up, see poke()).
 
         Raises Hangup (always), Break / BridgeRequest / BridgeEnded when accepted. With nested=True queued
         sendmsg commands run inside the current app (switch_ivr_parse_all_events in play/sleep loops) and
@@ -211,11 +216,16 @@ class Channel:
         while True:
             if self.hangup_cause:
                 raise Hangup()
-            self._pending = [e for e in self._pending if not (isinstance(e, BridgeEnded) and self.partner is None)]
+            # a BridgeEnded is moot once the leg left that bridge, and while a uuid_bridge is moving it (CF_TRANSFER:
+            # its bridge loop exits clean, switch_ivr_bridge.c audio_bridge_thread, see bridge.py uuid_bridge)
+            self._pending = [e for e in self._pending
+                             if not (isinstance(e, BridgeEnded) and (self.partner is None or self.moving))]
             for i, exc in enumerate(self._pending):
                 if (isinstance(exc, Break) and brk) or (isinstance(exc, (BridgeRequest, BridgeEnded)) and bridge):
                     del self._pending[i]
                     raise exc
+            if until is not None and until():
+                return "until"
             if dtmf and self.dtmf:
                 return "dtmf"
             if self.commands and (cmd or (nested and self.nested_ok)):

@@ -8,6 +8,7 @@ from .bridge import uuid_bridge
 from .causes import str2cause
 from .channels import Break
 from .events import read_codec
+from .limits import atoi, switch_true
 from .originate import originate
 
 logger = logging.getLogger(__name__)
@@ -46,19 +47,60 @@ def _chan(sw, arg):
     return chan, (parts[1] if len(parts) > 1 else "")
 
 
+def _plural(n, unit):
+    return "%d %s%s" % (n, unit, "" if n == 1 else "s")
+
+
 def api_status(sw, arg):
-    up = time.time() - sw.started_at
-    d, rem = divmod(int(up), 86400)
-    h, rem = divmod(rem, 3600)
-    m, s = divmod(rem, 60)
-    ms = int((up - int(up)) * 1000)
-    n = len(sw.all_channels())
-    return ("UP 0 years, %d days, %d hours, %d minutes, %d seconds, %d milliseconds, 0 microseconds\n"
+    """mod_commands.c status_function: uptime (switch_core_measure_time), then the session figures of limits.py
+    in FreeSWITCH's exact lines (sessions since startup = switch_core_session_id() - 1; current sessions with their
+    peak and last-5-minutes peak; the last second's session count out of sessions-per-second, with peaks; the
+    max-sessions limit)."""
+    up_us = int((time.time() - sw.started_at) * 1_000_000)
+    secs = up_us // 1_000_000
+    f = sw.limits.figures()
+    up = ", ".join((_plural(secs // 31536000, "year"), _plural((secs // 86400) % 365, "day"),
+                    _plural((secs // 3600) % 24, "hour"), _plural((secs // 60) % 60, "minute"),
+                    _plural(secs % 60, "second"), _plural((up_us // 1000) % 1000, "millisecond"),
+                    _plural(up_us % 1000, "microsecond")))
+    return ("UP %s\n"
             "FreeSWITCH (Version 1.11.3-dev git cc93a68 2026-08-21 14:10:14Z 64bit) is ready\n"
-            "%d session(s) since startup\n%d session(s) - peak %d, last 5min %d \n"
-            "0 session(s) per Sec out of max 30, peak 0, last 5min 0 \n1000 session(s) max\n"
+            "%d session(s) since startup\n"
+            "%d session(s) - peak %d, last 5min %d \n"
+            "%d session(s) per Sec out of max %d, peak %d, last 5min %d \n"
+            "%d session(s) max\n"
             "min idle cpu 0.00/99.00\nCurrent Stack Size/Max 240K/8192K\n"
-            % (d, h, m, s, ms, sw.session_count, n, sw.peak, sw.peak))
+            % (up, f["sessions_since_startup"], f["sessions"], f["sessions_peak"], f["sessions_peak_fivemin"],
+               f["sps_last"], f["sessions_per_second"], f["sps_peak"], f["sps_peak_fivemin"], f["max_sessions"]))
+
+
+CTL_SYNTAX = ("[api_expansion [on|off]|recover|send_sighup|hupall|pause [inbound|outbound]|resume "
+              "[inbound|outbound]|shutdown [cancel|elegant|asap|now|restart]|uuid_version [4|7]|sps|sps_peak_reset|"
+              "sync_clock|sync_clock_when_idle|reclaim_mem|max_sessions|min_dtmf_duration [num]|max_dtmf_duration "
+              "[num]|default_dtmf_duration [num]|min_idle_cpu|loglevel [level]|debug_level [level]|mdns_resolve "
+              "[enable|disable]]")
+
+
+def api_fsctl(sw, arg):
+    """mod_commands.c ctl_function, the session-limit subcommands (switch_core.c switch_core_session_ctl):
+    `sps [N]` (SCSC_SPS: sets sessions-per-second when N > 0; the token count follows at the next refill),
+    `max_sessions [N]` (SCSC_MAX_SESSIONS: set when N != 0), `last_sps`, `sps_peak_reset`. The other subcommands
+    are not simulated and keep the reply of a command the simulator does not have."""
+    argv = (arg or "").split()
+    if not argv:
+        return "-USAGE: %s\n" % CTL_SYNTAX
+    sub = argv[0].lower()
+    n = atoi(argv[1]) if len(argv) > 1 else 0
+    if sub == "sps":
+        return "+OK sessions per second: %d\n" % sw.limits.set_sps(n)
+    if sub == "max_sessions":
+        return "+OK max sessions: %d\n" % sw.limits.set_max_sessions(n)
+    if sub == "last_sps":
+        return "+OK last sessions per second: %d\n" % sw.limits.last_sps()
+    if sub == "sps_peak_reset":
+        sw.limits.reset_sps_peak()
+        return "+OK max sessions per second counter reset\n"
+    return "-ERR fsctl Command not found!\n"
 
 
 def api_version(sw, arg):
@@ -230,6 +272,35 @@ def api_uuid_phone_event(sw, arg):
     return "+OK Success\n"
 
 
+def api_uuid_display(sw, arg):
+    """uuid_display <uuid> <display> (mod_commands.c uuid_display_function): SWITCH_MESSAGE_INDICATE_DISPLAY to the
+    session. The core (switch_core_session.c switch_core_session_perform_receive_message) splits the display as
+    `name|number` into last_sent_callee_id_name / last_sent_callee_id_number; mod_sofia (mod_sofia.c
+    sofia_receive_message, INDICATE_DISPLAY) sends the update to the phone only once the leg is answered. Reply
+    `+OK Success` while the session exists (a hung-up one that is not yet destroyed too), else
+    `-ERR Operation failed`; `-USAGE: <uuid> <display>` without both arguments."""
+    argv = (arg or "").split(None, 1)
+    if len(argv) < 2 or not argv[1].strip():
+        return "-USAGE: <uuid> <display>\n"
+    chan = sw.channel(argv[0])
+    if chan is None:
+        return "-ERR Operation failed\n"
+    name, _, number = argv[1].strip().partition("|")
+    if name:
+        chan.variables["last_sent_callee_id_name"] = name
+    if number:
+        chan.variables["last_sent_callee_id_number"] = number
+    # mod_sofia: nothing goes to a hung-up leg, one with ignore_display_updates, or one not answered yet
+    sent = (not chan.hangup_cause and chan.answered and bool(name) and name != "_undef_"
+            and not switch_true(chan.variables.get("ignore_display_updates")))
+    ext = chan.__dict__.setdefault("sim_ext", {})
+    shows = ext.get("display", {}).get("phone_shows")
+    if sent:
+        shows = {"name": name, "number": number or chan.profile.get("Destination-Number", "")}
+    ext["display"] = {"name": name, "number": number, "sent_to_phone": sent, "phone_shows": shows}
+    return "+OK Success\n"
+
+
 def api_uuid_recv_dtmf(sw, arg):
     chan, digits = _chan(sw, arg)
     if chan is None:
@@ -350,7 +421,7 @@ TABLE = {
     "status": api_status, "version": api_version, "show": api_show, "uuid_kill": api_uuid_kill,
     "uuid_exists": api_uuid_exists, "uuid_getvar": api_uuid_getvar, "uuid_setvar": api_uuid_setvar,
     "uuid_setvar_multi": api_uuid_setvar_multi, "uuid_answer": api_uuid_answer,
-    "uuid_phone_event": api_uuid_phone_event,
+    "uuid_phone_event": api_uuid_phone_event, "uuid_display": api_uuid_display, "fsctl": api_fsctl,
     "uuid_recv_dtmf": api_uuid_recv_dtmf, "uuid_send_dtmf": api_uuid_send_dtmf, "uuid_break": api_uuid_break,
     "uuid_park": api_uuid_park, "uuid_bridge": api_uuid_bridge, "uuid_broadcast": api_uuid_broadcast,
     "originate": api_originate, "hupall": api_hupall, "sofia_contact": api_sofia_contact, "sofia": api_sofia,

@@ -9,7 +9,7 @@ logger = logging.getLogger(__name__)
 
 
 class ControlServer:
-    """GET/POST/PATCH endpoints: /phones, /calls, /channels, /commands, /calls_log, /reset."""
+    """GET/POST/PATCH endpoints: /phones, /calls, /channels, /commands, /calls_log, /refused, /capacity, /reset."""
 
     def __init__(self, sim, host, port):
         self.sim = sim
@@ -39,8 +39,8 @@ class ControlServer:
         except (ValueError, TypeError) as exc:
             status, out = 400, {"error": str(exc)}
         data = json.dumps(out, default=str).encode()
-        start_response("%d %s" % (status, {200: "OK", 201: "Created", 400: "Bad Request",
-                                           404: "Not Found"}.get(status, "OK")),
+        start_response("%d %s" % (status, {200: "OK", 201: "Created", 400: "Bad Request", 404: "Not Found",
+                                           503: "Service Unavailable"}.get(status, "OK")),
                        [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
         return [data]
 
@@ -68,7 +68,14 @@ class ControlServer:
             if action is None and method == "GET":
                 return 200, sim.directory.get(ext).describe()
         if path == "/calls" and method == "POST":
-            return 201, {"uuid": sim.place_call(**body)}
+            uuid = sim.place_call(**body)
+            if uuid is None:   # over the session rate or max-sessions: the INVITE got a 503, no channel
+                return 503, {"refused": "503 Maximum Calls In Progress"}
+            return 201, {"uuid": uuid}
+        if path == "/refused" and method == "GET":
+            return 200, sim.refused()
+        if path == "/capacity" and method == "GET":
+            return 200, sim.capacity()
         m = re.match(r"^/calls/([^/]+)/(dtmf|hangup)$", path)
         if m and method == "POST":
             if m.group(2) == "dtmf":

@@ -8,6 +8,7 @@ import gevent
 from gevent.event import AsyncResult
 
 from .causes import str2cause
+from .limits import switch_true
 from .channels import Channel, Hangup, now_us
 
 logger = logging.getLogger(__name__)
@@ -105,18 +106,45 @@ def originate(sw, arg):
     cause = "DESTINATION_OUT_OF_ORDER"
     for lvars, endpoint in legs:
         variables = gvars + lvars
-        result = _one_leg(sw, endpoint, variables, target, extra, timeout)
+        result = _one_leg(sw, endpoint, variables, target, extra, timeout, global_vars=gvars)
         if result.startswith("+OK"):
             return result
         cause = result[5:].strip()
     return "-ERR %s\n" % cause
 
 
-def _one_leg(sw, endpoint, variables, target, extra, timeout):
+def no_limits(endpoint, variables, global_vars):
+    """SOF_NO_LIMITS for this leg: src/switch_ivr_originate.c (switch_ivr_originate, ~2989) sets it when the
+    originate's variables ({...}, and what the caller channel exports) have no_throttle_limits true. [...] leg
+    variables are not in that event; they count for a user/ leg only, because mod_dptools user_outgoing_channel
+    hands the merged {}+[] variables to the inner switch_ivr_originate that creates the sofia session."""
+    if switch_true(dict(global_vars).get("no_throttle_limits")):
+        return True
+    return endpoint.startswith("user/") and switch_true(dict(variables).get("no_throttle_limits"))
+
+
+def _session(sw, endpoint, variables, global_vars, vmap):
+    """switch_core_session_request_uuid for the new leg; None when created, else the originate's reply.
+
+    mod_sofia.c sofia_outgoing_channel starts with cause DESTINATION_OUT_OF_ORDER and returns it when the core
+    refuses the session (`Error Creating Session`): a throttled, over-limit or duplicate-uuid leg creates no
+    channel and fires no event, and the originate fails at once (capture 08)."""
+    refused = sw.request_session(no_limits=no_limits(endpoint, variables, global_vars),
+                                 uuid=vmap.get("origination_uuid"))
+    if refused is None:
+        return None
+    sw.limits.refused_originates += 1
+    return "-ERR DESTINATION_OUT_OF_ORDER\n"
+
+
+def _one_leg(sw, endpoint, variables, target, extra, timeout, global_vars=None):
     vmap = dict(variables)
+    if global_vars is None:
+        global_vars = variables
     if endpoint.startswith("error/"):
         return "-ERR %s\n" % str2cause(endpoint[6:], "DESTINATION_OUT_OF_ORDER")
     ext = None
+    raw = None
     if endpoint.startswith("user/"):
         ext = endpoint[5:].split("@", 1)[0]
         phone = sw.directory.get(ext)
@@ -128,17 +156,32 @@ def _one_leg(sw, endpoint, variables, target, extra, timeout):
         sw.fire_api_event("verto_contact", "%s@%s" % (ext, domain))
         sw.release_api_event()
         if not phone.registered:
-            return "-ERR USER_NOT_REGISTERED\n"
+            return "-ERR USER_NOT_REGISTERED\n"   # error/user_not_registered: no session is requested
+        # the expanded sofia/... leg asks for its session now, after the expansion's API events
+        refused = _session(sw, endpoint, variables, global_vars, vmap)
+        if refused:
+            return refused
     elif endpoint.startswith("sofia/gateway/"):
         from .pstn import outside_party
+        # sofia_outgoing_channel requests the session before it looks the gateway up
+        refused = _session(sw, endpoint, variables, global_vars, vmap)
+        if refused:
+            return refused
         phone, error = outside_party(sw, endpoint)
         if error:
-            return error
+            return error   # the session is destroyed before its thread starts: no CHANNEL_CREATE
     elif endpoint.startswith("sofia/"):
-        ext = endpoint.split("/", 2)[2].split("@", 1)[0].split("%", 1)[0]
+        refused = _session(sw, endpoint, variables, global_vars, vmap)
+        if refused:
+            return refused
+        raw = endpoint.split("/", 2)[2] if endpoint.count("/") >= 2 else ""
+        ext = raw.split("@", 1)[0].split("%", 1)[0]
         phone = sw.directory.get(ext)
         if phone is None or not phone.registered:
-            return "-ERR NORMAL_TEMPORARY_FAILURE\n" if phone else "-ERR UNALLOCATED_NUMBER\n"
+            # an INVITE to a SIP address where nothing answers: the leg exists (CHANNEL_CREATE), then the transport
+            # error comes back as 503 and the originate fails NORMAL_TEMPORARY_FAILURE (capture 08; README obs. 23:
+            # a registered user whose phone port was closed gave the same)
+            phone = Unreachable(ext)
     else:
         logger.warning("originate: endpoint %r not simulated", endpoint)
         return "-ERR CHAN_NOT_IMPLEMENTED\n"
@@ -146,7 +189,7 @@ def _one_leg(sw, endpoint, variables, target, extra, timeout):
     cause_on_timeout = "NO_ANSWER"
     if leg_timeout and leg_timeout.isdigit() and int(leg_timeout) < timeout:
         timeout, cause_on_timeout = int(leg_timeout), "ALLOTTED_TIMEOUT"
-    chan = _make_leg(sw, phone, variables, vmap)
+    chan = _make_leg(sw, phone, variables, vmap, raw=raw)
     result = AsyncResult()
     from .callers import run_channel
     chan.greenlet = gevent.spawn(run_channel, chan,
@@ -154,9 +197,29 @@ def _one_leg(sw, endpoint, variables, target, extra, timeout):
     return result.get()
 
 
-def _make_leg(sw, phone, variables, vmap):
+class Unreachable:
+    """The far end of a sofia/<profile>/<user>@<host> leg where no simulated phone listens."""
+
+    behaviour = "unreachable"
+    answer_delay = None
+    talk_time = None
+    registered = True
+
+    def __init__(self, ext):
+        self.ext = ext
+        self.port = 0
+        self.active = set()
+
+
+def _make_leg(sw, phone, variables, vmap, raw=None):
+    """The outbound sofia leg. raw: the `<user>@<host>` of a sofia/<profile>/... dial string, which names the
+    channel as dialled and has none of the user/ expansion's variables (dialed_*, presence_id, the directory
+    user's variables); otherwise a user/ (or gateway) leg named after the phone's contact."""
     uuid = vmap.get("origination_uuid") or str(uuidlib.uuid4())
     name = "sofia/%s/%s@127.0.0.1:%d" % (sw.profile, phone.ext, phone.port)
+    dest_url = "sip:%s@127.0.0.1:%d" % (phone.ext, phone.port)
+    if raw is not None:
+        name, dest_url = "sofia/%s/%s" % (sw.profile, raw), "sip:%s" % raw
     created = now_us()
     cid_num = vmap.get("origination_caller_id_number") or "0000000000"
     profile = {
@@ -172,22 +235,35 @@ def _make_leg(sw, phone, variables, vmap):
         "Screen-Bit": "true", "Privacy-Hide-Name": "false", "Privacy-Hide-Number": "false",
     }
     v = [("direction", "outbound"), ("is_outbound", "true"), ("uuid", uuid), ("call_uuid", uuid),
-         ("session_id", str(sw.session_count + 1)), ("sip_local_network_addr", sw.sip_ip),
+         ("session_id", str(sw.session_count)), ("sip_local_network_addr", sw.sip_ip),
          ("sip_profile_name", sw.profile), ("video_media_flow", "disabled"), ("text_media_flow", "disabled"),
-         ("channel_name", name), ("sip_destination_url", "sip:%s@127.0.0.1:%d" % (phone.ext, phone.port))]
+         ("channel_name", name), ("sip_destination_url", dest_url)]
     v += [(k, val) for k, val in variables]
-    v += [("dialed_user", phone.ext), ("dialed_domain", sw.domain), ("sip_invite_domain", sw.domain),
-          ("presence_id", "%s@%s" % (phone.ext, sw.domain)), ("originate_early_media", "false"),
-          ("originate_endpoint", "sofia"), ("accountcode", phone.ext), ("user_context", "default"),
-          ("effective_caller_id_name", "Extension %s" % phone.ext), ("effective_caller_id_number", phone.ext)]
+    if raw is None:
+        v += [("dialed_user", phone.ext), ("dialed_domain", sw.domain), ("sip_invite_domain", sw.domain),
+              ("presence_id", "%s@%s" % (phone.ext, sw.domain))]
+    v += [("originate_early_media", "false"), ("originate_endpoint", "sofia")]
+    if raw is None:
+        v += [("accountcode", phone.ext), ("user_context", "default"),
+              ("effective_caller_id_name", "Extension %s" % phone.ext), ("effective_caller_id_number", phone.ext)]
     chan = Channel(sw, uuid, "outbound", name, profile, v)
     chan.created_us = created
     chan.hit_dialplan = False
     chan.phone = phone
     sw._add_channel(chan)
     phone.active.add(uuid)
-    chan.on_reported.append(lambda c: phone.active.discard(c.uuid))
+    chan.on_reported.append(lambda c: phone_free(phone, c))
     return chan
+
+
+def phone_free(phone, chan):
+    """The phone is done with this leg (a one-line SIPp UAS answers 486 to an INVITE until then).
+
+    FreeSWITCH sends the BYE/CANCEL in the leg's CS_HANGUP state handler (mod_sofia.c sofia_on_hangup: nua_bye /
+    nua_cancel), so the phone is free of the call only once the leg went through CS_HANGUP, never at
+    CHANNEL_HANGUP. cdr.report runs this from the leg's on_reported callbacks, right after CHANNEL_HANGUP_COMPLETE
+    is fired (CS_HANGUP, CS_REPORTING, HANGUP_COMPLETE, then the phone, then CHANNEL_DESTROY)."""
+    phone.active.discard(chan.uuid)
 
 
 def _fail(chan, result, cause, disposition, status):
@@ -216,6 +292,11 @@ def _leg_main(chan, phone, timeout, cause_on_timeout, result, target, extra):
         _fail(chan, result, "USER_BUSY", "recv_refuse", "486")
     if behaviour == "reject":
         _fail(chan, result, "CALL_REJECTED", "recv_refuse", "603")
+    if behaviour == "unreachable":
+        # capture 08: the INVITE's transport error is reported as `503 Service Unavailable` (sip:503, Q.850 41)
+        chan.variables["sip_invite_failure_status"] = "503"
+        chan.variables["sip_invite_failure_phrase"] = "Service Unavailable"
+        _fail(chan, result, "NORMAL_TEMPORARY_FAILURE", "recv_refuse", "503")
     chan.progress_us = now_us()
     chan.profile["Channel-Progress-Time"] = chan.progress_us
     chan.fire("CHANNEL_PROGRESS")

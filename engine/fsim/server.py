@@ -187,6 +187,10 @@ class Session(Subscriptions):
         job = next((v for k, v in headers if k.lower() == "job-uuid"), None) or str(uuidlib.uuid4())
         self._send(wire.command_reply("+OK Job-UUID: %s" % job, extra=[("Job-UUID", job)]))
         self.sw.spawn_bgapi(job, name, arg or None)
+        # mes.c: bgapi launches the api_exec thread before the listener reads the next command, so the job
+        # starts first (capture 08: six bgapi originates then an api originate; the api one found the session-rate
+        # tokens already taken by the jobs)
+        gevent.sleep(0)
 
     def _sendmsg(self, cmd, headers, body):
         uuid = cmd[7:].strip() or next((v for k, v in headers if k.lower() == "session-id"), "")

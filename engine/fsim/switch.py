@@ -12,6 +12,7 @@ from . import ext  # noqa: F401  (registers transfer/hold/record/eavesdrop/confe
 from .callers import CallerScript, start_inbound_call
 from .dialplan import Dialplan
 from .events import EventFactory
+from .limits import DEFAULT_MAX_SESSIONS, DEFAULT_SPS, SessionLimits
 from .phones import Directory
 from .server import Session
 
@@ -24,7 +25,8 @@ class SimSwitch:
     def __init__(self, host="127.0.0.1", esl_port=8021, password="ClueCon", control_port=None,
                  dialplan_dir=None, time_scale=1.0, domain="127.0.0.1", hostname="fsim",
                  profile="internal", sip_ip="127.0.0.1", sip_port=5060, caller_host="127.0.0.1",
-                 caller_port=5070, sounds_dir=None):
+                 caller_port=5070, sounds_dir=None, sessions_per_second=DEFAULT_SPS,
+                 max_sessions=DEFAULT_MAX_SESSIONS):
         self.host = host
         self.esl_port = esl_port
         self.password = password
@@ -52,8 +54,9 @@ class SimSwitch:
         self._calls_log = []
         self._conn_seq = 0
         self._pending_api = {}               # bgapi greenlet -> its API event not yet fired
-        self.session_count = 0
-        self.peak = 0
+        self.session_count = 0               # sessions created since startup (FreeSWITCH's session id counter)
+        # switch.conf sessions-per-second / max-sessions (limits.py): every new session takes a token
+        self.limits = SessionLimits(self, sessions_per_second, max_sessions)
         self._server = None
         self._control = None
 
@@ -93,6 +96,8 @@ class SimSwitch:
             chan.hangup("MANAGER_REQUEST", disposition="send_bye")
         self._log = []
         self._calls_log = []
+        self.limits.refused_log = []
+        self.limits.refused_invites = self.limits.refused_originates = 0
 
     def _handle(self, sock, addr):
         self._conn_seq += 1
@@ -166,12 +171,20 @@ class SimSwitch:
         """Live channels in creation order."""
         return list(self._chans.values())
 
+    def live_sessions(self):
+        """session_manager.session_count: sessions not yet destroyed."""
+        return len(self._chans)
+
+    def request_session(self, no_limits=False, uuid=None):
+        """switch_core_session_request_uuid (limits.py): None when the session may be created, else the reason
+        it is refused ('duplicate', 'throttle', 'limit'). A created session counts from here on."""
+        return self.limits.request(no_limits=no_limits, uuid=uuid)
+
     def _add_channel(self, chan):
         self._chans[chan.uuid] = chan
-        self.session_count += 1
-        self.peak = max(self.peak, len(self._chans))
 
     def _destroyed(self, chan):
+        self.limits.catch_up()   # refills due before this session ends see it (sessions_peak_fivemin)
         self._chans.pop(chan.uuid, None)
         self._calls_log.append(chan.summary())
 
@@ -212,7 +225,9 @@ class SimSwitch:
     def place_call(self, did="12366", ani="13800138000", caller_name="", digits="", dtmf_delay=0.5,
                    patience=None, talk_time=None, max_duration=None, uuid=None, message_s=3.0):
         """A virtual caller dials `did`; returns the new inbound channel uuid (message_s: how long they speak
-        when recorded, then they press #)."""
+        when recorded, then they press #), or None when the switch turns the INVITE away: over its session rate
+        or max-sessions it answers `503 Maximum Calls In Progress` and no channel, no event exists (sofia.c);
+        see refused()."""
         script = CallerScript(digits=digits, dtmf_delay=dtmf_delay, patience=patience, talk_time=talk_time,
                               max_duration=max_duration)
         script.message_s = message_s
@@ -251,6 +266,15 @@ class SimSwitch:
     def calls_log(self):
         """Destroyed channels with their end cause and timestamps."""
         return list(self._calls_log)
+
+    def refused(self):
+        """INVITEs the switch answered 503 (session rate or max-sessions): [{t, did, ani, reason, response,
+        retry_after}], so a benchmark can tell callers the switch turned away from callers the engine lost."""
+        return list(self.limits.refused_log)
+
+    def capacity(self):
+        """The session limits and counters (`status` figures, refused INVITEs and originates)."""
+        return self.limits.figures()
 
     def phones(self):
         """Directory users and their phone state."""

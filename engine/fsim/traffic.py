@@ -43,6 +43,7 @@ class TrafficGenerator:
         self.rng = random.Random(seed)
         self.greenlet = None
         self.placed = 0
+        self.refused = 0      # calls the switch turned away (503: session rate / max-sessions), not placed
 
     def caller(self):
         """One caller's script: (digits, patience, talk_time)."""
@@ -75,9 +76,12 @@ class TrafficGenerator:
             digits, patience, talk = self.caller()
             ani = "138%08d" % self.rng.randrange(10 ** 8)
             try:
-                self.sim.place_call(did=self.rng.choice(self.dids), ani=ani, digits=digits, patience=patience,
-                                    talk_time=talk)
-                self.placed += 1
+                uuid = self.sim.place_call(did=self.rng.choice(self.dids), ani=ani, digits=digits,
+                                           patience=patience, talk_time=talk)
+                if uuid is None:
+                    self.refused += 1
+                else:
+                    self.placed += 1
             except Exception:
                 logger.exception("placing a demo call failed")
 

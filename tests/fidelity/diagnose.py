@@ -76,10 +76,10 @@ def main(argv=None):
         sim.start()
         try:
             res = Replayer(cap, sim, spec, scratch).run()
+            comp = Comparator(args.scenario, cap, res)   # before stop(): its disconnect notices would close the conns
+            comp.run()
         finally:
             sim.stop()
-        comp = Comparator(args.scenario, cap, res)
-        comp.run()
     if args.trace:
         trace(comp, cap, res, args.trace)
     if args.stimuli:

@@ -99,6 +99,7 @@ class Replayer:
         self.originates: Counter = Counter()
         self.records = cap.records
         self._lookahead_cache = {}
+        self._refill_pending = False
 
     # ------------------------------------------------------------------ mapping helpers
     def map_out(self, text: str) -> str:
@@ -189,6 +190,7 @@ class Replayer:
             create = self._future(st.at, lambda fr: fr.name == "CHANNEL_CREATE" and fr.get("Unique-ID") == st.target)
             did = create.get("Caller-Destination-Number") if create else self.spec.did
             new = sim.place_call(did=did, ani=self.spec.ani, caller_name=self.spec.caller_name)
+            assert new is not None, "the simulator refused the capture's inbound call (503): %s" % sim.refused()[-1:]
             m.bind(st.target, new)
             self.res.roles.setdefault(st.target, "caller" if "caller" not in self.res.roles.values()
                                       else "caller%d" % len(self.res.roles))
@@ -207,6 +209,14 @@ class Replayer:
 
     # ------------------------------------------------------------------ commands
     def before_command(self, rec, text: str):
+        if self._refill_pending:
+            # the harness waited for the new session rate to take effect: start right after the next refill, so
+            # that a burst of commands falls in one second of the session-rate timer as it did in the capture
+            self._refill_pending = False
+            limits = self.sim.limits
+            gevent.sleep(limits.next_refill_in() + 0.05 * limits._period())
+        if any(re.match(p, text) for p in self.spec.refill_after):
+            self._refill_pending = True
         m = re.match(r"^(?:api|bgapi) originate (\{[^}]*\})?user/(\d+)", text)
         if m:
             ext = m.group(2)

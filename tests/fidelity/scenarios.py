@@ -28,6 +28,10 @@ class Spec:
     time_scale: float = 0.02
     # the first conference member id the captured process handed out (mod_conference's counter is process-global)
     member_ids_from: int = 1
+    # commands (regex) after which the harness let FreeSWITCH's session-rate timer refill the token count before
+    # the next command (`fsctl sps N` takes effect at the next once-a-second refill, src/switch_time.c): the
+    # replay waits for the simulator's next refill (SessionLimits.next_refill_in) the same way
+    refill_after: tuple = ()
 
     def phone_behaviour(self, ext, n):
         seq = self.behaviours.get(ext) or [ANSWER]
@@ -60,4 +64,8 @@ SPECS = {s.name: s for s in [
     # moh.wav (20 s) must still be playing when `uuid_bridge C A2` interrupts it
     Spec("06c_attended_transfer", expect=["call", "bye"], time_scale=0.1),
     Spec("06d_transfer_to_unrouted_extension", expect=["call"]),
+    # sps 3, then 6 bgapi + 1 api originates at once to a SIP address where nothing listens: 2 get a session (they
+    # fail NORMAL_TEMPORARY_FAILURE), 5 are refused DESTINATION_OUT_OF_ORDER with no channel; one more api originate
+    # in the same second is refused too. Real-time clock: the whole burst must fall in one simulated second.
+    Spec("08_session_rate_throttle", time_scale=1.0, refill_after=(r"^api fsctl sps \d+",)),
 ]}
