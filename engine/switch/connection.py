@@ -17,12 +17,24 @@ Also: EOF in the middle of a frame closes the session (greenswitch spins forever
 ``text/disconnect-notice`` is consumed, events are queued and delivered by a separate greenlet so a
 slow sink never delays command replies, replies are matched FIFO by Content-Type (events between a
 command and its reply are not mistaken for it), and Content-Length is counted in bytes.
+
+Pipelining: mod_event_socket executes one connection's commands strictly in order and answers each
+with exactly one reply frame (FREESWITCH.md §1.1), so a client may write many commands without
+waiting. ``api_nowait`` / ``bgapi_nowait`` / ``sendmsg_nowait`` / ``command_nowait`` write the
+command and return a :class:`PendingReply` at once; the reply is matched FIFO like any other and
+completes it (callbacks registered with :meth:`PendingReply.link` run, on an EslConnection, in its
+dispatch greenlet, in wire order with the events). Every pending command has its own timer: with no
+reply within the timeout it fails with SwitchTimeout but keeps its FIFO slot (the late reply is
+matched to it and dropped); still no reply ``stall_timeout`` later and the connection is considered
+wedged: it is dropped and re-established, so slots never pile up. A lost connection fails every
+pending command with SwitchDisconnected. The blocking ``api()`` & co. are ``*_nowait(...).get()``.
 """
 from __future__ import annotations
 
 import logging
 import socket as _pysocket
 import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
@@ -52,7 +64,7 @@ from .frames import (
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EslConnection", "EslSession", "EslReply"]
+__all__ = ["EslConnection", "EslSession", "EslReply", "PendingReply"]
 
 _RECV_SIZE = 256 * 1024
 _STABLE_AFTER = 10.0  # a session that lived this long resets the backoff
@@ -77,6 +89,185 @@ class EslReply:
         return self.body if self.content_type == "api/response" else self.reply_text
 
 
+def _run_inline(callback: Callable[["PendingReply"], None], pending: "PendingReply") -> None:
+    """Default callback runner (a bare EslSession): run it now, in the completing greenlet; from the
+    hub (a timer), in a new greenlet, since the hub must never block."""
+    if gevent.getcurrent() is gevent.get_hub():
+        gevent.spawn(_call_safely, callback, pending)
+    else:
+        _call_safely(callback, pending)
+
+
+def _call_safely(callback: Callable[["PendingReply"], None], pending: "PendingReply") -> None:
+    try:
+        callback(pending)
+    except Exception:  # noqa: BLE001 - a failing callback must not stop the reader or the dispatcher
+        logger.exception("reply callback %r failed for %s", callback, pending.command)
+
+
+class PendingReply:
+    """The reply to come to a command already written to FreeSWITCH.
+
+    Completed by the matching reply frame (FIFO), by its timeout (SwitchTimeout; the FIFO slot is kept
+    so the late reply is still matched to it and dropped) or by the loss of the connection
+    (SwitchDisconnected). ``value`` is what the blocking method returns (``api`` -> body text,
+    ``bgapi`` -> Job-UUID, ``sendmsg`` -> Reply-Text, ``command`` -> text); ``reply`` the raw reply.
+    """
+
+    __slots__ = ("_payload", "_transform", "_runner", "_timer", "_done", "_value", "_exc", "_reply", "_callbacks",
+                 "_waiter", "_where", "_on_stall", "_answered")
+
+    def __init__(self, payload: bytes, transform: Callable[[EslReply], object],
+                 runner: Callable[[Callable[["PendingReply"], None], "PendingReply"], None], where: str,
+                 on_stall: tuple[float, Callable[["PendingReply"], None]] | None = None) -> None:
+        self._payload: bytes | None = payload
+        self._on_stall = on_stall
+        self._answered = False
+        self._transform = transform
+        self._runner = runner
+        self._timer = None
+        self._done = False
+        self._value: object = None
+        self._exc: SwitchError | None = None
+        self._reply: EslReply | None = None
+        self._callbacks: list | None = None
+        self._waiter: gevent.event.Event | None = None
+        self._where = where  # "host:port", for messages
+
+    # -- the public side ------------------------------------------------------------------------
+    @property
+    def command(self) -> str:
+        """The command's first line (``auth`` masked), for logs."""
+        return _cmd_name(self._payload) if self._payload is not None else "(completed command)"
+
+    def ready(self) -> bool:
+        return self._done
+
+    def successful(self) -> bool:
+        return self._done and self._exc is None
+
+    @property
+    def value(self):
+        """The result once successful (None before, or after a failure)."""
+        return self._value
+
+    @property
+    def exception(self) -> SwitchError | None:
+        """The SwitchError the command failed with (None while pending or when successful)."""
+        return self._exc
+
+    @property
+    def reply(self) -> EslReply | None:
+        """The reply frame, once it came (also when it was a rejection such as a bgapi ``-ERR``)."""
+        return self._reply
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block this greenlet until completed (or ``timeout``); True when completed."""
+        if not self._done:
+            waiter = self._waiter
+            if waiter is None:
+                waiter = self._waiter = gevent.event.Event()
+            waiter.wait(timeout)
+        return self._done
+
+    def get(self, timeout: float | None = None):
+        """Wait for completion, then return the value or raise the SwitchError. Without ``timeout``
+        the command's own timeout bounds the wait."""
+        if not self.wait(timeout):
+            raise SwitchTimeout("no reply from FreeSWITCH %s within %ss to %r" % (self._where, timeout, self.command))
+        if self._exc is not None:
+            raise self._exc
+        return self._value
+
+    def link(self, callback: Callable[["PendingReply"], None]) -> None:
+        """Call ``callback(pending)`` once completed (now, in this greenlet, if it already is). On an
+        EslConnection callbacks run in its dispatch greenlet, in wire order with the events; they
+        must not block."""
+        if self._done:
+            callback(self)
+        elif self._callbacks is None:
+            self._callbacks = [callback]
+        else:
+            self._callbacks.append(callback)
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        state = "pending" if not self._done else ("failed: %s" % self._exc if self._exc else "ok")
+        return "<PendingReply %r %s>" % (self.command, state)
+
+    # -- the session's side ---------------------------------------------------------------------
+    def _start_timer(self, timeout: float) -> None:
+        timer = gevent.get_hub().loop.timer(max(0.0, timeout))
+        timer.start(self._expire, timeout)
+        self._timer = timer
+
+    def _expire(self, timeout: float) -> None:  # runs in the hub
+        self._timer = None
+        self._fail(SwitchTimeout("no reply from FreeSWITCH %s within %ss to %r" % (self._where, timeout, self.command)))
+        if self._on_stall is not None and not self._answered:
+            # the slot stays in the FIFO for its late reply; if that never comes either, the connection is wedged
+            seconds, on_stall = self._on_stall
+            timer = gevent.get_hub().loop.timer(seconds)
+            timer.start(on_stall, self)
+            self._timer = timer
+
+    def _resolve(self, reply: EslReply) -> None:
+        """The reply frame for this slot arrived (reader greenlet)."""
+        self._answered = True
+        if self._done:
+            timer = self._timer
+            if timer is not None:  # the stall watch of a timed-out command
+                self._timer = None
+                timer.close()
+            logger.debug("late reply to %r dropped: %r", self.command, reply.text[:200])
+            return
+        self._reply = reply
+        try:
+            self._value = self._transform(reply)
+        except SwitchError as exc:
+            self._exc = exc
+        except Exception as exc:  # noqa: BLE001 - defensive
+            self._exc = SwitchError("bad reply to %r: %r" % (self.command, exc))
+        self._complete()
+
+    def _fail(self, exc: SwitchError) -> None:
+        if not self._done:
+            self._exc = exc
+            self._complete()
+        else:
+            self._answered = True  # the connection is gone: no stall watch any more
+            timer = self._timer
+            if timer is not None:
+                self._timer = None
+                timer.close()
+
+    def _complete(self) -> None:
+        self._done = True
+        timer = self._timer
+        if timer is not None:
+            self._timer = None
+            timer.close()
+        self._transform = None  # type: ignore[assignment]
+        if self._exc is None:
+            self._payload = None  # keep the command text only for failure messages
+        waiter = self._waiter
+        if waiter is not None:
+            waiter.set()
+        callbacks = self._callbacks
+        if callbacks:
+            self._callbacks = None
+            runner = self._runner
+            for callback in callbacks:
+                runner(callback, self)
+
+
+def _reply_text(reply: EslReply) -> str:
+    return reply.reply_text
+
+
+def _reply_body(reply: EslReply) -> str:
+    return reply.text
+
+
 class _Marker:
     __slots__ = ("name",)
 
@@ -85,6 +276,12 @@ class _Marker:
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return "<%s>" % self.name
+
+
+class _Callback(tuple):
+    """A reply callback queued for the dispatch greenlet: (callback, pending)."""
+
+    __slots__ = ()
 
 
 _CONNECTED = _Marker("connected")
@@ -108,12 +305,19 @@ class EslSession(InboundESL):
         sink: Callable[[EslEvent], None],
         connect_timeout: float = 5.0,
         command_timeout: float = 10.0,
+        callback_runner: Callable[[Callable[[PendingReply], None], PendingReply], None] | None = None,
+        stall_timeout: float | None = 30.0,
     ) -> None:
         super().__init__(host, port, password, timeout=connect_timeout)
         self.sock = None
         self.sock_file = None
         self._sink = sink
         self._command_timeout = command_timeout
+        self._runner = callback_runner or _run_inline
+        # a command that timed out and still has no reply this much later: the connection is wedged
+        self._stall = None if stall_timeout is None else (float(stall_timeout), self._stalled)
+        self._where = "%s:%s" % (host, port)
+        self._commands_sent: deque[PendingReply] = deque()  # written, reply not yet read: FIFO
         self._send_lock = gevent.lock.Semaphore()
         self._parser = FrameParser()
         self._bad_frames = 0
@@ -205,6 +409,11 @@ class EslSession(InboundESL):
         """Send one command (``data`` without the terminating blank line) and wait for its reply."""
         return self.send_raw((data + "\n\n").encode("utf-8"), timeout)
 
+    @property
+    def pending_count(self) -> int:
+        """Commands written whose reply has not been read yet (timed-out ones included)."""
+        return len(self._commands_sent)
+
     def stop(self, timeout: float = 1.0) -> None:  # type: ignore[override]
         """Polite close: ``exit`` (bounded), then close the socket."""
         if self.connected and not self.closed.is_set():
@@ -217,34 +426,68 @@ class EslSession(InboundESL):
     # -- commands -------------------------------------------------------------------------------
     def send_raw(self, payload: bytes, timeout: float | None = None) -> EslReply:
         """Write exact command bytes and wait (bounded) for the FIFO-matched reply."""
+        return self.send_nowait(payload, timeout, _identity).get()
+
+    def send_nowait(self, payload: bytes, timeout: float | None = None,
+                    transform: Callable[[EslReply], object] | None = None) -> PendingReply:
+        """Write exact command bytes (one or more whole commands' worth of ONE command) and return at
+        once; the reply completes the returned PendingReply (value = ``transform(reply)``, the reply
+        itself by default; a SwitchError raised by ``transform`` becomes its exception).
+
+        Raises at once (nothing pending) SwitchNotConnected, or SwitchDisconnected / SwitchTimeout
+        when the bytes cannot be written (the connection is closed then: the stream would be corrupt).
+        """
         if timeout is None:
             timeout = self._command_timeout
-        result = gevent.event.AsyncResult()
+        pending = PendingReply(payload, transform or _identity, self._runner, self._where, self._stall)
         with self._send_lock:
             # check + enqueue + write is atomic w.r.t. other senders: the FIFO order of
             # _commands_sent is the order of the commands on the wire
             if not self.connected or self.closed.is_set():
-                raise SwitchNotConnected("not connected to FreeSWITCH %s:%s" % (self.host, self.port))
-            self._commands_sent.append(result)
-            wrote = False
+                raise SwitchNotConnected("not connected to FreeSWITCH %s" % self._where)
+            pending._start_timer(timeout)
+            self._commands_sent.append(pending)
+            self._write(payload, timeout, pending)
+        return pending
+
+    def _write(self, payload: bytes, timeout: float, pending: PendingReply) -> None:
+        sock = self.sock
+        sent = 0
+        try:
             try:
+                sent = sock.send(payload, 0, 0.0)  # gevent: one non-blocking attempt, no timer needed
+            except BlockingIOError:
+                sent = 0
+            if sent < len(payload):
+                wrote = False
                 with gevent.Timeout(timeout, False):
-                    self.sock.sendall(payload)
+                    sock.sendall(memoryview(payload)[sent:])
                     wrote = True
-            except OSError as exc:
-                self.close("send failed: %s" % exc)
-                raise SwitchDisconnected("connection to %s:%s lost while sending: %s"
-                                         % (self.host, self.port, exc)) from exc
-            if not wrote:
-                # partial write: the command stream is corrupt, the connection must go
-                self.close("send timed out")
-                raise SwitchTimeout("could not send to %s:%s within %ss" % (self.host, self.port, timeout))
-        result.wait(timeout)
-        if not result.ready():
-            # keep the slot in the FIFO: the late reply must still be matched to this command
-            raise SwitchTimeout("no reply from FreeSWITCH %s:%s within %ss to %r"
-                                % (self.host, self.port, timeout, _cmd_name(payload)))
-        return result.get()
+                if not wrote:
+                    # partial write: the command stream is corrupt, the connection must go
+                    pending._callbacks = None
+                    self.close("send timed out")
+                    raise SwitchTimeout("could not send to %s within %ss" % (self._where, timeout))
+        except OSError as exc:
+            pending._callbacks = None
+            self.close("send failed: %s" % exc)
+            raise SwitchDisconnected("connection to %s lost while sending: %s" % (self._where, exc)) from exc
+
+    def _stalled(self, pending: PendingReply) -> None:  # a timer: runs in the hub
+        self._stall_watch_done(pending)
+        if pending._answered or self.closed.is_set():
+            return
+        reason = ("FreeSWITCH stopped answering: no reply to %r within %.0fs of its timeout"
+                  % (pending.command, self._stall[0] if self._stall else 0))
+        logger.error("FreeSWITCH %s: %s; dropping the connection (it will be re-established)", self._where, reason)
+        gevent.spawn(self.close, reason)
+
+    @staticmethod
+    def _stall_watch_done(pending: PendingReply) -> None:
+        timer = pending._timer
+        if timer is not None:
+            pending._timer = None
+            timer.close()
 
     def close(self, reason: str = "closed") -> None:
         """Close the socket; pending commands fail with SwitchDisconnected. Idempotent."""
@@ -278,7 +521,7 @@ class EslSession(InboundESL):
         elif ctype == "command/reply" or ctype == "api/response":
             reply = EslReply(ctype, frame.headers, frame.text() if ctype == "api/response" else "")
             if self._commands_sent:
-                self._commands_sent.pop(0).set(reply)
+                self._commands_sent.popleft()._resolve(reply)
             else:
                 logger.warning("FreeSWITCH %s:%s: unsolicited %s %r ignored", self.host, self.port,
                                ctype, reply.text[:200])
@@ -326,13 +569,12 @@ class EslSession(InboundESL):
         self._run = False
         if self.close_reason is None:
             self.close_reason = reason
-        pending, self._commands_sent = self._commands_sent, []
+        pending, self._commands_sent = self._commands_sent, deque()
         if pending:
             exc_reason = self.close_reason or "connection lost"
-            for result in pending:
-                if not result.ready():
-                    result.set_exception(SwitchDisconnected(
-                        "connection to FreeSWITCH %s:%s lost: %s" % (self.host, self.port, exc_reason)))
+            for slot in pending:
+                slot._fail(SwitchDisconnected(
+                    "connection to FreeSWITCH %s:%s lost: %s" % (self.host, self.port, exc_reason)))
         self._auth_request_event.set()  # wake InboundESL.connect() if still waiting for the greeting
         self._close_socket()
         self.closed.set()
@@ -344,6 +586,10 @@ class EslSession(InboundESL):
                     obj.close()
                 except OSError:  # pragma: no cover
                     pass
+
+
+def _identity(reply: EslReply) -> EslReply:
+    return reply
 
 
 def _cmd_name(payload: bytes) -> str:
@@ -359,13 +605,60 @@ def _check_line(value: str, what: str) -> None:
 
 
 def _check_token(value: str, what: str) -> None:
-    if not value or any(c.isspace() for c in value):
+    if value.split() != [value]:  # empty, or some whitespace (str.split() splits on exactly str.isspace())
         raise ValueError("%s must be a non-empty token without whitespace: %r" % (what, value))
 
 
-def _subscription_command(events: Sequence[str]) -> str:
-    """``event plain <names> CUSTOM <subclasses>``; in each entry, tokens after ``CUSTOM`` are
-    subclasses (so ``("CUSTOM sofia::register", "CHANNEL_PARK")`` works)."""
+def _sendmsg_payload(uuid: str, app: str | None, arg: str | None, command: str, event_uuid: str | None,
+                     event_lock: bool, loops: int | None, headers: Mapping[str, str] | None) -> bytes:
+    _check_token(uuid, "uuid")
+    _check_token(command, "command")
+    lines = ["sendmsg " + uuid, "call-command: " + command]
+    body: bytes | None = None
+    if command == "execute":
+        if not app:
+            raise ValueError("sendmsg execute needs an application name")
+        _check_token(app, "app")
+        lines.append("execute-app-name: " + app)
+        if arg:
+            if "\n" in arg or "\r" in arg or arg != arg.strip():
+                body = arg.encode("utf-8")  # multi-line arg: content-type text/plain body
+            else:
+                lines.append("execute-app-arg: " + arg)
+        if loops is not None:
+            lines.append("loops: %d" % int(loops))
+    elif command == "hangup":
+        cause = arg or "NORMAL_CLEARING"
+        _check_token(cause, "hangup cause")
+        lines.append("hangup-cause: " + cause)
+    else:
+        if app:
+            _check_token(app, "app")
+            lines.append("execute-app-name: " + app)
+        if arg:
+            _check_line(arg, "arg")
+            lines.append("execute-app-arg: " + arg)
+    if event_lock:
+        lines.append("event-lock: true")
+    if event_uuid:
+        _check_token(event_uuid, "event_uuid")
+        lines.append("Event-UUID: " + event_uuid)
+    for name, value in (headers or {}).items():
+        _check_token(name, "header name")
+        _check_line(str(value), "header %s" % name)
+        lines.append("%s: %s" % (name, value))
+    if body is not None:
+        lines.append("content-type: text/plain")
+        lines.append("content-length: %d" % len(body))
+        return ("\n".join(lines) + "\n\n").encode("utf-8") + body
+    return ("\n".join(lines) + "\n\n").encode("utf-8")
+
+
+def _subscription_command(events: Sequence[str], event_format: str = "plain") -> str:
+    """``event plain <names> CUSTOM <subclasses>`` (or ``event json ...``); in each entry, tokens after
+    ``CUSTOM`` are subclasses (so ``("CUSTOM sofia::register", "CHANNEL_PARK")`` works)."""
+    if event_format not in ("plain", "json"):
+        raise ValueError("event_format must be 'plain' or 'json': %r" % (event_format,))
     names: list[str] = []
     subclasses: list[str] = []
     custom = False
@@ -381,7 +674,7 @@ def _subscription_command(events: Sequence[str]) -> str:
                 names.append(token)
     if not names and not custom:
         raise ValueError("events must name at least one event")
-    parts = ["event plain"] + names
+    parts = ["event " + event_format] + names
     if custom:
         parts.append("CUSTOM")
         parts.extend(subclasses)
@@ -396,6 +689,9 @@ class EslConnection:
     * ``on_disconnected()`` is called from that same greenlet after the last event of a lost
       connection; ``on_connected()`` runs in a new greenlet after each (re)connect + subscription,
       so it may issue commands (e.g. resync with ``show channels as json``).
+    * Callbacks linked to a :class:`PendingReply` of this connection run in that same greenlet too,
+      queued when the reply is read: after every event that preceded the reply on the wire.
+    * ``event_format="json"`` subscribes with ``event json ...`` instead of ``event plain ...``.
     """
 
     def __init__(
@@ -412,17 +708,26 @@ class EslConnection:
         reconnect_delays: Sequence[float] = (0.2, 0.5, 1, 2, 5),
         connect_timeout: float = 5.0,
         auth_retry_delay: float | None = None,
+        event_format: str = "plain",
+        stall_timeout: float | None = 30.0,
+        filters: Sequence[tuple[str, str]] = (),
     ) -> None:
         if isinstance(events, str):
             events = (events,)
         self.host = host
         self.port = port
         self._password = password
-        self._subscribe_cmd = _subscription_command(events)
+        #: "plain" or "json": how FreeSWITCH serializes events to us (both parse to the same EslEvent)
+        self.event_format = event_format
+        self._subscribe_cmd = _subscription_command(events, event_format)
         self._on_event = on_event
         self._on_connected = on_connected
         self._on_disconnected = on_disconnected
         self.command_timeout = command_timeout
+        #: seconds after a command timed out with still no reply at which the connection is dropped and
+        #: re-established (FreeSWITCH answers every command: a missing reply means a wedged connection, which
+        #: delivers no events either); None: never
+        self.stall_timeout = stall_timeout
         self._delays = tuple(float(d) for d in reconnect_delays) or (1.0,)
         self._connect_timeout = connect_timeout
         # a wrong password is not retried fast (FreeSWITCH logs every failed auth)
@@ -437,7 +742,10 @@ class EslConnection:
         self._stopping = gevent.event.Event()
         self._supervisor: gevent.Greenlet | None = None
         self._dispatcher: gevent.Greenlet | None = None
-        self._filters: list[tuple[str, str]] = []
+        #: ``filter <header> <value>`` commands sent after the subscription on every connection, so that only
+        #: the events the engine reads are serialized and sent (mod_event_socket.c event_handler: a listener
+        #: with filters gets a subscribed event only when one positive filter matches it)
+        self._filters: list[tuple[str, str]] = [(str(n), str(v)) for n, v in filters]
         self._subscriptions: list[str] = []
         #: the error of the last failed connection attempt (None once connected)
         self.last_error: Exception | None = None
@@ -485,27 +793,44 @@ class EslConnection:
         return self._ready and session is not None and session.connected
 
     # -- commands -------------------------------------------------------------------------------
+    # Each command exists blocking (returns the result; for code that needs it) and ``_nowait``
+    # (writes it and returns a PendingReply at once; see the module docstring). Both raise
+    # SwitchNotConnected at once when the connection is down; ValueError for a malformed command.
     def api(self, command: str, timeout: float | None = None) -> str:
         """``api <command>``; returns the api/response body verbatim (``-ERR ...`` included)."""
+        return self.api_nowait(command, timeout).get()
+
+    def api_nowait(self, command: str, timeout: float | None = None,
+                   callback: Callable[[PendingReply], None] | None = None) -> PendingReply:
+        """``api <command>`` without waiting; value: the api/response body verbatim."""
         _check_line(command, "api command")
-        return self._send("api " + command, timeout).text
+        return self._write_text("api " + command, timeout, _reply_body, callback)
 
     def bgapi(self, command: str, job_uuid: str | None = None, timeout: float | None = None) -> str:
         """``bgapi <command>`` (+ ``Job-UUID:`` header if given); returns the Job-UUID.
 
         Pass your own ``job_uuid`` to register the job before the BACKGROUND_JOB event can be
         dispatched (the reply and the event may reach you in either order)."""
+        return self.bgapi_nowait(command, job_uuid, timeout).get()
+
+    def bgapi_nowait(self, command: str, job_uuid: str | None = None, timeout: float | None = None,
+                     callback: Callable[[PendingReply], None] | None = None) -> PendingReply:
+        """``bgapi`` without waiting; value: the Job-UUID; a reply other than ``+OK`` fails it with
+        SwitchCommandError (as ``bgapi()`` raises)."""
         _check_line(command, "bgapi command")
         text = "bgapi " + command
         if job_uuid is not None:
             _check_token(job_uuid, "job_uuid")
             text += "\nJob-UUID: " + job_uuid
-        reply = self._send(text, timeout)
-        rt = reply.reply_text
-        if not rt.startswith("+OK"):
-            raise SwitchCommandError("bgapi %s: %s" % (command.split(" ", 1)[0], rt))
-        jid = reply.headers.get("Job-UUID") or rt.partition("Job-UUID:")[2].strip() or job_uuid
-        return jid or ""
+        name = command.split(" ", 1)[0]
+
+        def job_of(reply: EslReply) -> str:
+            rt = reply.reply_text
+            if not rt.startswith("+OK"):
+                raise SwitchCommandError("bgapi %s: %s" % (name, rt))
+            return reply.headers.get("Job-UUID") or rt.partition("Job-UUID:")[2].strip() or job_uuid or ""
+
+        return self._write_text(text, timeout, job_of, callback)
 
     def sendmsg(
         self,
@@ -522,60 +847,54 @@ class EslConnection:
     ) -> str:
         """``sendmsg <uuid>``; returns Reply-Text (``+OK`` = queued, or ``-ERR invalid session id
         [...]``, returned, not raised)."""
-        _check_token(uuid, "uuid")
-        _check_token(command, "command")
-        lines = ["sendmsg " + uuid, "call-command: " + command]
-        body: bytes | None = None
-        if command == "execute":
-            if not app:
-                raise ValueError("sendmsg execute needs an application name")
-            _check_token(app, "app")
-            lines.append("execute-app-name: " + app)
-            if arg:
-                if "\n" in arg or "\r" in arg or arg != arg.strip():
-                    body = arg.encode("utf-8")  # multi-line arg: content-type text/plain body
-                else:
-                    lines.append("execute-app-arg: " + arg)
-            if loops is not None:
-                lines.append("loops: %d" % int(loops))
-        elif command == "hangup":
-            cause = arg or "NORMAL_CLEARING"
-            _check_token(cause, "hangup cause")
-            lines.append("hangup-cause: " + cause)
-        else:
-            if app:
-                _check_token(app, "app")
-                lines.append("execute-app-name: " + app)
-            if arg:
-                _check_line(arg, "arg")
-                lines.append("execute-app-arg: " + arg)
-        if event_lock:
-            lines.append("event-lock: true")
-        if event_uuid:
-            _check_token(event_uuid, "event_uuid")
-            lines.append("Event-UUID: " + event_uuid)
-        for name, value in (headers or {}).items():
-            _check_token(name, "header name")
-            _check_line(str(value), "header %s" % name)
-            lines.append("%s: %s" % (name, value))
-        if body is not None:
-            lines.append("content-type: text/plain")
-            lines.append("content-length: %d" % len(body))
-            payload = ("\n".join(lines) + "\n\n").encode("utf-8") + body
-        else:
-            payload = ("\n".join(lines) + "\n\n").encode("utf-8")
-        return self._session_or_raise().send_raw(payload, self._timeout(timeout)).reply_text
+        return self.sendmsg_nowait(uuid, app, arg, command=command, event_uuid=event_uuid, event_lock=event_lock,
+                                   loops=loops, headers=headers, timeout=timeout).get()
+
+    def sendmsg_nowait(
+        self,
+        uuid: str,
+        app: str | None = None,
+        arg: str | None = None,
+        *,
+        command: str = "execute",
+        event_uuid: str | None = None,
+        event_lock: bool = False,
+        loops: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        callback: Callable[[PendingReply], None] | None = None,
+    ) -> PendingReply:
+        """``sendmsg`` without waiting; value: the Reply-Text (``-ERR ...`` is a value, not a failure)."""
+        payload = _sendmsg_payload(uuid, app, arg, command, event_uuid, event_lock, loops, headers)
+        pending = self._session_or_raise().send_nowait(payload, self._timeout(timeout), _reply_text)
+        if callback is not None:
+            pending.link(callback)
+        return pending
 
     def command(self, text: str, timeout: float | None = None) -> str:
         """Raw command (may contain ``Header: value`` lines, no blank line) -> Reply-Text (or the
         body for an api/response). ``filter``/``event``/``nixevent`` commands that succeed are
         remembered and replayed after a reconnect."""
+        return self.command_nowait(text, timeout).get()
+
+    def command_nowait(self, text: str, timeout: float | None = None,
+                       callback: Callable[[PendingReply], None] | None = None) -> PendingReply:
+        """``command`` without waiting; value: the Reply-Text (or api/response body)."""
         text = text.rstrip("\n")
         if not text or "\n\n" in text:
             raise ValueError("command must be non-empty and contain no blank line: %r" % text)
-        reply = self._send(text, timeout)
-        self._remember(text, reply.text)
-        return reply.text
+
+        def remembered(reply: EslReply) -> str:
+            self._remember(text, reply.text)
+            return reply.text
+
+        return self._write_text(text, timeout, remembered, callback)
+
+    @property
+    def pending_count(self) -> int:
+        """Commands written on the current connection whose reply has not been read yet."""
+        session = self._session
+        return session.pending_count if session is not None else 0
 
     # -- internals ------------------------------------------------------------------------------
     def _timeout(self, timeout: float | None) -> float:
@@ -587,8 +906,17 @@ class EslConnection:
             raise SwitchNotConnected("not connected to FreeSWITCH %s:%s" % (self.host, self.port))
         return session
 
-    def _send(self, text: str, timeout: float | None) -> EslReply:
-        return self._session_or_raise().send(text, self._timeout(timeout))
+    def _write_text(self, text: str, timeout: float | None, transform: Callable[[EslReply], object],
+                    callback: Callable[[PendingReply], None] | None) -> PendingReply:
+        pending = self._session_or_raise().send_nowait((text + "\n\n").encode("utf-8"), self._timeout(timeout),
+                                                       transform)
+        if callback is not None:
+            pending.link(callback)
+        return pending
+
+    def _run_callback(self, callback: Callable[[PendingReply], None], pending: PendingReply) -> None:
+        """Session callback runner: reply callbacks join the events in the dispatch queue."""
+        self._queue.put(_Callback((callback, pending)))
 
     def _remember(self, text: str, result: str) -> None:
         if not result.startswith("+OK"):
@@ -636,7 +964,8 @@ class EslConnection:
         while not self._stopping.is_set():
             session = EslSession(self.host, self.port, self._password, sink=self._queue.put,
                                  connect_timeout=self._connect_timeout,
-                                 command_timeout=self.command_timeout)
+                                 command_timeout=self.command_timeout,
+                                 callback_runner=self._run_callback, stall_timeout=self.stall_timeout)
             self._attempt = session
             try:
                 session.connect()
@@ -696,11 +1025,14 @@ class EslConnection:
         queue = self._queue
         while True:
             item = queue.get()
-            if item.__class__ is EslEvent:
+            cls = item.__class__
+            if cls is EslEvent:
                 try:
                     on_event(item)
                 except Exception:  # noqa: BLE001 - a failing handler must not stop delivery
                     logger.exception("on_event handler failed for %s %s", item.name, item.uuid or "")
+            elif cls is _Callback:
+                _call_safely(item[0], item[1])
             elif item is _CONNECTED:
                 if self._on_connected is not None:
                     gevent.spawn(self._safe_call, self._on_connected, "on_connected")

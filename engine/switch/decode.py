@@ -57,6 +57,10 @@ def _answer(ev: EslEvent, at: float) -> LegAnswered:
 
 
 def _hangup(ev: EslEvent, at: float) -> LegHungUp:
+    """CHANNEL_HANGUP_COMPLETE: the leg is gone. It is fired in CS_REPORTING, after the hang-up state's handlers
+    ran (mod_sofia has sent the BYE or CANCEL, src/switch_core_state_machine.c), so an agent's phone is free of
+    its last call by then; CHANNEL_HANGUP comes before that (capture 04a: the agent leg's CS_HANGUP state, then
+    HANGUP_COMPLETE). A failed originate may report its BACKGROUND_JOB before or after it (capture 04b)."""
     return LegHungUp(_require(ev, "Unique-ID"), ev.get("Hangup-Cause") or "NORMAL_CLEARING", at)
 
 
@@ -73,6 +77,7 @@ def _execute_complete(ev: EslEvent, at: float) -> AppFinished | None:
         response=ev.get("Application-Response") or "", digits=ev.var(DIGITS_VAR) if app == "play_and_get_digits" else None,
         read_result=ev.var("read_result") if app == "play_and_get_digits" else None, at=at,
         record_ms=_int(ev.var("record_ms")) if app == "record" else None,
+        hangup=ev.get("Answer-State") == "hangup",     # after CHANNEL_HANGUP (captures 03, 04b)
     )
 
 
@@ -112,7 +117,7 @@ def _background_job(ev: EslEvent, at: float) -> OriginateResult | None:
 _DECODERS = {
     "CHANNEL_PARK": _park,
     "CHANNEL_ANSWER": _answer,
-    "CHANNEL_HANGUP": _hangup,
+    "CHANNEL_HANGUP_COMPLETE": _hangup,
     "CHANNEL_BRIDGE": _bridge,
     "CHANNEL_EXECUTE_COMPLETE": _execute_complete,
     "BACKGROUND_JOB": _background_job,
@@ -122,5 +127,13 @@ _DECODERS = {
     "RECORD_STOP": _record_stop,
 }
 
-SUBSCRIBED_EVENTS = ("CHANNEL_PARK CHANNEL_ANSWER CHANNEL_HANGUP CHANNEL_BRIDGE CHANNEL_EXECUTE_COMPLETE "
-                     "BACKGROUND_JOB DTMF CHANNEL_HOLD CHANNEL_UNHOLD RECORD_STOP",)
+SUBSCRIBED_EVENTS = ("CHANNEL_PARK CHANNEL_HANGUP_COMPLETE CHANNEL_EXECUTE_COMPLETE BACKGROUND_JOB DTMF CHANNEL_HOLD "
+                     "CHANNEL_UNHOLD RECORD_STOP",)
+# Of the subscribed events, only these reach the engine: every one it decodes, and the completions of the media
+# applications only (not of the dialplan's set/export/answer/park). mod_event_socket.c event_handler sends a
+# subscribed event to a listener with filters only when a positive filter matches one of its headers, so the
+# switch neither serializes nor sends the rest (the CPU of the call is mostly events).
+SUBSCRIPTION_FILTERS = tuple([("Event-Name", name) for name in ("CHANNEL_PARK", "CHANNEL_HANGUP_COMPLETE",
+                                                                  "BACKGROUND_JOB", "DTMF", "CHANNEL_HOLD",
+                                                                  "CHANNEL_UNHOLD", "RECORD_STOP")]
+                             + [("Application", app) for app in sorted(MEDIA_APPS)])

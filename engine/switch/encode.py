@@ -30,7 +30,7 @@ __all__ = [
     "AppCall", "Leg", "dial_var", "leg_var", "dial_string", "originate", "agent_originate", "collect_arg",
     "uuid_bridge", "uuid_transfer", "uuid_transfer_inline", "uuid_kill", "uuid_hold", "uuid_broadcast",
     "uuid_break", "uuid_record", "uuid_setvar", "uuid_setvar_multi", "uuid_getvar", "uuid_exists",
-    "uuid_recv_dtmf", "uuid_send_dtmf", "uuid_answer", "uuid_park", "SHOW_CHANNELS_JSON",
+    "uuid_recv_dtmf", "uuid_send_dtmf", "uuid_answer", "uuid_park", "uuid_display", "SHOW_CHANNELS_JSON",
     "show_channels_json", "sofia_status_reg", "sofia_contact", "conference_list", "conference_member",
     "hupall", "playback", "playback_with_terminators", "collect", "record_session", "stop_record_session",
     "set_var", "export_var", "bridge", "eavesdrop_originate", "EAVESDROP_MODES", "conference",
@@ -317,6 +317,18 @@ def uuid_phone_event(uuid: str, event: str = "talk") -> str:
     """`uuid_phone_event <uuid> [<event>]` (mod_commands.c uuid_phone_event_function): mod_sofia sends the
     phone a NOTIFY with that Event (default ``talk``: answer a ringing call / resume; ``hold``)."""
     return f"uuid_phone_event {_token(uuid, 'uuid')} {_token(event, 'event')}"
+
+
+def uuid_display(uuid: str, name: str, number: str = "") -> str:
+    """`uuid_display <uuid> <display>` (mod_commands.c uuid_display_function: the rest of the line after the uuid
+    is the display; switch_core_session.c splits it on ``|`` into name and number, sets last_sent_callee_id_name
+    and _number, and mod_sofia sends it to the phone where the phone supports a display update)."""
+    display = _line(name, "display name").replace("|", " ").strip() or number
+    if number:
+        display = f"{display}|{_token(number, 'display number')}"
+    if not display:
+        raise ValueError("uuid_display needs a name or a number")
+    return f"uuid_display {_token(uuid, 'uuid')} {display}"
 
 
 def uuid_kill(uuid: str, cause: str = "NORMAL_CLEARING") -> str:

@@ -26,7 +26,7 @@ from .errors import SwitchCommandError
 __all__ = [
     "CommandRejected", "NoSuchChannel", "OriginateResult", "ChannelRow", "Registration", "ConferenceMember",
     "check_ok", "parse_originate", "parse_bridge", "parse_getvar", "parse_exists", "parse_channels",
-    "parse_registrations", "parse_contact", "parse_conference_list", "UNDEF",
+    "parse_registrations", "parse_contact", "parse_conference_list", "UNDEF", "SwitchStatus", "parse_status",
 ]
 
 UNDEF = "_undef_"
@@ -266,6 +266,35 @@ def parse_contact(text: str, command: str = "sofia_contact") -> str | None:
     if not body or body.startswith("error/") or _is_error(body):
         raise CommandRejected(command, text or "-ERR no reply")
     return body
+
+
+@dataclass(frozen=True)
+class SwitchStatus:
+    """What ``status`` says of the switch's load and limits (mod_commands.c status_function)."""
+
+    sessions: int | None            # sessions now
+    sessions_per_second_limit: int | None   # switch.conf sessions-per-second (fsctl sps)
+    last_second: int | None         # sessions created in the last second (sps_last)
+    max_sessions: int | None        # switch.conf max-sessions (fsctl max_sessions)
+    ready: bool
+
+
+_STATUS_SPS = re.compile(r"^(-?\d+) session\(s\) per Sec out of max (\d+)", re.M)
+_STATUS_MAX = re.compile(r"^(\d+) session\(s\) max", re.M)
+_STATUS_NOW = re.compile(r"^(\d+) session\(s\) - peak", re.M)
+
+
+def parse_status(text: str, command: str = "status") -> SwitchStatus:
+    """``status``: e.g. ``27 session(s) per Sec out of max 30, peak 105, last 5min 27`` and ``1000 session(s) max``
+    (capture 08). Lines that are missing give None; an error reply raises."""
+    if _is_error(text.strip()):
+        raise CommandRejected(command, text)
+    sps, top, now = _STATUS_SPS.search(text), _STATUS_MAX.search(text), _STATUS_NOW.search(text)
+    return SwitchStatus(sessions=int(now.group(1)) if now else None,
+                        sessions_per_second_limit=int(sps.group(2)) if sps else None,
+                        last_second=int(sps.group(1)) if sps else None,
+                        max_sessions=int(top.group(1)) if top else None,
+                        ready=" is ready" in text)
 
 
 @dataclass(frozen=True)
