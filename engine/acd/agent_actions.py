@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from engine.acd import calllog, consult
+from engine.acd import arrivals, calllog, consult, dispatch, ivr_runner, queueing
 from engine.acd.calllog import K
-from engine.acd.floor import Floor
+from engine.acd.floor import Floor, Offer
 from engine.domain.agent import AgentTrigger
 from engine.domain.call import Call, CallPhase
 from engine.domain.commands import Command, DialAgent, Hangup, HoldCall, PhoneEvent, StartTimer
@@ -88,7 +88,7 @@ def _transfer(floor: Floor, agent, call: Call, ev: AgentRequest, out: list[Comma
         return "a number has digits only"
     if kind == "agent":
         other = next((a for a in floor.agents.values() if a.employee_no == target), None)
-        if other is None or other.state is not AgentState.READY or other.agent_id == agent.agent_id:
+        if other is None or not floor.is_free(other.agent_id) or other.agent_id == agent.agent_id:
             return f"agent {target} is not ready to take a transfer"
     call.pending_transfer = (kind, target)
     call.variables.update({"transferred_by": agent.employee_no, "transfer_note": ev.note or ""})
@@ -102,7 +102,6 @@ def _transfer(floor: Floor, agent, call: Call, ev: AgentRequest, out: list[Comma
 
 def complete_transfer(floor: Floor, call: Call, now: float, out: list[Command]) -> None:
     """The transferring agent's leg is gone: the caller goes where the agent sent them."""
-    from engine.acd import arrivals, offers, queueing
     kind, target = call.pending_transfer  # type: ignore[misc]
     call.pending_transfer = None
     call.transfers += 1
@@ -113,17 +112,18 @@ def complete_transfer(floor: Floor, call: Call, now: float, out: list[Command]) 
         queueing.enqueue(floor, call, queue_code, max(call.priority, TRANSFER_PRIORITY), now, out)
         if kind == "agent" and call.phase is CallPhase.QUEUED:
             other = next((a for a in floor.agents.values() if a.employee_no == target), None)
-            if other is not None and other.state is AgentState.READY:
+            if other is not None and floor.is_free(other.agent_id):
                 floor.waiting.remove(call.uuid)
                 call.move(CallPhase.OFFERING)
-                offers.offer(floor, call, other.agent_id, f"transferred to {target} by request", "direct", now, out)
+                if not dispatch.offer(floor, call, other.agent_id, f"transferred to {target} by request", "direct",
+                                      now, out):
+                    queueing.requeue(floor, call, now, out)
     elif kind == "flow":
         call.move(CallPhase.IVR)
         call.flow_def, call.flow = floor.flows[target], target
         arrivals.run_node(floor, call, call.flow_def.start, now, out)
     else:                                   # number, or extension (a supervisor taking the call over)
         call.move(CallPhase.IVR)
-        from engine.acd import ivr_runner
         ivr_runner.dial_out(floor, call, target, out, extension=kind == "extension")
 
 
@@ -152,16 +152,19 @@ def _dial(floor: Floor, agent, ev: AgentRequest, out: list[Command]) -> str:
         return "dial target must be number:<digits>"
     if agent.state not in (AgentState.READY, AgentState.NOT_READY):
         return f"agent {agent.employee_no} cannot dial while {agent.state.value}"
+    if agent.agent_id in floor.leg_of_agent:
+        return f"agent {agent.employee_no}: the phone's last call is still being released"
     call = Call(uuid=floor.new_id(), ani=agent.extension, dnis=number, caller_name=agent.name, started_at=ev.at,
                 phase=CallPhase.OFFERING, direction="outbound", callback_of=None)
     call.ivr_path.append(f"dial:{number}:by {agent.employee_no}")
     floor.calls[call.uuid] = call
+    floor.special_calls.add(call.uuid)
     floor.change_agent(agent.agent_id, AgentTrigger.DIAL, ev.at, out, cause=f"dialling {number}",
                        actor=ev.actor, call_uuid=call.uuid)
-    from engine.acd.floor import Offer
     job, leg = floor.new_id(), floor.new_id()
     call.ringing[job] = leg
     floor.agent_legs[leg] = call.uuid
+    floor.leg_up(leg, agent.agent_id)
     floor.offers[job] = Offer(job, call.uuid, agent.agent_id, leg, "", ev.at, "outbound call", "dial")
     out.append(DialAgent(job, leg, agent.extension, DIAL_RING_S, number, number,
                          {"cc_call_uuid": call.uuid, "cc_agent": agent.employee_no},

@@ -5,6 +5,7 @@ import logging
 
 from engine.acd import calllog, ivr_runner, queueing
 from engine.acd.calllog import K
+from engine.acd.effects import release
 from engine.acd.floor import Floor
 from engine.domain.call import Call
 from engine.domain.commands import Answer, Command, Play
@@ -31,7 +32,7 @@ def start_call(floor: Floor, ev: CallParked, out: list[Command], started_at: flo
         call.variables.update(decision.tags)
         logger.info("call %s from %s: %s", ev.uuid, ev.ani, decision.explain())
         if decision.block:
-            queueing.release(floor, call, CallOutcome.NO_ROUTE, decision.prompt or BLOCKED_PROMPT, out, ev.at)
+            release(floor, call, CallOutcome.NO_ROUTE, decision.prompt or BLOCKED_PROMPT, out, ev.at)
             return
         flow_name = decision.flow or flow_name
         if decision.hall:

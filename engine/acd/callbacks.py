@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from engine.acd.effects import end_unreached_callback, start_recording
 from engine.acd.floor import Floor
 from engine.domain.call import Call, CallPhase
 from engine.domain.commands import Bridge, Command, DialCustomer, Hangup, SaveCallback, StartTimer
@@ -30,9 +31,8 @@ def add_callback(floor: Floor, origin_uuid: str, number: str, dnis: str, queue_c
     call.required = dict(floor.queues[queue_code].required_skills)
     call.ivr_path.append(f"callback:{queue_code}")
     floor.calls[call.uuid] = call
-    floor.waiting.add(call.uuid, floor.waiting_key(call))
-    from engine.acd.offers import dispatch_call
-    dispatch_call(floor, call, now, out)
+    floor.special_calls.add(call.uuid)
+    floor.waiting.add(call.uuid, floor.waiting_key(call))      # the dispatch point offers it
     return call
 
 
@@ -61,14 +61,12 @@ def customer_result(floor: Floor, call: Call, result: OriginateResult, out: list
     if result.ok and call.agent_leg and call.phase is CallPhase.CONNECTED:
         call.answered_at = result.at
         out.append(Bridge(call.uuid, call.agent_leg))
-        from engine.acd.offers import start_recording
         start_recording(floor, call, result.at, out)
         return
     if result.ok:           # the agent left while the customer's phone rang
         out.append(Hangup(call.uuid, "NORMAL_CLEARING"))
         return
     if call.direction == "outbound":
-        from engine.acd.endings import end_unreached_callback
         end_unreached_callback(floor, call, result.cause, result.at, out)
         return
     logger.info("callback %s to %s failed: %s (attempt %d)", call.callback_of, call.ani, result.cause,
@@ -78,7 +76,6 @@ def customer_result(floor: Floor, call: Call, result: OriginateResult, out: list
     if status == "pending":
         out.append(StartTimer(f"cbretry:{call.callback_of}", RETRY_AFTER_S))
         floor.pending_retries[call.callback_of or ""] = call
-    from engine.acd.endings import end_unreached_callback
     end_unreached_callback(floor, call, result.cause, result.at, out)
 
 

@@ -4,22 +4,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from engine.acd import agent_actions, arrivals, callbacks, calllog, consult, directory, ivr_runner, offers, queueing, trunks, waiting
+from engine.acd import (agent_actions, arrivals, callbacks, calllog, consult, directory, dispatch, ivr_runner, offers,
+                        phones, queueing, trunks, waiting)
 from engine.acd.calllog import K
 from engine.acd.endings import on_agent_leg_hangup, on_caller_hangup
 from engine.acd.floor import Floor
 from engine.domain.agent import AgentTrigger
 from engine.domain.call import CallPhase
 from engine.domain import agent as agent_fsm
-from engine.domain.commands import (Command, Hangup, QueueSnapshot, SaveQueueStatus, SaveRecording, SaveTrunkStatus,
-                                   SaveRequestResult, StartTimer, Supervise)
+from engine.domain.commands import (CancelTimer, Command, Hangup, QueueSnapshot, SaveQueueStatus, SaveRecording, SaveSwitchStatus,
+                                   SaveTrunkStatus, SaveRequestResult, StartTimer, Supervise)
 from engine.domain.errors import InvalidTransition
 from engine.domain.events import (AgentRequest, AppFinished, CallbacksLoaded, CallParked, CommandFailed, DigitPressed,
                                   DirectoryLoaded, Event, FlowsLoaded,
-                                  LegAnswered, LegBridged, LegHeld, LegHungUp, OriginateResult, PublishStatus, RecordingStopped,
-                                  Shutdown,
-                                  SwitchSynced,
-                                  TimerFired)
+                                  LegAnswered, LegBridged, LegHeld, LegHungUp, OriginateResult, PhoneProbed,
+                                  PublishStatus, RecordingStopped, Shutdown, SwitchLimits, SwitchSynced, TimerFired)
 from engine.domain.routing import qualifies
 from engine.domain.states import AgentState, CallOutcome, NotReadyReason
 from engine.ivr.model import Flow
@@ -32,14 +31,16 @@ class CallCenter:
 
     def __init__(self, flows: dict[str, Flow], prompts_dir: str, new_id: Callable[[], str],
                  recordings_dir: str = "recordings", region_of: Callable[[str], tuple[str, str]] | None = None,
-                 trunk_group: str = "pstn", trunk_channels: int = 0):
+                 trunk_group: str = "pstn", trunk_channels: int = 0, exempt_agent_legs: bool = True):
         self.floor = Floor(flows=flows, prompts_dir=prompts_dir, new_id=new_id, recordings_dir=recordings_dir,
                            trunk_group=trunk_group, trunk_channels=trunk_channels)
+        self.floor.pacer.exempt = exempt_agent_legs
         if region_of is not None:
             self.floor.region_of = region_of
 
     def handle(self, event: Event) -> list[Command]:
-        """Apply one event; never raises for bad input (it is logged and the state kept)."""
+        """Apply one event, then let the dispatch point offer what became possible; never raises for bad
+        input (it is logged and the state kept)."""
         out: list[Command] = []
         handler = _HANDLERS.get(type(event))
         if handler is None:
@@ -48,6 +49,7 @@ class CallCenter:
         handler(self.floor, event, out)
         at = getattr(event, "at", None)
         if at is not None:
+            dispatch.settle(self.floor, at, out)
             trunks.check(self.floor, at, out)
         return out
 
@@ -61,6 +63,7 @@ def _on_parked(floor: Floor, ev: CallParked, out: list[Command]) -> None:
     call = floor.calls.get(ev.uuid)
     if call is not None or ev.uuid in floor.agent_legs or not ev.inbound:
         return          # agent legs park after answering; known callers are handled by the agent's hang-up
+    floor.pacer.inbound(ev.at)
     arrivals.start_call(floor, ev, out)
 
 
@@ -69,6 +72,8 @@ def _on_app_finished(floor: Floor, ev: AppFinished, out: list[Command]) -> None:
     call = floor.calls.get(ev.uuid)
     if call is None or call.pending_app != ev.app_uuid:
         return
+    if ev.hangup and not (call.end_outcome is CallOutcome.VOICEMAIL and ev.app == "record"):
+        return          # cut short by the caller's hang-up: the leg's end follows (nothing to play any more)
     call.pending_app = None
     if ev.response == "FILE NOT FOUND":     # counted in the call's path; the flow goes on, never silence
         call.ivr_path.append(f"prompt_missing:{call.node or ev.app}")
@@ -93,7 +98,11 @@ def _on_app_finished(floor: Floor, ev: AppFinished, out: list[Command]) -> None:
 
 
 def _on_originate_result(floor: Floor, ev: OriginateResult, out: list[Command]) -> None:
-    """An outcome of dialling: a transfer from the IVR, or an offer to an agent (or a callback's customer)."""
+    """An outcome of dialling: an offer to an agent, a supervisor's phone, a consultation, a callback's
+    customer, or a transfer from the IVR."""
+    if ev.job_uuid in floor.offers:
+        offers.on_originate_result(floor, ev, out)
+        return
     supervision = floor.supervision_jobs.pop(ev.job_uuid, None)
     if supervision is not None:         # the supervisor's phone joined (or not): nothing else depends on it
         logger.info("supervision %s: %s", supervision, "joined" if ev.ok else f"failed ({ev.cause})")
@@ -102,9 +111,13 @@ def _on_originate_result(floor: Floor, ev: OriginateResult, out: list[Command]) 
     if consulting is not None:
         consult.on_result(floor, consulting, ev, out)
         return
+    customer_call = next((c for c in floor.calls.values() if c.customer_job == ev.job_uuid), None)
+    if customer_call is not None:
+        callbacks.customer_result(floor, customer_call, ev, out)
+        return
     call = next((c for c in floor.calls.values() if c.transfer_job == ev.job_uuid), None)
     if call is None:
-        offers.on_originate_result(floor, ev, out)
+        offers.on_originate_result(floor, ev, out)      # settled already: an answered phone is hung up
         return
     if call.ending:
         if ev.ok and ev.leg_uuid:
@@ -121,7 +134,10 @@ def _on_originate_result(floor: Floor, ev: OriginateResult, out: list[Command]) 
 
 
 def _on_hangup(floor: Floor, ev: LegHungUp, out: list[Command]) -> None:
-    """A leg ended: the caller's, an agent's, or the far end of a transfer."""
+    """A leg ended: the caller's, an agent's, or the far end of a transfer. An agent's own leg gone frees the
+    agent (the dispatch point may ring them again only now: never while their last leg is torn down)."""
+    if floor.leg_gone(ev.uuid) is not None:
+        out.append(CancelTimer(f"leg:{ev.uuid}"))
     call = floor.calls.get(ev.uuid)
     if call is not None:
         on_caller_hangup(floor, call, ev.cause, ev.at, out)
@@ -148,10 +164,21 @@ def _on_timer(floor: Floor, ev: TimerFired, out: list[Command]) -> None:
         agent = floor.agents.get(int(key))
         if agent is not None and agent.state.value == "wrap_up":
             floor.change_agent(agent.agent_id, AgentTrigger.WRAP_UP_DONE, ev.at, out, cause="wrap-up time over")
-            offers.dispatch_agent(floor, agent.agent_id, ev.at, out)
         return
     if kind == "offer":
         offers.on_offer_timeout(floor, key, ev.at, out)
+        return
+    if kind == "pace":
+        return              # the switch's budget allows originates again: the dispatch point runs after this
+    if kind == "kill":
+        offers.kill_again(floor, key, out)
+        return
+    if kind == "leg":
+        if floor.leg_gone(key) is not None:
+            logger.warning("agent leg %s: its end was never reported; taken as gone", key)
+        return
+    if kind == "recheck":
+        phones.due(floor, int(key), out)
         return
     if kind == "cbretry":
         callbacks.retry_due(floor, key, ev.at, out)
@@ -169,6 +196,7 @@ def _on_timer(floor: Floor, ev: TimerFired, out: list[Command]) -> None:
         waiting.announce(floor, call, ev.at, out)
 
 
+REFUSED_WINDOW_S = 900.0            # the wallboard's switch alert counts refusals of the last 15 minutes
 REQUESTABLE = frozenset({AgentTrigger.LOGIN, AgentTrigger.READY, AgentTrigger.NOT_READY, AgentTrigger.LOGOUT})
 WRAP_UP_EXTENSION_S = 60.0
 
@@ -238,7 +266,7 @@ def _on_agent_request(floor: Floor, ev: AgentRequest, out: list[Command]) -> Non
     accepted = not message and floor.change_agent(ev.agent_id, trigger, ev.at, out, reason=reason,
                                                   cause="requested", actor=ev.actor)
     if accepted:
-        offers.dispatch_agent(floor, ev.agent_id, ev.at, out)
+        phones.forget(floor, ev.agent_id)
     else:
         logger.warning("request from %s for agent %s refused: %s", ev.actor, ev.agent_id, message)
     if ev.request_id is not None:
@@ -253,7 +281,6 @@ def _on_command_failed(floor: Floor, ev: CommandFailed, out: list[Command]) -> N
         call.ivr_path.append(f"switch_error:{ev.key}")
         if ev.key in ("play", "collect") and call.pending_app and not call.ending:
             # the prompt or menu could not start: the flow goes on as after a timeout, never left in silence
-            from engine.domain.events import AppFinished
             _on_app_finished(floor, AppFinished(call.uuid, "playback", call.pending_app, "PLAYBACK ERROR", None,
                                                 "failure", ev.at), out)
     if ev.key == "bridge" and call is not None and call.phase is CallPhase.CONNECTED and call.agent_leg:
@@ -281,8 +308,9 @@ def _on_shutdown(floor: Floor, ev: Shutdown, out: list[Command]) -> None:
     for call in list(floor.calls.values()):
         if call.callback_of and call.phase in (CallPhase.QUEUED, CallPhase.OFFERING):
             if call.phase is CallPhase.OFFERING or ev.force:   # stays pending in the database; reloaded at start
-                offers.cancel_ringing(floor, call, ev.at, out)
+                dispatch.cancel_ringing(floor, call, "caller_left", ev.at, out)
                 floor.calls.pop(call.uuid, None)
+                floor.special_calls.discard(call.uuid)
                 floor.waiting.remove(call.uuid)
             continue
         if ev.force:
@@ -321,9 +349,22 @@ def _on_publish_status(floor: Floor, ev: PublishStatus, out: list[Command]) -> N
             sum(a.state in (AgentState.RESERVED, AgentState.TALKING, AgentState.ON_HOLD, AgentState.WRAP_UP)
                 for a in able), len(able)))
     out.append(SaveQueueStatus(tuple(snapshots), ev.at))
+    pacer = floor.pacer
+    out.append(SaveSwitchStatus(floor.switch_connected, pacer.sessions_per_second, pacer.max_sessions, pacer.exempt,
+                                pacer.refused_total, pacer.refused_since(ev.at - REFUSED_WINDOW_S),
+                                pacer.last_refused_at(), ev.at))
     if floor.trunk_channels:
         out.append(SaveTrunkStatus(floor.trunk_group, floor.trunk_channels, trunks.in_use(floor),
                                    floor.trunk_busy_since, ev.at))
+
+
+def _on_switch_limits(floor: Floor, ev: SwitchLimits, out: list[Command]) -> None:
+    """The switch connected with these limits (or went away): the pacing follows them."""
+    floor.switch_connected = ev.connected
+    if ev.connected:
+        floor.pacer.configure(ev.sessions_per_second, ev.max_sessions, floor.pacer.exempt)
+        logger.info("switch limits: %s sessions per second, %s sessions at most; agent legs %s", ev.sessions_per_second,
+                    ev.max_sessions, "exempt (no_throttle_limits)" if floor.pacer.exempt else "paced within the rate")
 
 
 def _ignore(_floor: Floor, _ev: Event, _out: list[Command]) -> None:
@@ -347,6 +388,8 @@ _HANDLERS: dict[type, Callable[[Floor, Event, list[Command]], None]] = {
     RecordingStopped: _on_recording_stopped,   # type: ignore[dict-item]
     PublishStatus: _on_publish_status,  # type: ignore[dict-item]
     CallbacksLoaded: callbacks.on_callbacks_loaded,   # type: ignore[dict-item]
+    SwitchLimits: _on_switch_limits,    # type: ignore[dict-item]
+    PhoneProbed: phones.on_probed,      # type: ignore[dict-item]
     LegAnswered: _ignore,
     LegBridged: _ignore,
 }

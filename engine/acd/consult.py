@@ -14,6 +14,8 @@ import logging
 
 from engine.acd import calllog
 from engine.acd.calllog import K
+from engine.acd.dispatch import EXEMPT
+from engine.acd.effects import finish_talk, leg_failed
 from engine.acd.floor import Floor
 from engine.domain.agent import AgentTrigger
 from engine.domain.call import Call, CallPhase, Consult
@@ -56,13 +58,13 @@ def _start(floor: Floor, agent, call: Call, ev: AgentRequest, out: list[Command]
     other = None
     if kind == "agent":
         other = next((a for a in floor.agents.values() if a.employee_no == target), None)
-        if other is None or other.state is not AgentState.READY or other.agent_id == agent.agent_id:
+        if other is None or not floor.is_free(other.agent_id) or other.agent_id == agent.agent_id:
             return f"agent {target} is not ready to be consulted"
     elif kind == "queue":
         queue = floor.queues.get(target)
         if queue is None:
             return f"no queue {target}"
-        ready = sorted((a for a in floor.agents.values() if a.state is AgentState.READY and a.active
+        ready = sorted((a for a in floor.agents.values() if floor.is_free(a.agent_id)
                         and a.agent_id != agent.agent_id and qualifies(a, queue.required_skills)),
                        key=lambda a: (a.idle_since, a.employee_no))
         if not ready:
@@ -76,9 +78,12 @@ def _start(floor: Floor, agent, call: Call, ev: AgentRequest, out: list[Command]
                            call_uuid=call.uuid)
     call.consult = Consult(job, leg, kind, target, other.agent_id if other else None, agent.agent_id)
     floor.consult_legs[leg] = call.uuid
+    if other is not None:
+        floor.leg_up(leg, other.agent_id)
     number = (other.remote_number or other.extension) if other else target
     out.append(DialCustomer(job, leg, number, CONSULT_RING_S, agent.extension,
-                            {"cc_consult_of": call.uuid, "cc_agent": agent.employee_no},
+                            {"cc_consult_of": call.uuid, "cc_agent": agent.employee_no,
+                             **(EXEMPT if other is not None and floor.pacer.exempt else {})},
                             extension=other is not None and not other.remote_number))
     call.ivr_path.append(f"consult:{kind}:{target}:by {agent.employee_no}")
     logger.info("agent %s consults %s %s about call %s", agent.employee_no, kind, target, call.uuid)
@@ -92,6 +97,8 @@ def on_result(floor: Floor, call: Call, ev: OriginateResult, out: list[Command])
     if not ev.ok or call.ending or call.phase is not CallPhase.CONNECTED:
         if ev.ok and ev.leg_uuid:
             out.append(Hangup(ev.leg_uuid, "ORIGINATOR_CANCEL"))
+        elif not ev.ok:
+            leg_failed(floor, consult.leg_uuid, ev.cause, out)
         logger.info("call %s: consult of %s %s failed (%s)", call.uuid, consult.kind, consult.target, ev.cause)
         _drop(floor, call, ev.at, out, answered=False)
         return
@@ -105,7 +112,6 @@ def on_result(floor: Floor, call: Call, ev: OriginateResult, out: list[Command])
 
 
 def _transfer(floor: Floor, agent, call: Call, ev: AgentRequest, out: list[Command]) -> None:
-    from engine.acd.endings import finish_talk
     consult = call.consult
     assert consult is not None
     out.append(Bridge(call.uuid, consult.leg_uuid))
@@ -165,7 +171,6 @@ def on_leg_hangup(floor: Floor, call: Call, leg: str, now: float, out: list[Comm
 
 def agent_left_conference(floor: Floor, call: Call, now: float, out: list[Command]) -> bool:
     """The consulting agent hung up while in conference: the third party keeps the caller. True if handled."""
-    from engine.acd.endings import finish_talk
     consult = call.consult
     if consult is None or consult.conference is None:
         return False

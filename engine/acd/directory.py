@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from engine.acd import arrivals, offers
+from engine.acd import arrivals
 from engine.acd.endings import on_agent_leg_hangup, on_caller_hangup
 from engine.acd.floor import Floor
 from engine.domain.agent import Agent, AgentTrigger
@@ -43,7 +43,7 @@ def on_directory_loaded(floor: Floor, ev: DirectoryLoaded, out: list[Command]) -
     floor.skill_ids = dict(ev.skill_ids)
     floor.number_halls = dict(ev.number_halls)
     floor.directory_loaded = True
-    offers.dispatch_all(floor, ev.at, out)
+    floor.version += 1                  # skills, halls or queues may have changed: the dispatch point looks again
 
 
 CONFIGURED_FIELDS = ("employee_no", "name", "extension", "skills", "active", "position", "hall_id", "remote_number")
@@ -56,6 +56,8 @@ def _configured(agent: Agent) -> tuple:
 
 def on_switch_synced(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None:
     """After (re)connecting: end calls the switch no longer has, free agents stuck on calls that do not exist."""
+    for leg in [leg for leg in floor.live_legs if leg not in ev.live_uuids]:
+        floor.leg_gone(leg)
     for call in list(floor.calls.values()):
         if call.callback_of and call.answered_at is None and call.phase is not CallPhase.CONNECTED:
             continue            # a callback still waiting: it has no leg on the switch yet
@@ -67,7 +69,7 @@ def on_switch_synced(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None
     _adopt(floor, ev, out)
     for agent in list(floor.agents.values()):
         _release_if_stuck(floor, agent, ev.at, out)
-    offers.dispatch_all(floor, ev.at, out)
+    floor.version += 1
 
 
 def _adopt(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None:
@@ -97,6 +99,7 @@ def _adopt_connected(floor: Floor, ch: LiveChannel, leg: LiveChannel, agent: Age
     call.ivr_path.append("adopted after restart")
     floor.calls[call.uuid] = call
     floor.agent_legs[leg.uuid] = call.uuid
+    floor.leg_up(leg.uuid, agent.agent_id)
     logger.warning("call %s taken over after restart: agent %s is talking to %s", call.uuid, agent.employee_no,
                    ch.ani)
     if agent.state in (AgentState.TALKING, AgentState.ON_HOLD) and agent.call_uuid == call.uuid:

@@ -12,6 +12,7 @@ from engine.domain.call import Call
 from engine.domain.calllog import CallEventKind
 from engine.domain.commands import Command, LogCallEvent, SaveAgentState
 from engine.domain.errors import InvalidTransition
+from engine.domain.pacing import Pacer
 from engine.domain.queueing import WaitingList, wait_key
 from engine.domain.routing import QueueSpec
 from engine.domain.states import AgentState, NotReadyReason
@@ -24,10 +25,13 @@ DAY_S = 86400
 
 @dataclasses.dataclass(frozen=True)
 class Offer:
-    """An agent's phone being rung for a call: the originate job, the new leg, the agent, and why."""
+    """An agent's phone being rung for a call: the originate job, the new leg, the agent, and why.
+
+    caller_uuid is None once the offer is being cancelled (its caller left and nobody else waited): the leg is
+    being hung up and the offer is forgotten when the originate's outcome arrives."""
 
     job_uuid: str
-    caller_uuid: str
+    caller_uuid: str | None
     agent_id: int
     leg_uuid: str
     queue_code: str
@@ -72,6 +76,22 @@ class Floor:
     trunk_group: str = "pstn"
     trunk_channels: int = 0                          # trunk capacity (0: unknown, all-busy never reported)
     trunk_busy_since: float | None = None
+    live_legs: dict[str, int] = dataclasses.field(default_factory=dict)     # agent legs the switch may still have
+    leg_of_agent: dict[int, str] = dataclasses.field(default_factory=dict)  # -> agent id, and back: an agent is
+                                                                            # free only when its leg is gone
+    orphans: list[tuple[str, str]] = dataclasses.field(default_factory=list)   # (job, why) of ringing offers
+                                            # whose caller left or was answered elsewhere: re-offered or cancelled
+    rechecks: dict[int, int] = dataclasses.field(default_factory=dict)   # agent set not ready by the system ->
+                                                                         # phone checks so far (back-off)
+    retry_elsewhere: dict[str, int] = dataclasses.field(default_factory=dict)   # call -> agent the switch just
+                                                                                # refused for it
+    pacer: Pacer = dataclasses.field(default_factory=Pacer)
+    switch_connected: bool = False
+    version: int = 0                                 # bumped when an agent becomes free or a call starts waiting
+    fruitless: tuple | None = None                   # the dispatch point's last look that found no match
+    special_calls: set[str] = dataclasses.field(default_factory=set)   # callbacks and agents' outbound calls
+                                                     # (every other call is a caller holding a trunk leg)
+    remote_agents: set[int] = dataclasses.field(default_factory=set)   # agents rung on the outside line
 
     def prompt(self, name: str) -> str:
         """Absolute path (or stream URL) of a prompt."""
@@ -117,17 +137,45 @@ class Floor:
         return int((now + self.tz_offset_s) // DAY_S)
 
     def put_agent(self, agent: Agent) -> None:
-        """Store an agent and keep the ready index in step with its state."""
+        """Store an agent and keep the index of free agents in step: ready, active, and no leg of theirs left on
+        the switch (an agent whose last call's leg is still being torn down is not rung yet)."""
         old = self.agents.get(agent.agent_id)
         if old is not None and old.agent_id in self.ready:
             self.ready.discard(old.agent_id)
             for skill in old.skills:
                 self.ready_by_skill.get(skill, set()).discard(old.agent_id)
         self.agents[agent.agent_id] = agent
-        if agent.state is AgentState.READY and agent.active:
+        if agent.remote_number:
+            self.remote_agents.add(agent.agent_id)
+        else:
+            self.remote_agents.discard(agent.agent_id)
+        if agent.state is AgentState.READY and agent.active and agent.agent_id not in self.leg_of_agent:
             self.ready.add(agent.agent_id)
             for skill in agent.skills:
                 self.ready_by_skill.setdefault(skill, set()).add(agent.agent_id)
+            self.version += 1
+
+    def is_free(self, agent_id: int) -> bool:
+        """Ready, active and with no leg left on the switch: may be rung now."""
+        return agent_id in self.ready
+
+    def leg_up(self, leg_uuid: str, agent_id: int) -> None:
+        """An agent leg exists (or is being created) on the switch."""
+        self.live_legs[leg_uuid] = agent_id
+        self.leg_of_agent[agent_id] = leg_uuid
+        agent = self.agents.get(agent_id)
+        if agent is not None:
+            self.put_agent(agent)
+
+    def leg_gone(self, leg_uuid: str) -> int | None:
+        """An agent leg is gone from the switch; its agent may be free again. Returns the agent id."""
+        agent_id = self.live_legs.pop(leg_uuid, None)
+        if agent_id is not None and self.leg_of_agent.get(agent_id) == leg_uuid:
+            del self.leg_of_agent[agent_id]
+            agent = self.agents.get(agent_id)
+            if agent is not None:
+                self.put_agent(agent)
+        return agent_id
 
     def drop_agent(self, agent_id: int) -> None:
         """Forget an agent (deleted from the configuration while idle)."""
@@ -135,6 +183,7 @@ class Floor:
         if agent is not None:
             self.put_agent(dataclasses.replace(agent, active=False))
             del self.agents[agent_id]
+            self.remote_agents.discard(agent_id)
 
     def candidates(self, required: Mapping[int, int]) -> Iterable[Agent]:
         """Ready agents holding the rarest required skill (a superset of the eligible ones)."""

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import logging
 
-from engine.acd import calllog
+from engine.acd import calllog, waiting
 from engine.acd.calllog import K
 from engine.acd.floor import Floor
 from engine.domain.call import Call
-from engine.domain.commands import Collect, Command, DialCustomer, Hangup, Play, SaveSurveyResult
+from engine.domain.commands import Bridge, Collect, Command, DialCustomer, Hangup, Play, SaveSurveyResult
 from engine.domain.events import AppFinished, OriginateResult
 from engine.ivr.conditions import expand, matches
 from engine.ivr.model import (CollectNode, ConditionNode, GotoNode, HangupNode, MenuNode, PlayNode, QueueNode,
@@ -47,7 +47,7 @@ def enter_node(floor: Floor, call: Call, node_id: str | None, now: float, out: l
             call.after_call = node.after_call
             return node
         else:
-            _start_media(floor, call, node, out)
+            _start_media(floor, call, node, now, out)
             return None
     logger.error("call %s: flow %s runs in circles at node %s; hanging up", call.uuid, call.flow, node_id)
     call.ending = True
@@ -55,7 +55,7 @@ def enter_node(floor: Floor, call: Call, node_id: str | None, now: float, out: l
     return None
 
 
-def _start_media(floor: Floor, call: Call, node, out: list[Command]) -> None:
+def _start_media(floor: Floor, call: Call, node, now: float, out: list[Command]) -> None:
     """Nodes that wait: prompts, menus, digit collection, transfer, voice message, survey, hang-up."""
     if isinstance(node, PlayNode):
         for source in [node.prompt, *_said(node, call)]:
@@ -79,8 +79,7 @@ def _start_media(floor: Floor, call: Call, node, out: list[Command]) -> None:
         out.append(DialCustomer(call.transfer_job, call.transfer_leg, number, node.timeout_s, call.ani,
                                 {"cc_transfer_of": call.uuid}, extension=kind == "extension"))
     elif isinstance(node, VoicemailNode):
-        from engine.acd.waiting import start_voicemail
-        start_voicemail(floor, call, out, prompt=node.prompt, max_s=node.max_s)
+        waiting.start_voicemail(floor, call, now, out, prompt=node.prompt, max_s=node.max_s)
     elif isinstance(node, HangupNode):
         if node.prompt:
             call.pending_app = floor.new_id()
@@ -92,14 +91,13 @@ def _start_media(floor: Floor, call: Call, node, out: list[Command]) -> None:
 
 def _said(node: PlayNode, call: Call) -> list[str]:
     """Prompt files speaking a variable's digits one by one, or as a number."""
-    from engine.acd.waiting import number_prompts
     files: list[str] = []
     for how, template in node.say:
         value = expand(template, call.variables)
         if how == "digits":
             files += [f"num_{d}.wav" for d in value if d.isdigit()]
         elif value.isdigit():
-            files += number_prompts(int(value))
+            files += waiting.number_prompts(int(value))
     return files
 
 
@@ -167,7 +165,6 @@ def on_transfer_result(floor: Floor, call: Call, result: OriginateResult, out: l
     node = call.flow_def.node(call.node) if call.node and call.flow_def else None  # type: ignore[union-attr]
     call.transfer_job = None
     if result.ok and result.leg_uuid:
-        from engine.domain.commands import Bridge
         call.ivr_path.append(f"transferred:{node.target if isinstance(node, TransferNode) else 'number'}")
         call.transferred = True
         out.append(Bridge(call.uuid, result.leg_uuid))

@@ -5,10 +5,10 @@ import logging
 
 from engine.acd import calllog
 from engine.acd.calllog import K
+from engine.acd.effects import release
 from engine.acd.floor import Floor
-from engine.acd.offers import dispatch_call
 from engine.domain.call import Call, CallPhase
-from engine.domain.commands import CancelTimer, Command, Hangup, Play, StartTimer, StopMedia
+from engine.domain.commands import Command, Hangup, Play, StartTimer, StopMedia
 from engine.domain.routing import qualifies
 from engine.domain.states import AgentState, CallOutcome
 
@@ -20,7 +20,8 @@ MOH_RETRY_S = 5.0
 
 
 def enqueue(floor: Floor, call: Call, queue_code: str, priority: int, now: float, out: list[Command]) -> None:
-    """Admit a call to a queue (or refuse it with the all-busy prompt), play hold music, offer it at once."""
+    """Admit a call to a queue (or refuse it with the all-busy prompt) and play hold music; the dispatch point
+    offers it at once if an agent is free."""
     decision = call.decision
     if decision is not None and decision.queue in floor.queues:
         queue_code = decision.queue
@@ -57,7 +58,16 @@ def enqueue(floor: Floor, call: Call, queue_code: str, priority: int, now: float
         out.append(StartTimer(f"announce:{call.uuid}", float(queue.announce_every_s)))
     _schedule_next_step(floor, call, now, out)
     play_hold_music(floor, call, now, out)        # also while an agent's phone rings
-    dispatch_call(floor, call, now, out)
+
+
+def requeue(floor: Floor, call: Call, now: float, out: list[Command]) -> None:
+    """Back to waiting with its original place (the dispatch point offers it again at once if someone is free).
+    Timers that fell due while an agent's phone rang apply now, as events of their own."""
+    call.move(CallPhase.QUEUED)
+    floor.waiting.add(call.uuid, floor.waiting_key(call))
+    for kind in ("maxwait", "step"):        # not offered again until they have applied (dispatch.settle)
+        if kind in call.due_while_ringing:
+            out.append(StartTimer(f"{kind}:{call.uuid}", 0.0))
 
 
 HIDDEN_VARIABLES = ("transferred_by", "transfer_note", "taken_over_by")
@@ -73,19 +83,6 @@ def ivr_summary(call: Call) -> str:
 def _anyone_logged_in(floor: Floor, required: dict[int, int]) -> bool:
     return any(a.state is not AgentState.LOGGED_OUT and a.active and qualifies(a, required)
                for a in floor.agents.values())
-
-
-def release(floor: Floor, call: Call, outcome: CallOutcome, prompt: str, out: list[Command], now: float) -> None:
-    """End the call for the engine's own reason: say why, then hang up (the hang-up writes the record)."""
-    if outcome is not CallOutcome.CALLBACK:
-        calllog.log(call, K.RELEASED, now, out, wait_s=calllog.waited(call, now), detail=outcome.value)
-    floor.waiting.remove(call.uuid)
-    call.end_outcome = outcome
-    call.ending = True
-    call.pending_app = floor.new_id()
-    if call.phase is CallPhase.QUEUED:
-        out.append(StopMedia(call.uuid))
-    out.append(Play(call.uuid, floor.prompt(prompt), call.pending_app))
 
 
 def on_release_prompt_done(floor: Floor, call: Call, out: list[Command]) -> None:
@@ -124,6 +121,7 @@ def on_step_due(floor: Floor, call: Call, now: float, out: list[Command]) -> Non
     if call.phase is CallPhase.OFFERING:
         call.due_while_ringing.add("step")      # applied if the offer fails and the call waits again
         return
+    call.due_while_ringing.discard("step")
     if call.phase is not CallPhase.QUEUED or call.ending:
         return
     queue = floor.queues[call.queue_code]  # type: ignore[index]
@@ -137,6 +135,7 @@ def on_step_due(floor: Floor, call: Call, now: float, out: list[Command]) -> Non
         calllog.log(call, K.OVERFLOWED, now, out, wait_s=calllog.waited(call, now), detail=f"widen:{queue.code}")
         logger.info("call %s in %s: skills widened to %s after %ss", call.uuid, queue.code, call.required,
                     step.after_s)
+        floor.waiting.add(call.uuid, floor.waiting_key(call))       # changed: the dispatch point looks again
     elif step.action == "overflow" and step.queue in floor.queues:
         target = floor.queues[step.queue]
         calllog.log(call, K.OVERFLOWED, now, out, wait_s=calllog.waited(call, now), detail=f"overflow:{target.code}")
@@ -150,7 +149,6 @@ def on_step_due(floor: Floor, call: Call, now: float, out: list[Command]) -> Non
         out.append(Play(call.uuid, floor.prompt(step.prompt), call.pending_app))
         call.ivr_path.append(f"announce:{step.prompt}")
     _schedule_next_step(floor, call, now, out)
-    dispatch_call(floor, call, now, out)
 
 
 def on_max_wait(floor: Floor, call: Call, now: float, out: list[Command]) -> None:
@@ -158,14 +156,9 @@ def on_max_wait(floor: Floor, call: Call, now: float, out: list[Command]) -> Non
     if call.phase is CallPhase.OFFERING:
         call.due_while_ringing.add("maxwait")
         return
+    call.due_while_ringing.discard("maxwait")
     if call.phase is not CallPhase.QUEUED or call.ending:
         return
     logger.info("call %s waited the maximum of queue %s", call.uuid, call.queue_code)
     call.ivr_path.append("max_wait")
     release(floor, call, CallOutcome.TIMED_OUT, ALL_BUSY_PROMPT, out, now)
-
-
-def forget(call: Call, out: list[Command]) -> None:
-    """Cancel the waiting timers of a call that leaves the queue for good."""
-    for kind in ("maxwait", "step", "moh", "announce"):
-        out.append(CancelTimer(f"{kind}:{call.uuid}"))

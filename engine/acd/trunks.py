@@ -15,15 +15,14 @@ REMOTE_BUSY = (AgentState.RESERVED, AgentState.TALKING, AgentState.ON_HOLD)
 
 
 def in_use(floor: Floor) -> int:
-    """Trunk legs the engine holds right now."""
-    legs = 0
-    for call in floor.calls.values():
-        if call.direction == "inbound" and not call.callback_of:
-            legs += 1                                   # the caller's leg
-        elif call.customer_job is not None or call.answered_at is not None:
+    """Trunk legs the engine holds right now (counted without walking every waiting call: it runs per event)."""
+    legs = len(floor.calls) - len(floor.special_calls)          # the callers' legs
+    for uuid in floor.special_calls:
+        call = floor.calls.get(uuid)
+        if call is not None and (call.customer_job is not None or call.answered_at is not None):
             legs += 1                                   # a customer being dialled or talking
     legs += len(floor.transfer_legs)
-    legs += sum(1 for a in floor.agents.values() if a.remote_number and a.state in REMOTE_BUSY)
+    legs += sum(1 for i in floor.remote_agents if floor.agents[i].state in REMOTE_BUSY)
     return legs
 
 
@@ -31,6 +30,9 @@ def check(floor: Floor, now: float, out: list[Command]) -> None:
     """Log the start and the end of an all-busy period."""
     if floor.trunk_channels <= 0:
         return
+    if floor.trunk_busy_since is None and len(floor.calls) + len(floor.transfer_legs) + len(floor.remote_agents) \
+            < floor.trunk_channels:
+        return                                          # cannot be all busy: not worth counting
     used = in_use(floor)
     if used >= floor.trunk_channels and floor.trunk_busy_since is None:
         floor.trunk_busy_since = now

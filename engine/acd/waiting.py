@@ -4,9 +4,10 @@ from __future__ import annotations
 import logging
 import time
 
-from engine.acd.floor import Floor
-from engine.acd import calllog, queueing
+from engine.acd import callbacks, calllog
 from engine.acd.calllog import K
+from engine.acd.effects import forget, release
+from engine.acd.floor import Floor
 from engine.domain.call import Call, CallPhase
 from engine.domain.commands import Command, Hangup, Play, Record, SaveCallback, SaveVoicemail, StartTimer, StopMedia
 from engine.domain.events import AppFinished, DigitPressed
@@ -72,28 +73,27 @@ def on_digit(floor: Floor, ev: DigitPressed, out: list[Command]) -> None:
     if ev.digit == queue.callback_key:
         request_callback(floor, call, ev.at, out)
     elif ev.digit == queue.voicemail_key:
-        start_voicemail(floor, call, out)
+        start_voicemail(floor, call, ev.at, out)
     else:
         logger.info("call %s: key %s pressed while waiting in %s: no option on it", call.uuid, ev.digit, queue.code)
 
 
 def request_callback(floor: Floor, call: Call, now: float, out: list[Command]) -> None:
     """The caller leaves the line but keeps their place: a callback waits in the queue with the same wait time."""
-    from engine.acd.callbacks import add_callback
     call.ivr_path.append("callback")
     calllog.log(call, K.CALLBACK_REQUESTED, now, out, wait_s=calllog.waited(call, now))
     out.append(SaveCallback(call.uuid, call.ani, call.queue_code or "", call.enqueued_at or now, now, "pending"))
-    add_callback(floor, call.uuid, call.ani, call.dnis, call.queue_code or "", call.enqueued_at or now,
-                 call.priority, 0, now, out)
-    queueing.forget(call, out)
-    queueing.release(floor, call, CallOutcome.CALLBACK, "callback_confirmed.wav", out, now)
+    callbacks.add_callback(floor, call.uuid, call.ani, call.dnis, call.queue_code or "", call.enqueued_at or now,
+                           call.priority, 0, now, out)
+    forget(call, out)
+    release(floor, call, CallOutcome.CALLBACK, "callback_confirmed.wav", out, now)
 
 
-def start_voicemail(floor: Floor, call: Call, out: list[Command], prompt: str = "voicemail_intro.wav",
+def start_voicemail(floor: Floor, call: Call, now: float, out: list[Command], prompt: str = "voicemail_intro.wav",
                     max_s: int = VOICEMAIL_MAX_S) -> None:
     """A voice message (from the queue, or a flow's voicemail node): instructions, a beep, record until #."""
     floor.waiting.remove(call.uuid)
-    queueing.forget(call, out)
+    forget(call, out)
     call.end_outcome = CallOutcome.VOICEMAIL
     call.ivr_path.append("voicemail")
     call.voicemail_path = voicemail_path(floor, call)
@@ -101,9 +101,9 @@ def start_voicemail(floor: Floor, call: Call, out: list[Command], prompt: str = 
     for source in (prompt, "beep.wav"):
         out.append(Play(call.uuid, floor.prompt(source), floor.new_id()))
     call.pending_app = floor.new_id()
-    call.media_started_at = time.time()
+    call.media_started_at = now                 # the event's time, never the wall clock (replayed days)
     if call.enqueued_at is not None:
-        calllog.log(call, K.VOICEMAIL, call.media_started_at, out, wait_s=calllog.waited(call, call.media_started_at))
+        calllog.log(call, K.VOICEMAIL, now, out, wait_s=calllog.waited(call, now))
     out.append(Record(call.uuid, call.voicemail_path, max_s, call.pending_app))
 
 
@@ -119,6 +119,8 @@ def on_voicemail_recorded(floor: Floor, call: Call, ev: AppFinished, out: list[C
     out.append(SaveVoicemail(call.uuid, call.ani, call.dnis, call.queue_code or f"flow:{call.flow}", ev.at,
                              call.voicemail_path or "", duration))
     call.ending = True
+    if ev.hangup:
+        return              # the caller hung up to end the message: nobody to thank
     call.pending_app = floor.new_id()
     out.append(Play(call.uuid, floor.prompt("voicemail_saved.wav"), call.pending_app))
 

@@ -8,6 +8,8 @@ r"""Agent state machine: one table of transitions and a pure apply().
  1 login   2 not ready (with a reason)   3 a call is offered (the phone rings)   4 the agent answers
  5 the offer fails: unanswered -> NOT_READY(no_answer), cancelled -> READY   6 the call ends
  7 wrap-up done (timer or the agent)   8 the agent goes not ready during wrap-up   9 hold   10 retrieve.
+ RESERVED -> RESERVED (reoffer): the caller hung up while the phone rang and the same ringing leg now rings for
+ the next waiting caller the agent may serve.
  Logout from READY, NOT_READY, WRAP_UP. "Not ready" asked while ringing, talking or holding is kept as
  pending and applied when the wrap-up ends (the agent finishes the call first, then goes on the break).
 """
@@ -39,6 +41,7 @@ class AgentTrigger(str, enum.Enum):
     HOLD = "hold"
     UNHOLD = "unhold"
     DIAL = "dial"                  # the agent places an outbound call
+    REOFFER = "reoffer"            # the ringing phone is given to another caller (the first one hung up)
 
 
 T = AgentTrigger
@@ -55,6 +58,7 @@ TRANSITIONS: Mapping[tuple[AgentState, AgentTrigger], AgentState] = {
     (S.READY, T.DIAL): S.RESERVED,
     (S.NOT_READY, T.DIAL): S.RESERVED,          # dialling out while not ready: back to not ready afterwards
     (S.RESERVED, T.ANSWER): S.TALKING,
+    (S.RESERVED, T.REOFFER): S.RESERVED,         # same ringing leg, next caller (call_uuid changes)
     (S.RESERVED, T.OFFER_UNANSWERED): S.NOT_READY,
     (S.RESERVED, T.OFFER_CANCELLED): S.READY,
     (S.TALKING, T.CALL_END): S.WRAP_UP,
@@ -137,13 +141,18 @@ def apply(agent: Agent, trigger: AgentTrigger, now: float, *, reason: NotReadyRe
         pending = None
     if dest is not S.NOT_READY:
         reason = None
-    if dest in _ON_A_CALL:
+    if trigger is T.REOFFER:
+        if call_uuid is None:
+            raise InvalidTransition(f"agent {agent.employee_no}: reoffer needs the new call")
+        new_call = call_uuid
+    elif dest in _ON_A_CALL:
         new_call = call_uuid or agent.call_uuid
     else:
         new_call = agent.call_uuid if dest is S.WRAP_UP else None
     same = dest is agent.state and trigger is T.NOT_READY and agent.state in _ON_A_CALL
     changed = dataclasses.replace(
-        agent, state=dest, reason=reason if not same else agent.reason, since=agent.since if same else now,
+        agent, state=dest, reason=reason if not same else agent.reason,
+        since=agent.since if same or trigger is T.REOFFER else now,
         call_uuid=new_call, pending_reason=pending,
         idle_since=now if dest is S.READY else agent.idle_since,
         calls_answered=agent.calls_answered + (1 if trigger is T.ANSWER else 0),

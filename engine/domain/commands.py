@@ -64,6 +64,32 @@ class DialAgent:
 
 
 @dataclasses.dataclass(frozen=True)
+class ProbePhone:
+    """Is this agent's phone reachable (registered)? The answer comes back as PhoneProbed."""
+
+    agent_id: int
+    extension: str
+    remote_number: str | None = None    # an outside line cannot be probed: reachable after the back-off
+
+
+@dataclasses.dataclass(frozen=True)
+class UpdateDisplay:
+    """Show another caller on a ringing phone (uuid_display; phones that support a display update)."""
+
+    uuid: str
+    name: str
+    number: str
+
+
+@dataclasses.dataclass(frozen=True)
+class SetLegVars:
+    """Set channel variables on a leg (uuid_setvar_multi): the engine's marks that survive a restart."""
+
+    uuid: str
+    variables: Mapping[str, str]
+
+
+@dataclasses.dataclass(frozen=True)
 class DialCustomer:
     """Call a customer back (outside line); the new leg gets leg_uuid; the outcome arrives as OriginateResult."""
 
@@ -285,7 +311,8 @@ class SaveRecording:
 Command = (Answer | Play | Collect | StopMedia | DialAgent | Bridge | Hangup | StartTimer | CancelTimer
            | SaveAgentState | SaveCallRecord | SaveOffer
            | SaveRequestResult | DialCustomer | Record | SaveCallback | SaveVoicemail
-           | SaveSurveyResult | StartRecording | SaveRecording | Supervise | HoldCall)
+           | SaveSurveyResult | StartRecording | SaveRecording | Supervise | HoldCall | ProbePhone
+           | UpdateDisplay | SetLegVars)
 
 @dataclasses.dataclass(frozen=True)
 class QueueSnapshot:
@@ -339,5 +366,22 @@ class SaveTrunkStatus:
     at: float
 
 
+@dataclasses.dataclass(frozen=True)
+class SaveSwitchStatus:
+    """Publish what the engine knows of the switch (for the wallboard's switch alert): whether it is connected,
+    its capacity limits as read at connect (switch.conf sessions-per-second and max-sessions), and how many of the
+    engine's originates the switch refused for its own reasons (session-rate throttle, session limit: cause
+    DESTINATION_OUT_OF_ORDER with no channel created, src/switch_core_session.c switch_core_session_request_uuid)."""
+
+    connected: bool
+    sessions_per_second: int | None     # None: not read (yet)
+    max_sessions: int | None
+    exempt: bool                        # agent legs carry no_throttle_limits=true (switch_ivr_originate.c)
+    refused_total: int                  # since the engine started
+    refused_recent: int                 # in the last 15 minutes
+    last_refused_at: float | None
+    at: float
+
+
 STORE_COMMANDS = (LogCallEvent, SaveTrunkStatus, SaveAgentState, SaveCallRecord, SaveOffer, SaveRequestResult, SaveCallback, SaveVoicemail,
-                  SaveSurveyResult, SaveRecording, SaveQueueStatus)
+                  SaveSurveyResult, SaveRecording, SaveQueueStatus, SaveSwitchStatus)

@@ -55,6 +55,7 @@ class AppFinished:
     read_result: str | None
     at: float
     record_ms: int | None = None        # for record: how long the message is
+    hangup: bool = False                # the app ended because the leg hung up (its end follows)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -142,6 +143,26 @@ class SwitchSynced:
 
 
 @dataclasses.dataclass(frozen=True)
+class SwitchLimits:
+    """The switch connected (with its capacity limits as `status` reports them) or went away."""
+
+    connected: bool
+    sessions_per_second: int | None     # switch.conf sessions-per-second (fsctl sps), None when unknown
+    max_sessions: int | None            # switch.conf max-sessions
+    at: float
+
+
+@dataclasses.dataclass(frozen=True)
+class PhoneProbed:
+    """The answer to ProbePhone: is the agent's phone registered (reachable) again?"""
+
+    agent_id: int
+    reachable: bool
+    detail: str
+    at: float
+
+
+@dataclasses.dataclass(frozen=True)
 class LegHeld:
     """A leg was put on hold (held=True) or retrieved."""
 
@@ -219,4 +240,4 @@ class Shutdown:
 Event = (CallParked | LegAnswered | LegHungUp | LegBridged | AppFinished | OriginateResult | CommandFailed
          | TimerFired | AgentRequest | DirectoryLoaded | SwitchSynced | Shutdown | DigitPressed
          | CallbacksLoaded | LegHeld | FlowsLoaded
-         | RecordingStopped | PublishStatus)
+         | RecordingStopped | PublishStatus | SwitchLimits | PhoneProbed)

@@ -36,6 +36,11 @@ class WaitingList:
         self._keys: dict[str, tuple[float, int, str]] = {}
         self._seq = 0
 
+    @property
+    def version(self) -> int:
+        """Changes whenever a call is added (or re-added): the dispatch point's cue to look again."""
+        return self._seq
+
     def add(self, call_uuid: str, key: float) -> None:
         """Insert (or re-insert) a call."""
         self.remove(call_uuid)
@@ -53,6 +58,10 @@ class WaitingList:
 
     def __iter__(self) -> Iterator[str]:
         return iter([uuid for _, _, uuid in self._items])
+
+    def head(self) -> str | None:
+        """The call served next, if any."""
+        return self._items[0][2] if self._items else None
 
     def __len__(self) -> int:
         return len(self._items)

@@ -90,9 +90,14 @@ def test_caller_hanging_up_while_agent_rings_stops_the_ringing_and_frees_the_age
     assert c.Hangup(dial.leg_uuid, "ORIGINATOR_CANCEL") in out
     assert center.floor.agents[2].state is AgentState.READY
     assert of(out, c.SaveCallRecord)[0].outcome is CallOutcome.ABANDONED
+    # ready, but not rung again while the cancelled leg may still be on the switch
+    assert not center.floor.is_free(2)
     # the late result of the cancelled originate changes nothing and leaves no phone off-hook
     late = center.handle(OriginateResult(dial.job_uuid, True, dial.leg_uuid, "", 21.0))
-    assert late == [c.Hangup(dial.leg_uuid, "ORIGINATOR_CANCEL")]
+    assert c.Hangup(dial.leg_uuid, "ORIGINATOR_CANCEL") in late
+    assert not of(late, c.DialAgent) and not of(late, c.SaveCallRecord) and not of(late, c.SaveAgentState)
+    center.handle(LegHungUp(dial.leg_uuid, "ORIGINATOR_CANCEL", 21.1))
+    assert center.floor.is_free(2)
 
 
 def test_agent_hanging_up_first_releases_the_caller_and_records_the_agent_side(center):

@@ -181,4 +181,7 @@ def test_an_overflow_step_due_while_an_agent_rings_applies_when_the_offer_fails(
     assert cc.handle(TimerFired("step:a", 30.0)) == []
     cc.handle(AgentRequest(2, "ready", None, "A2", 31.0))
     out = cc.handle(OriginateResult(dial.job_uuid, False, None, "NO_ANSWER", 40.0))
+    # the step that fell due applies first, as an event of its own, before the call is offered again
+    assert c.StartTimer("step:a", 0.0) in out and not of(out, c.DialAgent)
+    out = cc.handle(TimerFired("step:a", 40.0))
     assert cc.floor.calls["a"].queue_code == "policy" and of(out, c.DialAgent)[0].extension == "1002"
