@@ -5,6 +5,7 @@ import dataclasses
 import hashlib
 import logging
 import os
+import wave
 
 from pydub import AudioSegment
 from pydub.exceptions import CouldntDecodeError
@@ -32,9 +33,26 @@ def inspect(path: str) -> FileFacts:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     size = os.path.getsize(path)
+    if path.lower().endswith(".wav"):
+        return _inspect_wav(path, size, digest.hexdigest())
     try:
         audio = AudioSegment.from_file(path)
     except (CouldntDecodeError, IndexError, EOFError, OSError) as exc:
         logger.warning("recording %s is damaged: %s", path, exc)
         return FileFacts("damaged", size, digest.hexdigest(), None, f"unreadable audio ({exc.__class__.__name__})")
     return FileFacts("complete", size, digest.hexdigest(), round(len(audio) / 1000, 3))
+
+
+def _inspect_wav(path: str, size: int, checksum: str) -> FileFacts:
+    """A WAV's duration is in its header (FreeSWITCH writes it at close, libsndfile): no need to decode the
+    audio; a header that claims more audio than the file holds means a truncated, damaged file."""
+    try:
+        with wave.open(path, "rb") as w:
+            frames, rate, width, channels = w.getnframes(), w.getframerate(), w.getsampwidth(), w.getnchannels()
+    except (wave.Error, EOFError, OSError) as exc:
+        logger.warning("recording %s is damaged: %s", path, exc)
+        return FileFacts("damaged", size, checksum, None, f"unreadable audio ({exc.__class__.__name__})")
+    if rate <= 0 or frames * width * channels > size:
+        logger.warning("recording %s is damaged: its header claims more audio than the file holds", path)
+        return FileFacts("damaged", size, checksum, None, "unreadable audio (truncated)")
+    return FileFacts("complete", size, checksum, round(frames / rate, 3))

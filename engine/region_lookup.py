@@ -31,10 +31,18 @@ def area_code(number: str) -> str | None:
     return digits[:4]
 
 
-@functools.lru_cache(maxsize=4096)
 def describe(number: str) -> tuple[str, str]:
-    """(kind, geocoder description in Chinese) of a caller number; kind is mobile, landline or unknown."""
+    """(kind, geocoder description in Chinese) of a caller number; kind is mobile, landline or unknown.
+    A mobile number's region is that of its first seven digits (号段, the geocoder's own prefix keys), so the
+    lookup is cached per prefix: every caller is a different number, but there are few prefixes."""
     digits = normalise_number(number)
+    if _MOBILE.match(digits):
+        return _describe(digits[:7] + "0000")
+    return _describe(digits)
+
+
+@functools.lru_cache(maxsize=8192)
+def _describe(digits: str) -> tuple[str, str]:
     if _MOBILE.match(digits):
         kind, national = "mobile", digits
     elif _LANDLINE.match(digits) and (code := area_code(digits)):
@@ -55,6 +63,16 @@ def describe(number: str) -> tuple[str, str]:
 def lookup_region(number: str, halls: Iterable[HallRef] = ()) -> CallerRegion:
     """Province, city, region codes and (if the names match the hall tree) the hall serving the caller."""
     kind, text = describe(str(number or ""))
+    halls = tuple(halls)
+    try:
+        return _region(kind, text, halls)
+    except TypeError:           # halls that cannot be hashed: not cached
+        return _region.__wrapped__(kind, text, halls)
+
+
+@functools.lru_cache(maxsize=4096)
+def _region(kind: str, text: str, halls: tuple) -> CallerRegion:
+    """The region of a geocoder description (few distinct ones: cached)."""
     province, city = split_description(text)
     if province is None:
         return CallerRegion(kind=kind, description=text)

@@ -1,8 +1,9 @@
 """Rollups: sums of the raw logs that reports read, exactly equal to recomputing them from the logs.
 
 * Call-event sums (report_calls_15m, report_calls_day, report_caller_region_day) are updated in the same
-  transaction as each appended log entry (`apply_entry`, called by engine.store.calllog.append), so they
-  are never stale, including the interval in progress.
+  transaction as each appended log entry (`apply_entry`, called by engine.store.calllog.append; or, for a
+  whole batch of entries, `Increments`, used by engine.store.batch.write_batch), so they are never stale,
+  including the interval in progress.
 * Agent state time per day (report_agent_day) is folded for closed local days by `refresh` (reports call
   it before reading); today is always computed live from agent_state_changes (see engine.reports.agents).
 * `rebuild(session, start=None, end=None)` recomputes everything in a range from the raw logs (after a bulk
@@ -16,8 +17,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import operator
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from itertools import compress
+from typing import NamedTuple
 
 from sqlalchemy import BigInteger, and_, case, cast, delete, func, literal, select, update
 from sqlalchemy.orm import Session
@@ -26,6 +30,7 @@ from engine.domain.calllog import CallEventKind as K
 from engine.domain.states import AgentState
 from engine.reports.periods import DAY_S, INTERVAL_S, TZ_OFFSET_S, day_start, epoch, interval_start
 from engine.reports.regions import caller_area
+from engine.store import bulk
 from engine.store.base import utcnow
 from engine.store.models import AgentStateChange, CallEvent
 from engine.store.models.reports import (CALL_MAXES_MS, SHORT_ABANDON_THRESHOLDS, SL_THRESHOLDS, ReportAgentDay,
@@ -93,6 +98,8 @@ for _spec in COLUMN_SPECS:
         _SPECS_BY_KIND[_kind.value].append(_spec)
 KEY_COLUMNS = ("direction", "queue_code", "hall_id", "agent_id", "trunk")
 MAX_COLUMNS = frozenset(CALL_MAXES_MS)
+_TRUNK_VALUES = frozenset(k.value for k in TRUNK_KINDS)
+_ARRIVED, _OVERFLOWED = K.ARRIVED.value, K.OVERFLOWED.value
 
 
 # --- one entry's contribution (Python) ---------------------------------------------------------------------
@@ -110,7 +117,7 @@ def basis_ts(entry) -> float:
 
 
 def entry_key(entry) -> tuple:
-    trunk = (entry.detail or "")[:32] if entry.kind in {k.value for k in TRUNK_KINDS} else ""
+    trunk = (entry.detail or "")[:32] if entry.kind in _TRUNK_VALUES else ""
     return (entry.direction or "inbound", entry.queue_code or "", entry.hall_id or 0, entry.agent_id or 0, trunk)
 
 
@@ -141,7 +148,7 @@ def contributions(entry) -> list[tuple[tuple, dict[str, int]]]:
     key = entry_key(entry)
     out = [(key, deltas)] if deltas else []
     detail = entry.detail or ""
-    if entry.kind == K.OVERFLOWED.value and detail.startswith(OVERFLOW_PREFIX):
+    if entry.kind == _OVERFLOWED and detail.startswith(OVERFLOW_PREFIX):
         target = detail[len(OVERFLOW_PREFIX):][:32]
         out.append(((key[0], target, key[2], key[3], ""), {"overflow_in": 1}))
     return out
@@ -149,16 +156,187 @@ def contributions(entry) -> list[tuple[tuple, dict[str, int]]]:
 
 def apply_entry(session: Session, entry: CallEvent) -> None:
     """Add one appended log entry to the call rollups (same transaction as the insert)."""
-    ts = basis_ts(entry)
-    for key, deltas in contributions(entry):
-        keys = dict(zip(KEY_COLUMNS, key))
-        _upsert(session, ReportCalls15m.__table__, {"bucket": interval_start(ts), **keys}, deltas)
-        _upsert(session, ReportCallsDay.__table__, {"day": day_start(ts), **keys}, deltas)
-    if entry.kind == K.ARRIVED.value and (entry.direction or "inbound") == "inbound":
-        province, city = caller_area(entry.ani)
-        _upsert(session, ReportCallerRegionDay.__table__,
-                {"day": day_start(epoch(entry.at)), "hall_id": entry.hall_id or 0, "province": province,
-                 "city": city}, {"calls": 1})
+    increments = Increments()
+    increments.add(entry)
+    increments.apply(session)
+
+
+VALUE_COLUMNS = tuple(dict.fromkeys([*(s.name for s in COLUMN_SPECS), "overflow_in"]))   # what entries can add to
+_N_VALUES = len(VALUE_COLUMNS)
+_COLUMN_INDEX = {name: i for i, name in enumerate(VALUE_COLUMNS)}
+_MAX_INDEXES = tuple(_COLUMN_INDEX[name] for name in VALUE_COLUMNS if name in MAX_COLUMNS)
+_OVERFLOW_IN = _COLUMN_INDEX["overflow_in"]
+_SOURCES = {1: 0, "wait": 1, "duration": 2}          # ColumnSpec.value → index in (1, wait ms, duration ms)
+_TESTS = {                                          # ColumnSpec.when → a test of an entry, as _holds
+    "wait_le": lambda arg: lambda entry: (entry.wait_s or 0.0) <= arg,
+    "detail_eq": lambda arg: lambda entry: entry.detail == arg,
+    "duration_gt": lambda arg: lambda entry: (entry.duration_s or 0.0) > arg,
+    "value_eq": lambda arg: lambda entry: entry.value == arg,
+}
+
+
+class _KindPlan(NamedTuple):
+    """What the entries of one kind add to their rollup row, from COLUMN_SPECS worked out once per kind: the
+    columns (indexes in VALUE_COLUMNS) every entry adds to, by what it adds, and the specs with a `when`, tested
+    entry by entry. Same result as `contributions`."""
+
+    always: bool                            # a spec without `when`: every entry of the kind writes its row
+    ones: tuple[int, ...]                   # + 1
+    wait_sums: tuple[int, ...]              # + ms(wait_s)
+    duration_sums: tuple[int, ...]          # + ms(duration_s)
+    maxes: tuple[tuple[int, int], ...]      # (column, source): the greater of the column and (1, wait, duration)[source]
+    tested: tuple[tuple[Callable, int, int, bool], ...]   # (test(entry), column, source, is a max)
+    needs_wait: bool
+    needs_duration: bool
+
+
+def _kind_plan(specs: Iterable[ColumnSpec]) -> _KindPlan:
+    ones, wait_sums, duration_sums, maxes, tested = [], [], [], [], []
+    for spec in specs:
+        column, source = _COLUMN_INDEX[spec.name], _SOURCES[spec.value]
+        if spec.when is not None:
+            test, arg = spec.when
+            tested.append((_TESTS[test](arg), column, source, spec.agg == "max"))
+        elif spec.agg == "max":
+            maxes.append((column, source))
+        else:
+            (ones, wait_sums, duration_sums)[source].append(column)
+    sources = {_SOURCES[s.value] for s in specs}
+    return _KindPlan(len(tested) < len(specs), tuple(ones), tuple(wait_sums), tuple(duration_sums), tuple(maxes),
+                     tuple(tested), 1 in sources, 2 in sources)
+
+
+_KIND_PLANS: dict[str, _KindPlan] = {kind: _kind_plan(specs) for kind, specs in _SPECS_BY_KIND.items()}
+
+
+class Increments:
+    """What a run of appended log entries adds to the call rollups, summed per rollup row in Python; `apply`
+    then writes each touched row once (one upsert statement per table). The result is the same as applying
+    the entries one by one: counts and sums add up, maxima take the maximum, in any order.
+
+    Each entry's part is worked out from its kind's _KindPlan, into one list of VALUE_COLUMNS values per
+    (15-minute interval, key); the daily rows are those lists summed per day when the statements are built (an
+    interval lies within one local day: both are multiples of 15 minutes from the epoch)."""
+
+    __slots__ = ("rows", "regions")
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple, list[int]] = {}       # (interval, day, *KEY_COLUMNS) -> values in VALUE_COLUMNS order
+        self.regions: dict[tuple, int] = {}
+
+    @property
+    def calls_15m(self) -> dict[tuple, dict[str, int]]:
+        """{(interval, *KEY_COLUMNS): {column: value}} (the columns some entry added to, and more at 0)."""
+        return {(k[0], *k[2:]): _named(v) for k, v in self.rows.items()}
+
+    @property
+    def calls_day(self) -> dict[tuple, dict[str, int]]:
+        """{(day, *KEY_COLUMNS): {column: value}}."""
+        return {k: _named(v) for k, v in _days(self.rows).items()}
+
+    def add(self, entry) -> None:
+        """Add one entry (a CallEvent, or anything with its attributes: kind, at, queued_at, ani, ...)."""
+        kind = entry.kind
+        plan = _KIND_PLANS.get(kind)
+        held = ()
+        if plan is not None and plan.tested:
+            held = [t for t in plan.tested if t[0](entry)]
+        overflow = kind == _OVERFLOWED and (entry.detail or "").startswith(OVERFLOW_PREFIX)
+        if (plan is not None and (plan.always or held)) or overflow:
+            ts = basis_ts(entry)
+            interval, day = interval_start(ts), day_start(ts)
+            direction, hall_id, agent_id = entry.direction or "inbound", entry.hall_id or 0, entry.agent_id or 0
+            rows = self.rows
+            if plan is not None and (plan.always or held):
+                trunk = (entry.detail or "")[:32] if kind in _TRUNK_VALUES else ""      # entry_key
+                key = (interval, day, direction, entry.queue_code or "", hall_id, agent_id, trunk)
+                acc = rows.get(key)
+                if acc is None:
+                    acc = rows[key] = [0] * _N_VALUES
+                for i in plan.ones:
+                    acc[i] += 1
+                wait = ms(entry.wait_s) if plan.needs_wait else 0
+                duration = ms(entry.duration_s) if plan.needs_duration else 0
+                for i in plan.wait_sums:
+                    acc[i] += wait
+                for i in plan.duration_sums:
+                    acc[i] += duration
+                if plan.maxes or held:
+                    values = (1, wait, duration)
+                    for i, source in plan.maxes:
+                        if values[source] > acc[i]:
+                            acc[i] = values[source]
+                    for _, i, source, is_max in held:
+                        if not is_max:
+                            acc[i] += values[source]
+                        elif values[source] > acc[i]:
+                            acc[i] = values[source]
+            if overflow:
+                target = entry.detail[len(OVERFLOW_PREFIX):][:32]
+                key = (interval, day, direction, target, hall_id, agent_id, "")
+                acc = rows.get(key)
+                if acc is None:
+                    acc = rows[key] = [0] * _N_VALUES
+                acc[_OVERFLOW_IN] += 1
+        if kind == _ARRIVED and (entry.direction or "inbound") == "inbound":
+            province, city = caller_area(entry.ani)
+            region = (day_start(epoch(entry.at)), entry.hall_id or 0, province, city)
+            self.regions[region] = self.regions.get(region, 0) + 1
+
+    def apply(self, session: Session) -> None:
+        """Upsert every touched rollup row, in the session's transaction."""
+        self.apply_to(session.connection())
+
+    def apply_to(self, target) -> None:
+        """Upsert every touched rollup row: one statement per table (engine.store.bulk), rows in key order (so
+        that concurrent writers lock rows alike); every value column on SQLite (one statement text, which SQLite
+        keeps prepared), on PostgreSQL the columns some row adds to (the others add 0: a column left out of the
+        statement is set to its default 0 in a new row and kept in a stored one, as adding 0 or taking the
+        greater of it and 0 keeps it). `target`: a Connection, or a bulk.Script the statements join."""
+        script = target if isinstance(target, bulk.Script) else bulk.Script(target)
+        if self.rows:
+            intervals = {(k[0], *k[2:]): v for k, v in self.rows.items()}
+            for table, bucket, rows in ((ReportCalls15m.__table__, "bucket", intervals),
+                                        (ReportCallsDay.__table__, "day", _days(self.rows))):
+                keys = sorted(rows)
+                if script.dialect == "sqlite":
+                    names = VALUE_COLUMNS
+                    values = [(*key, *rows[key]) for key in keys]
+                else:                            # the server parses each statement anyway: send less
+                    used = [any(column) for column in zip(*rows.values())]
+                    names = tuple(compress(VALUE_COLUMNS, used))
+                    values = [(*key, *compress(rows[key], used)) for key in keys]
+                script.insert(table, (bucket, *KEY_COLUMNS, *names), values, conflict=(bucket, *KEY_COLUMNS),
+                              on_conflict={name: _HOW[name] for name in names})
+        if self.regions:
+            script.insert(ReportCallerRegionDay.__table__, ("day", "hall_id", "province", "city", "calls"),
+                          [(*k, self.regions[k]) for k in sorted(self.regions)],
+                          conflict=("day", "hall_id", "province", "city"), on_conflict={"calls": "add"})
+        if script is not target:
+            script.run()
+
+
+_HOW = {name: "max" if name in MAX_COLUMNS else "add" for name in VALUE_COLUMNS}
+
+
+def _days(rows: dict[tuple, list[int]]) -> dict[tuple, list[int]]:
+    """Interval rows {(interval, day, *key): values} summed per (day, *key) (maxima: the greatest)."""
+    days: dict[tuple, list[int]] = {}
+    for key, values in rows.items():
+        day_key = key[1:]
+        acc = days.get(day_key)
+        if acc is None:
+            days[day_key] = values          # not changed below: a second interval of the day makes a new list
+            continue
+        summed = list(map(operator.add, acc, values))
+        for i in _MAX_INDEXES:
+            summed[i] = max(acc[i], values[i])
+        days[day_key] = summed
+    return days
+
+
+def _named(values: list[int]) -> dict[str, int]:
+    return {name: value for name, value in zip(VALUE_COLUMNS, values) if value}
 
 
 def _dialect(session: Session) -> str:

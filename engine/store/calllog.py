@@ -1,6 +1,8 @@
 """Appending to the immutable call-event log, and to the report rollups in the same transaction."""
 from __future__ import annotations
 
+from collections import namedtuple
+
 from sqlalchemy.orm import Session
 
 from engine.domain.commands import LogCallEvent
@@ -8,15 +10,24 @@ from engine.reports.rollups import apply_entry
 from engine.store.models import CallEvent
 from engine.store.repos import to_datetime
 
+EVENT_COLUMNS = ("at", "call_uuid", "kind", "direction", "ani", "dnis", "hall_id", "queue_code", "agent_id",
+                 "queued_at", "wait_s", "duration_s", "value", "detail")
+EventRow = namedtuple("EventRow", EVENT_COLUMNS)
+EventRow.__doc__ = "A call_events row (every column but the id), in EVENT_COLUMNS order."
+
+
+def entry_row(entry: LogCallEvent) -> EventRow:
+    """The call_events row of one log entry."""
+    return EventRow(to_datetime(entry.at), entry.call_uuid, entry.kind.value, entry.direction, entry.ani[:64],
+                    entry.dnis[:64], entry.hall_id, entry.queue_code, entry.agent_id, to_datetime(entry.queued_at),
+                    entry.wait_s, entry.duration_s, entry.value, entry.detail[:255])
+
 
 def append(session: Session, entry: LogCallEvent) -> CallEvent:
-    """Insert one log entry (never updates or deletes) and add it to the report rollups (engine.reports.rollups)."""
-    row = CallEvent(
-        at=to_datetime(entry.at), call_uuid=entry.call_uuid, kind=entry.kind.value, direction=entry.direction,
-        ani=entry.ani[:64], dnis=entry.dnis[:64], hall_id=entry.hall_id, queue_code=entry.queue_code,
-        agent_id=entry.agent_id, queued_at=to_datetime(entry.queued_at), wait_s=entry.wait_s,
-        duration_s=entry.duration_s, value=entry.value, detail=entry.detail[:255],
-    )
+    """Insert one log entry (never updates or deletes) and add it to the report rollups (engine.reports.rollups).
+
+    Batches of entries are written by engine.store.batch.write_batch, with the same rows."""
+    row = CallEvent(**entry_row(entry)._asdict())
     session.add(row)
     apply_entry(session, row)
     return row

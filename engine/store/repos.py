@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from engine.domain.agent import Agent as AcdAgent
 from engine.store.base import utcnow
@@ -19,9 +19,9 @@ from engine.domain.events import PendingCallback
 from engine.domain.queueing import OVERFLOW_ACTIONS, OverflowStep
 from engine.domain.routing import QueueSpec
 from engine.domain.states import AgentState
-from engine.store.models import (Agent, AgentRequest, AgentStateChange, Callback, CallOffer, CallRecord,
-                                 PublishedNumber, Queue, QueueStatus, Recording, Skill, SurveyResult, TrunkStatus,
-                                 Voicemail)
+from engine.store.models import (Agent, AgentRequest, AgentSkill, AgentStateChange, Callback, CallOffer, CallRecord,
+                                 PublishedNumber, Queue, QueueSkill, QueueStatus, Recording, Skill, SurveyResult,
+                                 TrunkStatus, Voicemail)
 
 logger = logging.getLogger(__name__)
 
@@ -42,19 +42,30 @@ def to_epoch(value: dt.datetime | None) -> float:
 
 def load_directory(session: Session) -> tuple[tuple[AcdAgent, ...], tuple[QueueSpec, ...], dict[str, str]]:
     """Agents (with their stored state), queues and active numbers as the ACD needs them."""
-    rows = session.scalars(select(Agent).options(selectinload(Agent.skills))).all()
+    # plain rows, no ORM objects: the engine reads this every couple of seconds, whatever the load
+    agent_skills: dict[int, dict[int, int]] = {}
+    for agent_id, skill_id, level in session.execute(select(AgentSkill.agent_id, AgentSkill.skill_id,
+                                                            AgentSkill.level)):
+        agent_skills.setdefault(agent_id, {})[skill_id] = level
+    a = Agent.__table__.c
     agents = tuple(
-        AcdAgent(agent_id=a.id, employee_no=a.employee_no, name=a.name, extension=a.extension,
-                 skills={s.skill_id: s.level for s in a.skills}, state=a.state, reason=a.not_ready_reason,
-                 since=to_epoch(a.state_since), idle_since=to_epoch(a.state_since), call_uuid=a.current_call_uuid,
-                 active=a.active, position=a.position, hall_id=a.hall_id, remote_number=a.remote_number or None)
-        for a in rows
+        AcdAgent(agent_id=r.id, employee_no=r.employee_no, name=r.name, extension=r.extension,
+                 skills=agent_skills.get(r.id, {}), state=r.state, reason=r.not_ready_reason,
+                 since=to_epoch(r.state_since), idle_since=to_epoch(r.state_since), call_uuid=r.current_call_uuid,
+                 active=r.active, position=r.position, hall_id=r.hall_id, remote_number=r.remote_number or None)
+        for r in session.execute(select(a.id, a.employee_no, a.name, a.extension, a.state, a.not_ready_reason,
+                                        a.state_since, a.current_call_uuid, a.active, a.position, a.hall_id,
+                                        a.remote_number))
     )
     skill_ids = {code: sid for sid, code in session.execute(select(Skill.id, Skill.code))}
-    queue_rows = session.scalars(select(Queue).options(selectinload(Queue.skills))).all()
+    queue_skills: dict[int, dict[int, int]] = {}
+    for queue_id, skill_id, level in session.execute(select(QueueSkill.queue_id, QueueSkill.skill_id,
+                                                            QueueSkill.min_level)):
+        queue_skills.setdefault(queue_id, {})[skill_id] = level
+    queue_rows = session.execute(select(*Queue.__table__.c)).all()
     queue_codes = {q.code for q in queue_rows}
     queues = tuple(
-        QueueSpec(queue_id=q.id, code=q.code, name=q.name, required_skills={s.skill_id: s.min_level for s in q.skills},
+        QueueSpec(queue_id=q.id, code=q.code, name=q.name, required_skills=queue_skills.get(q.id, {}),
                   strategy=q.strategy, ring_timeout_s=q.ring_timeout_s, wrap_up_s=q.wrap_up_s,
                   max_wait_s=q.max_wait_s, moh=q.moh, priority_step_s=q.priority_step_s, max_size=q.max_size,
                   no_agent_action=q.no_agent_action, announce_every_s=q.announce_every_s,
@@ -76,7 +87,7 @@ def save_agent_state(session: Session, change: AgentStateChanged) -> None:
     agent.not_ready_reason = change.reason
     agent.state_since = at  # type: ignore[assignment]
     agent.current_call_uuid = change.call_uuid if change.to_state in (
-        AgentState.RESERVED, AgentState.TALKING, AgentState.WRAP_UP) else None
+        AgentState.RESERVED, AgentState.TALKING, AgentState.ON_HOLD, AgentState.WRAP_UP) else None
     session.add(AgentStateChange(agent_id=change.agent_id, at=at, from_state=change.from_state,
                                  to_state=change.to_state, reason=change.reason, cause=change.cause[:64],
                                  actor=change.actor[:64], call_uuid=change.call_uuid))
@@ -143,6 +154,12 @@ def save_offer(session: Session, offer: SaveOffer) -> None:
                           queue_code=offer.queue_code, offered_at=to_datetime(offer.offered_at),
                           settled_at=to_datetime(offer.settled_at), result=offer.result, cause=offer.cause[:48],
                           strategy=offer.strategy, reason=offer.reason))
+
+
+def requests_pending(conn) -> bool:
+    """Is any console request waiting to be picked up?"""
+    return conn.execute(select(AgentRequest.id).where(AgentRequest.processed_at.is_(None)).limit(1)).first() \
+        is not None
 
 
 def take_pending_requests(session: Session, limit: int = 200) -> list[AgentRequestEvent]:

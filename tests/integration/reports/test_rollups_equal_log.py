@@ -97,3 +97,37 @@ def test_verify_notices_a_rollup_that_differs_from_the_log(sessions):
         assert any("report_calls_day" in problem for problem in rollups.verify(session))
         rollups.rebuild(session)
         assert rollups.verify(session) == []
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(stream=st.lists(entries, max_size=60), cuts=st.lists(st.integers(min_value=1, max_value=25), max_size=60))
+def test_rollups_written_by_batches_equal_recomputation_and_entry_by_entry(sessions, stream, cuts):
+    """The store writer's batches (engine.store.batch.write_batch: entries summed per rollup row, one upsert each)
+    give the rollups a recomputation from the log gives, and the ones appending entry by entry gives."""
+    from engine.store.batch import write_batch
+    commands = []
+    for i, e in enumerate(stream):
+        at = BASE + e["offset"]
+        queued_at = None if e["queued_before"] is None else at - e["queued_before"]
+        commands.append(LogCallEvent(f"call-{i % 7}", e["kind"], at, queue_code=e["queue_code"],
+                                     agent_id=e["agent_id"], queued_at=queued_at, ani=e["ani"], hall_id=e["hall_id"],
+                                     direction=e["direction"], wait_s=e["wait_s"], duration_s=e["duration_s"],
+                                     value=e["value"], detail=e["detail"]))
+    with sessions() as session:
+        _clear(session)
+        for command in commands:
+            append(session, command)
+            session.commit()
+        one_by_one = {m: rollups.stored_call_rows(session, m) for m in (ReportCalls15m, ReportCallsDay)}
+        regions = sorted(tuple(r) for r in session.execute(select(ReportCallerRegionDay.__table__)))
+        _clear(session)
+        sizes = iter(cuts + [len(commands)])      # batches of the drawn sizes, then the rest in one
+        i = 0
+        while i < len(commands):
+            size = next(sizes)
+            write_batch(session, commands[i:i + size])     # one transaction per batch, as the engine's writer
+            session.commit()
+            i += size
+        assert rollups.verify(session) == []
+        assert {m: rollups.stored_call_rows(session, m) for m in (ReportCalls15m, ReportCallsDay)} == one_by_one
+        assert sorted(tuple(r) for r in session.execute(select(ReportCallerRegionDay.__table__))) == regions

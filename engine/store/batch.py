@@ -1,0 +1,273 @@
+"""Writing a batch of the core's store commands (one transaction) with a handful of statements.
+
+`write_batch(session, commands)` writes exactly what calling the per-command writers one after the other
+(engine.store.calllog.append, engine.store.repos.save_*) with a flush after each writes, in the order given:
+
+* log entries: one INSERT statement for all of them (engine.store.bulk; ids in command order), and the report
+  rollups summed in Python for the whole batch, then one upsert statement per rollup table, touching each rollup
+  row once (engine.reports.rollups.Increments);
+* agent state changes: one INSERT of every change, one UPDATE setting each touched agent to its last state;
+  changes of agents the database does not have are skipped, as save_agent_state skips them;
+* offers, call records (once per call: a record already stored, or earlier in the batch, is left as it is),
+  recordings (created at start, completed from the file at stop, also when both are in the batch), queue and
+  trunk status (the last publication in the batch wins): one or two statements each;
+* what exists is looked up once per batch, in one query (agents by id, call records by call, recordings by
+  path); on PostgreSQL every write of the batch then goes to the server in one round trip.
+
+Commands of the same table keep their order; different tables do not depend on each other (agents are only read,
+for existence, and no store command creates or deletes one), so the result is the same as the per-command path.
+Rare commands (callback progress, voice messages, ratings, console request results) go through their ORM writer
+as before. A command type this module does not know is written by `writers[type]` (engine.bootstrap's
+STORE_WRITERS) after everything before it is written (then flushed), so that writer sees what the per-command
+path would have shown it; with no writer it is logged and skipped.
+
+Any error (a refused row) propagates; the caller's transaction is rolled back, and the engine then writes the
+commands one at a time (`write_batch(session, [command])`), as it did with the per-command writers.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+
+from sqlalchemy.orm import Session
+
+from engine.domain.commands import (LogCallEvent, SaveAgentState, SaveCallback, SaveCallRecord, SaveOffer,
+                                    SaveQueueStatus, SaveRecording, SaveRequestResult, SaveSurveyResult,
+                                    SaveSwitchStatus, SaveTrunkStatus, SaveVoicemail)
+from engine.domain.states import AgentState
+from engine.reports.rollups import Increments
+from engine.store import bulk, repos
+from engine.store.calllog import EVENT_COLUMNS, entry_row
+from engine.store.models import (Agent, AgentStateChange, CallEvent, CallOffer, CallRecord, QueueStatus, Recording,
+                                 TrunkStatus)
+from engine.store.models.switch import SwitchStatus
+from engine.store.repos import to_datetime
+from engine.store.switch_status import SWITCH_NAME
+
+logger = logging.getLogger(__name__)
+
+Writer = Callable[[Session, object], None]
+
+# written through their ORM writer, in place: they touch tables nothing else in a batch writes, and read agents
+# only to see whether one exists
+_ORM_WRITERS: dict[type, Writer] = {
+    SaveRequestResult: repos.save_request_result,
+    SaveCallback: repos.save_callback,
+    SaveVoicemail: repos.save_voicemail,
+    SaveSurveyResult: repos.save_survey_result,
+}
+_WITH_CALL = (AgentState.RESERVED, AgentState.TALKING, AgentState.ON_HOLD, AgentState.WRAP_UP)   # as repos.save_agent_state
+_RECORDING_NEW = {"stopped_at": None, "switch_ms": None, "status": "recording", "size_bytes": None,
+                  "checksum": None, "duration_s": None, "problem": ""}
+
+
+def write_batch(session: Session, commands: Iterable[object], *, writers: Mapping[type, Writer] | None = None,
+                inspect: Callable[[str], object] | None = None) -> None:
+    """Write `commands` in order, in the session's transaction (see the module's docstring).
+
+    `writers`: writers for command types not handled here (engine.bootstrap.STORE_WRITERS); `inspect`: what
+    reads a stopped recording's file (engine.recording.inspect by default)."""
+    if inspect is None:
+        from engine.recording import inspect
+    pending = _Pending(session, inspect)
+    for command in commands:
+        kind = type(command)
+        add = pending.adders.get(kind)
+        if add is not None:
+            add(command)
+            continue
+        writer = _ORM_WRITERS.get(kind)
+        if writer is None:
+            writer = writers.get(kind) if writers is not None else None
+            if writer is None:
+                logger.error("no store writer for %r", command)
+                continue
+            pending.write()                   # an unknown writer sees everything before it, as it did
+        writer(session, command)
+        session.flush()
+    pending.write()
+
+
+class _Pending:
+    """The batch's commands handled here, by table, in order; `write` writes and forgets them."""
+
+    def __init__(self, session: Session, inspect: Callable[[str], object]):
+        self.session = session
+        self.inspect = inspect
+        self.entries: list[LogCallEvent] = []
+        self.states: list[SaveAgentState] = []
+        self.offers: list[SaveOffer] = []
+        self.records: list[SaveCallRecord] = []
+        self.recordings: list[SaveRecording] = []
+        self.statuses: list[SaveQueueStatus] = []
+        self.trunks: list[SaveTrunkStatus] = []
+        self.switches: list[SaveSwitchStatus] = []
+        self.adders: dict[type, Callable[[object], None]] = {
+            LogCallEvent: self.entries.append, SaveAgentState: self.states.append, SaveOffer: self.offers.append,
+            SaveCallRecord: self.records.append, SaveRecording: self.recordings.append,
+            SaveQueueStatus: self.statuses.append, SaveTrunkStatus: self.trunks.append,
+            SaveSwitchStatus: self.switches.append,
+        }
+
+    def write(self) -> None:
+        if not (self.entries or self.states or self.offers or self.records or self.recordings or self.statuses
+                or self.trunks or self.switches):
+            return
+        self.session.flush()                  # anything the ORM writers left pending goes first
+        conn = self.session.connection()
+        agents, records, recordings = bulk.existing(conn, (
+            (Agent.__table__, "id", [cmd.change.agent_id for cmd in self.states] + [o.agent_id for o in self.offers]),
+            (CallRecord.__table__, "call_uuid", [rec.call_uuid for rec in self.records]),
+            (Recording.__table__, "path", [rec.path for rec in self.recordings])))
+        script = bulk.Script(conn)
+        if self.entries:
+            _write_entries(script, self.entries)
+        if self.states:
+            _write_states(script, self.states, agents)
+        if self.offers:
+            _write_offers(script, self.offers, agents)
+        if self.records:
+            _write_records(script, self.records, records)
+        if self.recordings:
+            _write_recordings(script, self.recordings, recordings, self.inspect)
+        if self.statuses:
+            _write_queue_status(script, self.statuses)
+        if self.trunks:
+            _write_trunk_status(script, self.trunks)
+        if self.switches:
+            _write_switch_status(script, self.switches)
+        script.run()
+        for pending in (self.entries, self.states, self.offers, self.records, self.recordings, self.statuses,
+                        self.trunks, self.switches):
+            pending.clear()
+
+
+# --- one function per table ------------------------------------------------------------------------------------
+
+_STATE_COLUMNS = ("agent_id", "at", "from_state", "to_state", "reason", "cause", "actor", "call_uuid")
+_AGENT_COLUMNS = ("state", "not_ready_reason", "state_since", "current_call_uuid")
+_OFFER_COLUMNS = ("call_uuid", "agent_id", "queue_code", "offered_at", "settled_at", "result", "cause", "strategy",
+                  "reason")
+_RECORD_COLUMNS = ("call_uuid", "ani", "dnis", "flow", "queue_id", "agent_id", "agent_leg_uuid", "started_at",
+                   "enqueued_at", "answered_at", "ended_at", "outcome", "hangup_cause", "hangup_side", "ivr_path",
+                   "offers", "priority", "direction", "transfers")
+_RECORDING_COLUMNS = ("path", "call_uuid", "ani", "dnis", "extension", "agent_id", "employee_no", "queue_code",
+                      "started_at", "stopped_at", "switch_ms", "status", "size_bytes", "checksum", "duration_s",
+                      "problem")
+_STOP_COLUMNS = ("stopped_at", "switch_ms", "status", "size_bytes", "checksum", "duration_s", "problem")
+_QUEUE_STATUS_COLUMNS = ("queue_code", "waiting", "longest_wait_since", "agents_ready", "agents_busy",
+                         "agents_logged_in", "updated_at")
+_TRUNK_STATUS_COLUMNS = ("name", "channels", "in_use", "all_busy_since", "updated_at")
+
+
+def _write_entries(script: bulk.Script, entries: list[LogCallEvent]) -> None:
+    rows = [entry_row(entry) for entry in entries]
+    script.insert(CallEvent.__table__, EVENT_COLUMNS, rows)
+    increments = Increments()
+    for row in rows:
+        increments.add(row)
+    increments.apply_to(script)
+
+
+def _write_states(script: bulk.Script, states: list[SaveAgentState], agents: set[int]) -> None:
+    rows, current = [], {}
+    for cmd in states:
+        change = cmd.change
+        if change.agent_id not in agents:
+            continue
+        at = to_datetime(change.at)
+        rows.append((change.agent_id, at, change.from_state, change.to_state, change.reason, change.cause[:64],
+                     change.actor[:64], change.call_uuid))
+        current[change.agent_id] = (change.agent_id, change.to_state, change.reason, at,
+                                    change.call_uuid if change.to_state in _WITH_CALL else None)
+    if rows:
+        script.update(Agent.__table__, "id", _AGENT_COLUMNS, [current[k] for k in sorted(current)])
+        script.insert(AgentStateChange.__table__, _STATE_COLUMNS, rows)
+
+
+def _write_offers(script: bulk.Script, offers: list[SaveOffer], agents: set[int]) -> None:
+    script.insert(CallOffer.__table__, _OFFER_COLUMNS, [
+        (o.call_uuid, o.agent_id if o.agent_id in agents else None, o.queue_code, to_datetime(o.offered_at),
+         to_datetime(o.settled_at), o.result, o.cause[:48], o.strategy, o.reason) for o in offers])
+
+
+def _write_records(script: bulk.Script, records: list[SaveCallRecord], stored: set[str]) -> None:
+    seen = set(stored)
+    rows = []
+    for rec in records:
+        if rec.call_uuid in seen:
+            continue
+        seen.add(rec.call_uuid)
+        rows.append((rec.call_uuid, rec.ani[:64], rec.dnis[:64], rec.flow, rec.queue_id, rec.agent_id,
+                     rec.agent_leg_uuid, to_datetime(rec.started_at), to_datetime(rec.enqueued_at),
+                     to_datetime(rec.answered_at), to_datetime(rec.ended_at), rec.outcome, rec.hangup_cause[:48],
+                     rec.hangup_side, rec.ivr_path, rec.offers, rec.priority, rec.direction, rec.transfers))
+    script.insert(CallRecord.__table__, _RECORD_COLUMNS, rows)
+
+
+def _write_recordings(script: bulk.Script, recordings: list[SaveRecording], stored: set[str],
+                      inspect: Callable[[str], object]) -> None:
+    """As repos.save_recording, command after command: a row is created by the first command of its path (unless
+    stored already), completed from the file by a stop."""
+    table = Recording.__table__
+    new: dict[str, dict] = {}             # path -> the row to insert (in order of creation)
+    changed: dict[str, dict] = {}         # path -> what a stop sets on a stored row
+    for rec in recordings:
+        row = new.get(rec.path)
+        if row is None and rec.path in stored:
+            row = changed.setdefault(rec.path, {})
+        elif row is None:
+            if rec.stopped_at is not None and not rec.call_uuid:
+                logger.warning("recording %s stopped but was never started by this engine", rec.path)
+            row = new[rec.path] = {
+                "path": rec.path, "call_uuid": rec.call_uuid, "ani": rec.ani[:64], "dnis": rec.dnis[:64],
+                "extension": rec.extension, "agent_id": rec.agent_id, "employee_no": rec.employee_no,
+                "queue_code": rec.queue_code, "started_at": to_datetime(rec.started_at or rec.stopped_at),
+                **_RECORDING_NEW}
+        if rec.stopped_at is None:
+            continue
+        facts = inspect(rec.path)
+        row.update(stopped_at=to_datetime(rec.stopped_at), switch_ms=rec.record_ms, status=facts.status,
+                   size_bytes=facts.size_bytes, checksum=facts.checksum, duration_s=facts.duration_s,
+                   problem=facts.problem[:255])
+    script.insert(table, _RECORDING_COLUMNS, [tuple(row[c] for c in _RECORDING_COLUMNS) for row in new.values()])
+    script.update(table, "path", _STOP_COLUMNS,
+                [(path, *(values[c] for c in _STOP_COLUMNS)) for path, values in changed.items() if values])
+
+
+_REPLACE_QUEUE_STATUS = {c: "set" for c in _QUEUE_STATUS_COLUMNS[1:]}
+_REPLACE_TRUNK_STATUS = {c: "set" for c in _TRUNK_STATUS_COLUMNS[1:]}
+
+
+def _write_queue_status(script: bulk.Script, statuses: list[SaveQueueStatus]) -> None:
+    """Insert or replace each queue's row (the ORM writer's get-or-create, then every column set): the last
+    publication in the batch wins."""
+    rows: dict[str, tuple] = {}
+    for status in statuses:
+        at = to_datetime(status.at)
+        for snap in status.queues:
+            rows[snap.queue_code] = (snap.queue_code, snap.waiting, to_datetime(snap.longest_wait_since),
+                                     snap.agents_ready, snap.agents_busy, snap.agents_logged_in, at)
+    script.insert(QueueStatus.__table__, _QUEUE_STATUS_COLUMNS, [rows[k] for k in sorted(rows)],
+                conflict=("queue_code",), on_conflict=_REPLACE_QUEUE_STATUS)
+
+
+def _write_trunk_status(script: bulk.Script, trunks: list[SaveTrunkStatus]) -> None:
+    rows = {t.name: (t.name, t.channels, t.in_use, to_datetime(t.all_busy_since), to_datetime(t.at)) for t in trunks}
+    script.insert(TrunkStatus.__table__, _TRUNK_STATUS_COLUMNS, [rows[k] for k in sorted(rows)],
+                conflict=("name",), on_conflict=_REPLACE_TRUNK_STATUS)
+
+
+_SWITCH_STATUS_COLUMNS = ("name", "connected", "sessions_per_second", "max_sessions", "exempt", "refused_total",
+                          "refused_recent", "last_refused_at", "updated_at")
+_REPLACE_SWITCH_STATUS = {c: "set" for c in _SWITCH_STATUS_COLUMNS[1:]}
+
+
+def _write_switch_status(script: bulk.Script, statuses: list[SaveSwitchStatus]) -> None:
+    """Insert or replace the switch's row, as engine.store.switch_status.save_switch_status (get-or-create, then
+    every column set): the last publication in the batch wins."""
+    rows = [(SWITCH_NAME, bool(s.connected), s.sessions_per_second, s.max_sessions, bool(s.exempt),
+             int(s.refused_total), int(s.refused_recent), to_datetime(s.last_refused_at), to_datetime(s.at))
+            for s in statuses]
+    script.insert(SwitchStatus.__table__, _SWITCH_STATUS_COLUMNS, rows[-1:], conflict=("name",),
+                  on_conflict=_REPLACE_SWITCH_STATUS)
