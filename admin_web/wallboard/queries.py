@@ -1,5 +1,6 @@
 """Reads for the wallboard: agents by state, queues as the engine published them, service level of the last
-15 and 60 minutes from the call-event log, today's answered and abandoned calls, trunk groups, and the alerts.
+15 and 60 minutes from the call-event log, today's answered and abandoned calls, trunk groups, the switch, and the
+alerts.
 
 Service level on the wallboard (the report definitions of engine.reports.definitions, T and S configurable):
 over the calls whose wait *ended* in the window (answered or abandoned entries written in it),
@@ -21,11 +22,13 @@ from admin_web.timeutil import as_utc
 from engine.domain.calllog import CallEventKind
 from engine.domain.states import AgentState
 from engine.reports.definitions import ABANDONS_EXCLUDE, ABANDONS_INCLUDE, Definitions
-from engine.store.models import Agent, CallEvent, Queue, QueueStatus, TrunkStatus
+from engine.store.models import Agent, CallEvent, Queue, QueueStatus, SwitchStatus, TrunkStatus
 
 STATE_ORDER = (AgentState.READY, AgentState.RESERVED, AgentState.TALKING, AgentState.ON_HOLD, AgentState.WRAP_UP,
                AgentState.NOT_READY)
-STALE_AFTER_S = 30          # queue/trunk status older than this: the engine is not publishing
+STALE_AFTER_S = 30          # queue/trunk/switch status older than this: the engine is not publishing
+SWITCH_NAME = "switch"      # the row the engine publishes (engine.store.switch_status)
+REFUSED_RECENT_S = 15 * 60  # the engine counts the switch's refusals of the last 15 minutes
 
 
 @dataclasses.dataclass
@@ -79,6 +82,19 @@ def trunks(session: Session, now: dt.datetime) -> list[dict]:
                     "all_busy_s": max(0, int((now - since).total_seconds())) if since else 0,
                     "stale": (now - as_utc(t.updated_at)).total_seconds() > STALE_AFTER_S})
     return out
+
+
+def switch(session: Session, now: dt.datetime) -> dict | None:
+    """The switch as the engine last published it (None before the engine ever did): connected, its limits, and
+    the engine's originates it refused (since the engine started, and in the last 15 minutes)."""
+    row = session.get(SwitchStatus, SWITCH_NAME)
+    if row is None:
+        return None
+    last = as_utc(row.last_refused_at) if row.last_refused_at else None
+    return {"connected": row.connected, "sessions_per_second": row.sessions_per_second,
+            "max_sessions": row.max_sessions, "exempt": row.exempt, "refused_total": row.refused_total,
+            "refused_recent": row.refused_recent, "last_refused_at": last.isoformat() if last else None,
+            "stale": (now - as_utc(row.updated_at)).total_seconds() > STALE_AFTER_S}
 
 
 def service_level(session: Session, now: dt.datetime, minutes: int, d: Definitions) -> ServiceLevel:

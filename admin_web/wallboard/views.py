@@ -1,6 +1,7 @@
 """The wallboard page, its snapshot (JSON) and the live stream of snapshots (Server-Sent Events)."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 
@@ -63,7 +64,7 @@ def events():
 
 
 def snapshot(session) -> dict:
-    """Agents by state, queues, service level (15/60 min), today's calls, trunk groups, alerts."""
+    """Agents by state, queues, service level (15/60 min), today's calls, trunk groups, the switch, alerts."""
     now = now_utc()
     day_start, _day_end = console_today()
     d = load_definitions(session)
@@ -71,6 +72,9 @@ def snapshot(session) -> dict:
     queue_rows = queries.queues(session, now)
     levels = [queries.service_level(session, now, minutes, d) for minutes in (15, 60)]
     trunk_rows = queries.trunks(session, now)
+    switch = queries.switch(session, now)
+    if switch is not None:
+        switch["label"] = _switch_label(switch)
     data = {
         "server_time": now.isoformat(),
         "definitions": {"service_level_s": d.service_level_s, "short_abandon_s": d.short_abandon_s,
@@ -92,14 +96,15 @@ def snapshot(session) -> dict:
                                              "base": sl.base, "percent": sl.percent} for sl in levels},
         "today": queries.today(session, day_start, now),
         "trunks": trunk_rows,
+        "switch": switch,
     }
     data["alerts"] = alerts(data)
     return data
 
 
 def alerts(data: dict) -> list[dict]:
-    """Thresholds crossed: too many waiting in a queue, service level below target, a trunk group all busy,
-    and status the engine stopped publishing."""
+    """Thresholds crossed: too many waiting in a queue, service level below target, a trunk group all busy, the
+    switch disconnected or refusing the engine's calls, and status the engine stopped publishing."""
     out = []
     limits = data["definitions"]
     for q in data["queues"]:
@@ -117,11 +122,55 @@ def alerts(data: dict) -> list[dict]:
             out.append({"kind": "trunk", "key": t["name"], "message": _(
                 "Trunk group %(name)s: all %(channels)d channels busy for %(since)s",
                 name=t["name"], channels=t["channels"], since=_clock(t["all_busy_s"]))})
-    if any(q["stale"] for q in data["queues"]) or any(t["stale"] for t in data["trunks"]):
+    switch = data.get("switch")
+    if switch is not None:
+        # a stale row says nothing of the connection now: the `stale` alert below covers it
+        if not switch["connected"] and not switch["stale"]:
+            out.append({"kind": "switch", "key": "switch", "message": _(
+                "The engine is not connected to the switch: no calls can be answered or offered to agents")})
+        if switch["refused_recent"] > 0 and _refused_lately(switch, data["server_time"]):
+            if switch["sessions_per_second"] is not None:
+                message = _("The switch refused %(n)d agent calls in the last 15 minutes "
+                            "(session rate limit %(sps)d per second)",
+                            n=switch["refused_recent"], sps=switch["sessions_per_second"])
+            else:
+                message = _("The switch refused %(n)d agent calls in the last 15 minutes", n=switch["refused_recent"])
+            out.append({"kind": "switch_refused", "key": "switch", "message": message})
+    if any(q["stale"] for q in data["queues"]) or any(t["stale"] for t in data["trunks"]) \
+            or (switch is not None and switch["stale"]):
         out.append({"kind": "stale", "key": "engine", "message": _(
-            "The engine has not published queue or trunk status for over %(s)d seconds",
+            "The engine has not published queue, trunk or switch status for over %(s)d seconds",
             s=queries.STALE_AFTER_S)})
     return out
+
+
+def _refused_lately(switch: dict, server_time: str) -> bool:
+    """Whether the published count of the last 15 minutes still holds: always while the engine publishes; once its
+    status is stale, only while the last refusal is less than 15 minutes old."""
+    if not switch["stale"]:
+        return True
+    if not switch["last_refused_at"]:
+        return False
+    age = dt.datetime.fromisoformat(server_time) - dt.datetime.fromisoformat(switch["last_refused_at"])
+    return age.total_seconds() <= queries.REFUSED_RECENT_S
+
+
+def _switch_label(switch: dict) -> str:
+    """One line for the screen: "Switch: connected · session rate limit 30/s · max sessions 1000"."""
+    if switch["stale"]:
+        state = _("status not current")
+    else:
+        state = _("connected") if switch["connected"] else _("not connected")
+    parts = [_("Switch: %(state)s", state=state)]
+    if switch["sessions_per_second"] is not None:
+        parts.append(_("session rate limit %(n)d/s", n=switch["sessions_per_second"]))
+    if switch["max_sessions"] is not None:
+        parts.append(_("max sessions %(n)d", n=switch["max_sessions"]))
+    if switch["exempt"]:
+        parts.append(_("agent calls exempt from the rate limit"))
+    if switch["refused_total"] > 0:
+        parts.append(_("%(n)d refused since the engine started", n=switch["refused_total"]))
+    return " · ".join(parts)
 
 
 def _reason_label(code: str) -> str:

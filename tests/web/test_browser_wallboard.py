@@ -10,7 +10,7 @@ from .helpers import PASSWORD, set_state
 from .browser import browser, live_server, needs_chromium  # noqa: F401  (fixtures)
 
 pytestmark = needs_chromium
-from .test_wallboard import _call
+from .test_wallboard import _call, publish_switch
 
 UTC = dt.timezone.utc
 
@@ -27,6 +27,9 @@ def _shown(page) -> dict:
                 queue: text('tr[data-queue="tax_policy"] [data-field="waiting"]'),
                 trunk: document.querySelector('tr[data-trunk="电信"] [data-field="in_use"]').firstChild.textContent,
                 alerts: Array.from(document.querySelectorAll('#wb-alerts li')).map(li => li.dataset.alertKind),
+                alertText: Object.fromEntries(Array.from(document.querySelectorAll('#wb-alerts li')).map(
+                    li => [li.dataset.alertKind, li.textContent.trim()])),
+                switchLine: document.getElementById('wb-switch').hidden ? null : text('#wb-switch'),
                 alertsShown: !document.getElementById('wb-alerts').hidden};
     }""")
 
@@ -44,6 +47,7 @@ def test_wallboard_matches_the_snapshot_and_updates_live(app, live_server, brows
     _call(db, "a", 120, 8, "answered", now)
     _call(db, "b", 100, 25, "answered", now)
     db.commit()
+    publish_switch(db, connected=True, sps=30, max_sessions=1000)
 
     page = browser.new_page()
     page.goto(f"{live_server}/wallboard/")
@@ -65,6 +69,7 @@ def test_wallboard_matches_the_snapshot_and_updates_live(app, live_server, brows
     assert shown["states"] == {s["state"]: s["count"] for s in snapshot["agents"]["states"]}
     assert shown["queue"] == "2" and shown["trunk"] == "7"
     assert shown["alerts"] == [a["kind"] for a in snapshot["alerts"]] == ["service_level"] and shown["alertsShown"]
+    assert shown["switchLine"] == snapshot["switch"]["label"] == "交换机：已连接 · 会话速率上限 30/秒 · 最大会话 1000"
 
     # the engine publishes a surge: 14 waiting, every trunk channel busy; an agent goes to lunch
     row = db.get(QueueStatus, "tax_policy")
@@ -83,3 +88,24 @@ def test_wallboard_matches_the_snapshot_and_updates_live(app, live_server, brows
     assert page.evaluate("window.__sameDocument") is True           # updated in place, not reloaded
     snapshot = page.evaluate("() => fetch('/wallboard/api/snapshot').then(r => r.json())")
     assert shown["states"] == {s["state"]: s["count"] for s in snapshot["agents"]["states"]}
+
+    # the switch throttles the engine's originates: its alert appears, in Chinese, without a reload
+    publish_switch(db, connected=True, sps=30, max_sessions=1000, refused_recent=3, refused_total=3,
+                   last_refused_ago_s=2)
+    page.wait_for_function("""() => document.querySelector('#wb-alerts li[data-alert-kind="switch_refused"]') !== null""",
+                           timeout=10_000)
+    shown = _shown(page)
+    assert shown["alertText"]["switch_refused"] == "交换机在最近15分钟拒绝了 3 次坐席呼叫（会话速率上限 30 次/秒）"
+    assert shown["switchLine"] == "交换机：已连接 · 会话速率上限 30/秒 · 最大会话 1000 · 引擎启动以来被拒绝 3 次"
+    assert page.evaluate("document.getElementById('wb-switch').classList.contains('warn')") is True
+
+    # the engine loses the switch
+    publish_switch(db, connected=False, sps=30, max_sessions=1000, refused_recent=3, refused_total=3,
+                   last_refused_ago_s=4)
+    page.wait_for_function("""() => document.querySelector('#wb-alerts li[data-alert-kind="switch"]') !== null""",
+                           timeout=10_000)
+    shown = _shown(page)
+    assert shown["alertText"]["switch"] == "引擎未连接交换机：无法接听来电，也无法向坐席分配呼叫"
+    assert shown["switchLine"].startswith("交换机：未连接")
+    assert page.evaluate("document.getElementById('wb-switch').classList.contains('bad')") is True
+    assert page.evaluate("window.__sameDocument") is True

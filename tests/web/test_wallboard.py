@@ -9,7 +9,9 @@ import time
 from admin_web.timeutil import day_range
 from engine.domain.states import AgentState, NotReadyReason
 from engine.reports.definitions import Definitions, save_definitions
-from engine.store.models import Agent, CallEvent, QueueStatus, TrunkStatus
+from engine.domain.commands import SaveSwitchStatus
+from engine.store.models import Agent, CallEvent, QueueStatus, SwitchStatus, TrunkStatus
+from engine.store.switch_status import save_switch_status
 
 UTC = dt.timezone.utc
 
@@ -71,6 +73,7 @@ def test_snapshot_reflects_agents_queues_trunks_and_the_call_log(as_supervisor, 
     assert data["trunks"] == [{"name": "电信", "channels": 90, "in_use": 42, "all_busy": False, "all_busy_since": None,
                                "all_busy_s": 0, "stale": False}]
     assert [a["kind"] for a in data["alerts"]] == ["service_level"]       # 33.3 % is below the 80 % target
+    assert data["switch"] is None                   # the engine has not published the switch yet: no line, no alert
 
 
 def test_alerts_follow_the_thresholds(as_supervisor, db, seed):
@@ -102,6 +105,80 @@ def test_alerts_follow_the_thresholds(as_supervisor, db, seed):
     assert [a["kind"] for a in as_supervisor.get("/wallboard/api/snapshot").get_json()["alerts"]] == ["stale"]
 
 
+def publish_switch(db, connected=True, sps=30, max_sessions=1000, refused_recent=0, refused_total=0,
+                   last_refused_ago_s=None, ago_s=0.0, exempt=False) -> None:
+    """The switch's status as the engine publishes it (through the store writer)."""
+    now = time.time()
+    save_switch_status(db, SaveSwitchStatus(
+        connected=connected, sessions_per_second=sps, max_sessions=max_sessions, exempt=exempt,
+        refused_total=refused_total, refused_recent=refused_recent,
+        last_refused_at=None if last_refused_ago_s is None else now - last_refused_ago_s, at=now - ago_s))
+    db.commit()
+
+
+def _snapshot(client, lang: str = "") -> dict:
+    return client.get("/wallboard/api/snapshot" + (f"?lang={lang}" if lang else "")).get_json()
+
+
+def test_switch_status_limits_and_refusals(as_supervisor, db, seed):
+    publish_switch(db)
+    data = _snapshot(as_supervisor)
+    assert data["switch"] == {"connected": True, "sessions_per_second": 30, "max_sessions": 1000, "exempt": False,
+                              "refused_total": 0, "refused_recent": 0, "last_refused_at": None, "stale": False,
+                              "label": "交换机：已连接 · 会话速率上限 30/秒 · 最大会话 1000"}
+    assert data["alerts"] == []
+
+    publish_switch(db, refused_recent=4, refused_total=9, last_refused_ago_s=70, exempt=True)
+    data = _snapshot(as_supervisor)
+    last = dt.datetime.fromisoformat(data["switch"]["last_refused_at"])
+    assert abs((dt.datetime.now(UTC) - last).total_seconds() - 70) < 5
+    assert (data["switch"]["refused_recent"], data["switch"]["refused_total"]) == (4, 9)
+    assert data["switch"]["label"] == ("交换机：已连接 · 会话速率上限 30/秒 · 最大会话 1000 · 坐席呼叫不受速率限制"
+                                       " · 引擎启动以来被拒绝 9 次")
+    assert data["alerts"] == [{"kind": "switch_refused", "key": "switch",
+                               "message": "交换机在最近15分钟拒绝了 4 次坐席呼叫（会话速率上限 30 次/秒）"}]
+    english = _snapshot(as_supervisor, "en")
+    assert english["alerts"][0]["message"] == ("The switch refused 4 agent calls in the last 15 minutes "
+                                               "(session rate limit 30 per second)")
+    assert english["switch"]["label"].startswith("Switch: connected · session rate limit 30/s · max sessions 1000")
+    as_supervisor.get("/wallboard/api/snapshot?lang=zh_CN")
+
+    publish_switch(db, sps=None, max_sessions=None, refused_recent=2, refused_total=2, last_refused_ago_s=5)
+    data = _snapshot(as_supervisor)
+    assert data["switch"]["label"] == "交换机：已连接 · 引擎启动以来被拒绝 2 次"      # limits not read (yet)
+    assert [a["message"] for a in data["alerts"]] == ["交换机在最近15分钟拒绝了 2 次坐席呼叫"]
+
+
+def test_switch_disconnected_or_stale(as_supervisor, db, seed):
+    publish_switch(db, connected=False)
+    data = _snapshot(as_supervisor)
+    assert data["switch"]["connected"] is False and data["switch"]["stale"] is False
+    assert data["switch"]["label"].startswith("交换机：未连接")
+    assert data["alerts"] == [{"kind": "switch", "key": "switch",
+                               "message": "引擎未连接交换机：无法接听来电，也无法向坐席分配呼叫"}]
+
+    # the engine stopped publishing: one `stale` alert, no claim about the connection now
+    publish_switch(db, connected=False, ago_s=120)
+    data = _snapshot(as_supervisor)
+    assert data["switch"]["stale"] is True and data["switch"]["label"].startswith("交换机：状态未更新")
+    assert [a["kind"] for a in data["alerts"]] == ["stale"]
+    assert data["alerts"][0]["message"] == "引擎已超过 30 秒未发布队列、中继或交换机状态"
+
+    # stale queue and switch status: still one `stale` alert
+    now = dt.datetime.now(UTC)
+    db.add(QueueStatus(queue_code="etax", waiting=0, longest_wait_since=None, agents_ready=0, agents_busy=0,
+                       agents_logged_in=0, updated_at=now - dt.timedelta(minutes=5)))
+    db.commit()
+    assert [a["kind"] for a in _snapshot(as_supervisor)["alerts"]] == ["stale"]
+
+    # refusals counted before the engine went quiet: shown while the last one is under 15 minutes old
+    publish_switch(db, refused_recent=3, last_refused_ago_s=60, ago_s=120)
+    assert [a["kind"] for a in _snapshot(as_supervisor)["alerts"]] == ["switch_refused", "stale"]
+    publish_switch(db, refused_recent=3, last_refused_ago_s=16 * 60, ago_s=120)
+    assert [a["kind"] for a in _snapshot(as_supervisor)["alerts"]] == ["stale"]
+    assert db.query(SwitchStatus).count() == 1
+
+
 def test_wallboard_needs_a_supervisor_or_admin(client, seed, as_agent):
     assert as_agent.get("/wallboard/").status_code == 403
     assert as_agent.get("/wallboard/api/snapshot").status_code == 403
@@ -115,6 +192,7 @@ def test_page_is_chinese_by_default_and_linked_from_the_console(as_admin):
     page = as_admin.get("/wallboard/").get_data(as_text=True)
     assert 'lang="zh-CN"' in page and 'data-events-url="/wallboard/events"' in page
     assert "js/wallboard.js" in page and "vendor/echarts/echarts.min.js" in page
+    assert 'id="wb-switch"' in page
     assert 'href="/wallboard/"' in as_admin.get("/floor/").get_data(as_text=True)
 
 

@@ -116,6 +116,16 @@
     document.getElementById("wb-trunks-empty").hidden = d.trunks.length > 0;
   }
 
+  function drawSwitch(d) {
+    var line = document.getElementById("wb-switch"), sw = d["switch"];
+    line.hidden = !sw;
+    if (!sw) { return; }
+    line.textContent = sw.label;
+    line.classList.toggle("bad", !sw.connected || sw.stale);
+    line.classList.toggle("warn", sw.connected && !sw.stale && sw.refused_recent > 0);
+    line.setAttribute("data-connected", sw.connected && !sw.stale ? "yes" : "no");
+  }
+
   function drawAlerts(d) {
     var section = document.getElementById("wb-alerts"), list = section.querySelector("ul");
     list.textContent = "";
@@ -153,6 +163,7 @@
     drawAgents(d);
     drawQueues(d);
     drawTrunks(d);
+    drawSwitch(d);
     drawAlerts(d);
     drawGauge(d);
     body.setAttribute("data-updated", d.server_time);
