@@ -12,12 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from engine.acd.center import CallCenter
+from engine.acd.directory import CONFIGURED_FIELDS
 from engine import recording
 from engine.config import Config
 from engine.domain import commands as c
 from engine.domain.rules import RuleSet
 from engine.domain.events import (CallbacksLoaded, DirectoryLoaded, FlowsLoaded, LiveChannel, PublishStatus, Shutdown,
-                                  SwitchSynced)
+                                  SwitchLimits, SwitchSynced)
 from engine.ivr.loader import load_flows
 from engine.runtime import Runtime
 from engine.calendar_source import load_calendar
@@ -25,19 +26,23 @@ from engine.region_lookup import lookup_region
 from engine.store import calllog
 from engine.store import numbers as numbers_repo
 from engine.store import repos
+from engine.store import switch_status
+from engine.store.batch import write_batch
 from engine.store.models import Skill
 from engine.store.session import make_engine, make_session_factory, transaction
 from engine.switch.connection import EslConnection
-from engine.switch.decode import SUBSCRIBED_EVENTS, decode
+from engine.switch.decode import SUBSCRIBED_EVENTS, SUBSCRIPTION_FILTERS, decode
 from engine.switch.errors import SwitchError
 from engine.switch.executor import SwitchExecutor
 from engine.switch.frames import EslEvent
+from engine.switch.replies import parse_status
 
 logger = logging.getLogger(__name__)
 DIRECTORY_RELOAD_S = 2.0
 CALENDAR_RELOAD_S = 60.0
 REQUEST_POLL_S = 0.25       # how often console requests (ready, not ready, force logout…) are picked up
 STORE_RETRY_DELAYS = (0.2, 1.0, 3.0, 10.0, 0.0)
+LIMITS_REFRESH_S = 30.0     # `fsctl sps N` changes the switch's rate while it runs: read the limits again this often
 
 
 def _caller_region(number: str):
@@ -53,19 +58,24 @@ class Engine:
         self.directory_reload_s = directory_reload_s
         self.db = make_engine(config.database_url)
         self.sessions = make_session_factory(self.db)
+        self._requests_pending = repos.PendingRequestsProbe(self.db)
         flows, self.flow_errors = load_flows(config.flows_dir, config.prompts_dir)
         self._flows_stamp = self._flow_files_stamp()
         self.center = CallCenter(flows, str(config.prompts_dir), new_id=lambda: str(uuid.uuid4()),
                                  recordings_dir=str(config.recordings_dir), region_of=_caller_region,
-                                 trunk_group=config.trunk_group, trunk_channels=config.trunk_channels)
+                                 trunk_group=config.trunk_group, trunk_channels=config.trunk_channels,
+                                 exempt_agent_legs=config.exempt_agent_legs)
         self._calendar_loaded_at = 0.0
         self.switch = EslConnection(config.esl_host, config.esl_port, config.esl_password,
                                     events=SUBSCRIBED_EVENTS, on_event=self._on_esl_event,
-                                    on_connected=self._on_connected, command_timeout=config.esl_command_timeout)
+                                    on_connected=self._on_connected, on_disconnected=self._on_disconnected,
+                                    command_timeout=config.esl_command_timeout, filters=SUBSCRIPTION_FILTERS)
         self.runtime = Runtime(self.center, self._execute_switch, self._execute_store)
         self.executor = SwitchExecutor(self.switch, self.runtime.post, config.agent_dial_string,
-                                       config.outbound_dial_string)
+                                       config.outbound_dial_string, sip_domain=config.sip_domain)
+        self.runtime.inline_switch = self.executor.pipelined      # writing a command never blocks the loop
         self._reloader: gevent.Greenlet | None = None
+        self._directory_key: tuple | None = None
 
     def start(self) -> None:
         """Load the directory, start the loop, connect to the switch (reconnecting forever)."""
@@ -93,12 +103,21 @@ class Engine:
             self.runtime.post(Shutdown(hangup=False, force=True, at=time.time()))
         self.runtime.stop()
         self.switch.stop()
+        self._requests_pending.close()
         self.db.dispose()
 
     def reload_directory(self) -> None:
         """Read agents, queues and numbers from the database into the core."""
         agents, queues, numbers, halls, number_halls, calendar, rules, skill_ids = \
             gevent.get_hub().threadpool.apply(self._read_directory)
+        # what the console configures (not the agents' live state, which the engine itself writes): unchanged,
+        # the reload is over here, at no cost to the core
+        key = (tuple((a.agent_id, *(getattr(a, f) for f in CONFIGURED_FIELDS)) for a in agents), queues,
+               tuple(sorted(numbers.items())), halls, tuple(sorted(number_halls.items(), key=str)), rules.rules,
+               tuple(sorted(skill_ids.items())))
+        if calendar is None and key == self._directory_key:
+            return
+        self._directory_key = key
         self.runtime.post(DirectoryLoaded(agents, queues, numbers, time.time(), halls, number_halls, calendar, rules,
                                           skill_ids))
 
@@ -121,11 +140,15 @@ class Engine:
     def _reload_forever(self) -> None:
         """Pick up console requests often, configuration changes every directory_reload_s."""
         next_reload = time.time() + self.directory_reload_s
+        next_limits = time.time() + LIMITS_REFRESH_S
         while True:
             gevent.sleep(REQUEST_POLL_S)
             try:
                 for request in gevent.get_hub().threadpool.apply(self._take_requests):
                     self.runtime.post(request)
+                if time.time() >= next_limits and self.switch.connected:
+                    next_limits = time.time() + LIMITS_REFRESH_S
+                    self._read_limits()
                 if time.time() >= next_reload:
                     next_reload = time.time() + self.directory_reload_s
                     self.runtime.post(PublishStatus(time.time()))
@@ -153,6 +176,8 @@ class Engine:
         return True
 
     def _take_requests(self):
+        if not self._requests_pending():        # the usual answer: one indexed read, no ORM
+            return []
         with transaction(self.sessions) as session:
             return repos.take_pending_requests(session)
 
@@ -162,8 +187,22 @@ class Engine:
         if event is not None:
             self.runtime.post(event)
 
+    def _read_limits(self) -> None:
+        """The switch's session limits as `status` shows them (sessions-per-second, max-sessions)."""
+        try:
+            status = parse_status(self.switch.api("status"))
+        except (SwitchError, ValueError) as exc:
+            logger.warning("could not read the switch's limits: %s", exc)
+            return
+        self.runtime.post(SwitchLimits(True, status.sessions_per_second_limit, status.max_sessions, time.time()))
+
+    def _on_disconnected(self) -> None:
+        self.runtime.post(SwitchLimits(False, None, None, time.time()))
+
     def _on_connected(self) -> None:
-        """After every (re)connect: tell the core which legs the switch really has, and what they are."""
+        """After every (re)connect: read the switch's limits, tell the core which legs it really has, and what
+        they are."""
+        self._read_limits()
         try:
             raw = self.switch.api("show channels as json")
             rows = json.loads(raw).get("rows", []) if raw.strip().startswith("{") else []
@@ -218,14 +257,9 @@ class Engine:
         logger.error("store unavailable; records kept in the log only: %r", commands)
 
     def _write(self, commands: list) -> None:
+        """One transaction for the batch, a handful of statements (engine.store.batch)."""
         with transaction(self.sessions) as session:
-            for command in commands:
-                writer = STORE_WRITERS.get(type(command))
-                if writer is None:
-                    logger.error("no store writer for %r", command)
-                    continue
-                writer(session, command)
-                session.flush()
+            write_batch(session, commands, writers=STORE_WRITERS, inspect=recording.inspect)
 
 
 STORE_WRITERS = {   # what the store writer does with each of the core's store commands
@@ -239,5 +273,6 @@ STORE_WRITERS = {   # what the store writer does with each of the core's store c
     c.SaveSurveyResult: repos.save_survey_result,
     c.SaveQueueStatus: repos.save_queue_status,
     c.SaveTrunkStatus: repos.save_trunk_status,
+    c.SaveSwitchStatus: switch_status.save_switch_status,
     c.SaveRecording: lambda session, cmd: repos.save_recording(session, cmd, recording.inspect),
 }

@@ -29,6 +29,7 @@ class Config:
     ring_timeout: int
     trunk_group: str
     trunk_channels: int
+    exempt_agent_legs: bool
     database_url: str
     web_host: str
     web_port: int
@@ -57,6 +58,7 @@ _SCHEMA: dict[str, tuple[str, str, type]] = {
     "ring_timeout": ("switch", "ring_timeout", int),
     "trunk_group": ("switch", "trunk_group", str),
     "trunk_channels": ("switch", "trunk_channels", int),
+    "exempt_agent_legs": ("switch", "agent_legs_exempt_from_session_limits", bool),
     "database_url": ("database", "url", str),
     "web_bind": ("web", "bind", str),
     "web_secret_key": ("web", "secret_key", str),
@@ -103,6 +105,13 @@ def _read(data: dict, env: dict[str, str], section: str, key: str, kind: type, b
             return value if value.is_absolute() else base / value
         if kind is int and isinstance(raw, float):
             raise ValueError(raw)
+        if kind is bool:
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(raw)
+            return text in ("true", "1", "yes")
         return kind(raw)
     except (TypeError, ValueError):
         raise ConfigError(f"setting {name} must be {kind.__name__}, got {raw!r}") from None

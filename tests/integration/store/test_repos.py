@@ -85,3 +85,33 @@ def test_every_agent_state_and_call_outcome_fits_the_schema_and_junk_does_not(se
     with pytest.raises(IntegrityError):
         with transaction(sessions) as s:
             s.execute(text("UPDATE agents SET state = 'dancing' WHERE id = :i"), {"i": agent_id})
+
+
+def test_the_pending_requests_probe_sees_a_request_from_another_connection_until_it_is_taken(database_url):
+    """The engine's 4-a-second poll: a request the console commits shows at the next poll, not once taken; the
+    probe's kept connection holds no snapshot that would hide later commits (PostgreSQL) and recovers when
+    broken."""
+    import datetime as dt
+
+    from engine.store.models import AgentRequest
+    eng = make_engine(database_url)
+    factory = make_session_factory(eng)
+    with transaction(factory) as s:
+        seed_demo(s)
+        agent_id = s.scalar(select(Agent.id).where(Agent.extension == "1001"))
+    probe = repos.PendingRequestsProbe(eng)
+    try:
+        assert probe() is False
+        with transaction(factory) as s:
+            s.add(AgentRequest(agent_id=agent_id, action="ready", actor="a1001",
+                               requested_at=dt.datetime.now(dt.timezone.utc)))
+        assert probe() is True
+        with transaction(factory) as s:
+            assert len(repos.take_pending_requests(s)) == 1
+        assert probe() is False
+        probe._conn.driver_connection.close()        # the server went away under it: says "look", then recovers
+        assert probe() is True
+        assert probe() is False
+    finally:
+        probe.close()
+        eng.dispose()
