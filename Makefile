@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench bench-routing bench-sim bench-reports day-sim browser clean
+.PHONY: run test test-deps lint bench bench-routing bench-sim bench-reports bench-load day-sim browser clean
 
 $(STAMP): setup.cfg setup.py
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(BIN)/callcenter run
 
 ## test: the whole suite (unit, integration through real ESL TCP, web, migrations on SQLite and PostgreSQL)
-test: $(STAMP) lint
+test: $(STAMP) test-deps lint
 	$(BIN)/python -m pytest -q
 
 ## lint: import contracts (the domain core stays pure, the simulator stands alone)
@@ -42,13 +42,26 @@ bench-sim: $(STAMP)
 bench-reports: $(STAMP)
 	$(BIN)/python benchmarks/bench_reports.py $(if $(CALLS),--calls $(CALLS))
 
+## bench-load: the engine under CPS calls/s on the simulated switch, figures as JSON (AGENTS=20 CPS=20 SECONDS=30 RING=1 TALK=3 PATIENCE=20 NOANSWER=0 ENGINE_ROOT=checkout)
+bench-load: $(STAMP)
+	$(BIN)/python benchmarks/bench_load.py $(if $(AGENTS),--agents $(AGENTS)) $(if $(CPS),--cps $(CPS)) $(if $(SECONDS),--seconds $(SECONDS)) $(if $(RING),--ring $(RING)) $(if $(TALK),--talk $(TALK)) $(if $(PATIENCE),--patience $(PATIENCE)) $(if $(NOANSWER),--noanswer $(NOANSWER)) $(if $(ENGINE_ROOT),--engine-root $(ENGINE_ROOT))
+
 ## day-sim: a working day of the 110-agent 12366 center on the simulated switch (~10 min; HOURS=3 for the morning)
 day-sim: $(STAMP)
 	$(BIN)/python benchmarks/day_simulation.py $(if $(HOURS),--hours $(HOURS))
 
-## browser: install Debian's Chromium for the browser tests (they are skipped without it)
-browser:
-	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+## test-deps: what the suite needs from Debian: Chromium (browser tests) and ffmpeg (prompt conversion), when missing
+test-deps:
+	@missing=""; command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v ffmpeg >/dev/null || missing="$$missing ffmpeg"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing (Debian packages)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+## browser: install Debian's Chromium (and ffmpeg) for the browser tests (part of make test)
+browser: test-deps
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

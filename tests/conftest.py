@@ -69,3 +69,21 @@ def sqlite_url(tmp_path):
     url = f"sqlite:///{tmp_path / 'cc.db'}"
     upgrade(url)
     return url
+
+
+# --- CI: a skipped browser test is a failure (.ci/run sets CALLCENTER_REQUIRE_BROWSER=1) ---------------------------
+_BROWSER_WORDS = ("chromium", "playwright")
+_skipped_browser_tests: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and any(word in str(report.longrepr).lower() for word in _BROWSER_WORDS):
+        _skipped_browser_tests.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if os.environ.get("CALLCENTER_REQUIRE_BROWSER") == "1" and _skipped_browser_tests:
+        print(f"\n{len(_skipped_browser_tests)} browser test(s) skipped, which CALLCENTER_REQUIRE_BROWSER=1 forbids:")
+        for nodeid in _skipped_browser_tests[:20]:
+            print(f"  {nodeid}")
+        session.exitstatus = 1
