@@ -49,9 +49,10 @@ from engine.domain import commands as c  # noqa: E402
 from engine.domain.agent import AgentStateChanged  # noqa: E402
 from engine.domain.calllog import CallEventKind as K  # noqa: E402
 from engine.domain.states import AgentState as S, CallOutcome, HangupSide, NotReadyReason  # noqa: E402
-from engine.store import calllog, repos  # noqa: E402
+
 from engine.store.migrate import upgrade  # noqa: E402
 from engine.store.session import make_engine, make_session_factory, transaction  # noqa: E402
+from engine.store.writers import per_command_writers  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("CALLCENTER_BENCH_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 PG_PREFIX = "bench_store"
@@ -59,25 +60,8 @@ BATCH_MAX = 500                     # engine.runtime.STORE_BATCH_MAX
 PUBLISH_EVERY_S = 2.0               # engine.bootstrap.DIRECTORY_RELOAD_S: PublishStatus → SaveQueueStatus
 QUEUES = ("tax_policy", "etax", "social_fee")
 
-# today's path: what engine.bootstrap.Engine._write does (copied, so that the benchmark does not start gevent)
-LEGACY_WRITERS = {
-    c.LogCallEvent: calllog.append,
-    c.SaveAgentState: lambda session, cmd: repos.save_agent_state(session, cmd.change),
-    c.SaveCallRecord: repos.save_call_record,
-    c.SaveOffer: repos.save_offer,
-    c.SaveRequestResult: repos.save_request_result,
-    c.SaveCallback: repos.save_callback,
-    c.SaveVoicemail: repos.save_voicemail,
-    c.SaveSurveyResult: repos.save_survey_result,
-    c.SaveQueueStatus: repos.save_queue_status,
-    c.SaveTrunkStatus: repos.save_trunk_status,
-    c.SaveRecording: lambda session, cmd: repos.save_recording(session, cmd, recording.inspect),
-}
-try:                                    # the switch's status, published with the queues' (when the engine has it)
-    from engine.store.switch_status import save_switch_status  # noqa: E402
-    LEGACY_WRITERS[c.SaveSwitchStatus] = save_switch_status
-except ImportError:
-    pass
+# the per-command path (engine.store.writers, as engine.bootstrap wires it)
+LEGACY_WRITERS = per_command_writers(recording.inspect)
 
 
 def legacy_write(session: Session, commands: list) -> None:

@@ -15,7 +15,6 @@ from engine.acd.center import CallCenter
 from engine.acd.directory import CONFIGURED_FIELDS
 from engine import recording
 from engine.config import Config
-from engine.domain import commands as c
 from engine.domain.rules import RuleSet
 from engine.domain.events import (CallbacksLoaded, DirectoryLoaded, FlowsLoaded, LiveChannel, PublishStatus, Shutdown,
                                   SwitchLimits, SwitchSynced)
@@ -23,13 +22,12 @@ from engine.ivr.loader import load_flows
 from engine.runtime import Runtime
 from engine.calendar_source import load_calendar
 from engine.region_lookup import lookup_region
-from engine.store import calllog
 from engine.store import numbers as numbers_repo
 from engine.store import repos
-from engine.store import switch_status
 from engine.store.batch import write_batch
 from engine.store.models import Skill
 from engine.store.session import make_engine, make_session_factory, transaction
+from engine.store.writers import per_command_writers
 from engine.switch.connection import EslConnection
 from engine.switch.decode import SUBSCRIBED_EVENTS, SUBSCRIPTION_FILTERS, decode
 from engine.switch.errors import SwitchError
@@ -262,17 +260,4 @@ class Engine:
             write_batch(session, commands, writers=STORE_WRITERS, inspect=recording.inspect)
 
 
-STORE_WRITERS = {   # what the store writer does with each of the core's store commands
-    c.LogCallEvent: calllog.append,
-    c.SaveAgentState: lambda session, cmd: repos.save_agent_state(session, cmd.change),
-    c.SaveCallRecord: repos.save_call_record,
-    c.SaveOffer: repos.save_offer,
-    c.SaveRequestResult: repos.save_request_result,
-    c.SaveCallback: repos.save_callback,
-    c.SaveVoicemail: repos.save_voicemail,
-    c.SaveSurveyResult: repos.save_survey_result,
-    c.SaveQueueStatus: repos.save_queue_status,
-    c.SaveTrunkStatus: repos.save_trunk_status,
-    c.SaveSwitchStatus: switch_status.save_switch_status,
-    c.SaveRecording: lambda session, cmd: repos.save_recording(session, cmd, recording.inspect),
-}
+STORE_WRITERS = per_command_writers(recording.inspect)    # what the store writer does with each store command

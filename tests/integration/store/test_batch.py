@@ -20,10 +20,11 @@ from engine.domain.agent import AgentStateChanged
 from engine.domain.calllog import CallEventKind as K
 from engine.domain.states import AgentState as S, CallOutcome, HangupSide, NotReadyReason
 from engine.recording import FileFacts
-from engine.store import calllog, repos
+from engine.store import repos
 from engine.store.base import Base
 from engine.store.batch import write_batch
 from engine.store.migrate import upgrade
+from engine.store.writers import per_command_writers
 from engine.store.models import Agent, AgentRequest, CallRecord, QueueStatus, Recording, TrunkStatus
 from engine.store.session import make_engine, make_session_factory, transaction
 
@@ -39,26 +40,8 @@ def fake_inspect(path: str) -> FileFacts:
 
 
 def legacy_writers() -> dict:
-    """engine.bootstrap.STORE_WRITERS, as it was before write_batch (with a fixed file inspection)."""
-    writers = {
-        c.LogCallEvent: calllog.append,
-        c.SaveAgentState: lambda session, cmd: repos.save_agent_state(session, cmd.change),
-        c.SaveCallRecord: repos.save_call_record,
-        c.SaveOffer: repos.save_offer,
-        c.SaveRequestResult: repos.save_request_result,
-        c.SaveCallback: repos.save_callback,
-        c.SaveVoicemail: repos.save_voicemail,
-        c.SaveSurveyResult: repos.save_survey_result,
-        c.SaveQueueStatus: repos.save_queue_status,
-        c.SaveTrunkStatus: repos.save_trunk_status,
-        c.SaveRecording: lambda session, cmd: repos.save_recording(session, cmd, fake_inspect),
-    }
-    try:
-        from engine.store.switch_status import save_switch_status
-        writers[c.SaveSwitchStatus] = save_switch_status
-    except (ImportError, AttributeError):
-        pass
-    return writers
+    """engine.bootstrap.STORE_WRITERS, the per-command path write_batch must agree with (fixed file inspection)."""
+    return per_command_writers(fake_inspect)
 
 
 def legacy_write(session, commands: list) -> None:
