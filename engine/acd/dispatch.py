@@ -15,6 +15,7 @@ back to its invariant:
 from __future__ import annotations
 
 import dataclasses
+import math
 import logging
 
 from engine.acd import calllog
@@ -27,6 +28,10 @@ from engine.domain.commands import Command, DialAgent, SetLegVars, StartTimer
 from engine.domain.routing import agent_order, is_eligible, qualifies, select_agent
 
 logger = logging.getLogger(__name__)
+# A phone that has rung unanswered for callers who gave up rings the rest of the queue's ring timeout for the next
+# one, at least this long: a phone that never answers is found out (not-ready, no answer) by its second caller,
+# not left to ring caller after caller whose patience is shorter than the ring timeout
+MIN_RING_S = 2
 OFFER_GRACE_S = 10          # extra seconds past the ring timeout before the engine gives up on a silent switch
 KILL_RETRY_S = 1.0          # a cancelled leg the switch did not have yet (originate still in flight): kill again
 EXEMPT = {"no_throttle_limits": "true"}     # src/switch_ivr_originate.c: SOF_NO_LIMITS for this leg
@@ -123,14 +128,26 @@ def offer(floor: Floor, call: Call, agent_id: int, why: str, strategy: str, now:
     floor.leg_up(leg, agent_id)
     floor.offers[job] = Offer(job, call.uuid, agent_id, leg, queue.code, now, why, strategy)
     floor.pacer.originated(now)
-    logger.info("call %s offered to agent %s in queue %s: %s", call.uuid, agent.employee_no, queue.code, why)
+    ring_s = ring_time(floor, agent_id, queue.ring_timeout_s)
+    logger.info("call %s offered to agent %s in queue %s: %s%s", call.uuid, agent.employee_no, queue.code, why,
+                "" if ring_s == queue.ring_timeout_s else f" (rings {ring_s} s: it rang unanswered for callers who "
+                                                          f"gave up)")
     calllog.log(call, K.OFFERED, now, out, agent_id=agent_id, wait_s=calllog.waited(call, now), detail=strategy)
     variables = {"cc_call_uuid": call.uuid, "cc_agent": agent.employee_no, "cc_queue": queue.code,
                  **(EXEMPT if floor.pacer.exempt else {})}
-    out.append(DialAgent(job, leg, agent.extension, queue.ring_timeout_s, call.ani, call.caller_name or call.ani,
+    out.append(DialAgent(job, leg, agent.extension, ring_s, call.ani, call.caller_name or call.ani,
                          variables, remote_number=agent.remote_number))
-    out.append(StartTimer(f"offer:{job}", queue.ring_timeout_s + OFFER_GRACE_S))
+    out.append(StartTimer(f"offer:{job}", ring_s + OFFER_GRACE_S))
     return True
+
+
+def ring_time(floor: Floor, agent_id: int, ring_timeout_s: int) -> int:
+    """How long to ring this agent: the queue's ring timeout less what the phone has already rung, unanswered,
+    for callers who gave up since its last answer (at least MIN_RING_S), in whole seconds as originate takes."""
+    spent = floor.unanswered_ring_s.get(agent_id, 0.0)
+    if spent <= 0.0:
+        return ring_timeout_s
+    return max(MIN_RING_S, min(ring_timeout_s, math.ceil(ring_timeout_s - spent)))
 
 
 def _reoffer_or_cancel(floor: Floor, job: str, result: str, now: float, out: list[Command]) -> None:

@@ -140,6 +140,10 @@ def offer_ended(floor: Floor, made: Offer, now: float, result: str, cause: str, 
                          made.strategy, made.reason))
     call = floor.calls.get(caller_uuid)
     ring_s = max(0.0, now - made.offered_at)
+    if result == "caller_left":
+        floor.unanswered_ring_s[made.agent_id] = floor.unanswered_ring_s.get(made.agent_id, 0.0) + ring_s
+    elif result not in NOT_THE_AGENTS:
+        floor.unanswered_ring_s.pop(made.agent_id, None)
     if result == "answered":
         if call is not None and call.direction == "inbound" and not call.callback_of:
             calllog.log(call, K.ANSWERED, now, out, agent_id=made.agent_id, wait_s=calllog.waited(call, now),

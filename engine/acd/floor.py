@@ -83,6 +83,9 @@ class Floor:
                                             # whose caller left or was answered elsewhere: re-offered or cancelled
     rechecks: dict[int, int] = dataclasses.field(default_factory=dict)   # agent set not ready by the system ->
                                                                          # phone checks so far (back-off)
+    # seconds each agent's phone has rung, unanswered, for callers who gave up while it rang, since its last
+    # answered (or rung-out) offer: the agent has had that much of the queue's ring timeout already
+    unanswered_ring_s: dict[int, float] = dataclasses.field(default_factory=dict)
     retry_elsewhere: dict[str, int] = dataclasses.field(default_factory=dict)   # call -> agent the switch just
                                                                                 # refused for it
     pacer: Pacer = dataclasses.field(default_factory=Pacer)
@@ -222,6 +225,8 @@ class Floor:
             return False
         self.put_agent(updated)
         out.append(SaveAgentState(change))
+        if change.to_state in (AgentState.NOT_READY, AgentState.LOGGED_OUT):
+            self.unanswered_ring_s.pop(agent_id, None)       # a fresh ring budget when the agent comes back
         if change.from_state is AgentState.WRAP_UP and change.to_state is not AgentState.WRAP_UP:
             queue_code, queued_at, hall_id = self.wrap_ups.pop(agent_id, (None, None, None))
             out.append(LogCallEvent(call_uuid=agent.call_uuid or "", kind=CallEventKind.WRAP_UP_ENDED, at=now,

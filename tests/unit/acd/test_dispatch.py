@@ -175,3 +175,41 @@ def test_a_voice_message_wait_is_timed_by_the_events_not_the_wall_clock():
     out = cc.handle(DigitPressed("call", "9", 1040.0))
     entry = next(e for e in of(out, c.LogCallEvent) if e.kind is K.VOICEMAIL)
     assert (entry.at, entry.wait_s) == (1040.0, 40.0)
+
+
+def test_a_phone_that_rang_unanswered_for_callers_who_gave_up_rings_only_the_rest_of_the_ring_timeout():
+    """Callers whose patience is shorter than the ring timeout never let a dead phone ring out: each gives up
+    first, so the agent would never be set not-ready and would take caller after caller. The phone that has rung
+    14 s of its 15 unanswered rings the next caller 2 s (MIN_RING_S), then rings out: not ready, no answer. An
+    answered call gives the phone its whole ring timeout again."""
+    cc = center(agent(1))
+    first = of(arrive(cc, "first", 1.0), c.DialAgent)[0]
+    assert first.timeout_s == 15
+    cc.handle(LegHungUp("first", "ORIGINATOR_CANCEL", 15.0))        # gave up after 14 s of ringing
+    cc.handle(OriginateResult(first.job_uuid, False, None, "ORIGINATOR_CANCEL", 15.01))
+    out = cc.handle(LegHungUp(first.leg_uuid, "ORIGINATOR_CANCEL", 15.02))
+    assert not of(out, c.DialAgent)
+    out = arrive(cc, "second", 16.0)
+    second = of(out, c.DialAgent)[0]
+    assert second.timeout_s == 2                                     # 15 - 14 = 1, at least 2
+    assert c.StartTimer(f"offer:{second.job_uuid}", 2 + 10) in out   # the engine's own guard follows it
+    out = cc.handle(OriginateResult(second.job_uuid, False, None, "NO_ANSWER", 18.0))
+    assert cc.floor.agents[1].state is AgentState.NOT_READY
+    assert cc.floor.agents[1].reason is NotReadyReason.NO_ANSWER
+    assert 1 not in cc.floor.unanswered_ring_s                       # a fresh budget when the agent is back
+
+
+def test_an_answered_call_restores_the_whole_ring_timeout():
+    cc = center(agent(1))
+    first = of(arrive(cc, "first", 1.0), c.DialAgent)[0]
+    cc.handle(LegHungUp("first", "ORIGINATOR_CANCEL", 11.0))        # 10 s of ringing for a caller who left
+    cc.handle(OriginateResult(first.job_uuid, False, None, "ORIGINATOR_CANCEL", 11.01))
+    cc.handle(LegHungUp(first.leg_uuid, "ORIGINATOR_CANCEL", 11.02))
+    second = of(arrive(cc, "second", 12.0), c.DialAgent)[0]
+    assert second.timeout_s == 5
+    cc.handle(OriginateResult(second.job_uuid, True, second.leg_uuid, "", 13.0))
+    cc.handle(LegHungUp("second", "NORMAL_CLEARING", 20.0))
+    cc.handle(TimerFired("wrapup:1", 20.0))
+    cc.handle(LegHungUp(second.leg_uuid, "NORMAL_CLEARING", 20.02))
+    third = of(arrive(cc, "third", 21.0), c.DialAgent)[0]
+    assert third.timeout_s == 15
