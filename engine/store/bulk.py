@@ -46,7 +46,8 @@ class Script:
         self.conn = conn
         self.dialect = conn.dialect.name
         if self.dialect not in _SET_SQL:
-            raise NotImplementedError(f"bulk writes for {self.dialect}")
+            # the configuration refuses any other database kind (engine.config: database.url)
+            raise ValueError(f"bulk writes are for {' and '.join(_SET_SQL)}, not {self.dialect}")
         self._sql: list[str] = []
         self._params: dict[str, str] = {}
 

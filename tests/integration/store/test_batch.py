@@ -312,3 +312,4 @@ def test_a_value_too_long_for_its_column_fares_as_with_the_orm(two_databases):
     assert outcomes[0] == outcomes[1]
     assert outcomes[0] == ("written" if url_a.startswith("sqlite") else "DataError")
     assert_same(url_a, url_b)
+
