@@ -66,17 +66,6 @@ def test_figures_from_a_hand_made_switch_log():
     sys.path.insert(0, str(ROOT))
     from benchmarks.load.figures import RunInputs, compute
 
-    def _unused(uuid, ext, created, ended, answered=None, bridged=None, cause="NORMAL_CLEARING"):
-        return {"uuid": uuid, "direction": "outbound", "name": f"sofia/internal/{ext}@127.0.0.1:5071",
-                "variables": {"dialed_user": ext}, "created": created, "answered_at": answered,
-                "bridged_at": bridged, "ended": ended, "hangup_cause": cause, "disposition": "send_bye"}
-
-    def caller(uuid, created, ended, bridged=None, partner=None):
-        return {"uuid": uuid, "direction": "inbound", "name": "sofia/internal/139@127.0.0.1:5070",
-                "variables": {"last_bridge_to": partner} if partner else {}, "created": created,
-                "answered_at": created, "bridged_at": bridged, "ended": ended, "hangup_cause": "NORMAL_CLEARING",
-                "disposition": "recv_bye" if not bridged else "send_bye"}
-
     log = [
         caller("c1", 100.0, 105.0, bridged=101.0, partner="a1"),
         caller("c2", 100.5, 108.0, bridged=107.0, partner="a3"),

@@ -7,6 +7,7 @@ the test scripts and reads exactly the commands the client wrote.
 from __future__ import annotations
 
 import socket as _pysocket
+import time
 from typing import Iterable, Mapping
 
 import gevent
@@ -223,3 +224,12 @@ class FakeEsl:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def wait_until(pred, timeout=3.0, what="condition"):
+    """Poll `pred` every 2 ms until it holds; AssertionError after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for %s" % what)
+        gevent.sleep(0.002)

@@ -63,16 +63,6 @@ def wait_until(predicate, timeout: float = DEADLINE, what: str = "condition"):
         gevent.sleep(0.01)
 
 
-@pytest.fixture(autouse=True)
-def _bounded():
-    timeout = gevent.Timeout(20)
-    timeout.start()
-    try:
-        yield
-    finally:
-        timeout.cancel()
-
-
 @pytest.fixture
 def sim():
     s = SimSwitch(host="127.0.0.1", esl_port=0, password="ClueCon", control_port=None,

@@ -31,6 +31,7 @@ from .fake_esl import (
     event_json,
     event_plain,
     simple_event,
+    wait_until,
 )
 
 JOB = "5b7e0d6a-1111-4222-8333-444455556666"
@@ -48,25 +49,6 @@ JSON_EVENT_FRAME = event_json(
 
 
 # -- helpers ------------------------------------------------------------------------------------
-@pytest.fixture(autouse=True)
-def _bounded():
-    """No test can hang: the whole test is bounded."""
-    timeout = gevent.Timeout(15)
-    timeout.start()
-    try:
-        yield
-    finally:
-        timeout.cancel()
-
-
-def wait_until(pred, timeout=3.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not pred():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for %s" % what)
-        gevent.sleep(0.002)
-
-
 class Recorder:
     def __init__(self):
         self.events = []
@@ -88,13 +70,6 @@ class Recorder:
 
     def names(self):
         return [e.name if e.name != "CUSTOM" else e.subclass for e in self.events]
-
-
-@pytest.fixture
-def fake():
-    server = FakeEsl().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

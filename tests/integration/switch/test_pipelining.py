@@ -3,45 +3,19 @@ replies matched in wire order, a failure reported for the right command, timeout
 pipelined SwitchExecutor reporting exactly what the waiting one reports."""
 from __future__ import annotations
 
-import time
 import uuid as uuidlib
 
 import gevent
 import pytest
 
 from engine.domain import commands as c
-from engine.domain.events import CommandFailed, OriginateResult
+from engine.domain.events import CommandFailed
 from engine.switch import encode
 from engine.switch.connection import EslConnection, PendingReply, _subscription_command
 from engine.switch.errors import SwitchCommandError, SwitchDisconnected, SwitchNotConnected, SwitchTimeout
 from engine.switch.executor import SwitchExecutor
 
-from .fake_esl import FakeEsl, api_response, command_reply, event_json, simple_event
-
-
-@pytest.fixture(autouse=True)
-def _bounded():
-    timeout = gevent.Timeout(20)
-    timeout.start()
-    try:
-        yield
-    finally:
-        timeout.cancel()
-
-
-def wait_until(pred, timeout=3.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not pred():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for %s" % what)
-        gevent.sleep(0.002)
-
-
-@pytest.fixture
-def fake():
-    server = FakeEsl().start()
-    yield server
-    server.stop()
+from .fake_esl import api_response, command_reply, event_json, simple_event, wait_until
 
 
 class Events(list):
