@@ -28,13 +28,12 @@ from collections.abc import Callable
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.exc import OperationalError  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from engine.seeding.profile import working_days  # noqa: E402
 from engine.seeding.year import YearOptions, YearSummary, seed_year  # noqa: E402
 from engine.store.migrate import upgrade  # noqa: E402
-from engine.store.session import make_engine  # noqa: E402
+from engine.store.session import make_engine, unreachable  # noqa: E402
 
 GOAL_S = 3.0
 PG_ADMIN_URL = os.environ.get("CALLCENTER_BENCH_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
@@ -125,17 +124,6 @@ def prepare_sqlite(path: str, options: YearOptions, reuse: bool, log) -> tuple[s
     return url, summary
 
 
-def pg_reason() -> str | None:
-    try:
-        eng = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with eng.connect() as conn:
-            conn.execute(text("select 1"))
-        eng.dispose()
-        return None
-    except OperationalError as exc:
-        return f"no PostgreSQL server answers at {PG_ADMIN_URL.split('@')[-1]} ({str(exc.orig).strip()[:80]})"
-
-
 def prepare_postgres(options: YearOptions, reuse: bool, log) -> tuple[str, YearSummary | None]:
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_DATABASE}"
@@ -196,7 +184,7 @@ def main() -> None:
                 if os.path.exists(args.sqlite_path + suffix):
                     os.remove(args.sqlite_path + suffix)
     if args.only in (None, "postgresql"):
-        reason = pg_reason()
+        reason = unreachable(PG_ADMIN_URL)
         if reason:
             log(f"PostgreSQL skipped: {reason}")
         else:

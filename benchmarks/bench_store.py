@@ -41,7 +41,6 @@ import uuid
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from sqlalchemy import create_engine, select, text  # noqa: E402
-from sqlalchemy.exc import OperationalError  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from engine import recording  # noqa: E402
@@ -51,7 +50,7 @@ from engine.domain.calllog import CallEventKind as K  # noqa: E402
 from engine.domain.states import AgentState as S, CallOutcome, HangupSide, NotReadyReason  # noqa: E402
 
 from engine.store.migrate import upgrade  # noqa: E402
-from engine.store.session import make_engine, make_session_factory, transaction  # noqa: E402
+from engine.store.session import make_engine, make_session_factory, transaction, unreachable  # noqa: E402
 from engine.store.writers import per_command_writers  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("CALLCENTER_BENCH_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
@@ -278,17 +277,6 @@ class PgCopies:
         self.admin.dispose()
 
 
-def pg_reason() -> str | None:
-    try:
-        eng = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with eng.connect() as conn:
-            conn.execute(text("select 1"))
-        eng.dispose()
-        return None
-    except OperationalError as exc:
-        return f"no PostgreSQL server answers at {PG_ADMIN_URL.split('@')[-1]} ({str(exc.orig).strip()[:80]})"
-
-
 def timed_run(url: str, writer, warmup: list[list], batches: list[list]) -> tuple[float, float, list[float]]:
     """(cpu s, wall s, per-batch cpu) of writing `batches` one transaction each (after the warm-up batches,
     written the same way but not timed: the floor filling up)."""
@@ -406,7 +394,7 @@ def main() -> None:
     try:
         for kind in kinds:
             if kind == "postgresql":
-                reason = pg_reason()
+                reason = unreachable(PG_ADMIN_URL)
                 if reason:
                     print(f"postgresql: skipped: {reason}")
                     continue

@@ -6,27 +6,16 @@ import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
+
+from engine.store.session import unreachable
 
 PG_ADMIN_URL = os.environ.get("CALLCENTER_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
-
-
-def _pg_available() -> str | None:
-    """None when PostgreSQL answers, else the reason it does not."""
-    try:
-        eng = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with eng.connect() as conn:
-            conn.execute(text("select 1"))
-        eng.dispose()
-        return None
-    except OperationalError as exc:
-        return f"no PostgreSQL server answers at {PG_ADMIN_URL.split('@')[-1]} ({str(exc.orig).strip()[:80]})"
 
 
 @pytest.fixture(scope="session")
 def pg_server():
     """Skip (with the reason) when no PostgreSQL server is reachable."""
-    reason = _pg_available()
+    reason = unreachable(PG_ADMIN_URL)
     if reason:
         pytest.skip(reason)
     return PG_ADMIN_URL

@@ -5,7 +5,8 @@ import contextlib
 import os
 from collections.abc import Iterator
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -45,3 +46,17 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on error."""
     with factory.begin() as session:
         yield session
+
+
+def unreachable(url: str) -> str | None:
+    """None when the database server at `url` answers within 3 s, else why not (for a skip or a message)."""
+    try:
+        eng = create_engine(url, connect_args={"connect_timeout": 3})
+        try:
+            with eng.connect() as conn:
+                conn.execute(text("select 1"))
+        finally:
+            eng.dispose()
+        return None
+    except OperationalError as exc:
+        return f"no PostgreSQL server answers at {url.split('@')[-1]} ({str(exc.orig).strip()[:80]})"
