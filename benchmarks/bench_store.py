@@ -74,7 +74,7 @@ def legacy_write(session: Session, commands: list) -> None:
 
 def batch_write(session: Session, commands: list) -> None:
     from engine.store.batch import write_batch
-    write_batch(session, commands, writers=LEGACY_WRITERS)   # as engine.bootstrap wires it
+    write_batch(session, commands, inspect=recording.inspect)   # as engine.bootstrap wires it
 
 
 # --- the commands of answered calls ----------------------------------------------------------------------------

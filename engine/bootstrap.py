@@ -27,7 +27,6 @@ from engine.store import repos
 from engine.store.batch import write_batch
 from engine.store.models import Skill
 from engine.store.session import make_engine, make_session_factory, transaction
-from engine.store.writers import per_command_writers
 from engine.switch.connection import EslConnection
 from engine.switch.decode import SUBSCRIBED_EVENTS, SUBSCRIPTION_FILTERS, decode
 from engine.switch.errors import SwitchError
@@ -257,7 +256,4 @@ class Engine:
     def _write(self, commands: list) -> None:
         """One transaction for the batch, a handful of statements (engine.store.batch)."""
         with transaction(self.sessions) as session:
-            write_batch(session, commands, writers=STORE_WRITERS, inspect=recording.inspect)
-
-
-STORE_WRITERS = per_command_writers(recording.inspect)    # what the store writer does with each store command
+            write_batch(session, commands, inspect=recording.inspect)

@@ -116,11 +116,6 @@ def basis_ts(entry) -> float:
     return epoch(entry.queued_at if entry.queued_at is not None else entry.at)
 
 
-def entry_key(entry) -> tuple:
-    trunk = (entry.detail or "")[:32] if entry.kind in _TRUNK_VALUES else ""
-    return (entry.direction or "inbound", entry.queue_code or "", entry.hall_id or 0, entry.agent_id or 0, trunk)
-
-
 def _holds(spec: ColumnSpec, entry) -> bool:
     if spec.when is None:
         return True
@@ -136,24 +131,6 @@ def _holds(spec: ColumnSpec, entry) -> bool:
     raise ValueError(test)
 
 
-def contributions(entry) -> list[tuple[tuple, dict[str, int]]]:
-    """(key, column deltas) this entry adds to the call rollups: one key, two for an overflow to a queue."""
-    deltas: dict[str, int] = {}
-    for spec in _SPECS_BY_KIND.get(entry.kind, ()):
-        if not _holds(spec, entry):
-            continue
-        value = 1 if spec.value == 1 else ms(entry.wait_s if spec.value == "wait" else entry.duration_s)
-        deltas[spec.name] = max(deltas.get(spec.name, 0), value) if spec.agg == "max" else deltas.get(spec.name,
-                                                                                                      0) + value
-    key = entry_key(entry)
-    out = [(key, deltas)] if deltas else []
-    detail = entry.detail or ""
-    if entry.kind == _OVERFLOWED and detail.startswith(OVERFLOW_PREFIX):
-        target = detail[len(OVERFLOW_PREFIX):][:32]
-        out.append(((key[0], target, key[2], key[3], ""), {"overflow_in": 1}))
-    return out
-
-
 def apply_entry(session: Session, entry: CallEvent) -> None:
     """Add one appended log entry to the call rollups (same transaction as the insert)."""
     increments = Increments()
@@ -167,18 +144,12 @@ _COLUMN_INDEX = {name: i for i, name in enumerate(VALUE_COLUMNS)}
 _MAX_INDEXES = tuple(_COLUMN_INDEX[name] for name in VALUE_COLUMNS if name in MAX_COLUMNS)
 _OVERFLOW_IN = _COLUMN_INDEX["overflow_in"]
 _SOURCES = {1: 0, "wait": 1, "duration": 2}          # ColumnSpec.value → index in (1, wait ms, duration ms)
-_TESTS = {                                          # ColumnSpec.when → a test of an entry, as _holds
-    "wait_le": lambda arg: lambda entry: (entry.wait_s or 0.0) <= arg,
-    "detail_eq": lambda arg: lambda entry: entry.detail == arg,
-    "duration_gt": lambda arg: lambda entry: (entry.duration_s or 0.0) > arg,
-    "value_eq": lambda arg: lambda entry: entry.value == arg,
-}
 
 
 class _KindPlan(NamedTuple):
     """What the entries of one kind add to their rollup row, from COLUMN_SPECS worked out once per kind: the
     columns (indexes in VALUE_COLUMNS) every entry adds to, by what it adds, and the specs with a `when`, tested
-    entry by entry. Same result as `contributions`."""
+    entry by entry (_holds). Same sums as the SQL recomputation (`rebuild`, `verify`)."""
 
     always: bool                            # a spec without `when`: every entry of the kind writes its row
     ones: tuple[int, ...]                   # + 1
@@ -195,8 +166,7 @@ def _kind_plan(specs: Iterable[ColumnSpec]) -> _KindPlan:
     for spec in specs:
         column, source = _COLUMN_INDEX[spec.name], _SOURCES[spec.value]
         if spec.when is not None:
-            test, arg = spec.when
-            tested.append((_TESTS[test](arg), column, source, spec.agg == "max"))
+            tested.append((lambda entry, spec=spec: _holds(spec, entry), column, source, spec.agg == "max"))
         elif spec.agg == "max":
             maxes.append((column, source))
         else:
@@ -224,16 +194,6 @@ class Increments:
         self.rows: dict[tuple, list[int]] = {}       # (interval, day, *KEY_COLUMNS) -> values in VALUE_COLUMNS order
         self.regions: dict[tuple, int] = {}
 
-    @property
-    def calls_15m(self) -> dict[tuple, dict[str, int]]:
-        """{(interval, *KEY_COLUMNS): {column: value}} (the columns some entry added to, and more at 0)."""
-        return {(k[0], *k[2:]): _named(v) for k, v in self.rows.items()}
-
-    @property
-    def calls_day(self) -> dict[tuple, dict[str, int]]:
-        """{(day, *KEY_COLUMNS): {column: value}}."""
-        return {k: _named(v) for k, v in _days(self.rows).items()}
-
     def add(self, entry) -> None:
         """Add one entry (a CallEvent, or anything with its attributes: kind, at, queued_at, ani, ...)."""
         kind = entry.kind
@@ -248,7 +208,7 @@ class Increments:
             direction, hall_id, agent_id = entry.direction or "inbound", entry.hall_id or 0, entry.agent_id or 0
             rows = self.rows
             if plan is not None and (plan.always or held):
-                trunk = (entry.detail or "")[:32] if kind in _TRUNK_VALUES else ""      # entry_key
+                trunk = (entry.detail or "")[:32] if kind in _TRUNK_VALUES else ""
                 key = (interval, day, direction, entry.queue_code or "", hall_id, agent_id, trunk)
                 acc = rows.get(key)
                 if acc is None:
@@ -333,10 +293,6 @@ def _days(rows: dict[tuple, list[int]]) -> dict[tuple, list[int]]:
             summed[i] = max(acc[i], values[i])
         days[day_key] = summed
     return days
-
-
-def _named(values: list[int]) -> dict[str, int]:
-    return {name: value for name, value in zip(VALUE_COLUMNS, values) if value}
 
 
 def _dialect(session: Session) -> str:

@@ -16,10 +16,11 @@
 
 Commands of the same table keep their order; different tables do not depend on each other (agents are only read,
 for existence, and no store command creates or deletes one), so the result is the same as the per-command path.
-Rare commands (callback progress, voice messages, ratings, console request results) go through their ORM writer
-as before. A command type this module does not know is written by `writers[type]` (engine.bootstrap's
-STORE_WRITERS) after everything before it is written (then flushed), so that writer sees what the per-command
-path would have shown it; with no writer it is logged and skipped.
+Rare commands (callback progress, voice messages, ratings, console request results) go through their per-command
+writer (engine.store.writers) in place. A command type this module does not batch is written by `writers[type]`
+after everything before it is written (then flushed), so that writer sees what the per-command path would have
+shown it; with no writer it is logged and skipped. Stopped recordings' files are read (size, checksum, duration)
+before anything of the batch is written, so no write lock is held while a file is hashed.
 
 Any error (a refused row) propagates; the caller's transaction is rolled back, and the engine then writes the
 commands one at a time (`write_batch(session, [command])`), as it did with the per-command writers.
@@ -36,26 +37,22 @@ from engine.domain.commands import (LogCallEvent, SaveAgentState, SaveCallback, 
                                     SaveSwitchStatus, SaveTrunkStatus, SaveVoicemail)
 from engine.domain.states import AgentState
 from engine.reports.rollups import Increments
-from engine.store import bulk, repos
+from engine.store import bulk
 from engine.store.calllog import EVENT_COLUMNS, entry_row
 from engine.store.models import (Agent, AgentStateChange, CallEvent, CallOffer, CallRecord, QueueStatus, Recording,
                                  TrunkStatus)
 from engine.store.models.switch import SwitchStatus
 from engine.store.repos import to_datetime
 from engine.store.switch_status import SWITCH_NAME
+from engine.store.writers import per_command_writers
 
 logger = logging.getLogger(__name__)
 
 Writer = Callable[[Session, object], None]
 
-# written through their ORM writer, in place: they touch tables nothing else in a batch writes, and read agents
-# only to see whether one exists
-_ORM_WRITERS: dict[type, Writer] = {
-    SaveRequestResult: repos.save_request_result,
-    SaveCallback: repos.save_callback,
-    SaveVoicemail: repos.save_voicemail,
-    SaveSurveyResult: repos.save_survey_result,
-}
+# written through their per-command writer, in place: they touch tables nothing else in a batch writes, and read
+# agents only to see whether one exists
+_IN_PLACE = frozenset({SaveRequestResult, SaveCallback, SaveVoicemail, SaveSurveyResult})
 _WITH_CALL = (AgentState.RESERVED, AgentState.TALKING, AgentState.ON_HOLD, AgentState.WRAP_UP)   # as repos.save_agent_state
 _RECORDING_NEW = {"stopped_at": None, "switch_ms": None, "status": "recording", "size_bytes": None,
                   "checksum": None, "duration_s": None, "problem": ""}
@@ -65,23 +62,27 @@ def write_batch(session: Session, commands: Iterable[object], *, writers: Mappin
                 inspect: Callable[[str], object] | None = None) -> None:
     """Write `commands` in order, in the session's transaction (see the module's docstring).
 
-    `writers`: writers for command types not handled here (engine.bootstrap.STORE_WRITERS); `inspect`: what
-    reads a stopped recording's file (engine.recording.inspect by default)."""
+    `inspect`: what reads a stopped recording's file (engine.recording.inspect by default); `writers`: the
+    per-command writers, for the kinds not batched here (engine.store.writers.per_command_writers by default)."""
     if inspect is None:
         from engine.recording import inspect
-    pending = _Pending(session, inspect)
+    commands = list(commands)
+    files = {cmd.path: inspect(cmd.path) for cmd in commands
+             if type(cmd) is SaveRecording and cmd.stopped_at is not None}
+    if writers is None:
+        writers = per_command_writers(inspect)
+    pending = _Pending(session, files)
     for command in commands:
         kind = type(command)
         add = pending.adders.get(kind)
         if add is not None:
             add(command)
             continue
-        writer = _ORM_WRITERS.get(kind)
+        writer = writers.get(kind)
         if writer is None:
-            writer = writers.get(kind) if writers is not None else None
-            if writer is None:
-                logger.error("no store writer for %r", command)
-                continue
+            logger.error("no store writer for %r", command)
+            continue
+        if kind not in _IN_PLACE:
             pending.write()                   # an unknown writer sees everything before it, as it did
         writer(session, command)
         session.flush()
@@ -91,9 +92,9 @@ def write_batch(session: Session, commands: Iterable[object], *, writers: Mappin
 class _Pending:
     """The batch's commands handled here, by table, in order; `write` writes and forgets them."""
 
-    def __init__(self, session: Session, inspect: Callable[[str], object]):
+    def __init__(self, session: Session, files: Mapping[str, object]):
         self.session = session
-        self.inspect = inspect
+        self.files = files                    # stopped recordings' file facts, by path
         self.entries: list[LogCallEvent] = []
         self.states: list[SaveAgentState] = []
         self.offers: list[SaveOffer] = []
@@ -129,7 +130,7 @@ class _Pending:
         if self.records:
             _write_records(script, self.records, records)
         if self.recordings:
-            _write_recordings(script, self.recordings, recordings, self.inspect)
+            _write_recordings(script, self.recordings, recordings, self.files)
         if self.statuses:
             _write_queue_status(script, self.statuses)
         if self.trunks:
@@ -206,7 +207,7 @@ def _write_records(script: bulk.Script, records: list[SaveCallRecord], stored: s
 
 
 def _write_recordings(script: bulk.Script, recordings: list[SaveRecording], stored: set[str],
-                      inspect: Callable[[str], object]) -> None:
+                      files: Mapping[str, object]) -> None:
     """As repos.save_recording, command after command: a row is created by the first command of its path (unless
     stored already), completed from the file by a stop."""
     table = Recording.__table__
@@ -226,7 +227,7 @@ def _write_recordings(script: bulk.Script, recordings: list[SaveRecording], stor
                 **_RECORDING_NEW}
         if rec.stopped_at is None:
             continue
-        facts = inspect(rec.path)
+        facts = files[rec.path]
         row.update(stopped_at=to_datetime(rec.stopped_at), switch_ms=rec.record_ms, status=facts.status,
                    size_bytes=facts.size_bytes, checksum=facts.checksum, duration_s=facts.duration_s,
                    problem=facts.problem[:255])

@@ -28,7 +28,7 @@ from sqlalchemy import BigInteger, Boolean, Date, DateTime, Enum, Float, Integer
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-_PLANS: dict[tuple, tuple[str, list, str]] = {}
+_PLANS: dict[tuple, tuple[str, list]] = {}
 _MAX_PLANS = 2000           # statements differ by their columns (rollups: the columns a batch touches)
 # how a conflicting row's column is updated: replaced by the new value, added to, or the greater of both
 _SET_SQL = {
@@ -82,8 +82,8 @@ class Script:
             self._sql, self._params = [], {}
             self.conn.exec_driver_sql(sql, params)
 
-    def _add(self, plan: tuple[str, list, str], rows: Sequence[Sequence]) -> None:
-        sql, converters, _ = plan
+    def _add(self, plan: tuple[str, list], rows: Sequence[Sequence]) -> None:
+        sql, converters = plan
         if converters:                  # column by column: the loops over rows run in C (zip), or are one comprehension
             columns = list(zip(*rows))
             for i, convert in converters:
@@ -95,14 +95,6 @@ class Script:
         name = f"r{len(self._sql)}"
         self._sql.append(sql.replace("%(rows)s", f"%({name})s"))
         self._params[name] = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
-
-
-def insert(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence], *,
-           conflict: Sequence[str] = (), on_conflict: dict[str, str] | None = None) -> None:
-    """Script.insert, sent at once."""
-    script = Script(conn)
-    script.insert(table, columns, rows, conflict=conflict, on_conflict=on_conflict)
-    script.run()
 
 
 def existing(conn: Connection, lookups: Sequence[tuple[Table, str, Iterable]]) -> list[set]:
@@ -148,7 +140,7 @@ def _driver_execute(conn: Connection, sql: str, params, *, many: bool):
 
 # --- plans: SQL text and value converters, per dialect and statement ---------------------------------------------
 
-def _remember(key: tuple, plan: tuple[str, list, str]) -> tuple[str, list, str]:
+def _remember(key: tuple, plan: tuple[str, list]) -> tuple[str, list]:
     if len(_PLANS) >= _MAX_PLANS:
         _PLANS.clear()
     _PLANS[key] = plan
@@ -263,7 +255,7 @@ def _float(value):
 
 
 def _insert_plan(conn: Connection, table: Table, columns: Sequence[str], conflict: Sequence[str],
-                 on_conflict: dict[str, str]) -> tuple[str, list, str]:
+                 on_conflict: dict[str, str]) -> tuple[str, list]:
     dialect = conn.dialect.name
     q = conn.dialect.identifier_preparer.quote
     t = q(table.name)
@@ -280,10 +272,10 @@ def _insert_plan(conn: Connection, table: Table, columns: Sequence[str], conflic
         sets = ", ".join(_SET_SQL[dialect][how].format(c=q(c), t=t) for c, how in on_conflict.items())
         sql += f" ON CONFLICT ({', '.join(q(c) for c in conflict)}) DO " + (f"UPDATE SET {sets}" if sets
                                                                             else "NOTHING")
-    return sql, procs, dialect
+    return sql, procs
 
 
-def _update_plan(conn: Connection, table: Table, key: str, columns: Sequence[str]) -> tuple[str, list, str]:
+def _update_plan(conn: Connection, table: Table, key: str, columns: Sequence[str]) -> tuple[str, list]:
     dialect = conn.dialect.name
     q = conn.dialect.identifier_preparer.quote
     t = q(table.name)
@@ -292,6 +284,6 @@ def _update_plan(conn: Connection, table: Table, key: str, columns: Sequence[str
         sets = ", ".join(f"{q(c)} = (v->>{i + 1}){_pg_cast(table.c[c])}" for i, c in enumerate(columns))
         sql = (f"UPDATE {t} SET {sets} FROM json_array_elements(%(rows)s::json) AS e(v) "
                f"WHERE {t}.{q(key)} = (v->>0){_pg_cast(table.c[key])}")
-        return sql, _pg_converters(conn, table, all_columns), dialect
+        return sql, _pg_converters(conn, table, all_columns)
     sets = ", ".join(f"{q(c)} = ?{i + 2}" for i, c in enumerate(columns))     # parameters in row order: key first
-    return f"UPDATE {t} SET {sets} WHERE {q(key)} = ?1", _processors(conn, table, all_columns), dialect
+    return f"UPDATE {t} SET {sets} WHERE {q(key)} = ?1", _processors(conn, table, all_columns)

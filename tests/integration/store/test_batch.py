@@ -242,8 +242,8 @@ def mixed_batch(ids: dict) -> list:
 
 @pytest.mark.parametrize("fallbacks", [True, False], ids=["with-fallback-writers", "grouped-only"])
 def test_a_mixed_batch_is_written_exactly_as_command_by_command(two_databases, caplog, fallbacks):
-    """With fallbacks, the batch holds commands write_batch hands to other writers (SaveSwitchStatus, through
-    `writers`), which write everything before them first; without, every command is written grouped by table."""
+    """With fallbacks, the batch holds a command write_batch has no writer for (SomethingNew: logged, skipped) and
+    the switch's status; without, every command is written grouped by table."""
     url_a, url_b, ids = two_databases
     batch = mixed_batch(ids)
     if not fallbacks:
