@@ -45,22 +45,29 @@ def settle(floor: Floor, now: float, out: list[Command]) -> None:
             _reoffer_or_cancel(floor, job, result, now, out)
     if not floor.ready or not floor.waiting:
         return
-    signature = (floor.version, floor.waiting.version, len(floor.waiting))
+    # removing a call never makes another offerable: the signature is what can (a free agent, a call added, a
+    # call's skills widened: floor.version; the waiting list's additions)
+    signature = (floor.version, floor.waiting.version)
     if signature == floor.fruitless:
         return                      # nothing changed since the last look found no match
-    for uuid in list(floor.waiting):
+    skipped = False
+    for uuid in floor.waiting:      # a snapshot: offering removes calls from the list
         if not floor.ready:
             break
         call = floor.calls.get(uuid)
-        if call is None or call.due_while_ringing:      # a max wait or step due: applies first
+        if call is None:
             continue
-        if not any(may_serve(floor, floor.agents[a], call) for a in floor.ready):
+        if call.due_while_ringing:  # a max wait or step due: applies first (its timer fires at once)
+            skipped = True
+            continue
+        if not any(may_serve(floor, agent, call) for agent in floor.candidates(call.required)):
             continue
         if not floor.pacer.may_originate(now):
             out.append(StartTimer("pace", floor.pacer.next_slot(now)))
             return
         dispatch_call(floor, call, now, out)
-    floor.fruitless = (floor.version, floor.waiting.version, len(floor.waiting))
+    # a call skipped for a due step is looked at again once the step has applied, whatever else changed
+    floor.fruitless = None if skipped else (floor.version, floor.waiting.version)
 
 
 def may_serve(floor: Floor, agent: Agent, call: Call) -> bool:

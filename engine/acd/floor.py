@@ -158,6 +158,11 @@ class Floor:
                 self.ready_by_skill.setdefault(skill, set()).add(agent.agent_id)
             self.version += 1
 
+    def changed(self) -> None:
+        """Something that may make a waiting call offerable changed (besides an agent freed or a call added, which
+        count themselves): the dispatch point must look again."""
+        self.version += 1
+
     def is_free(self, agent_id: int) -> bool:
         """Ready, active and with no leg left on the switch: may be rung now."""
         return agent_id in self.ready

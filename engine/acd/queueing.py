@@ -135,7 +135,7 @@ def on_step_due(floor: Floor, call: Call, now: float, out: list[Command]) -> Non
         calllog.log(call, K.OVERFLOWED, now, out, wait_s=calllog.waited(call, now), detail=f"widen:{queue.code}")
         logger.info("call %s in %s: skills widened to %s after %ss", call.uuid, queue.code, call.required,
                     step.after_s)
-        floor.waiting.add(call.uuid, floor.waiting_key(call))       # changed: the dispatch point looks again
+        floor.changed()             # other agents may serve it now: the dispatch point looks again
     elif step.action == "overflow" and step.queue in floor.queues:
         target = floor.queues[step.queue]
         calllog.log(call, K.OVERFLOWED, now, out, wait_s=calllog.waited(call, now), detail=f"overflow:{target.code}")

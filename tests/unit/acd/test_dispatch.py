@@ -213,3 +213,24 @@ def test_an_answered_call_restores_the_whole_ring_timeout():
     cc.handle(LegHungUp(second.leg_uuid, "NORMAL_CLEARING", 20.02))
     third = of(arrive(cc, "third", 21.0), c.DialAgent)[0]
     assert third.timeout_s == 15
+
+
+def test_a_call_whose_step_fell_due_while_its_phone_rang_is_offered_once_the_step_has_applied():
+    """The step (an announcement) falls due while the agent's phone rings; the switch refuses the leg (not the
+    agent's fault: it stays ready), the call waits again, its step applies at once (0-delay timer), and the call
+    is offered to the agent again: no free agent beside a waiting call it may serve."""
+    from engine.domain.queueing import OverflowStep
+    announce = QueueSpec(1, "q", "Q", {1: 1}, ring_timeout_s=15, wrap_up_s=0,
+                         overflow=(OverflowStep(5, "announce", prompt="busy"),))
+    ids = (f"id{n}" for n in itertools.count())
+    cc = CallCenter({"q": FLOW}, "/p", new_id=lambda: next(ids), exempt_agent_legs=True)
+    cc.handle(DirectoryLoaded((agent(1),), (announce,), {"12366": "q"}, 0.0))
+    dial = of(arrive(cc, "call", 1.0), c.DialAgent)[0]
+    cc.handle(TimerFired("step:call", 6.0))                           # due while the phone rings
+    out = cc.handle(OriginateResult(dial.job_uuid, False, None, "DESTINATION_OUT_OF_ORDER", 7.0))
+    assert cc.floor.agents[1].state is AgentState.READY and not of(out, c.DialAgent)
+    assert c.StartTimer("step:call", 0.0) in out
+    dials = []
+    for event in (TimerFired("step:call", 7.0), TimerFired("pace", 7.05), PublishStatus(7.1)):
+        dials += of(cc.handle(event), c.DialAgent)
+    assert dials and dials[0].variables["cc_call_uuid"] == "call"
