@@ -6,10 +6,11 @@ import logging
 
 from engine.acd import arrivals, calllog, consult, dispatch, ivr_runner, queueing
 from engine.acd.calllog import K
-from engine.acd.floor import Floor, Offer
+from engine.acd.effects import ring_agent
+from engine.acd.floor import Floor
 from engine.domain.agent import AgentTrigger
 from engine.domain.call import Call, CallPhase
-from engine.domain.commands import Command, DialAgent, Hangup, HoldCall, PhoneEvent, StartTimer
+from engine.domain.commands import Command, Hangup, HoldCall, PhoneEvent
 from engine.domain.events import AgentRequest
 from engine.domain.states import AgentState
 
@@ -161,13 +162,6 @@ def _dial(floor: Floor, agent, ev: AgentRequest, out: list[Command]) -> str:
     floor.special_calls.add(call.uuid)
     floor.change_agent(agent.agent_id, AgentTrigger.DIAL, ev.at, out, cause=f"dialling {number}",
                        actor=ev.actor, call_uuid=call.uuid)
-    job, leg = floor.new_id(), floor.new_id()
-    call.ringing[job] = leg
-    floor.agent_legs[leg] = call.uuid
-    floor.leg_up(leg, agent.agent_id)
-    floor.offers[job] = Offer(job, call.uuid, agent.agent_id, leg, "", ev.at, "outbound call", "dial")
-    out.append(DialAgent(job, leg, agent.extension, DIAL_RING_S, number, number,
-                         {"cc_call_uuid": call.uuid, "cc_agent": agent.employee_no},
-                         remote_number=agent.remote_number))
-    out.append(StartTimer(f"offer:{job}", DIAL_RING_S + 10))
+    ring_agent(floor, call, agent, DIAL_RING_S, {"cc_call_uuid": call.uuid, "cc_agent": agent.employee_no}, "",
+               "outbound call", "dial", ev.at, out, number=number, name=number)
     return ""

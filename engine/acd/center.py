@@ -362,7 +362,7 @@ def _on_switch_limits(floor: Floor, ev: SwitchLimits, out: list[Command]) -> Non
     """The switch connected with these limits (or went away): the pacing follows them."""
     floor.switch_connected = ev.connected
     if ev.connected:
-        floor.pacer.configure(ev.sessions_per_second, ev.max_sessions, floor.pacer.exempt)
+        floor.pacer.configure(ev.sessions_per_second, ev.max_sessions)
         logger.info("switch limits: %s sessions per second, %s sessions at most; agent legs %s", ev.sessions_per_second,
                     ev.max_sessions, "exempt (no_throttle_limits)" if floor.pacer.exempt else "paced within the rate")
 

@@ -14,8 +14,7 @@ import logging
 
 from engine.acd import calllog
 from engine.acd.calllog import K
-from engine.acd.dispatch import EXEMPT
-from engine.acd.effects import finish_talk, leg_failed
+from engine.acd.effects import EXEMPT, finish_talk, leg_failed
 from engine.acd.floor import Floor
 from engine.domain.agent import AgentTrigger
 from engine.domain.call import Call, CallPhase, Consult

@@ -20,11 +20,11 @@ import logging
 
 from engine.acd import calllog
 from engine.acd.calllog import K
-from engine.acd.effects import cancel_offer, offer_ended
+from engine.acd.effects import cancel_offer, offer_ended, ring_agent
 from engine.acd.floor import Floor, Offer
 from engine.domain.agent import Agent, AgentTrigger
 from engine.domain.call import Call, CallPhase
-from engine.domain.commands import Command, DialAgent, SetLegVars, StartTimer
+from engine.domain.commands import Command, SetLegVars, StartTimer
 from engine.domain.routing import agent_order, is_eligible, qualifies, select_agent
 
 logger = logging.getLogger(__name__)
@@ -32,9 +32,6 @@ logger = logging.getLogger(__name__)
 # one, at least this long: a phone that never answers is found out (not-ready, no answer) by its second caller,
 # not left to ring caller after caller whose patience is shorter than the ring timeout
 MIN_RING_S = 2
-OFFER_GRACE_S = 10          # extra seconds past the ring timeout before the engine gives up on a silent switch
-KILL_RETRY_S = 1.0          # a cancelled leg the switch did not have yet (originate still in flight): kill again
-EXEMPT = {"no_throttle_limits": "true"}     # src/switch_ivr_originate.c: SOF_NO_LIMITS for this leg
 
 
 def settle(floor: Floor, now: float, out: list[Command]) -> None:
@@ -128,23 +125,15 @@ def offer(floor: Floor, call: Call, agent_id: int, why: str, strategy: str, now:
     if not floor.is_free(agent_id) or not floor.change_agent(agent_id, AgentTrigger.OFFER, now, out,
                                                              cause=f"offer from {queue.code}", call_uuid=call.uuid):
         return False
-    job, leg = floor.new_id(), floor.new_id()
-    call.ringing[job] = leg
     call.offers += 1
-    floor.agent_legs[leg] = call.uuid
-    floor.leg_up(leg, agent_id)
-    floor.offers[job] = Offer(job, call.uuid, agent_id, leg, queue.code, now, why, strategy)
-    floor.pacer.originated(now)
     ring_s = ring_time(floor, agent_id, queue.ring_timeout_s)
     logger.info("call %s offered to agent %s in queue %s: %s%s", call.uuid, agent.employee_no, queue.code, why,
                 "" if ring_s == queue.ring_timeout_s else f" (rings {ring_s} s: it rang unanswered for callers who "
                                                           f"gave up)")
     calllog.log(call, K.OFFERED, now, out, agent_id=agent_id, wait_s=calllog.waited(call, now), detail=strategy)
-    variables = {"cc_call_uuid": call.uuid, "cc_agent": agent.employee_no, "cc_queue": queue.code,
-                 **(EXEMPT if floor.pacer.exempt else {})}
-    out.append(DialAgent(job, leg, agent.extension, ring_s, call.ani, call.caller_name or call.ani,
-                         variables, remote_number=agent.remote_number))
-    out.append(StartTimer(f"offer:{job}", ring_s + OFFER_GRACE_S))
+    ring_agent(floor, call, agent, ring_s, {"cc_call_uuid": call.uuid, "cc_agent": agent.employee_no,
+                                            "cc_queue": queue.code}, queue.code, why, strategy, now, out,
+               number=call.ani, name=call.caller_name or call.ani)
     return True
 
 
@@ -174,7 +163,6 @@ def _reoffer_or_cancel(floor: Floor, job: str, result: str, now: float, out: lis
                 break
     if target is None or agent is None:
         cancel_offer(floor, made, result, now, out)
-        out.append(StartTimer(f"kill:{job}", KILL_RETRY_S))
         return
     queue = floor.queues[target.queue_code]  # type: ignore[index]
     floor.waiting.remove(target.uuid)
@@ -210,4 +198,3 @@ def cancel_ringing(floor: Floor, call: Call, result: str, now: float, out: list[
         if made is not None:
             offer_ended(floor, made, now, result, "ORIGINATOR_CANCEL", out)
             cancel_offer(floor, made, result, now, out)
-            out.append(StartTimer(f"kill:{job}", KILL_RETRY_S))   # the offer timer stays as the last guard

@@ -8,9 +8,9 @@ import logging
 from engine.acd import calllog
 from engine.acd.calllog import K
 from engine.acd.floor import Floor, Offer
-from engine.domain.agent import AgentTrigger
+from engine.domain.agent import Agent, AgentTrigger
 from engine.domain.call import Call, CallPhase
-from engine.domain.commands import (CancelTimer, Command, Hangup, LogCallEvent, Play, SaveCallRecord, SaveOffer,
+from engine.domain.commands import (CancelTimer, Command, DialAgent, Hangup, LogCallEvent, Play, SaveCallRecord, SaveOffer,
                                     SaveRecording, StartRecording, StartTimer, StopMedia)
 from engine.domain.states import AgentState, CallOutcome, HangupSide
 
@@ -18,7 +18,32 @@ logger = logging.getLogger(__name__)
 WAITING_TIMERS = ("maxwait", "step", "moh", "announce")
 # Offer results that say nothing about the agent: the caller left, another phone won, the offer moved on to the
 # next caller, or the switch refused to create the leg. They are not the agent's unanswered offers.
-NOT_THE_AGENTS = frozenset({"caller_left", "lost_race", "reoffered", "switch_refused"})
+NOT_THE_AGENTS = frozenset({"caller_left", "lost_race", "switch_refused"})
+OFFER_GRACE_S = 10          # extra seconds past the ring timeout before the engine gives up on a silent switch
+KILL_RETRY_S = 1.0          # a cancelled leg the switch did not have yet (originate still in flight): kill again
+EXEMPT = {"no_throttle_limits": "true"}     # src/switch_ivr_originate.c: SOF_NO_LIMITS for this leg
+
+
+def agent_leg_vars(floor: Floor, variables: dict[str, str]) -> dict[str, str]:
+    """The channel variables of a leg to an agent's phone: exempt from the switch's session limits when
+    configured (agent legs are paced by the engine itself, engine.domain.pacing)."""
+    return {**variables, **EXEMPT} if floor.pacer.exempt else variables
+
+
+def ring_agent(floor: Floor, call: Call, agent: Agent, ring_s: int, variables: dict[str, str], queue_code: str,
+               why: str, strategy: str, now: float, out: list[Command], *, number: str, name: str) -> Offer:
+    """Ring an agent's phone for a call on a leg of the engine's own (bridged to the call when it answers; its
+    outcome arrives as OriginateResult of the offer's job), and guard it with the offer timer."""
+    job, leg = floor.new_id(), floor.new_id()
+    call.ringing[job] = leg
+    floor.agent_legs[leg] = call.uuid
+    floor.leg_up(leg, agent.agent_id)
+    made = floor.offers[job] = Offer(job, call.uuid, agent.agent_id, leg, queue_code, now, why, strategy)
+    floor.pacer.originated(now)
+    out.append(DialAgent(job, leg, agent.extension, ring_s, number, name, agent_leg_vars(floor, variables),
+                         remote_number=agent.remote_number))
+    out.append(StartTimer(f"offer:{job}", ring_s + OFFER_GRACE_S))
+    return made
 # The switch's own refusals: no leg was created, nothing is wrong with the agent's phone (session-rate throttle or
 # session limit: src/switch_core_session.c switch_core_session_request_uuid, mod_sofia.c sofia_outgoing_channel's
 # default cause; capture 08). SWITCH_UNAVAILABLE is the executor's: the command could not be sent.
@@ -131,11 +156,10 @@ def forget(call: Call, out: list[Command]) -> None:
         out.append(CancelTimer(f"{kind}:{call.uuid}"))
 
 
-def offer_ended(floor: Floor, made: Offer, now: float, result: str, cause: str, out: list[Command],
-                caller_uuid: str | None = None) -> None:
+def offer_ended(floor: Floor, made: Offer, now: float, result: str, cause: str, out: list[Command]) -> None:
     """Store how an offer ended, and log it: answered, or not answered by the agent (with the ring time either
     way). Results that are not the agent's doing (NOT_THE_AGENTS) are stored but not logged as unanswered."""
-    caller_uuid = caller_uuid or made.caller_uuid or ""
+    caller_uuid = made.caller_uuid or ""
     out.append(SaveOffer(caller_uuid, made.agent_id, made.queue_code, made.offered_at, now, result, cause,
                          made.strategy, made.reason))
     call = floor.calls.get(caller_uuid)
@@ -161,12 +185,20 @@ def offer_ended(floor: Floor, made: Offer, now: float, result: str, cause: str, 
 
 def cancel_offer(floor: Floor, made: Offer, result: str, now: float, out: list[Command]) -> None:
     """Stop ringing a phone that lost its purpose: hang the leg up; the agent is ready again (and free once the
-    leg is gone). The offer is kept, caller-less, until the switch reports the originate's outcome."""
+    leg is gone). The offer is kept, caller-less, until the switch reports the originate's outcome; until then
+    the hang-up is repeated every KILL_RETRY_S (the leg may not have existed yet), the offer timer the last
+    guard."""
     floor.agent_legs.pop(made.leg_uuid, None)
     out.append(Hangup(made.leg_uuid, "LOSE_RACE" if result == "lost_race" else "ORIGINATOR_CANCEL"))
+    out.append(StartTimer(f"kill:{made.job_uuid}", KILL_RETRY_S))
     if made.job_uuid in floor.offers:
         floor.offers[made.job_uuid] = Offer(made.job_uuid, None, made.agent_id, made.leg_uuid, made.queue_code,
                                             made.offered_at, made.reason, made.strategy)
+    release_reserved(floor, made, now, out, result)
+
+
+def release_reserved(floor: Floor, made: Offer, now: float, out: list[Command], cause: str) -> None:
+    """The agent reserved for this offer's call is ready again (the offer is over without a call)."""
     agent = floor.agents.get(made.agent_id)
     if agent is not None and agent.state is AgentState.RESERVED and agent.call_uuid == made.caller_uuid:
-        floor.change_agent(made.agent_id, AgentTrigger.OFFER_CANCELLED, now, out, cause=result)
+        floor.change_agent(made.agent_id, AgentTrigger.OFFER_CANCELLED, now, out, cause=cause)

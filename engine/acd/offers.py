@@ -15,14 +15,14 @@ from __future__ import annotations
 import logging
 
 from engine.acd import callbacks, phones, queueing
-from engine.acd.effects import (LEG_GONE_GUARD_S, SWITCH_REFUSED, end_unreached_callback, leg_failed, offer_ended,
-                                start_recording)
+from engine.acd.effects import (KILL_RETRY_S, LEG_GONE_GUARD_S, SWITCH_REFUSED, end_unreached_callback, leg_failed,
+                                offer_ended, release_reserved, start_recording)
 from engine.acd.floor import Floor, Offer
 from engine.domain.agent import AgentTrigger
 from engine.domain.call import Call, CallPhase
 from engine.domain.commands import Bridge, CancelTimer, Command, Hangup, StartTimer, UpdateDisplay
 from engine.domain.events import OriginateResult
-from engine.domain.states import AgentState, NotReadyReason
+from engine.domain.states import NotReadyReason
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def on_originate_result(floor: Floor, result: OriginateResult, out: list[Command
         connect(floor, call, made, result.at, out)
     elif result.ok:
         offer_ended(floor, made, result.at, "caller_left", "ORIGINATOR_CANCEL", out)
-        _cancelled(floor, made, result.at, out)
+        release_reserved(floor, made, result.at, out, "offer cancelled")
         out.append(Hangup(made.leg_uuid, "ORIGINATOR_CANCEL"))
     else:
         offer_failed(floor, call, made, result.cause, result.at, out)
@@ -92,12 +92,12 @@ def offer_failed(floor: Floor, call: Call, made: Offer, cause: str, now: float, 
     floor.agent_legs.pop(made.leg_uuid, None)
     if cause in CANCELLED:
         offer_ended(floor, made, now, CANCELLED[cause], cause, out)
-        _cancelled(floor, made, now, out)
+        release_reserved(floor, made, now, out, "offer cancelled")
     elif cause in SWITCH_REFUSED:
         logger.warning("switch refused the leg to agent %s for call %s (%s): the agent stays ready, the call is "
                        "offered again", made.agent_id, call.uuid, cause)
         offer_ended(floor, made, now, "switch_refused", cause, out)
-        _cancelled(floor, made, now, out, why=f"switch refused the leg ({cause})")
+        release_reserved(floor, made, now, out, f"switch refused the leg ({cause})")
         floor.retry_elsewhere[call.uuid] = made.agent_id
     else:
         result = UNANSWERED.get(cause, "busy" if cause == "USER_BUSY" else "unreachable")
@@ -112,12 +112,6 @@ def offer_failed(floor: Floor, call: Call, made: Offer, cause: str, now: float, 
     elif not call.ringing and call.phase is CallPhase.OFFERING and not call.ending:
         queueing.requeue(floor, call, now, out)
         logger.info("call %s back in queue %s at its place (offer failed: %s)", call.uuid, call.queue_code, cause)
-
-
-def _cancelled(floor: Floor, made: Offer, now: float, out: list[Command], why: str = "") -> None:
-    agent = floor.agents.get(made.agent_id)
-    if agent is not None and agent.state is AgentState.RESERVED and agent.call_uuid == made.caller_uuid:
-        floor.change_agent(made.agent_id, AgentTrigger.OFFER_CANCELLED, now, out, cause=why or "offer cancelled")
 
 
 def on_offer_timeout(floor: Floor, job_uuid: str, now: float, out: list[Command]) -> None:
@@ -142,4 +136,4 @@ def kill_again(floor: Floor, job_uuid: str, out: list[Command]) -> None:
     made = floor.offers.get(job_uuid)
     if made is not None and made.caller_uuid is None:
         out.append(Hangup(made.leg_uuid, "ORIGINATOR_CANCEL"))
-        out.append(StartTimer(f"kill:{job_uuid}", 1.0))
+        out.append(StartTimer(f"kill:{job_uuid}", KILL_RETRY_S))

@@ -46,13 +46,12 @@ class Pacer:
     _streak: int = 0
     _now: float = 0.0
 
-    def configure(self, sessions_per_second: int | None, max_sessions: int | None, exempt: bool) -> None:
+    def configure(self, sessions_per_second: int | None, max_sessions: int | None) -> None:
         """The switch's limits as read at connect (None keeps what was known)."""
         if sessions_per_second:
             self.sessions_per_second = sessions_per_second
         if max_sessions:
             self.max_sessions = max_sessions
-        self.exempt = exempt
 
     def _clock(self, now: float) -> float:
         """Event times come from two clocks (the switch's and the engine's): never let time run backwards."""

@@ -59,10 +59,6 @@ class WaitingList:
     def __iter__(self) -> Iterator[str]:
         return iter([uuid for _, _, uuid in self._items])
 
-    def head(self) -> str | None:
-        """The call served next, if any."""
-        return self._items[0][2] if self._items else None
-
     def __len__(self) -> int:
         return len(self._items)
 
