@@ -63,11 +63,7 @@ def _describe(digits: str) -> tuple[str, str]:
 def lookup_region(number: str, halls: Iterable[HallRef] = ()) -> CallerRegion:
     """Province, city, region codes and (if the names match the hall tree) the hall serving the caller."""
     kind, text = describe(str(number or ""))
-    halls = tuple(halls)
-    try:
-        return _region(kind, text, halls)
-    except TypeError:           # halls that cannot be hashed: not cached
-        return _region.__wrapped__(kind, text, halls)
+    return _region(kind, text, tuple(halls))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -23,11 +23,11 @@ from engine.domain.calllog import CallEventKind
 from engine.domain.states import AgentState
 from engine.reports.definitions import ABANDONS_EXCLUDE, ABANDONS_INCLUDE, Definitions
 from engine.store.models import Agent, CallEvent, Queue, QueueStatus, SwitchStatus, TrunkStatus
+from engine.store.switch_status import SWITCH_NAME
 
 STATE_ORDER = (AgentState.READY, AgentState.RESERVED, AgentState.TALKING, AgentState.ON_HOLD, AgentState.WRAP_UP,
                AgentState.NOT_READY)
 STALE_AFTER_S = 30          # queue/trunk/switch status older than this: the engine is not publishing
-SWITCH_NAME = "switch"      # the row the engine publishes (engine.store.switch_status)
 REFUSED_RECENT_S = 15 * 60  # the engine counts the switch's refusals of the last 15 minutes
 
 

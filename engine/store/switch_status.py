@@ -1,19 +1,13 @@
 """Writing the switch's published status (SaveSwitchStatus) for the wallboard: one row per switch, replaced."""
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy.orm import Session
 
 from engine.domain.commands import SaveSwitchStatus
 from engine.store.models.switch import SwitchStatus
+from engine.store.repos import to_datetime
 
 SWITCH_NAME = "switch"      # the engine drives one switch
-
-
-def _to_datetime(epoch: float | None) -> dt.datetime | None:
-    """Epoch seconds to an aware UTC datetime (as engine.store.repos.to_datetime)."""
-    return None if epoch is None else dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
 
 
 def save_switch_status(session: Session, cmd: SaveSwitchStatus, name: str = SWITCH_NAME) -> None:
@@ -22,6 +16,6 @@ def save_switch_status(session: Session, cmd: SaveSwitchStatus, name: str = SWIT
     row.connected, row.exempt = bool(cmd.connected), bool(cmd.exempt)
     row.sessions_per_second, row.max_sessions = cmd.sessions_per_second, cmd.max_sessions
     row.refused_total, row.refused_recent = int(cmd.refused_total), int(cmd.refused_recent)
-    row.last_refused_at = _to_datetime(cmd.last_refused_at)
-    row.updated_at = _to_datetime(cmd.at)
+    row.last_refused_at = to_datetime(cmd.last_refused_at)
+    row.updated_at = to_datetime(cmd.at)
     session.add(row)
