@@ -103,7 +103,7 @@ def legs_and_callers(calls_log: list[dict], admitted: set[str], phones: dict[str
         ended = float(ch.get("ended") or 0.0)
         if ext is not None:
             legs.append(Leg(ch["uuid"], ext, float(ch["created"]), ch.get("answered_at"), ended,
-                            ch.get("hangup_cause") or "", ch.get("bridged_at"), ch.get("destroyed_at") or ch.get("destroyed")))
+                            ch.get("hangup_cause") or "", ch.get("bridged_at"), ch.get("destroyed")))
         elif ch.get("direction") == "inbound" and ch.get("uuid") in admitted:
             v = ch.get("variables") or {}
             partner = next((v[k] for k in PARTNER_VARS if v.get(k)), None)

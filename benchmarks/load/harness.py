@@ -90,13 +90,6 @@ def cpu_seconds(pid: int) -> float:
     return (int(rest[11]) + int(rest[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def sim_supports(flags: tuple[str, ...]) -> dict[str, bool]:
-    """Which command-line flags `python -m engine.fsim` of /work/main accepts (from its --help)."""
-    out = subprocess.run([sys.executable, "-m", "engine.fsim", "--help"], capture_output=True, text=True,
-                         env=_env(PROJECT_ROOT), cwd=str(PROJECT_ROOT), timeout=60)
-    return {f: f in out.stdout for f in flags}
-
-
 def _env(pythonpath: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
     env["PYTHONPATH"] = str(pythonpath)
@@ -189,15 +182,11 @@ def run(scn: Scenario, say=print) -> dict:
         if seeded.returncode:
             raise RunFailed(f"seeding the database failed:\n{seeded.stderr[-2000:]}")
 
-        # ---- the simulated switch (always from /work/main), with FreeSWITCH's session limits when it has them
-        throttle = sim_supports(("--sessions-per-second", "--max-sessions"))
+        # ---- the simulated switch (always from this checkout), with FreeSWITCH's session limits
         args = [sys.executable, "-m", "engine.fsim", "--host", "127.0.0.1", "--port", str(esl_port),
                 "--password", "ClueCon", "--control-port", str(ctl_port),
-                "--dialplan-dir", str(PROJECT_ROOT / "dialplans"), "--time-scale", "1", "--log-level", "WARNING"]
-        if throttle["--sessions-per-second"]:
-            args += ["--sessions-per-second", str(scn.sessions_per_second)]
-        if throttle["--max-sessions"]:
-            args += ["--max-sessions", str(scn.max_sessions)]
+                "--dialplan-dir", str(PROJECT_ROOT / "dialplans"), "--time-scale", "1", "--log-level", "WARNING",
+                "--sessions-per-second", str(scn.sessions_per_second), "--max-sessions", str(scn.max_sessions)]
         sim_log = open(work / "sim.log", "wb")
         sim = subprocess.Popen(args, stdout=sim_log, stderr=subprocess.STDOUT, env=_env(PROJECT_ROOT), cwd=str(work))
         ctl = Control("127.0.0.1", ctl_port)
@@ -205,9 +194,7 @@ def run(scn: Scenario, say=print) -> dict:
         for i, e in enumerate(exts):
             ctl.post("/phones", {"ext": e, "register": True, "behaviour": "answer" if phones[e] else "no_answer",
                                  "answer_delay": scn.ring, "talk_time": scn.talk})
-        limits = (f"{scn.sessions_per_second} sessions/s" if throttle["--sessions-per-second"] else
-                  "no session-rate limit (this simulator has no --sessions-per-second)")
-        limits += (f", max {scn.max_sessions} sessions" if throttle["--max-sessions"] else ", no max-sessions")
+        limits = f"{scn.sessions_per_second} sessions/s, max {scn.max_sessions} sessions"
         say(f"bench-load: {scn.agents} agents ({scn.noanswer} never answer), {scn.cps:g} calls/s for "
             f"{scn.seconds:g} s ({scn.calls} calls), ring {scn.ring:g} s, talk {scn.talk:g} s, patience "
             f"{scn.patience:g} s, ring timeout {scn.ring_timeout} s")
@@ -325,8 +312,8 @@ def run(scn: Scenario, say=print) -> dict:
             "engine_agents_at_end": db["final"],
             "noanswer": scn.noanswer, "seconds": scn.seconds, "ring_s": scn.ring, "talk_s": scn.talk,
             "patience_s": scn.patience, "ring_timeout_s": scn.ring_timeout,
-            "sim_sessions_per_second": scn.sessions_per_second if throttle["--sessions-per-second"] else None,
-            "sim_max_sessions": scn.max_sessions if throttle["--max-sessions"] else None,
+            "sim_sessions_per_second": scn.sessions_per_second,
+            "sim_max_sessions": scn.max_sessions,
             "engine_root": str(engine_root),
             "engine_exit": engine_rc, "sim_exit": sim_rc,
         })

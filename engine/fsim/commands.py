@@ -8,7 +8,7 @@ from .bridge import uuid_bridge
 from .causes import str2cause
 from .channels import Break
 from .events import read_codec
-from .limits import atoi, switch_true
+from .cstrings import atoi, switch_true
 from .originate import originate
 
 logger = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ import gevent
 from gevent.event import AsyncResult
 
 from .causes import str2cause
-from .limits import switch_true
+from .cstrings import switch_true
 from .channels import Channel, Hangup, now_us
 
 logger = logging.getLogger(__name__)

@@ -8,7 +8,8 @@ switch_core_session_request_uuid (`sps = --runtime.sps; if (sps <= 0) Throttle E
 import pytest
 
 from engine.fsim import limits as limits_mod
-from engine.fsim.limits import SessionLimits, atoi, int32, switch_true
+from engine.fsim.cstrings import atoi, switch_true
+from engine.fsim.limits import SessionLimits, int32
 from engine.fsim.originate import no_limits
 
 
