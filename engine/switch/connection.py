@@ -200,6 +200,13 @@ class PendingReply:
         timer.start(self._expire, timeout)
         self._timer = timer
 
+    def _stop_timer(self) -> None:
+        """Close the reply timer or the stall watch, if one is armed."""
+        timer = self._timer
+        if timer is not None:
+            self._timer = None
+            timer.close()
+
     def _expire(self, timeout: float) -> None:  # runs in the hub
         self._timer = None
         self._fail(SwitchTimeout("no reply from FreeSWITCH %s within %ss to %r" % (self._where, timeout, self.command)))
@@ -214,10 +221,7 @@ class PendingReply:
         """The reply frame for this slot arrived (reader greenlet)."""
         self._answered = True
         if self._done:
-            timer = self._timer
-            if timer is not None:  # the stall watch of a timed-out command
-                self._timer = None
-                timer.close()
+            self._stop_timer()  # the stall watch of a timed-out command
             logger.debug("late reply to %r dropped: %r", self.command, reply.text[:200])
             return
         self._reply = reply
@@ -235,17 +239,11 @@ class PendingReply:
             self._complete()
         else:
             self._answered = True  # the connection is gone: no stall watch any more
-            timer = self._timer
-            if timer is not None:
-                self._timer = None
-                timer.close()
+            self._stop_timer()
 
     def _complete(self) -> None:
         self._done = True
-        timer = self._timer
-        if timer is not None:
-            self._timer = None
-            timer.close()
+        self._stop_timer()
         self._transform = None  # type: ignore[assignment]
         if self._exc is None:
             self._payload = None  # keep the command text only for failure messages
@@ -474,20 +472,13 @@ class EslSession(InboundESL):
             raise SwitchDisconnected("connection to %s lost while sending: %s" % (self._where, exc)) from exc
 
     def _stalled(self, pending: PendingReply) -> None:  # a timer: runs in the hub
-        self._stall_watch_done(pending)
+        pending._stop_timer()
         if pending._answered or self.closed.is_set():
             return
         reason = ("FreeSWITCH stopped answering: no reply to %r within %.0fs of its timeout"
                   % (pending.command, self._stall[0] if self._stall else 0))
         logger.error("FreeSWITCH %s: %s; dropping the connection (it will be re-established)", self._where, reason)
         gevent.spawn(self.close, reason)
-
-    @staticmethod
-    def _stall_watch_done(pending: PendingReply) -> None:
-        timer = pending._timer
-        if timer is not None:
-            pending._timer = None
-            timer.close()
 
     def close(self, reason: str = "closed") -> None:
         """Close the socket; pending commands fail with SwitchDisconnected. Idempotent."""
