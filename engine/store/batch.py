@@ -35,15 +35,13 @@ from sqlalchemy.orm import Session
 from engine.domain.commands import (LogCallEvent, SaveAgentState, SaveCallback, SaveCallRecord, SaveOffer,
                                     SaveQueueStatus, SaveRecording, SaveRequestResult, SaveSurveyResult,
                                     SaveSwitchStatus, SaveTrunkStatus, SaveVoicemail)
-from engine.domain.states import AgentState
 from engine.reports.rollups import Increments
-from engine.store import bulk
+from engine.store import bulk, repos, switch_status
 from engine.store.calllog import EVENT_COLUMNS, entry_row
 from engine.store.models import (Agent, AgentStateChange, CallEvent, CallOffer, CallRecord, QueueStatus, Recording,
                                  TrunkStatus)
 from engine.store.models.switch import SwitchStatus
 from engine.store.repos import to_datetime
-from engine.store.switch_status import SWITCH_NAME
 from engine.store.writers import per_command_writers
 
 logger = logging.getLogger(__name__)
@@ -53,9 +51,8 @@ Writer = Callable[[Session, object], None]
 # written through their per-command writer, in place: they touch tables nothing else in a batch writes, and read
 # agents only to see whether one exists
 _IN_PLACE = frozenset({SaveRequestResult, SaveCallback, SaveVoicemail, SaveSurveyResult})
-_WITH_CALL = (AgentState.RESERVED, AgentState.TALKING, AgentState.ON_HOLD, AgentState.WRAP_UP)   # as repos.save_agent_state
-_RECORDING_NEW = {"stopped_at": None, "switch_ms": None, "status": "recording", "size_bytes": None,
-                  "checksum": None, "duration_s": None, "problem": ""}
+_RECORDING_COLUMNS = (*repos.RECORDING_START_COLUMNS, *repos.RECORDING_STOP_COLUMNS)
+_RECORDING_NEW = (None, None, "recording", None, None, None, "")    # RECORDING_STOP_COLUMNS of a new row
 
 
 def write_batch(session: Session, commands: Iterable[object], *, writers: Mapping[type, Writer] | None = None,
@@ -145,17 +142,6 @@ class _Pending:
 
 # --- one function per table ------------------------------------------------------------------------------------
 
-_STATE_COLUMNS = ("agent_id", "at", "from_state", "to_state", "reason", "cause", "actor", "call_uuid")
-_AGENT_COLUMNS = ("state", "not_ready_reason", "state_since", "current_call_uuid")
-_OFFER_COLUMNS = ("call_uuid", "agent_id", "queue_code", "offered_at", "settled_at", "result", "cause", "strategy",
-                  "reason")
-_RECORD_COLUMNS = ("call_uuid", "ani", "dnis", "flow", "queue_id", "agent_id", "agent_leg_uuid", "started_at",
-                   "enqueued_at", "answered_at", "ended_at", "outcome", "hangup_cause", "hangup_side", "ivr_path",
-                   "offers", "priority", "direction", "transfers")
-_RECORDING_COLUMNS = ("path", "call_uuid", "ani", "dnis", "extension", "agent_id", "employee_no", "queue_code",
-                      "started_at", "stopped_at", "switch_ms", "status", "size_bytes", "checksum", "duration_s",
-                      "problem")
-_STOP_COLUMNS = ("stopped_at", "switch_ms", "status", "size_bytes", "checksum", "duration_s", "problem")
 _QUEUE_STATUS_COLUMNS = ("queue_code", "waiting", "longest_wait_since", "agents_ready", "agents_busy",
                          "agents_logged_in", "updated_at")
 _TRUNK_STATUS_COLUMNS = ("name", "channels", "in_use", "all_busy_since", "updated_at")
@@ -176,20 +162,15 @@ def _write_states(script: bulk.Script, states: list[SaveAgentState], agents: set
         change = cmd.change
         if change.agent_id not in agents:
             continue
-        at = to_datetime(change.at)
-        rows.append((change.agent_id, at, change.from_state, change.to_state, change.reason, change.cause[:64],
-                     change.actor[:64], change.call_uuid))
-        current[change.agent_id] = (change.agent_id, change.to_state, change.reason, at,
-                                    change.call_uuid if change.to_state in _WITH_CALL else None)
+        rows.append(repos.state_change_row(change))
+        current[change.agent_id] = (change.agent_id, *repos.agent_state_row(change))
     if rows:
-        script.update(Agent.__table__, "id", _AGENT_COLUMNS, [current[k] for k in sorted(current)])
-        script.insert(AgentStateChange.__table__, _STATE_COLUMNS, rows)
+        script.update(Agent.__table__, "id", repos.AGENT_STATE_COLUMNS, [current[k] for k in sorted(current)])
+        script.insert(AgentStateChange.__table__, repos.STATE_COLUMNS, rows)
 
 
 def _write_offers(script: bulk.Script, offers: list[SaveOffer], agents: set[int]) -> None:
-    script.insert(CallOffer.__table__, _OFFER_COLUMNS, [
-        (o.call_uuid, o.agent_id if o.agent_id in agents else None, o.queue_code, to_datetime(o.offered_at),
-         to_datetime(o.settled_at), o.result, o.cause[:48], o.strategy, o.reason) for o in offers])
+    script.insert(CallOffer.__table__, repos.OFFER_COLUMNS, [repos.offer_row(o, o.agent_id in agents) for o in offers])
 
 
 def _write_records(script: bulk.Script, records: list[SaveCallRecord], stored: set[str]) -> None:
@@ -199,11 +180,8 @@ def _write_records(script: bulk.Script, records: list[SaveCallRecord], stored: s
         if rec.call_uuid in seen:
             continue
         seen.add(rec.call_uuid)
-        rows.append((rec.call_uuid, rec.ani[:64], rec.dnis[:64], rec.flow, rec.queue_id, rec.agent_id,
-                     rec.agent_leg_uuid, to_datetime(rec.started_at), to_datetime(rec.enqueued_at),
-                     to_datetime(rec.answered_at), to_datetime(rec.ended_at), rec.outcome, rec.hangup_cause[:48],
-                     rec.hangup_side, rec.ivr_path, rec.offers, rec.priority, rec.direction, rec.transfers))
-    script.insert(CallRecord.__table__, _RECORD_COLUMNS, rows)
+        rows.append(repos.call_record_row(rec))
+    script.insert(CallRecord.__table__, repos.RECORD_COLUMNS, rows)
 
 
 def _write_recordings(script: bulk.Script, recordings: list[SaveRecording], stored: set[str],
@@ -211,29 +189,24 @@ def _write_recordings(script: bulk.Script, recordings: list[SaveRecording], stor
     """As repos.save_recording, command after command: a row is created by the first command of its path (unless
     stored already), completed from the file by a stop."""
     table = Recording.__table__
-    new: dict[str, dict] = {}             # path -> the row to insert (in order of creation)
-    changed: dict[str, dict] = {}         # path -> what a stop sets on a stored row
+    new: dict[str, list] = {}             # path -> the row to insert (in order of creation)
+    changed: dict[str, tuple] = {}        # path -> what a stop sets on a stored row
+    start = len(repos.RECORDING_START_COLUMNS)
     for rec in recordings:
         row = new.get(rec.path)
-        if row is None and rec.path in stored:
-            row = changed.setdefault(rec.path, {})
-        elif row is None:
+        if row is None and rec.path not in stored:
             if rec.stopped_at is not None and not rec.call_uuid:
                 logger.warning("recording %s stopped but was never started by this engine", rec.path)
-            row = new[rec.path] = {
-                "path": rec.path, "call_uuid": rec.call_uuid, "ani": rec.ani[:64], "dnis": rec.dnis[:64],
-                "extension": rec.extension, "agent_id": rec.agent_id, "employee_no": rec.employee_no,
-                "queue_code": rec.queue_code, "started_at": to_datetime(rec.started_at or rec.stopped_at),
-                **_RECORDING_NEW}
+            row = new[rec.path] = [*repos.recording_start_row(rec), *_RECORDING_NEW]
         if rec.stopped_at is None:
             continue
-        facts = files[rec.path]
-        row.update(stopped_at=to_datetime(rec.stopped_at), switch_ms=rec.record_ms, status=facts.status,
-                   size_bytes=facts.size_bytes, checksum=facts.checksum, duration_s=facts.duration_s,
-                   problem=facts.problem[:255])
-    script.insert(table, _RECORDING_COLUMNS, [tuple(row[c] for c in _RECORDING_COLUMNS) for row in new.values()])
-    script.update(table, "path", _STOP_COLUMNS,
-                [(path, *(values[c] for c in _STOP_COLUMNS)) for path, values in changed.items() if values])
+        stop = repos.recording_stop_row(rec, files[rec.path])
+        if row is None:
+            changed[rec.path] = stop
+        else:
+            row[start:] = stop
+    script.insert(table, _RECORDING_COLUMNS, [tuple(row) for row in new.values()])
+    script.update(table, "path", repos.RECORDING_STOP_COLUMNS, [(path, *stop) for path, stop in changed.items()])
 
 
 _REPLACE_QUEUE_STATUS = {c: "set" for c in _QUEUE_STATUS_COLUMNS[1:]}
@@ -259,16 +232,11 @@ def _write_trunk_status(script: bulk.Script, trunks: list[SaveTrunkStatus]) -> N
                 conflict=("name",), on_conflict=_REPLACE_TRUNK_STATUS)
 
 
-_SWITCH_STATUS_COLUMNS = ("name", "connected", "sessions_per_second", "max_sessions", "exempt", "refused_total",
-                          "refused_recent", "last_refused_at", "updated_at")
-_REPLACE_SWITCH_STATUS = {c: "set" for c in _SWITCH_STATUS_COLUMNS[1:]}
+_REPLACE_SWITCH_STATUS = {c: "set" for c in switch_status.COLUMNS[1:]}
 
 
 def _write_switch_status(script: bulk.Script, statuses: list[SaveSwitchStatus]) -> None:
     """Insert or replace the switch's row, as engine.store.switch_status.save_switch_status (get-or-create, then
     every column set): the last publication in the batch wins."""
-    rows = [(SWITCH_NAME, bool(s.connected), s.sessions_per_second, s.max_sessions, bool(s.exempt),
-             int(s.refused_total), int(s.refused_recent), to_datetime(s.last_refused_at), to_datetime(s.at))
-            for s in statuses]
-    script.insert(SwitchStatus.__table__, _SWITCH_STATUS_COLUMNS, rows[-1:], conflict=("name",),
-                  on_conflict=_REPLACE_SWITCH_STATUS)
+    script.insert(SwitchStatus.__table__, switch_status.COLUMNS, [switch_status.switch_status_row(statuses[-1])],
+                  conflict=("name",), on_conflict=_REPLACE_SWITCH_STATUS)

@@ -77,34 +77,75 @@ def load_directory(session: Session) -> tuple[tuple[AcdAgent, ...], tuple[QueueS
     return agents, queues, numbers
 
 
+# --- rows of the store commands, for the ORM writers here and the batch writer (engine.store.batch) ------------
+
+WITH_CALL = (AgentState.RESERVED, AgentState.TALKING, AgentState.ON_HOLD, AgentState.WRAP_UP)   # agent row names its call
+STATE_COLUMNS = ("agent_id", "at", "from_state", "to_state", "reason", "cause", "actor", "call_uuid")
+AGENT_STATE_COLUMNS = ("state", "not_ready_reason", "state_since", "current_call_uuid")
+OFFER_COLUMNS = ("call_uuid", "agent_id", "queue_code", "offered_at", "settled_at", "result", "cause", "strategy",
+                 "reason")
+RECORD_COLUMNS = ("call_uuid", "ani", "dnis", "flow", "queue_id", "agent_id", "agent_leg_uuid", "started_at",
+                  "enqueued_at", "answered_at", "ended_at", "outcome", "hangup_cause", "hangup_side", "ivr_path",
+                  "offers", "priority", "direction", "transfers")
+RECORDING_START_COLUMNS = ("path", "call_uuid", "ani", "dnis", "extension", "agent_id", "employee_no", "queue_code",
+                           "started_at")
+RECORDING_STOP_COLUMNS = ("stopped_at", "switch_ms", "status", "size_bytes", "checksum", "duration_s", "problem")
+
+
+def state_change_row(change: AgentStateChanged) -> tuple:
+    """The agent_state_changes row of a change (STATE_COLUMNS)."""
+    return (change.agent_id, to_datetime(change.at), change.from_state, change.to_state, change.reason,
+            change.cause[:64], change.actor[:64], change.call_uuid)
+
+
+def agent_state_row(change: AgentStateChanged) -> tuple:
+    """The agent's current state after a change (AGENT_STATE_COLUMNS of its agents row)."""
+    return (change.to_state, change.reason, to_datetime(change.at),
+            change.call_uuid if change.to_state in WITH_CALL else None)
+
+
+def offer_row(offer: SaveOffer, agent_exists: bool) -> tuple:
+    """The call_offers row of an offer (OFFER_COLUMNS); an agent the database does not have is left out."""
+    return (offer.call_uuid, offer.agent_id if agent_exists else None, offer.queue_code,
+            to_datetime(offer.offered_at), to_datetime(offer.settled_at), offer.result, offer.cause[:48],
+            offer.strategy, offer.reason)
+
+
+def call_record_row(rec: SaveCallRecord) -> tuple:
+    """The call_records row of a call (RECORD_COLUMNS)."""
+    return (rec.call_uuid, rec.ani[:64], rec.dnis[:64], rec.flow, rec.queue_id, rec.agent_id, rec.agent_leg_uuid,
+            to_datetime(rec.started_at), to_datetime(rec.enqueued_at), to_datetime(rec.answered_at),
+            to_datetime(rec.ended_at), rec.outcome, rec.hangup_cause[:48], rec.hangup_side, rec.ivr_path,
+            rec.offers, rec.priority, rec.direction, rec.transfers)
+
+
+def recording_start_row(rec: SaveRecording) -> tuple:
+    """A new recordings row (RECORDING_START_COLUMNS; the others take their defaults: status recording)."""
+    return (rec.path, rec.call_uuid, rec.ani[:64], rec.dnis[:64], rec.extension, rec.agent_id, rec.employee_no,
+            rec.queue_code, to_datetime(rec.started_at or rec.stopped_at))
+
+
+def recording_stop_row(rec: SaveRecording, facts) -> tuple:
+    """A stopped recording's completion from its file (RECORDING_STOP_COLUMNS)."""
+    return (to_datetime(rec.stopped_at), rec.record_ms, facts.status, facts.size_bytes, facts.checksum,
+            facts.duration_s, facts.problem[:255])
+
+
 def save_agent_state(session: Session, change: AgentStateChanged) -> None:
     """Append the change to the log and update the agent's current state (one transaction, by the caller)."""
     agent = session.get(Agent, change.agent_id)
     if agent is None:
         return
-    at = to_datetime(change.at)
-    agent.state = change.to_state
-    agent.not_ready_reason = change.reason
-    agent.state_since = at  # type: ignore[assignment]
-    agent.current_call_uuid = change.call_uuid if change.to_state in (
-        AgentState.RESERVED, AgentState.TALKING, AgentState.ON_HOLD, AgentState.WRAP_UP) else None
-    session.add(AgentStateChange(agent_id=change.agent_id, at=at, from_state=change.from_state,
-                                 to_state=change.to_state, reason=change.reason, cause=change.cause[:64],
-                                 actor=change.actor[:64], call_uuid=change.call_uuid))
+    for name, value in zip(AGENT_STATE_COLUMNS, agent_state_row(change)):
+        setattr(agent, name, value)
+    session.add(AgentStateChange(**dict(zip(STATE_COLUMNS, state_change_row(change)))))
 
 
 def save_call_record(session: Session, rec: SaveCallRecord) -> None:
     """Insert the call's record; a record already written for this call is left as it is (idempotent)."""
     if session.scalar(select(CallRecord.id).where(CallRecord.call_uuid == rec.call_uuid)) is not None:
         return
-    session.add(CallRecord(
-        call_uuid=rec.call_uuid, ani=rec.ani[:64], dnis=rec.dnis[:64], flow=rec.flow, queue_id=rec.queue_id,
-        agent_id=rec.agent_id, agent_leg_uuid=rec.agent_leg_uuid, started_at=to_datetime(rec.started_at),
-        enqueued_at=to_datetime(rec.enqueued_at), answered_at=to_datetime(rec.answered_at),
-        ended_at=to_datetime(rec.ended_at), outcome=rec.outcome, hangup_cause=rec.hangup_cause[:48],
-        hangup_side=rec.hangup_side, ivr_path=rec.ivr_path, offers=rec.offers, priority=rec.priority,
-        direction=rec.direction, transfers=rec.transfers,
-    ))
+    session.add(CallRecord(**dict(zip(RECORD_COLUMNS, call_record_row(rec)))))
 
 
 class OverflowRuleError(ValueError):
@@ -150,10 +191,7 @@ def _overflow_step(rule: object, skill_ids: dict[str, int], queue_codes: set[str
 def save_offer(session: Session, offer: SaveOffer) -> None:
     """Append one offer and how it ended (why that agent: strategy and reason)."""
     exists = session.get(Agent, offer.agent_id) is not None
-    session.add(CallOffer(call_uuid=offer.call_uuid, agent_id=offer.agent_id if exists else None,
-                          queue_code=offer.queue_code, offered_at=to_datetime(offer.offered_at),
-                          settled_at=to_datetime(offer.settled_at), result=offer.result, cause=offer.cause[:48],
-                          strategy=offer.strategy, reason=offer.reason))
+    session.add(CallOffer(**dict(zip(OFFER_COLUMNS, offer_row(offer, exists)))))
 
 
 class PendingRequestsProbe:
@@ -282,13 +320,9 @@ def save_recording(session: Session, rec: SaveRecording, inspect) -> None:
     if row is None:
         if rec.stopped_at is not None and not rec.call_uuid:
             logger.warning("recording %s stopped but was never started by this engine", rec.path)
-        row = Recording(path=rec.path, call_uuid=rec.call_uuid, ani=rec.ani[:64], dnis=rec.dnis[:64],
-                        extension=rec.extension, agent_id=rec.agent_id, employee_no=rec.employee_no,
-                        queue_code=rec.queue_code, started_at=to_datetime(rec.started_at or rec.stopped_at))
+        row = Recording(**dict(zip(RECORDING_START_COLUMNS, recording_start_row(rec))))
         session.add(row)
     if rec.stopped_at is None:
         return
-    facts = inspect(rec.path)
-    row.stopped_at, row.switch_ms = to_datetime(rec.stopped_at), rec.record_ms
-    row.status, row.size_bytes, row.checksum = facts.status, facts.size_bytes, facts.checksum
-    row.duration_s, row.problem = facts.duration_s, facts.problem[:255]
+    for name, value in zip(RECORDING_STOP_COLUMNS, recording_stop_row(rec, inspect(rec.path))):
+        setattr(row, name, value)
