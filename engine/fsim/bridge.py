@@ -313,18 +313,7 @@ def exchange_media(chan):
     """A bridged leg (switch_ivr_multi_threaded_bridge): DTMF and queued commands until the bridge ends; then
     park when park_after_bridge=true, else hang up (switch_ivr_bridge.c, hangup_after_bridge)."""
     try:
-        while True:
-            try:
-                what = chan.wait(None, dtmf=True, cmd=True)
-            except BridgeEnded as end:
-                partner_gone(chan, end)
-                if moving_on(chan):
-                    continue   # a uuid_bridge came in while the loop had not noticed yet: CF_TRANSFER wins
-                raise
-            if what == "dtmf":
-                chan.dequeue_dtmf()
-            elif what == "cmd":
-                chan.run_command(chan.commands.popleft())
+        bridged_loop(chan)
     except BridgeEnded as end:
         chan.end_bridge(end.cause, end.mode)
         if chan.variables.get("park_after_bridge", "").lower() == "true":
@@ -335,9 +324,33 @@ def exchange_media(chan):
         chan.hangup("NORMAL_CLEARING", disposition="send_bye")
         raise Hangup()
     except (BridgeRequest, Hangup):
-        if chan.partner is not None:      # moved to another bridge, or hung up
-            if chan.hangup_cause:
-                wait_partner_leaves(chan)
-            chan.end_bridge(chan.hangup_cause or _moved_cause(chan), "hangup" if chan.hangup_cause else "moved")
+        exit_bridge_loop(chan, _moved_cause(chan))
         raise
+
+
+def bridged_loop(chan):
+    """A bridged leg's loop (switch_ivr_bridge.c audio_bridge_thread): DTMF and queued commands until its bridge
+    ends (BridgeEnded), unless a uuid_bridge moved the leg on meanwhile: CF_TRANSFER wins, the loop goes on until
+    the BridgeRequest that follows takes the leg out."""
+    while True:
+        try:
+            what = chan.wait(None, dtmf=True, cmd=True)
+        except BridgeEnded as end:
+            partner_gone(chan, end)
+            if moving_on(chan):
+                continue
+            raise
+        if what == "dtmf":
+            chan.dequeue_dtmf()
+        elif what == "cmd":
+            chan.run_command(chan.commands.popleft())
+
+
+def exit_bridge_loop(chan, moved_cause):
+    """A bridged leg moved to another bridge or hung up: end its bridge, once its partner has left
+    CS_EXCHANGE_MEDIA when it hung up; `moved_cause` is recorded when it moved."""
+    if chan.partner is not None:
+        if chan.hangup_cause:
+            wait_partner_leaves(chan)
+        chan.end_bridge(chan.hangup_cause or moved_cause, "hangup" if chan.hangup_cause else "moved")
 

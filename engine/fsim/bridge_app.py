@@ -15,7 +15,7 @@ import gevent
 
 from .causes import q850
 from .channels import BridgeEnded, BridgeRequest, Hangup, now_us
-from .bridge import exchange_media, moving_on, partner_gone, wait_partner_leaves
+from .bridge import bridged_loop, exchange_media, exit_bridge_loop
 from .originate import _one_leg, parse_dialstring
 
 logger = logging.getLogger(__name__)
@@ -132,26 +132,12 @@ def app_bridge(chan, data):
     _link(chan, b)
     b.interrupt(JoinBridge(br))
     try:
-        while True:
-            try:
-                what = chan.wait(None, dtmf=True, cmd=True)
-            except BridgeEnded as end:
-                partner_gone(chan, end)      # the caller's bridge loop notices on its next frame (bridge.py)
-                if moving_on(chan):
-                    continue   # a uuid_bridge set CF_TRANSFER meanwhile: the loop exits clean (bridge.uuid_bridge)
-                raise
-            if what == "dtmf":
-                chan.dequeue_dtmf()
-            elif what == "cmd":
-                chan.run_command(chan.commands.popleft())
+        bridged_loop(chan)           # the caller's bridge loop notices its partner's end on its next frame
     except BridgeEnded as end:
         chan.end_bridge(end.cause, end.mode)
         _after_bridge(chan, end.cause)
     except (BridgeRequest, Hangup):
-        if chan.partner is not None:
-            if chan.hangup_cause:
-                wait_partner_leaves(chan)
-            chan.end_bridge(chan.hangup_cause or "NORMAL_CLEARING", "hangup" if chan.hangup_cause else "moved")
+        exit_bridge_loop(chan, "NORMAL_CLEARING")
         raise
 
 
