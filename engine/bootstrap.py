@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from engine.acd.center import CallCenter
-from engine.acd.directory import configured
+from engine.acd.directory import configured_fields
 from engine import recording
 from engine.config import Config
 from engine.domain.rules import RuleSet
@@ -109,7 +109,7 @@ class Engine:
             gevent.get_hub().threadpool.apply(self._read_directory)
         # what the console configures (not the agents' live state, which the engine itself writes): unchanged,
         # the reload is over here, at no cost to the core
-        key = (tuple((a.agent_id, configured(a)) for a in agents), queues,
+        key = (tuple((a.agent_id, configured_fields(a)) for a in agents), queues,
                tuple(sorted(numbers.items())), halls, tuple(sorted(number_halls.items(), key=str)), rules.rules,
                tuple(sorted(skill_ids.items())))
         if calendar is None and key == self._directory_key:

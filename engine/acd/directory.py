@@ -25,8 +25,8 @@ def on_directory_loaded(floor: Floor, ev: DirectoryLoaded, out: list[Command]) -
         live = floor.agents.get(configured.agent_id)
         if live is None:
             floor.put_agent(configured)
-        elif configured(live) != configured(configured):
-            floor.put_agent(dataclasses.replace(live, **dict(zip(CONFIGURED_FIELDS, configured(configured)))))
+        elif configured_fields(live) != configured_fields(configured):
+            floor.put_agent(dataclasses.replace(live, **dict(zip(CONFIGURED_FIELDS, configured_fields(configured)))))
     for agent_id in list(floor.agents):
         if agent_id not in seen:
             agent = floor.agents[agent_id]
@@ -49,7 +49,7 @@ def on_directory_loaded(floor: Floor, ev: DirectoryLoaded, out: list[Command]) -
 CONFIGURED_FIELDS = ("employee_no", "name", "extension", "skills", "active", "position", "hall_id", "remote_number")
 
 
-def configured(agent: Agent) -> tuple:
+def configured_fields(agent: Agent) -> tuple:
     """What the console configures about an agent (the rest is live state the engine keeps)."""
     return tuple(getattr(agent, name) for name in CONFIGURED_FIELDS)
 
