@@ -234,3 +234,14 @@ def test_a_call_whose_step_fell_due_while_its_phone_rang_is_offered_once_the_ste
     for event in (TimerFired("step:call", 7.0), TimerFired("pace", 7.05), PublishStatus(7.1)):
         dials += of(cc.handle(event), c.DialAgent)
     assert dials and dials[0].variables["cc_call_uuid"] == "call"
+
+
+def test_a_directory_reload_changes_what_the_console_configures_and_keeps_the_agents_live_state():
+    import dataclasses
+    cc = center(agent(1))
+    arrive(cc, "call", 1.0)                                           # agent 1 is now reserved for the call
+    renamed = dataclasses.replace(agent(1), name="王芳", skills={1: 9})
+    cc.handle(DirectoryLoaded((renamed,), (QUEUE,), {"12366": "q"}, 2.0))
+    live = cc.floor.agents[1]
+    assert (live.name, live.skills) == ("王芳", {1: 9})
+    assert live.state is AgentState.RESERVED and live.call_uuid == "call"
