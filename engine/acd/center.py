@@ -4,15 +4,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from engine.acd import (agent_actions, arrivals, callbacks, calllog, consult, directory, dispatch, ivr_runner, offers,
-                        phones, queueing, trunks, waiting)
+from engine.acd import (agent_actions, arrivals, callbacks, calllog, consult, directory, dispatch, effects, ivr_runner,
+                        offers, phones, queueing, trunks, waiting)
 from engine.acd.calllog import K
 from engine.acd.endings import on_agent_leg_hangup, on_caller_hangup
 from engine.acd.floor import Floor
 from engine.domain.agent import AgentTrigger
 from engine.domain.call import CallPhase
 from engine.domain import agent as agent_fsm
-from engine.domain.commands import (CancelTimer, Command, Hangup, QueueSnapshot, SaveQueueStatus, SaveRecording, SaveSwitchStatus,
+from engine.domain.commands import (CancelTimer, Command, Hangup, QueueSnapshot, SaveQueueStatus, SaveSwitchStatus,
                                    SaveTrunkStatus, SaveRequestResult, StartTimer, Supervise)
 from engine.domain.errors import InvalidTransition
 from engine.domain.events import (AgentRequest, AppFinished, CallbacksLoaded, CallParked, CommandFailed, DigitPressed,
@@ -183,6 +183,9 @@ def _on_timer(floor: Floor, ev: TimerFired, out: list[Command]) -> None:
     if kind == "cbretry":
         callbacks.retry_due(floor, key, ev.at, out)
         return
+    if kind == "recstop":
+        effects.recording_never_stopped(floor, key, ev.at, out)
+        return
     call = floor.calls.get(key)
     if call is None or call.ending:
         return
@@ -332,8 +335,7 @@ def _on_flows_loaded(floor: Floor, ev: FlowsLoaded, out: list[Command]) -> None:
 
 def _on_recording_stopped(floor: Floor, ev: RecordingStopped, out: list[Command]) -> None:
     """The switch closed a recording: complete its metadata (the store reads the file's size and duration)."""
-    out.append(SaveRecording(ev.path, ev.uuid, "", "", "", None, "", None, 0.0, stopped_at=ev.at,
-                             record_ms=ev.record_ms))
+    effects.recording_stopped(floor, ev.path, ev.uuid, ev.at, ev.record_ms, out)
 
 
 def _on_publish_status(floor: Floor, ev: PublishStatus, out: list[Command]) -> None:

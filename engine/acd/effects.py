@@ -22,6 +22,10 @@ NOT_THE_AGENTS = frozenset({"caller_left", "lost_race", "switch_refused"})
 OFFER_GRACE_S = 10          # extra seconds past the ring timeout before the engine gives up on a silent switch
 KILL_RETRY_S = 1.0          # a cancelled leg the switch did not have yet (originate still in flight): kill again
 EXEMPT = {"no_throttle_limits": "true"}     # src/switch_ivr_originate.c: SOF_NO_LIMITS for this leg
+# a recording still open when its call is over is closed from its file after this long: the switch sends
+# RECORD_STOP when the media bug closes during the hang-up (switch_ivr_async.c record_callback), but a
+# record_session queued as the caller hung up never runs, so no RECORD_STOP ever comes
+RECORDING_STOP_GRACE_S = 5.0
 
 
 def agent_leg_vars(floor: Floor, variables: dict[str, str]) -> dict[str, str]:
@@ -95,6 +99,7 @@ def start_recording(floor: Floor, call: Call, now: float, out: list[Command]) ->
     day = floor.local_time(now).strftime("%Y%m%d")
     call.recording_path = f"{floor.recordings_dir.rstrip('/')}/{day}/{call.uuid}.wav"
     out.append(StartRecording(call.uuid, call.recording_path))
+    floor.open_recordings[call.recording_path] = call.uuid
     out.append(SaveRecording(call.recording_path, call.uuid, call.ani, call.dnis, agent.extension if agent else "",
                              call.agent_id, agent.employee_no if agent else "", call.queue_code, now))
 
@@ -133,6 +138,7 @@ def end_unreached_callback(floor: Floor, call: Call, cause: str, now: float, out
     call.move(CallPhase.ENDED)
     floor.calls.pop(call.uuid, None)
     floor.special_calls.discard(call.uuid)
+    await_recording_stop(floor, call, out)
     out.append(record(floor, call, cause, HangupSide.SYSTEM, now))
     log_end(call, now, out)
 
@@ -154,6 +160,31 @@ def forget(call: Call, out: list[Command]) -> None:
     """Cancel the waiting timers of a call that leaves the queue for good."""
     for kind in WAITING_TIMERS:
         out.append(CancelTimer(f"{kind}:{call.uuid}"))
+
+
+def await_recording_stop(floor: Floor, call: Call, out: list[Command]) -> None:
+    """The call is over: if the switch has not closed its recording yet, close it from the file after a grace."""
+    if call.recording_path and call.recording_path in floor.open_recordings:
+        out.append(StartTimer(f"recstop:{call.recording_path}", RECORDING_STOP_GRACE_S))
+
+
+def recording_stopped(floor: Floor, path: str, uuid: str, at: float, record_ms: int | None,
+                      out: list[Command]) -> None:
+    """A recording is over (the switch said so, or its call ended long enough ago): complete its metadata; the
+    store reads the file's size and duration, and marks it missing when the switch never wrote it."""
+    floor.open_recordings.pop(path, None)
+    out.append(CancelTimer(f"recstop:{path}"))
+    out.append(SaveRecording(path, uuid, "", "", "", None, "", None, 0.0, stopped_at=at, record_ms=record_ms))
+
+
+def recording_never_stopped(floor: Floor, path: str, at: float, out: list[Command]) -> None:
+    """No RECORD_STOP came for a recording of a call that is over: the record_session was queued as the caller
+    hung up (the switch skips it), or the event was lost. Closed now, from whatever file there is."""
+    uuid = floor.open_recordings.get(path)
+    if uuid is None:
+        return
+    logger.warning("recording %s of call %s: the switch never reported its end; closed from its file", path, uuid)
+    recording_stopped(floor, path, uuid, at, None, out)
 
 
 def offer_ended(floor: Floor, made: Offer, now: float, result: str, cause: str, out: list[Command]) -> None:

@@ -5,7 +5,8 @@ import logging
 
 from engine.acd import agent_actions, arrivals, callbacks, calllog, consult, waiting
 from engine.acd.calllog import K
-from engine.acd.effects import end_unreached_callback, finish_talk, forget, log_end, offer_ended, record
+from engine.acd.effects import (await_recording_stop, end_unreached_callback, finish_talk, forget, log_end,
+                                offer_ended, record)
 from engine.acd.floor import Floor
 from engine.domain.call import Call, CallPhase
 from engine.domain.commands import Command, Hangup
@@ -41,6 +42,7 @@ def on_caller_hangup(floor: Floor, call: Call, cause: str, now: float, out: list
         floor.transfer_legs.pop(call.transfer_leg, None)
     floor.waiting.remove(call.uuid)
     forget(call, out)
+    await_recording_stop(floor, call, out)
     if call.phase is not CallPhase.ENDED:
         call.move(CallPhase.ENDED)
     floor.calls.pop(call.uuid, None)

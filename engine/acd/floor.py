@@ -73,6 +73,8 @@ class Floor:
     directory_loaded: bool = False
     wrap_ups: dict[int, tuple] = dataclasses.field(default_factory=dict)   # agent -> (queue, queued_at, hall) of
                                                                             # the call whose after-call work runs
+    open_recordings: dict[str, str] = dataclasses.field(default_factory=dict)   # recording path -> call uuid, from
+                                                                  # the start until the switch's RECORD_STOP
     trunk_group: str = "pstn"
     trunk_channels: int = 0                          # trunk capacity (0: unknown, all-busy never reported)
     trunk_busy_since: float | None = None

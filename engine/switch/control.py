@@ -133,7 +133,10 @@ class CallControl:
 
     def record_start(self, uuid: str, path: str, limit_s: int | None = None,
                      variables: Mapping[str, object] | None = None) -> None:
-        """``uuid_record <uuid> start <path> [limit] [{vars}]`` (RECORD_START carries the full path)."""
+        """``uuid_record <uuid> start <path> [limit] [{vars}]`` (RECORD_START carries the full path).
+
+        Not for a channel that may be hanging up: on FreeSWITCH an uuid_record that races the hang-up leaks the
+        session (docs/fsim-fidelity.md); the engine records calls with ``record_session`` in the channel's thread."""
         self._ok(encode.uuid_record(uuid, "start", path, limit_s, variables))
 
     def record_stop(self, uuid: str, path: str = "all") -> None:

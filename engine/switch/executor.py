@@ -109,9 +109,15 @@ class SwitchExecutor:
             self._sendmsg(run, cmd.uuid, "set", "playback_terminators=#", None, "record")
             self._sendmsg(run, cmd.uuid, "record", f"{cmd.path} {cmd.max_s}", cmd.app_uuid, "record")
         elif isinstance(cmd, c.StartRecording):
-            # stereo: left = the caller (this leg), right = what the caller hears (the agent) — switch_ivr_async.c
-            self._api(run, encode.uuid_setvar(cmd.uuid, "RECORD_STEREO", "true"), "record", cmd.uuid)
-            self._api(run, encode.uuid_record(cmd.uuid, "start", cmd.path), "record", cmd.uuid)
+            # stereo: left = the caller (this leg), right = what the caller hears (the agent) — switch_ivr_async.c.
+            # record_session runs in the caller's own session thread (sendmsg execute, taken up in the playback or
+            # bridge loop), never `uuid_record start` from the event socket's thread: on a real FreeSWITCH an
+            # uuid_record that races the caller's hang-up attaches its media bug after the hang-up removed them, its
+            # recording thread (switch_ivr_async.c recording_thread) then waits for frames for ever holding the
+            # session's read lock, and the session never ends ("Locked, Waiting on external entities"; seen 4 times
+            # in 600 calls at 20 calls/s). In its own thread the app runs before the hang-up, or not at all.
+            app = encode.record_session(cmd.path, variables={"RECORD_STEREO": "true"})
+            self._sendmsg(run, cmd.uuid, app.app, app.arg, None, "record")
         elif isinstance(cmd, c.Supervise):
             target = self.agent_dial_string.format(extension=cmd.supervisor_extension)
             line = encode.eavesdrop_originate(target, cmd.agent_leg, cmd.mode, supervisor_uuid=cmd.leg_uuid,

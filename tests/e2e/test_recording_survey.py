@@ -24,7 +24,12 @@ def test_an_answered_call_is_recorded_in_stereo_with_its_metadata(sim, engine, d
     assert recording.size_bytes > 44 and len(recording.checksum) == 64 and recording.duration_s > 0
     with wave.open(recording.path) as w:
         assert w.getnchannels() == 2            # caller left, agent right
-    assert any(c["command"] == f"api uuid_setvar {uuid} RECORD_STEREO true" for c in sim.commands())
+    # started in the caller's own thread (sendmsg execute record_session), never by uuid_record from outside,
+    # which on FreeSWITCH can leak the session when it races the caller's hang-up (docs/fsim-fidelity.md)
+    started = [c["command"] for c in sim.commands() if c["command"].startswith(f"sendmsg {uuid}")
+               and "execute-app-name: record_session" in c["command"]]
+    assert len(started) == 1 and f"execute-app-arg: {recording.path} {{RECORD_STEREO=true}}" in started[0]
+    assert not any(c["command"].startswith(f"api uuid_record {uuid} start") for c in sim.commands())
 
 
 def test_when_the_agent_hangs_up_first_the_caller_rates_the_service(sim, engine, db_url):

@@ -196,3 +196,38 @@ def test_a_missing_prompt_or_a_failed_media_command_moves_the_flow_on_and_is_cou
     out = center.handle(CommandFailed("collect", "m", "-ERR something", 1.2))
     assert of(out, c.DialAgent)             # the menu's default, at once
     assert "switch_error:collect" in center.floor.calls["m"].ivr_path
+
+
+def _connected(cc):
+    dial = of(to_queue(cc, "2"), c.DialAgent)[0]
+    out = cc.handle(OriginateResult(dial.job_uuid, True, dial.leg_uuid, "", 12.0))
+    start = of(out, c.StartRecording)[0]
+    assert [r.stopped_at for r in of(out, c.SaveRecording)] == [None]      # the metadata, stored at the start
+    return dial, start
+
+
+def test_a_recording_the_switch_never_closed_is_closed_from_its_file_after_the_call(center):
+    """The caller hung up as the call was connected: the record_session queued to its leg never ran, so no
+    RECORD_STOP comes. 5 s after the call's end the recording is completed anyway (the store finds no file and
+    marks it missing) instead of staying 'recording' for ever."""
+    from engine.acd.effects import RECORDING_STOP_GRACE_S
+    _, start = _connected(center)
+    out = center.handle(LegHungUp("caller", "NORMAL_CLEARING", 12.02))
+    timer = next(t for t in of(out, c.StartTimer) if t.key.startswith("recstop:"))
+    assert (timer.key, timer.delay) == (f"recstop:{start.path}", RECORDING_STOP_GRACE_S)
+    out = center.handle(TimerFired(timer.key, 17.02))
+    stop = of(out, c.SaveRecording)
+    assert [(r.path, r.call_uuid, r.stopped_at, r.record_ms) for r in stop] == [(start.path, "caller", 17.02, None)]
+    assert center.floor.open_recordings == {}
+    assert not of(center.handle(TimerFired(timer.key, 18.0)), c.SaveRecording)     # closed once
+
+
+def test_a_recording_the_switch_closed_needs_no_closing_after_the_call(center):
+    from engine.domain.events import RecordingStopped
+    _, start = _connected(center)
+    out = center.handle(RecordingStopped("caller", start.path, 30000, "hangup", 42.0))
+    assert [(r.stopped_at, r.record_ms) for r in of(out, c.SaveRecording)] == [(42.0, 30000)]
+    assert c.CancelTimer(f"recstop:{start.path}") in out
+    out = center.handle(LegHungUp("caller", "NORMAL_CLEARING", 42.0))
+    assert not [t for t in of(out, c.StartTimer) if t.key.startswith("recstop:")]
+    assert not of(center.handle(TimerFired(f"recstop:{start.path}", 47.0)), c.SaveRecording)
