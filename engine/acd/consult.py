@@ -18,8 +18,7 @@ from engine.acd.effects import EXEMPT, finish_talk, leg_failed
 from engine.acd.floor import Floor
 from engine.domain.agent import AgentTrigger
 from engine.domain.call import Call, CallPhase, Consult
-from engine.domain.commands import (Bridge, Command, DialCustomer, Hangup, JoinConference, PlayMusic,
-                                    StartTimer)
+from engine.domain.commands import Bridge, Command, DialCustomer, Hangup, JoinConference, PlayMusic
 from engine.domain.events import AgentRequest, OriginateResult
 from engine.domain.routing import qualifies
 from engine.domain.states import AgentState
@@ -212,7 +211,7 @@ def _drop(floor: Floor, call: Call, now: float, out: list[Command], *, answered:
         return
     if answered and agent.state in (AgentState.TALKING, AgentState.ON_HOLD):
         floor.change_agent(consult.agent_id, AgentTrigger.CALL_END, now, out, cause="consult ended",
-                           call_uuid=call.uuid)
-        out.append(StartTimer(f"wrapup:{consult.agent_id}", 0.0))
+                           call_uuid=call.uuid)     # a consulted agent has no after-call work of its own
+        floor.change_agent(consult.agent_id, AgentTrigger.WRAP_UP_DONE, now, out, cause="no wrap-up time")
     elif agent.state is AgentState.RESERVED:
         floor.change_agent(consult.agent_id, AgentTrigger.OFFER_CANCELLED, now, out, cause="consult ended")

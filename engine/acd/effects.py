@@ -85,7 +85,11 @@ def finish_talk(floor: Floor, call: Call, now: float, out: list[Command]) -> Non
     floor.wrap_ups[agent_id] = (call.queue_code, call.enqueued_at, call.hall_chain[0] if call.hall_chain else None)
     queue = floor.queues.get(call.queue_code or "")
     wrap_up = float(queue.wrap_up_s if queue else 0)
-    out.append(StartTimer(f"wrapup:{agent_id}", wrap_up))
+    if wrap_up > 0:
+        out.append(StartTimer(f"wrapup:{agent_id}", wrap_up))
+    else:       # no after-call work: ready in this same event, not one loop turn later (a timer event queues behind
+        #         every event already waiting, ~100 ms in a burst on a loaded box)
+        floor.change_agent(agent_id, AgentTrigger.WRAP_UP_DONE, now, out, cause="no wrap-up time")
     if call.queue_code:         # live handling time (talk + wrap-up) for estimated-wait announcements
         previous = floor.queue_aht.get(call.queue_code)
         handled = talk_s + wrap_up

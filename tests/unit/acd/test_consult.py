@@ -59,8 +59,9 @@ def test_going_back_to_the_caller_reconnects_and_frees_the_consulted_agent(cc):
     out, result = ask(cc, 1, "consult_cancel")
     assert result.accepted
     assert c.Bridge("caller", cc.agent_leg) in out and c.Hangup(dial.leg_uuid, "NORMAL_CLEARING") in out
-    assert cc.floor.agents[2].state is AgentState.WRAP_UP and cc.floor.calls["caller"].consult is None
-    assert cc.floor.agents[1].state is AgentState.TALKING
+    # the consulted agent is ready again at once (free for a new call once its own leg is gone)
+    assert cc.floor.agents[2].state is AgentState.READY and cc.floor.calls["caller"].consult is None
+    assert not cc.floor.is_free(2) and cc.floor.agents[1].state is AgentState.TALKING
 
 
 def test_the_consulted_party_hanging_up_puts_the_agent_back_with_the_caller(cc):
@@ -84,7 +85,7 @@ def test_the_caller_leaving_during_a_consult_releases_the_consulted_agent(cc):
     dial, _ = consulted(cc, "agent:A2")
     out = cc.handle(LegHungUp("caller", "NORMAL_CLEARING", 90.0))
     assert c.Hangup(dial.leg_uuid, "NORMAL_CLEARING") in out
-    assert cc.floor.agents[2].state is AgentState.WRAP_UP and cc.floor.agents[1].state is AgentState.WRAP_UP
+    assert cc.floor.agents[2].state is AgentState.READY and cc.floor.agents[1].state is AgentState.READY
 
 
 def test_refusals_say_why(cc):

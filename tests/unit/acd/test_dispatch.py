@@ -94,9 +94,7 @@ def test_with_no_wrap_up_the_agent_is_rung_again_only_after_its_own_leg_is_gone(
     cc.handle(OriginateResult(dial.job_uuid, True, dial.leg_uuid, "", 2.0))
     arrive(cc, "second", 3.0)
     out = cc.handle(LegHungUp("first", "NORMAL_CLEARING", 10.0))      # the caller hangs up first (04a)
-    assert c.StartTimer("wrapup:1", 0.0) in out
-    out = cc.handle(TimerFired("wrapup:1", 10.0))
-    assert cc.floor.agents[1].state is AgentState.READY and not of(out, c.DialAgent)
+    assert cc.floor.agents[1].state is AgentState.READY and not of(out, c.DialAgent)     # ready, its leg still up
     out = cc.handle(LegHungUp(dial.leg_uuid, "NORMAL_CLEARING", 10.04))   # the switch tears the agent leg down
     assert of(out, c.DialAgent)[0].variables["cc_call_uuid"] == "second"
 

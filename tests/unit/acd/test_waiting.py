@@ -1,5 +1,4 @@
 """While waiting: position/EWT announcements, callback keeping its place, voice messages."""
-import dataclasses
 import itertools
 
 from engine.acd.center import CallCenter
@@ -89,7 +88,7 @@ def test_an_unreachable_customer_frees_the_agent_and_the_callback_is_retried_the
     saved = of(out, c.SaveCallback)[0]
     assert (saved.status, saved.attempts, saved.cause) == ("failed", 3, "NO_ANSWER")      # third attempt
     assert c.Hangup(leg, "NORMAL_CLEARING") in out and of(out, c.SaveCallRecord)[0].outcome is CallOutcome.FAILED
-    assert cc.floor.agents[1].state is AgentState.WRAP_UP and not cc.floor.calls
+    assert cc.floor.agents[1].state is AgentState.READY and not cc.floor.calls
 
 
 def test_voicemail_key_records_a_message_and_stores_it():
