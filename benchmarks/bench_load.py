@@ -9,6 +9,8 @@ FreeSWITCH's default limits (30 sessions per second, 1000 sessions) when the sim
     .venv/bin/python benchmarks/bench_load.py [--agents 20] [--cps 20] [--seconds 30] [--ring 1] [--talk 3]
         [--patience 20] [--noanswer 0] [--engine-root PATH] [--keep]
     make bench-load AGENTS=20 CPS=40 SECONDS=30 ...     (ENGINE_ROOT=path for another checkout's engine)
+    make bench-load FS=127.0.0.1:8021 CPS=20 [ENGINE_RT=1]   (the same run on a real FreeSWITCH, with SIPp phones
+        and callers: benchmarks/load/realfs.py says what the switch needs; the figures come from its events)
 
 Progress lines, then as the LAST line one JSON object. Every figure except the CPU comes from the switch's own
 records (GET /calls_log: each destroyed channel with its creation, answer, bridge and hang-up times):
@@ -20,14 +22,14 @@ records (GET /calls_log: each destroyed channel with its creation, answer, bridg
                               (the steady throughput; `bridged` counts every bridge, drain included)
   abandoned                   admitted callers who hung up without ever being bridged
   abandons_with_idle_agent    of those, abandons at whose instant a caller waited that no phone rang for (more callers
-                              waiting unbridged than agent legs ringing) and an answering phone had had no leg on the
+                              waiting unbridged than agent legs not yet bridged: ringing, or answered and being bridged) and an answering phone had had no leg on the
                               switch for 100 ms or more while its agent was logged in (an agent wrongly set
                               not-ready counts); a phone freed less than 100 ms before (the re-offer target) is the
                               engine reacting. abandons_at_a_free_instant counts every abandon at whose instant a
                               phone had no leg, with neither condition
   double_offers               legs created to a phone that still had another leg alive
   reoffer_gap_ms_p50/_p99     for each agent leg that ends while a caller waits unbridged that no phone is ringing
-                              for (more callers waiting than agent legs ringing; legs that rang out excluded:
+                              for (more callers waiting than agent legs not yet bridged; legs that rang out excluded:
                               not-ready after no answer is by design), the time to the next leg to the same phone;
                               a phone never rung again enters with the time to the end of the last wait (a lower
                               bound) and is counted in reoffer_never. reoffer_gap_by_end splits them by how the leg
@@ -75,6 +77,16 @@ def main(argv: list[str] | None = None) -> int:
                          "always comes from this checkout")
     ap.add_argument("--engine-log-level", default="INFO", help="the engine's log level (INFO, as it runs in production)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch directory (database, logs)")
+    ap.add_argument("--freeswitch", metavar="HOST:PORT[:PASSWORD]", default=None,
+                    help="run on this real FreeSWITCH's event socket with SIPp phones and callers instead of the "
+                         "simulator (benchmarks/load/realfs.py says what the switch needs)")
+    ap.add_argument("--engine-rt-priority", type=int, default=None,
+                    help="with --freeswitch: run the engine with `chrt -r N` (FreeSWITCH's own threads run real-time)")
+    ap.add_argument("--controller", choices=("engine", "mod_callcenter"), default="engine",
+                    help="with --freeswitch: who runs the queue; mod_callcenter runs FreeSWITCH's own on the same "
+                         "phones and callers, for a side-by-side figure (benchmarks/load/realfs.py says what it needs)")
+    ap.add_argument("--sip-ip", default="", help="with --freeswitch: the address its SIP profiles listen on "
+                                                 "(default: its local_ip_v4)")
     a = ap.parse_args(argv)
     if a.agents < 1 or a.cps <= 0 or a.seconds <= 0 or not 0 <= a.noanswer <= a.agents:
         ap.error("need --agents >= 1, --cps > 0, --seconds > 0 and 0 <= --noanswer <= --agents")
@@ -83,8 +95,19 @@ def main(argv: list[str] | None = None) -> int:
                    max_sessions=a.max_sessions, keep=a.keep, engine_log_level=a.engine_log_level)
     if a.engine_root:
         scn.engine_root = os.path.abspath(a.engine_root)
+    say = lambda m: print(m, flush=True)  # noqa: E731
     try:
-        figures = run(scn, say=lambda m: print(m, flush=True))
+        if a.freeswitch:
+            from benchmarks.load.realfs import RealSwitch, run_real
+            host, _, rest = a.freeswitch.partition(":")
+            port, _, password = rest.partition(":")
+            scn.first_extension = 1000      # the stock directory's users 1000...
+            figures = run_real(scn, RealSwitch(esl_host=host or "127.0.0.1", esl_port=int(port or 8021),
+                                               esl_password=password or "ClueCon", sip_ip=a.sip_ip,
+                                               engine_rt_priority=a.engine_rt_priority,
+                                               controller=a.controller), say=say)
+        else:
+            figures = run(scn, say=say)
     except RunFailed as exc:
         print(f"bench-load: {exc}", file=sys.stderr, flush=True)
         return 1

@@ -7,6 +7,10 @@ the simulator's microseconds). Definitions (docs in benchmarks/bench_load.py):
 * an *agent leg* is an outbound leg to one of the benchmark's phones (variable ``dialed_user``, else the
   extension in the channel name ``sofia/<profile>/<ext>@host:port``); it is alive from ``created`` to its
   destruction when the log carries ``destroyed`` (CHANNEL_DESTROY), else to ``ended`` (the hang-up);
+* a phone is *rung again too early* (a double offer) when a new leg to it is created before its previous leg's hang-up
+  is complete: CHANNEL_HANGUP_COMPLETE when the log carries ``hangup_complete`` (the records of a real FreeSWITCH:
+  mod_sofia has sent the BYE or answered the phone's BYE by then, in sofia_on_hangup), else its destruction
+  (the simulator's records); ``offers_before_previous_leg_destroyed`` counts against CHANNEL_DESTROY always;
 * a caller *waits unbridged* from ``created`` until its bridge (``bridged_at``) or its hang-up, whichever is first.
 """
 from __future__ import annotations
@@ -40,11 +44,17 @@ class Leg:
     cause: str
     bridged: float | None = None
     destroyed: float | None = None
+    hangup_complete: float | None = None
 
     @property
     def gone(self) -> float:
         """When the leg stopped existing on the switch: destroyed if the log says so, else hung up."""
         return self.destroyed or self.ended
+
+    @property
+    def hung_up(self) -> float:
+        """When the leg's hang-up was complete (CHANNEL_HANGUP_COMPLETE), else its end on the switch."""
+        return self.hangup_complete or self.gone
 
 
 @dataclass(frozen=True)
@@ -103,7 +113,8 @@ def legs_and_callers(calls_log: list[dict], admitted: set[str], phones: dict[str
         ended = float(ch.get("ended") or 0.0)
         if ext is not None:
             legs.append(Leg(ch["uuid"], ext, float(ch["created"]), ch.get("answered_at"), ended,
-                            ch.get("hangup_cause") or "", ch.get("bridged_at"), ch.get("destroyed")))
+                            ch.get("hangup_cause") or "", ch.get("bridged_at"), ch.get("destroyed"),
+                            ch.get("hangup_complete")))
         elif ch.get("direction") == "inbound" and ch.get("uuid") in admitted:
             v = ch.get("variables") or {}
             partner = next((v[k] for k in PARTNER_VARS if v.get(k)), None)
@@ -165,11 +176,13 @@ def compute(inp: RunInputs) -> dict:
     # ---- abandons (caller hung up unbridged) and those with an idle, logged-in, answering phone
     unbridged = [c for c in callers if not c.bridged]
     abandoned = [c for c in unbridged if c.caller_hung_up]
-    # ... while a caller waited that no phone rang for (more callers waiting unbridged than agent legs ringing, just
+    # ... while a caller waited that no phone rang for (more callers waiting unbridged than agent legs ringing or being bridged, just
     # before the hang-up): a caller who gives up while a phone rings for them, all other waiting callers being rung
     # too, had no idle agent to be offered to (ACD invariant: no ready agent while a call it may serve waits)
     waiting = Intervals([(c.created, c.wait_end) for c in callers])
-    ringing = Intervals([(l.created, min(l.answered, l.gone) if l.answered else l.gone) for l in legs])
+    # an agent leg serves a waiting caller from its creation to its bridge (ringing, then answered while the engine
+    # bridges it: 40-60 ms on a real FreeSWITCH, a few ms on the simulator), or to its end if it is never bridged
+    ringing = Intervals([(l.created, min(l.bridged, l.gone) if l.bridged else l.gone) for l in legs])
     at_free_instant = with_idle = with_idle_1s = 0
     for c in abandoned:
         idle = [e for e in answering if phone_spans[e].alive(c.ended) == 0 and _logged_in(inp.logins, e, c.ended)]
@@ -184,17 +197,19 @@ def compute(inp: RunInputs) -> dict:
 
     # ---- double offers: a new leg to a phone that still has another leg alive (until its destruction when the
     # log carries it, else until its hang-up); and how soon after the previous leg's hang-up phones are rung again
-    double = 0
+    double = before_destroy = 0
     after_hangup: list[float] = []
     for e, phone_legs in by_phone.items():
         for i, leg in enumerate(phone_legs):
-            if any(prev.gone > leg.created for prev in phone_legs[:i]):
+            if any(prev.hung_up > leg.created for prev in phone_legs[:i]):
                 double += 1
+            if any(prev.gone > leg.created for prev in phone_legs[:i]):
+                before_destroy += 1
             if i:
                 after_hangup.append((leg.created - max(p.ended for p in phone_legs[:i])) * 1000.0)
 
     # ---- re-offer gaps: an agent leg ends while a caller waits unbridged that no phone is ringing for (more
-    # callers waiting unbridged than agent legs ringing) -> the next leg to that phone. The extra
+    # callers waiting unbridged than agent legs not yet bridged) -> the next leg to that phone. The extra
     # reoffer_gap_ms_p99_any_waiting counts every leg ending while any caller waits, rung for or not.
     last_wait_end = max((c.wait_end for c in callers), default=None)
     gaps: list[float] = []
@@ -203,12 +218,14 @@ def compute(inp: RunInputs) -> dict:
     gap_by_cause: dict[str, list[float]] = defaultdict(list)
     for e, phone_legs in by_phone.items():
         creations = [l.created for l in phone_legs]
-        for leg in phone_legs:
+        for i, leg in enumerate(phone_legs):
             t = leg.ended
             if leg.cause in RANG_OUT or waiting.alive(t) == 0:
                 continue
             unserved = waiting.alive(t) > ringing.alive(t)
-            j = bisect.bisect_right(creations, t)
+            # the next leg to this phone, created at or after this one's end (a real FreeSWITCH stamps events on
+            # its 20 ms clock: a re-offer in the same tick carries the same time)
+            j = max(bisect.bisect_left(creations, t), i + 1)
             if j < len(phone_legs):
                 gap = phone_legs[j].created - t
             else:
@@ -256,6 +273,7 @@ def compute(inp: RunInputs) -> dict:
         "reoffer_gap_ms_p99_any_waiting": ms(percentile(any_waiting_gaps, 99)),
         "reoffer_gap_by_end": {k: {"n": len(v), "p50_ms": ms(percentile(v, 50)), "p99_ms": ms(percentile(v, 99))}
                                for k, v in sorted(gap_by_cause.items())},
+        "offers_before_previous_leg_destroyed": before_destroy,
         "reoffer_after_hangup_ms_min": ms(min(after_hangup, default=None)),
         "reoffer_after_hangup_ms_p50": ms(percentile(after_hangup, 50)),
         # on FreeSWITCH a hung-up leg is destroyed up to one 20 ms media frame later (captures 04a/04b/07b:

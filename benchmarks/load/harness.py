@@ -129,7 +129,7 @@ def _epoch(value) -> float:
 
 def read_engine_db(path: Path) -> dict:
     """The engine's own view after the run: logins over time, offers' results, not-ready changes, final states."""
-    out: dict = {"logins": {}, "offers": {}, "not_ready": {}, "final": {}}
+    out: dict = {"logins": {}, "offers": {}, "not_ready": {}, "final": {}, "call_records": None, "recordings": {}}
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     except sqlite3.Error:
@@ -149,11 +149,27 @@ def read_engine_db(path: Path) -> dict:
         out["offers"] = dict(Counter(r for (r,) in con.execute("select result from call_offers")))
         out["final"] = dict(Counter(
             f"{s}/{r}" if r else s for s, r in con.execute("select state, not_ready_reason from agents")))
+        out["call_records"] = con.execute("select count(*) from call_records").fetchone()[0]
+        out["recordings"] = dict(con.execute("select status, count(*) from recordings group by status"))
     except sqlite3.Error as exc:
         out["error"] = str(exc)
     finally:
         con.close()
     return out
+
+
+def engine_settled(db_path: Path, callers: int, timeout: float) -> bool:
+    """Wait until the engine has written a call record for each of `callers` and closed every recording (its store
+    coalesces writes, and closes a recording the switch never reported 5 s after its call): the harness stops the
+    engine only then, so the figures see what the engine wrote, not where a stop cut it."""
+    deadline = time.time() + timeout
+    while True:
+        db = read_engine_db(db_path)
+        if (db["call_records"] or 0) >= callers and not db["recordings"].get("recording"):
+            return True
+        if time.time() >= deadline:
+            return False
+        time.sleep(0.25)
 
 
 def run(scn: Scenario, say=print) -> dict:
@@ -278,7 +294,9 @@ def run(scn: Scenario, say=print) -> dict:
             (work / "commands.json").write_text(json.dumps(ctl.get("/commands"), default=str), encoding="utf-8")
         ctl.close()
 
-        # ---- stop everything, then read the engine's database
+        # ---- stop everything once the engine has written what it owes, then read its database
+        if not engine_settled(db_path, len(traffic.admitted()), 10.0):
+            say("  the engine had not written every call record 10 s after the drain")
         engine_rc = _stop(engine, 20)
         engine = None
         sim_rc = _stop(sim, 10)
@@ -310,6 +328,8 @@ def run(scn: Scenario, say=print) -> dict:
             "engine_offer_results": db["offers"],
             "engine_not_ready_changes": db["not_ready"],
             "engine_agents_at_end": db["final"],
+            "engine_call_records": db["call_records"],
+            "engine_recordings": db["recordings"],
             "noanswer": scn.noanswer, "seconds": scn.seconds, "ring_s": scn.ring, "talk_s": scn.talk,
             "patience_s": scn.patience, "ring_timeout_s": scn.ring_timeout,
             "sim_sessions_per_second": scn.sessions_per_second,
