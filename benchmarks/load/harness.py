@@ -158,6 +158,17 @@ def read_engine_db(path: Path) -> dict:
     return out
 
 
+def seed(engine_root: Path, work: Path, db_url: str, exts: list[str], scn: Scenario) -> None:
+    """The scratch database: migrated and seeded by the engine under test's own code (seed_db.py)."""
+    spec = {"database_url": db_url, "agents": [[e, f"L{e}"] for e in exts], "queue": QUEUE, "skill": SKILL,
+            "number": DID, "flow": FLOW, "ring_timeout_s": scn.ring_timeout, "wrap_up_s": 0,
+            "max_wait_s": int(max(600, scn.patience * 10))}
+    seeded = subprocess.run([sys.executable, str(HERE / "seed_db.py"), json.dumps(spec)], capture_output=True,
+                            text=True, env=_env(engine_root), cwd=str(work), timeout=120)
+    if seeded.returncode:
+        raise RunFailed(f"seeding the database failed:\n{seeded.stderr[-2000:]}")
+
+
 def engine_settled(db_path: Path, callers: int, timeout: float) -> bool:
     """Wait until the engine has written a call record for each of `callers` and closed every recording (its store
     coalesces writes, and closes a recording the switch never reported 5 s after its call): the harness stops the
@@ -189,14 +200,7 @@ def run(scn: Scenario, say=print) -> dict:
     sim = engine = None
     failed = True
     try:
-        # ---- database: migrated and seeded by the engine under test's own code
-        spec = {"database_url": db_url, "agents": [[e, f"L{e}"] for e in exts], "queue": QUEUE, "skill": SKILL,
-                "number": DID, "flow": FLOW, "ring_timeout_s": scn.ring_timeout, "wrap_up_s": 0,
-                "max_wait_s": int(max(600, scn.patience * 10))}
-        seeded = subprocess.run([sys.executable, str(HERE / "seed_db.py"), json.dumps(spec)], capture_output=True,
-                                text=True, env=_env(engine_root), cwd=str(work), timeout=120)
-        if seeded.returncode:
-            raise RunFailed(f"seeding the database failed:\n{seeded.stderr[-2000:]}")
+        seed(engine_root, work, db_url, exts, scn)
 
         # ---- the simulated switch (always from this checkout), with FreeSWITCH's session limits
         args = [sys.executable, "-m", "engine.fsim", "--host", "127.0.0.1", "--port", str(esl_port),

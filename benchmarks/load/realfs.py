@@ -32,8 +32,8 @@ from pathlib import Path
 from engine.switch.frames import parse_header_block, parse_plain_event
 
 from . import figures, sipp
-from .harness import (DID, FLOW, FLOW_YAML, HERE, QUEUE, SKILL, RunFailed, Scenario, _env, _stop, _tail,
-                      cpu_seconds, engine_settled, free_ports, read_engine_db)
+from .harness import (DID, FLOW, FLOW_YAML, HERE, RunFailed, Scenario, _env, _stop, _tail, cpu_seconds,
+                      engine_settled, free_ports, read_engine_db, seed)
 
 EVENTS = "CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_BRIDGE CHANNEL_HANGUP CHANNEL_HANGUP_COMPLETE CHANNEL_DESTROY"
 KEPT_VARS = ("dialed_user",) + figures.PARTNER_VARS
@@ -223,17 +223,6 @@ def _freeswitch_pid(sw: RealSwitch) -> int | None:
     return int(out[0]) if len(out) == 1 else None
 
 
-def _seed(engine_root: Path, work: Path, db_url: str, exts: list[str], scn: Scenario) -> None:
-    """The engine's scratch database: migrated and seeded by the engine under test's own code."""
-    spec = {"database_url": db_url, "agents": [[e, f"L{e}"] for e in exts], "queue": QUEUE, "skill": SKILL,
-            "number": DID, "flow": FLOW, "ring_timeout_s": scn.ring_timeout, "wrap_up_s": 0,
-            "max_wait_s": int(max(600, scn.patience * 10))}
-    seeded = subprocess.run([sys.executable, str(HERE / "seed_db.py"), json.dumps(spec)], capture_output=True,
-                            text=True, env=_env(engine_root), cwd=str(work), timeout=120)
-    if seeded.returncode:
-        raise RunFailed(f"seeding the database failed:\n{seeded.stderr[-2000:]}")
-
-
 def _start_engine(engine_root: Path, work: Path, db_url: str, sw: RealSwitch, domain: str,
                   scn: Scenario) -> subprocess.Popen:
     """The engine alone, as its own process, on this switch; returns once it has connected."""
@@ -292,7 +281,7 @@ def run_real(scn: Scenario, sw: RealSwitch, say=print) -> dict:
     failed = True
     try:
         if not modcc:
-            _seed(engine_root, work, db_url, exts, scn)
+            seed(engine_root, work, db_url, exts, scn)
 
         # ---- the agents' phones: REGISTER as the directory user, then answer on the same port
         scen = sipp.write_scenarios(work / "sipp", scn.ring, scn.talk, scn.patience)

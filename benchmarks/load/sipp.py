@@ -59,6 +59,21 @@ REGISTER_XML = """<?xml version="1.0" encoding="ISO-8859-1" ?>
 </scenario>
 """
 
+# 200 OK to the in-dialog request just received (BYE, CANCEL, INFO)
+_OK_TO_REQUEST = """  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+"""
+
 _RESPONSE_HEADERS = """      [last_Via:]
       [last_From:]
       [last_To:];tag=[pid]SIPpTag01[call_number]
@@ -104,19 +119,7 @@ PHONE_XML = """<?xml version="1.0" encoding="ISO-8859-1" ?>
   <recv request="ACK" crlf="true"/>
   <recv request="BYE" timeout="TALK_MS" ontimeout="hangup" next="bye_received"/>
   <label id="bye_received"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <nop next="done"/>
+""" + _OK_TO_REQUEST + """  <nop next="done"/>
   <label id="hangup"/>
   <send retrans="500">
     <![CDATA[
@@ -135,19 +138,7 @@ PHONE_XML = """<?xml version="1.0" encoding="ISO-8859-1" ?>
   <recv response="200" crlf="true"/>
   <nop next="done"/>
   <label id="cancelled"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <send>
+""" + _OK_TO_REQUEST + """  <send>
     <![CDATA[
       SIP/2.0 487 Request Terminated
       [last_Via:]
@@ -211,33 +202,9 @@ CALLER_XML = """<?xml version="1.0" encoding="ISO-8859-1" ?>
   <!-- the timeout belongs on the first recv of the group: SIPp times the message the call waits at -->
   <recv request="BYE" optional="true" next="bye_received" timeout="PATIENCE_MS" ontimeout="give_up"/>
   <recv request="INFO"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <recv request="BYE"/>
+""" + _OK_TO_REQUEST + """  <recv request="BYE"/>
   <label id="bye_received"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <nop next="done"/>
+""" + _OK_TO_REQUEST + """  <nop next="done"/>
   <label id="give_up"/>
   <send retrans="500">
     <![CDATA[
