@@ -169,6 +169,14 @@ def seed(engine_root: Path, work: Path, db_url: str, exts: list[str], scn: Scena
         raise RunFailed(f"seeding the database failed:\n{seeded.stderr[-2000:]}")
 
 
+def engine_figures(db: dict) -> dict:
+    """The engine's own view (read_engine_db) as figures: offers' results, not-ready changes, final states, how many
+    call records and recordings (by status) it wrote."""
+    return {"engine_offer_results": db["offers"], "engine_not_ready_changes": db["not_ready"],
+            "engine_agents_at_end": db["final"], "engine_call_records": db["call_records"],
+            "engine_recordings": db["recordings"]}
+
+
 def engine_settled(db_path: Path, callers: int, timeout: float) -> bool:
     """Wait until the engine has written a call record for each of `callers` and closed every recording (its store
     coalesces writes, and closes a recording the switch never reported 5 s after its call): the harness stops the
@@ -329,11 +337,7 @@ def run(scn: Scenario, say=print) -> dict:
             "controller_idle_cpu_ms_per_s": round(idle_cpu_ms_per_s, 1),
             "sim_cpu_share": round((sim_cpu1 - sim_cpu0) / (wall1 - wall0), 3) if wall1 > wall0 else None,
             "drain_s": round(max(0.0, drained_after), 1),
-            "engine_offer_results": db["offers"],
-            "engine_not_ready_changes": db["not_ready"],
-            "engine_agents_at_end": db["final"],
-            "engine_call_records": db["call_records"],
-            "engine_recordings": db["recordings"],
+            **engine_figures(db),
             "noanswer": scn.noanswer, "seconds": scn.seconds, "ring_s": scn.ring, "talk_s": scn.talk,
             "patience_s": scn.patience, "ring_timeout_s": scn.ring_timeout,
             "sim_sessions_per_second": scn.sessions_per_second,

@@ -33,7 +33,7 @@ from engine.switch.frames import parse_header_block, parse_plain_event
 
 from . import figures, sipp
 from .harness import (DID, FLOW, FLOW_YAML, HERE, RunFailed, Scenario, _env, _stop, _tail, cpu_seconds,
-                      engine_settled, free_ports, read_engine_db, seed)
+                      engine_figures, engine_settled, free_ports, read_engine_db, seed)
 
 EVENTS = "CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_BRIDGE CHANNEL_HANGUP CHANNEL_HANGUP_COMPLETE CHANNEL_DESTROY"
 KEPT_VARS = ("dialed_user",) + figures.PARTNER_VARS
@@ -394,11 +394,7 @@ def run_real(scn: Scenario, sw: RealSwitch, say=print) -> dict:
             "controller_cpu_share": None if cpu is None else round(cpu / (wall1 - wall0), 3),
             "switch_cpu_share": None if fs_cpu is None else round(fs_cpu / (wall1 - wall0), 3),
             "drain_s": round(max(0.0, drained_after), 1),
-            "engine_offer_results": db["offers"],
-            "engine_not_ready_changes": db["not_ready"],
-            "engine_agents_at_end": db["final"],
-            "engine_call_records": db["call_records"],
-            "engine_recordings": db["recordings"],
+            **engine_figures(db),
             "switch_sessions_left": ctl.api("show channels count").strip(),
             "noanswer": scn.noanswer, "seconds": scn.seconds, "ring_s": scn.ring, "talk_s": scn.talk,
             "patience_s": scn.patience, "ring_timeout_s": scn.ring_timeout,

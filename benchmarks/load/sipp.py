@@ -59,6 +59,16 @@ REGISTER_XML = """<?xml version="1.0" encoding="ISO-8859-1" ?>
 </scenario>
 """
 
+# the offer/answer of both ends: PCMU, nothing sent (SIPp plays no media here)
+_SDP = """      v=0
+      o=sipp 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 0
+      a=rtpmap:0 PCMU/8000
+"""
+
 # 200 OK to the in-dialog request just received (BYE, CANCEL, INFO)
 _OK_TO_REQUEST = """  <send>
     <![CDATA[
@@ -107,14 +117,7 @@ PHONE_XML = """<?xml version="1.0" encoding="ISO-8859-1" ?>
       Content-Type: application/sdp
       Content-Length: [len]
 
-      v=0
-      o=phone 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 0
-      a=rtpmap:0 PCMU/8000
-    ]]>
+""" + _SDP + """    ]]>
   </send>
   <recv request="ACK" crlf="true"/>
   <recv request="BYE" timeout="TALK_MS" ontimeout="hangup" next="bye_received"/>
@@ -171,14 +174,7 @@ CALLER_XML = """<?xml version="1.0" encoding="ISO-8859-1" ?>
       Content-Type: application/sdp
       Content-Length: [len]
 
-      v=0
-      o=caller 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 0
-      a=rtpmap:0 PCMU/8000
-    ]]>
+""" + _SDP + """    ]]>
   </send>
   <recv response="100" optional="true"/>
   <recv response="180" optional="true"/>
