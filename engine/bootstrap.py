@@ -1,7 +1,6 @@
 """Composition root: the only module that builds the concrete adapters and wires them to the core."""
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
@@ -16,7 +15,7 @@ from engine.acd.directory import configured_fields
 from engine import recording
 from engine.config import Config
 from engine.domain.rules import RuleSet
-from engine.domain.events import (CallbacksLoaded, DirectoryLoaded, FlowsLoaded, LiveChannel, PublishStatus, Shutdown,
+from engine.domain.events import (CallbacksLoaded, DirectoryLoaded, FlowsLoaded, PublishStatus, Shutdown,
                                   SwitchLimits, SwitchSynced)
 from engine.ivr.loader import load_flows
 from engine.runtime import Runtime
@@ -32,6 +31,7 @@ from engine.switch.decode import SUBSCRIBED_EVENTS, SUBSCRIPTION_FILTERS, decode
 from engine.switch.errors import SwitchError
 from engine.switch.executor import SwitchExecutor
 from engine.switch.frames import EslEvent
+from engine.switch.inventory import list_channels
 from engine.switch.replies import parse_status
 
 logger = logging.getLogger(__name__)
@@ -201,33 +201,13 @@ class Engine:
         they are."""
         self._read_limits()
         try:
-            raw = self.switch.api("show channels as json")
-            rows = json.loads(raw).get("rows", []) if raw.strip().startswith("{") else []
-            channels = tuple(self._live_channel(row) for row in rows)
+            channels = list_channels(self.switch.api)
         except (SwitchError, ValueError) as exc:
             logger.error("could not list the switch's channels after connecting: %s", exc)
             return
         live = frozenset(ch.uuid for ch in channels)
         logger.info("switch connected: %d live channels", len(live))
         self.runtime.post(SwitchSynced(live, time.time(), channels))
-
-    def _live_channel(self, row: dict) -> LiveChannel:
-        """One `show channels` row; for outbound legs, the marks this engine put on agent legs it rang."""
-        uuid = row.get("uuid", "")
-        inbound = row.get("direction") == "inbound"
-        marks: dict[str, str | None] = {}
-        if not inbound:
-            for name in ("cc_call_uuid", "cc_agent", "cc_queue"):
-                value = self.switch.api(f"uuid_getvar {uuid} {name}").strip()
-                marks[name] = None if value in ("_undef_", "") or value.startswith("-ERR") else value
-        try:
-            created = float(row.get("created_epoch") or 0)
-        except ValueError:
-            created = 0.0
-        return LiveChannel(uuid=uuid, inbound=inbound, ani=row.get("cid_num", ""), dnis=row.get("dest", ""),
-                           caller_name=row.get("cid_name", ""), created_at=created or time.time(),
-                           parked=row.get("application") == "park",
-                           answered=row.get("callstate") in ("ACTIVE", "HELD", "UNHELD"), **marks)
 
     def _execute_switch(self, command: object) -> None:
         self.executor.execute(command)

@@ -4,14 +4,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from engine.acd import arrivals
+from engine.acd import arrivals, phones, queueing
 from engine.acd.endings import on_agent_leg_hangup, on_caller_hangup
 from engine.acd.floor import Floor
 from engine.domain.agent import Agent, AgentTrigger
 from engine.domain.call import Call, CallPhase
 from engine.domain.commands import Command
 from engine.domain.events import CallParked, DirectoryLoaded, LiveChannel, SwitchSynced
-from engine.domain.states import AgentState
+from engine.domain.states import AgentState, NotReadyReason
 
 logger = logging.getLogger(__name__)
 RESYNC_CAUSE = "SWITCH_RESYNC"      # hang-up cause recorded for calls that ended while the switch was unreachable
@@ -25,6 +25,10 @@ def on_directory_loaded(floor: Floor, ev: DirectoryLoaded, out: list[Command]) -
         live = floor.agents.get(configured.agent_id)
         if live is None:
             floor.put_agent(configured)
+            if (configured.state is AgentState.NOT_READY and configured.reason is NotReadyReason.SYSTEM
+                    and configured.agent_id not in floor.rechecks):
+                # set aside by an engine before this one (its checks died with it): check the phone again here
+                phones.check_later(floor, configured.agent_id, out)
         elif configured_fields(live) != configured_fields(configured):
             floor.put_agent(dataclasses.replace(live, **dict(zip(CONFIGURED_FIELDS, configured_fields(configured)))))
     for agent_id in list(floor.agents):
@@ -84,10 +88,26 @@ def _adopt(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None:
         agent = by_employee.get(leg.cc_agent or "") if leg is not None else None
         if leg is not None and agent is not None:
             _adopt_connected(floor, ch, leg, agent, ev.at, out)
+        elif ch.cc_phase == "queued" and ch.cc_queue in floor.queues:
+            _adopt_waiting(floor, ch, ev.at, out)
         elif ch.parked:
             logger.warning("call %s from %s was parked unattended: starting its flow", ch.uuid, ch.ani)
             arrivals.start_call(floor, CallParked(ch.uuid, ch.ani, ch.dnis, ch.caller_name, True, ev.at), out,
                        started_at=ch.created_at)
+
+
+def _adopt_waiting(floor: Floor, ch: LiveChannel, now: float, out: list[Command]) -> None:
+    """Take over a caller waiting in a queue: its original place, wait and priority (marks on its channel), not
+    counted again, its hold music restarted; the dispatch point offers it as soon as an agent may serve it."""
+    call = Call(uuid=ch.uuid, ani=ch.ani, dnis=ch.dnis, caller_name=ch.caller_name, started_at=ch.created_at,
+                flow=floor.numbers.get(ch.dnis), phase=CallPhase.QUEUED, queue_code=ch.cc_queue,
+                enqueued_at=ch.cc_enqueued_at, priority=ch.cc_priority)
+    call.next_step = ch.cc_step
+    call.ivr_path.append("adopted after restart")
+    floor.calls[call.uuid] = call
+    logger.warning("call %s taken over after restart: waiting in %s since %.0f s ago", call.uuid, ch.cc_queue,
+                   now - (ch.cc_enqueued_at or now))
+    queueing.resume(floor, call, ch.parked, now, out)
 
 
 def _adopt_connected(floor: Floor, ch: LiveChannel, leg: LiveChannel, agent: Agent, now: float,

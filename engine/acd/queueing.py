@@ -8,7 +8,7 @@ from engine.acd.calllog import K
 from engine.acd.effects import release
 from engine.acd.floor import Floor
 from engine.domain.call import Call, CallPhase
-from engine.domain.commands import Command, Hangup, Play, StartTimer, StopMedia
+from engine.domain.commands import Command, Hangup, Play, SetLegVars, StartTimer, StopMedia
 from engine.domain.routing import qualifies
 from engine.domain.states import AgentState, CallOutcome
 
@@ -53,11 +53,41 @@ def enqueue(floor: Floor, call: Call, queue_code: str, priority: int, now: float
         release(floor, call, CallOutcome.NO_AGENT, ALL_BUSY_PROMPT, out, now)
         return
     floor.waiting.add(call.uuid, floor.waiting_key(call))
+    mark_waiting(call, out)
     out.append(StartTimer(f"maxwait:{call.uuid}", float(queue.max_wait_s)))
     if queue.announce_every_s:
         out.append(StartTimer(f"announce:{call.uuid}", float(queue.announce_every_s)))
     _schedule_next_step(floor, call, now, out)
     play_hold_music(floor, call, now, out)        # also while an agent's phone rings
+
+
+def mark_waiting(call: Call, out: list[Command]) -> None:
+    """Put the caller's place in its queue on its own channel (uuid_setvar_multi), where any engine that takes over
+    reads it back (engine.switch.inventory; capture 09: a queued caller keeps its cc_* variables)."""
+    out.append(SetLegVars(call.uuid, {"cc_phase": "queued", "cc_queue": call.queue_code or "",
+                                      "cc_enqueued_at": f"{call.enqueued_at or 0.0:.6f}",
+                                      "cc_priority": str(call.priority), "cc_step": str(call.next_step)}))
+
+
+def resume(floor: Floor, call: Call, parked: bool, now: float, out: list[Command]) -> None:
+    """A caller this engine found waiting after a restart (its marks read back from the channel): back in its
+    queue with its original place and wait, nothing logged again (it was logged when it arrived and queued).
+    Overflow steps already applied are applied again silently; the maximum wait counts from the original
+    enqueue. Its hold music is restarted so this engine owns it (`parked`: the music had ended meanwhile)."""
+    queue = floor.queues[call.queue_code]  # type: ignore[index]
+    call.required = dict(queue.required_skills)
+    for step in queue.overflow[:call.next_step]:
+        if step.action == "widen" and step.skills is not None:
+            call.required = dict(step.skills)
+    floor.waiting.add(call.uuid, floor.waiting_key(call))
+    waited = max(0.0, now - (call.enqueued_at or now))
+    out.append(StartTimer(f"maxwait:{call.uuid}", max(0.0, float(queue.max_wait_s) - waited)))
+    if queue.announce_every_s:
+        out.append(StartTimer(f"announce:{call.uuid}", float(queue.announce_every_s)))
+    _schedule_next_step(floor, call, now, out)
+    if not parked:
+        out.append(StopMedia(call.uuid))
+    play_hold_music(floor, call, now, out)
 
 
 def requeue(floor: Floor, call: Call, now: float, out: list[Command]) -> None:
@@ -148,6 +178,7 @@ def on_step_due(floor: Floor, call: Call, now: float, out: list[Command]) -> Non
         out.append(StopMedia(call.uuid))
         out.append(Play(call.uuid, floor.prompt(step.prompt), call.pending_app))
         call.ivr_path.append(f"announce:{step.prompt}")
+    mark_waiting(call, out)             # the steps applied (and the queue, after an overflow) survive a restart
     _schedule_next_step(floor, call, now, out)
 
 

@@ -130,7 +130,11 @@ class LiveChannel:
     answered: bool
     cc_call_uuid: str | None = None     # agent legs: the caller this engine rang them for
     cc_agent: str | None = None         # agent legs: the agent's employee number
-    cc_queue: str | None = None
+    cc_queue: str | None = None         # agent legs: the queue it rang for; callers: the queue they wait in
+    cc_phase: str | None = None         # callers: "queued" while waiting in cc_queue (engine.acd.queueing marks)
+    cc_enqueued_at: float | None = None  # callers: when they joined the queue (their place and their wait)
+    cc_priority: int = 0
+    cc_step: int = 0                    # callers: overflow steps of the queue already applied
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,11 +1,13 @@
 """ACD behaviour through the real ESL path: console requests, overflow, maximum wait, restart survival."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from sqlalchemy import select, update
 
 from engine.bootstrap import Engine
+from engine.domain.events import AgentRequest as AgentRequestEvent
 from engine.domain.states import AgentState, CallOutcome, NotReadyReason
 from engine.store.base import utcnow
 from engine.store.models import Agent, AgentRequest, AgentStateChange, CallOffer, Queue
@@ -181,6 +183,39 @@ def test_after_an_engine_restart_talking_calls_are_taken_over_and_parked_callers
         rec = wait_until(lambda: record_of(db_url, talking), 10, "the taken-over call's record")
         assert rec.outcome is CallOutcome.ANSWERED and rec.agent_id == agent_id
         assert "adopted after restart" in rec.ivr_path
+    finally:
+        second.stop()
+
+
+def test_after_an_engine_restart_a_waiting_caller_keeps_its_place_and_wait_and_is_not_counted_twice(
+        sim, engine, engine_config, db_url):
+    """A caller waiting in etax (every etax agent on a break) while the engine stops: the switch keeps it on hold
+    music (not parked, capture 09). The next engine finds its queue and enqueue time on its channel, puts it back
+    in its place without the IVR, and it is served with its original wait, logged once."""
+    from engine.store.models import CallEvent
+    ids = set_not_ready(engine, ["1001", "1006", "1007", "1008", "1009"])
+    uuid = sim.place_call(did="12366", digits="2", talk_time=2.0)
+    call = wait_until(lambda: engine.center.floor.calls.get(uuid) if uuid in engine.center.floor.waiting else None,
+                      20, "the caller waiting in etax")
+    enqueued_at = call.enqueued_at
+    engine.stop()
+    channel = next(ch for ch in sim.channels() if ch["uuid"] == uuid)
+    assert channel["application"] == "playback"              # on hold music, not parked
+    second = Engine(engine_config, directory_reload_s=0.3)
+    second.start()
+    try:
+        adopted = wait_until(lambda: second.center.floor.calls.get(uuid), 10, "the waiting caller taken over")
+        assert adopted.phase.value == "queued" and abs(adopted.enqueued_at - enqueued_at) < 1e-5
+        assert adopted.queue_code == "etax" and uuid in second.center.floor.waiting
+        second.runtime.post(AgentRequestEvent(ids["1006"], "ready", None, "test", __import__("time").time()))
+        rec = wait_until(lambda: record_of(db_url, uuid), 30, "the caller served and recorded")
+        assert rec.outcome is CallOutcome.ANSWERED and rec.agent_id == ids["1006"]
+        stored = rec.enqueued_at if rec.enqueued_at.tzinfo else rec.enqueued_at.replace(tzinfo=dt.timezone.utc)
+        assert abs(stored.timestamp() - enqueued_at) < 0.01            # its original wait, not the restart's
+        assert "adopted after restart" in rec.ivr_path and "key:2" not in rec.ivr_path.split("adopted")[1]
+        kinds = read(db_url, lambda s: [e.kind for e in s.scalars(select(CallEvent).where(
+            CallEvent.call_uuid == uuid).order_by(CallEvent.id))])
+        assert kinds.count("arrived") == 1 and kinds.count("queued") == 1, kinds
     finally:
         second.stop()
 

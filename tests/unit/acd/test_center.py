@@ -6,6 +6,7 @@ import pytest
 from engine.acd.center import CallCenter
 from engine.domain import commands as c
 from engine.domain.agent import Agent
+from engine.domain.call import CallPhase
 from engine.domain.events import (AgentRequest, AppFinished, CallParked, DirectoryLoaded, LegHungUp, OriginateResult, Shutdown,
                                   SwitchSynced, TimerFired)
 from engine.domain.routing import QueueSpec
@@ -231,3 +232,85 @@ def test_a_recording_the_switch_closed_needs_no_closing_after_the_call(center):
     out = center.handle(LegHungUp("caller", "NORMAL_CLEARING", 42.0))
     assert not [t for t in of(out, c.StartTimer) if t.key.startswith("recstop:")]
     assert not of(center.handle(TimerFired(f"recstop:{start.path}", 47.0)), c.SaveRecording)
+
+
+def test_a_queued_caller_carries_its_place_in_the_queue_on_its_own_channel(center):
+    out = to_queue(center, "2")
+    marks = [x for x in of(out, c.SetLegVars) if x.uuid == "caller"]
+    assert marks and marks[-1].variables == {"cc_phase": "queued", "cc_queue": "etax", "cc_enqueued_at": "8.000000",
+                                             "cc_priority": "0", "cc_step": "0"}
+
+
+def _waiting(uuid, queue, enqueued_at, parked=False, priority=0, created=1.0):
+    from engine.domain.events import LiveChannel
+    return LiveChannel(uuid=uuid, inbound=True, ani="139", dnis="12366", caller_name="", created_at=created,
+                       parked=parked, answered=True, cc_phase="queued", cc_queue=queue, cc_enqueued_at=enqueued_at,
+                       cc_priority=priority)
+
+
+def test_after_a_restart_waiting_callers_keep_their_place_and_wait_and_are_not_counted_again():
+    """A new engine finds two callers waiting in etax (marks on their channels, capture 09): the earlier one is
+    offered first, to the agent free now; neither is logged as arriving or queued again, nor sent to the IVR."""
+    ids = (f"id{n}" for n in itertools.count())
+    cc = CallCenter({"tax_main": FLOW}, "/prompts", new_id=lambda: next(ids))
+    cc.handle(DirectoryLoaded((agent(3, {2: 9}, state=AgentState.NOT_READY),), QUEUES, {"12366": "tax_main"}, 0.0))
+    later, earlier = _waiting("later", "etax", 950.0), _waiting("earlier", "etax", 900.0, parked=True)
+    out = cc.handle(SwitchSynced(frozenset({"later", "earlier"}), 1000.0, (later, earlier)))
+    calls = cc.floor.calls
+    assert (calls["earlier"].phase, calls["earlier"].enqueued_at, calls["later"].enqueued_at) == (
+        CallPhase.QUEUED, 900.0, 950.0)
+    assert not of(out, c.LogCallEvent) and not of(out, c.Answer) and not of(out, c.Collect)
+    assert c.StopMedia("later") in out and c.StopMedia("earlier") not in out       # "earlier" was back in park
+    assert sorted(p.uuid for p in of(out, c.Play)) == ["earlier", "later"]           # hold music, not the IVR
+    out = cc.handle(AgentRequest(3, "ready", None, "A3", 1001.0, 1))
+    dial = of(out, c.DialAgent)[0]
+    assert dial.variables["cc_call_uuid"] == "earlier"
+    out = cc.handle(LegHungUp("later", "NORMAL_CLEARING", 1010.0))       # gives up: its wait counts from 950
+    record = of(out, c.SaveCallRecord)[0]
+    assert (record.outcome, record.enqueued_at, record.started_at) == (CallOutcome.ABANDONED, 950.0, 1.0)
+    assert "adopted after restart" in record.ivr_path
+
+
+def test_an_adopted_caller_times_out_at_its_original_maximum_wait():
+    ids = (f"id{n}" for n in itertools.count())
+    queues = (QueueSpec(2, "etax", "电子税务局", {2: 3}, ring_timeout_s=15, max_wait_s=300),)
+    cc = CallCenter({"tax_main": FLOW}, "/prompts", new_id=lambda: next(ids))
+    cc.handle(DirectoryLoaded((), queues, {"12366": "tax_main"}, 0.0))
+    out = cc.handle(SwitchSynced(frozenset({"w"}), 1000.0, (_waiting("w", "etax", 800.0),)))
+    assert c.StartTimer("maxwait:w", 100.0) in out                  # 300 s from 800, not from the restart
+
+
+def test_ghost_rows_are_left_out_and_waiting_marks_are_read_back():
+    """engine.switch.inventory on capture 09's shapes: a ghost row (uuid_getvar: -ERR No such channel!) is not a
+    live channel; a queued caller's marks come back typed."""
+    import json as _json
+
+    from engine.switch.inventory import list_channels
+    rows = [{"uuid": "ghost", "direction": "inbound", "name": "sofia/internal/lt360@127.0.0.1:5170",
+             "application": "playback", "callstate": "ACTIVE", "created_epoch": "1796150544", "dest": "95002"},
+            {"uuid": "q", "direction": "inbound", "name": "loopback/95009-b", "application": "playback",
+             "application_data": "silence_stream://-1", "callstate": "ACTIVE", "created_epoch": "1796152035",
+             "dest": "95009", "cid_num": "0000000000"}]
+    marks = {"cc_phase": "queued", "cc_queue": "tax_policy", "cc_enqueued_at": "1796150000.25", "cc_priority": "0"}
+
+    def api(line):
+        if line == "show channels as json":
+            return _json.dumps({"row_count": 2, "rows": rows})
+        _, uuid, name = line.split()
+        if uuid == "ghost":
+            return "-ERR No such channel!\n"
+        return marks.get(name, "_undef_")
+    (ch,) = list_channels(api)
+    assert (ch.uuid, ch.parked, ch.answered, ch.cc_phase, ch.cc_queue, ch.cc_enqueued_at, ch.cc_priority,
+            ch.cc_step) == ("q", False, True, "queued", "tax_policy", 1796150000.25, 0, 0)
+
+
+def test_an_agent_an_earlier_engine_set_aside_for_its_phone_is_checked_again_after_a_restart():
+    """Restored not ready (system) from the database: the checks of the engine that set it aside died with it."""
+    cc = CallCenter({}, "/p", new_id=lambda: "x")
+    out = cc.handle(DirectoryLoaded((agent(1, {1: 5}, state=AgentState.NOT_READY),
+                                     Agent(2, "A2", "b", "1002", {1: 5}, state=AgentState.NOT_READY,
+                                           reason=NotReadyReason.SYSTEM)), QUEUES, {}, 0.0))
+    assert [t.key for t in of(out, c.StartTimer) if t.key.startswith("recheck:")] == ["recheck:2"]
+    out = cc.handle(TimerFired("recheck:2", 5.0))
+    assert of(out, c.ProbePhone)[0].extension == "1002"
