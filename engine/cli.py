@@ -47,16 +47,36 @@ def cli(ctx: click.Context, config_path: str | None, verbose: bool) -> None:
 @click.option("--web/--no-web", default=True, show_default=True, help="Serve the web console.")
 @click.pass_context
 def run(ctx: click.Context, sim: bool, demo: bool, web: bool) -> None:
-    """Run the engine (and the web console, and the simulated switch with demo traffic)."""
+    """Run the engine (and the web console, and the simulated switch with demo traffic).
+
+    One engine is active per database: a second `callcenter run` waits as a hot standby and takes over when the
+    active one stops or dies (engine.lease, engine.standby). An engine that loses its lease stops commanding the
+    switch at once and exits with status 3."""
     import gevent
 
+    from engine import standby
     from engine.bootstrap import Engine
     from engine.demo import DEMO_LOGIN
+    from engine.lease import for_database
     config = _config(ctx)
+    stop = gevent.event.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        gevent.signal_handler(sig, stop.set)
+    lease = for_database(config.database_url)
+    if not standby.wait_for_lease(lease, stop, click.echo):
+        return
+    click.echo(f"Active engine ({lease.describe()})")
     _upgrade_and_seed(config, demo)
     sim_process = _start_sim(config, demo) if sim else None
     engine = Engine(config)
     engine.start()
+    lost = gevent.event.Event()
+
+    def on_lost() -> None:
+        engine.executor.fence()
+        lost.set()
+        stop.set()
+    watcher = standby.watch(lease, on_lost)
     server = None
     if web:
         from admin_web.server import start as start_web
@@ -65,9 +85,6 @@ def run(ctx: click.Context, sim: bool, demo: bool, web: bool) -> None:
                    f"{DEMO_LOGIN[1]})" if demo else f"Web console: http://{config.web_host}:{config.web_port}/")
     click.echo(f"Switch: {'simulated FreeSWITCH' if sim else 'FreeSWITCH'} at {config.esl_host}:{config.esl_port}"
                + (f", control API http://127.0.0.1:{config.sim_control_port}/" if sim else ""))
-    stop = gevent.event.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        gevent.signal_handler(sig, stop.set)
     try:
         while not stop.wait(1.0):
             if sim_process is not None and sim_process.poll() is not None:
@@ -75,12 +92,16 @@ def run(ctx: click.Context, sim: bool, demo: bool, web: bool) -> None:
                 break
     finally:
         click.echo("stopping…")
+        watcher.kill()
         if server is not None:
             server.stop(timeout=2)
-        engine.stop(hangup_calls=sim)
+        engine.stop(hangup_calls=sim and not lost.is_set())
+        lease.release()
         if sim_process is not None and sim_process.poll() is None:
             sim_process.terminate()
             sim_process.wait(timeout=10)
+    if lost.is_set():
+        raise SystemExit(3)
 
 
 def _upgrade_and_seed(config, demo: bool) -> None:

@@ -69,10 +69,20 @@ class SwitchExecutor:
         self.pipelined = hasattr(link, "api_nowait") if pipelined is None else pipelined
         #: switch commands written whose reply has not been checked yet
         self.in_flight = 0
+        #: set when this engine lost its lease (engine.lease): another engine may be in control, so nothing more
+        #: is sent to the switch from here
+        self.fenced = False
+
+    def fence(self) -> None:
+        """Send nothing more to the switch, at once (the engine lost its lease)."""
+        self.fenced = True
 
     def execute(self, command: object) -> None:
         """Run one command; never raises (a failure is logged and reported to the core). Pipelined, it
         returns once the command is written; its outcome is reported when the reply comes."""
+        if self.fenced:
+            logger.warning("fenced: %s not sent", type(command).__name__)
+            return
         run = _Run(command)
         try:
             self._run(command, run)
