@@ -9,7 +9,7 @@ from engine.acd.endings import on_agent_leg_hangup, on_caller_hangup
 from engine.acd.floor import Floor
 from engine.domain.agent import Agent, AgentTrigger
 from engine.domain.call import Call, CallPhase
-from engine.domain.commands import Command
+from engine.domain.commands import Command, Hangup
 from engine.domain.events import CallParked, DirectoryLoaded, LiveChannel, SwitchSynced
 from engine.domain.states import AgentState, NotReadyReason
 
@@ -86,9 +86,17 @@ def _adopt(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None:
             continue
         leg = agent_legs.get(ch.uuid)
         agent = by_employee.get(leg.cc_agent or "") if leg is not None else None
-        if leg is not None and agent is not None:
+        if leg is not None and agent is not None and leg.answered:
             _adopt_connected(floor, ch, leg, agent, ev.at, out)
-        elif ch.cc_phase == "queued" and ch.cc_queue in floor.queues:
+            continue
+        if leg is not None:
+            # an offer of the engine before this one, still ringing: cancel it (its originate's result went to
+            # that engine); the phone is rung again by this one once that leg is gone
+            logger.warning("call %s: the agent leg %s a previous engine rang is cancelled", ch.uuid, leg.uuid)
+            if agent is not None:
+                floor.leg_up(leg.uuid, agent.agent_id)
+            out.append(Hangup(leg.uuid, "ORIGINATOR_CANCEL"))
+        if ch.cc_phase == "queued" and ch.cc_queue in floor.queues:
             _adopt_waiting(floor, ch, ev.at, out)
         elif ch.parked:
             logger.warning("call %s from %s was parked unattended: starting its flow", ch.uuid, ch.ani)

@@ -314,3 +314,19 @@ def test_an_agent_an_earlier_engine_set_aside_for_its_phone_is_checked_again_aft
     assert [t.key for t in of(out, c.StartTimer) if t.key.startswith("recheck:")] == ["recheck:2"]
     out = cc.handle(TimerFired("recheck:2", 5.0))
     assert of(out, c.ProbePhone)[0].extension == "1002"
+
+
+def test_after_a_restart_a_phone_still_ringing_for_a_waiting_caller_is_cancelled_then_rung_again():
+    """The dead engine's offer still rings (no answer yet): its originate result went to that engine, so the leg is
+    cancelled; the caller is back in its place, and the phone is rung again by this engine once that leg is gone."""
+    from engine.domain.events import LiveChannel
+    ids = (f"id{n}" for n in itertools.count())
+    cc = CallCenter({"tax_main": FLOW}, "/prompts", new_id=lambda: next(ids))
+    cc.handle(DirectoryLoaded((agent(3, {2: 9}, state=AgentState.RESERVED),), QUEUES, {"12366": "tax_main"}, 0.0))
+    ringing = LiveChannel(uuid="leg", inbound=False, ani="139", dnis="1003", caller_name="", created_at=990.0,
+                          parked=False, answered=False, cc_call_uuid="w", cc_agent="A3", cc_queue="etax")
+    out = cc.handle(SwitchSynced(frozenset({"w", "leg"}), 1000.0, (_waiting("w", "etax", 900.0), ringing)))
+    assert c.Hangup("leg", "ORIGINATOR_CANCEL") in out and not of(out, c.DialAgent)
+    assert cc.floor.calls["w"].phase is CallPhase.QUEUED and cc.floor.agents[3].state is AgentState.READY
+    out = cc.handle(LegHungUp("leg", "ORIGINATOR_CANCEL", 1000.1))
+    assert of(out, c.DialAgent)[0].variables["cc_call_uuid"] == "w"
