@@ -98,6 +98,8 @@ def _adopt(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None:
             out.append(Hangup(leg.uuid, "ORIGINATOR_CANCEL"))
         if ch.cc_phase == "queued" and ch.cc_queue in floor.queues:
             _adopt_waiting(floor, ch, ev.at, out)
+        elif ch.cc_phase == "connected":
+            _close_after_talk(floor, ch, by_employee.get(ch.cc_agent or ""), ev.at, out)
         elif ch.parked:
             logger.warning("call %s from %s was parked unattended: starting its flow", ch.uuid, ch.ani)
             arrivals.start_call(floor, CallParked(ch.uuid, ch.ani, ch.dnis, ch.caller_name, True, ev.at), out,
@@ -118,12 +120,28 @@ def _adopt_waiting(floor: Floor, ch: LiveChannel, now: float, out: list[Command]
     queueing.resume(floor, call, ch.parked, now, out)
 
 
+def _close_after_talk(floor: Floor, ch: LiveChannel, agent: Agent | None, now: float, out: list[Command]) -> None:
+    """A caller whose conversation is over (its agent's leg gone: parked after the bridge for the survey or the
+    release) when this engine took over: not queued nor sent to the IVR again; released, and recorded once as
+    answered by that agent."""
+    call = Call(uuid=ch.uuid, ani=ch.ani, dnis=ch.dnis, caller_name=ch.caller_name, started_at=ch.created_at,
+                flow=floor.numbers.get(ch.dnis), phase=CallPhase.CONNECTED, queue_code=ch.cc_queue,
+                enqueued_at=ch.cc_enqueued_at, answered_at=ch.cc_answered_at or ch.created_at,
+                agent_id=agent.agent_id if agent else None)
+    call.ivr_path.append("adopted after restart")
+    call.ending = True
+    floor.calls[call.uuid] = call
+    logger.warning("call %s taken over after restart after its conversation: released", call.uuid)
+    out.append(Hangup(call.uuid, "NORMAL_CLEARING"))
+
+
 def _adopt_connected(floor: Floor, ch: LiveChannel, leg: LiveChannel, agent: Agent, now: float,
                      out: list[Command]) -> None:
     """Take over a conversation in progress: the call is connected to that agent."""
     call = Call(uuid=ch.uuid, ani=ch.ani, dnis=ch.dnis, caller_name=ch.caller_name, started_at=ch.created_at,
                 flow=floor.numbers.get(ch.dnis), phase=CallPhase.CONNECTED, queue_code=leg.cc_queue,
-                agent_id=agent.agent_id, agent_leg=leg.uuid, answered_at=leg.created_at)
+                agent_id=agent.agent_id, agent_leg=leg.uuid, answered_at=ch.cc_answered_at or leg.created_at,
+                enqueued_at=ch.cc_enqueued_at)
     call.ivr_path.append("adopted after restart")
     floor.calls[call.uuid] = call
     floor.agent_legs[leg.uuid] = call.uuid

@@ -20,7 +20,7 @@ from engine.acd.effects import (KILL_RETRY_S, LEG_GONE_GUARD_S, SWITCH_REFUSED, 
 from engine.acd.floor import Floor, Offer
 from engine.domain.agent import AgentTrigger
 from engine.domain.call import Call, CallPhase
-from engine.domain.commands import Bridge, CancelTimer, Command, Hangup, StartTimer, UpdateDisplay
+from engine.domain.commands import Bridge, CancelTimer, Command, Hangup, SetLegVars, StartTimer, UpdateDisplay
 from engine.domain.events import OriginateResult
 from engine.domain.states import NotReadyReason
 
@@ -74,6 +74,10 @@ def connect(floor: Floor, call: Call, made: Offer, now: float, out: list[Command
     else:
         call.answered_at = now
         out.append(Bridge(call.uuid, made.leg_uuid))
+        agent = floor.agents.get(made.agent_id)
+        # no longer waiting: an engine that takes over must not queue this caller again (engine.acd.directory)
+        out.append(SetLegVars(call.uuid, {"cc_phase": "connected", "cc_answered_at": f"{now:.6f}",
+                                          "cc_agent": agent.employee_no if agent else ""}))
         if made.strategy == "reoffer":      # mod_sofia updates a phone's display only once answered
             out.append(UpdateDisplay(made.leg_uuid, call.caller_name or call.ani, call.ani))
         start_recording(floor, call, now, out)

@@ -129,9 +129,11 @@ class LiveChannel:
     parked: bool                        # sitting in the park application, waiting for instructions
     answered: bool
     cc_call_uuid: str | None = None     # agent legs: the caller this engine rang them for
-    cc_agent: str | None = None         # agent legs: the agent's employee number
+    cc_agent: str | None = None         # agent legs: the agent's employee number; callers: who answered them
     cc_queue: str | None = None         # agent legs: the queue it rang for; callers: the queue they wait in
-    cc_phase: str | None = None         # callers: "queued" while waiting in cc_queue (engine.acd.queueing marks)
+    cc_phase: str | None = None         # callers: "queued" while waiting in cc_queue (engine.acd.queueing marks),
+    #                                     "connected" once an agent answered (engine.acd.offers.connect)
+    cc_answered_at: float | None = None  # callers: when the agent answered
     cc_enqueued_at: float | None = None  # callers: when they joined the queue (their place and their wait)
     cc_priority: int = 0
     cc_step: int = 0                    # callers: overflow steps of the queue already applied

@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 
 AGENT_LEG_MARKS = ("cc_call_uuid", "cc_agent", "cc_queue")      # engine.acd.effects.ring_agent's leg variables
 WAITING_MARKS = ("cc_queue", "cc_enqueued_at", "cc_priority", "cc_step")   # engine.acd.queueing.mark_waiting
+ANSWERED_MARKS = ("cc_answered_at", "cc_agent")                              # engine.acd.offers.connect
 NO_SUCH_CHANNEL = "No such channel"
 
 
@@ -42,8 +43,15 @@ def live_channel(api: Callable[[str], str], row: dict) -> LiveChannel | None:
             logger.warning("switch lists channel %s (%s) that does not exist: ignored", uuid, row.get("name"))
             return None
         marks[name] = _value(value)
-    if marks.get("cc_phase") == "queued":
+    if marks.get("cc_phase") in ("queued", "connected"):
         marks.update(_waiting_marks(api, uuid))
+    if marks.get("cc_phase") == "connected":
+        answered = {name: _value(api(f"uuid_getvar {uuid} {name}").strip()) for name in ANSWERED_MARKS}
+        try:
+            marks["cc_answered_at"] = float(answered["cc_answered_at"] or "")
+        except ValueError:
+            marks["cc_answered_at"] = None
+        marks["cc_agent"] = answered["cc_agent"]
     try:
         created = float(row.get("created_epoch") or 0)
     except ValueError:

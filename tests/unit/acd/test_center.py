@@ -330,3 +330,28 @@ def test_after_a_restart_a_phone_still_ringing_for_a_waiting_caller_is_cancelled
     assert cc.floor.calls["w"].phase is CallPhase.QUEUED and cc.floor.agents[3].state is AgentState.READY
     out = cc.handle(LegHungUp("leg", "ORIGINATOR_CANCEL", 1000.1))
     assert of(out, c.DialAgent)[0].variables["cc_call_uuid"] == "w"
+
+
+def test_after_a_restart_a_caller_whose_conversation_was_over_is_released_and_recorded_once_as_answered():
+    """Parked after its agent hung up (park_after_bridge: the survey or the release) when the engine died: marked
+    connected, so the next engine neither queues it nor runs the IVR again; it is released and recorded."""
+    from engine.domain.events import LiveChannel
+    ids = (f"id{n}" for n in itertools.count())
+    cc = CallCenter({"tax_main": FLOW}, "/prompts", new_id=lambda: next(ids))
+    cc.handle(DirectoryLoaded((agent(3, {2: 9}),), QUEUES, {"12366": "tax_main"}, 0.0))
+    after = LiveChannel(uuid="done", inbound=True, ani="139", dnis="12366", caller_name="", created_at=1.0,
+                        parked=True, answered=True, cc_phase="connected", cc_queue="etax", cc_enqueued_at=8.0,
+                        cc_answered_at=20.0, cc_agent="A3")
+    out = cc.handle(SwitchSynced(frozenset({"done"}), 1000.0, (after,)))
+    assert c.Hangup("done", "NORMAL_CLEARING") in out
+    assert not of(out, c.DialAgent) and not of(out, c.Play) and not of(out, c.Collect)
+    record = of(cc.handle(LegHungUp("done", "NORMAL_CLEARING", 1000.1)), c.SaveCallRecord)[0]
+    assert (record.outcome, record.agent_id, record.enqueued_at, record.answered_at) == (
+        CallOutcome.ANSWERED, 3, 8.0, 20.0)
+
+
+def test_an_answered_caller_is_marked_connected_on_its_channel(center):
+    dial = of(to_queue(center, "2"), c.DialAgent)[0]
+    out = center.handle(OriginateResult(dial.job_uuid, True, dial.leg_uuid, "", 12.0))
+    marks = [x.variables for x in of(out, c.SetLegVars) if x.uuid == "caller"]
+    assert marks == [{"cc_phase": "connected", "cc_answered_at": "12.000000", "cc_agent": "A3"}]
