@@ -73,11 +73,12 @@ def connect(floor: Floor, call: Call, made: Offer, now: float, out: list[Command
         callbacks.agent_answered(floor, call, now, out)
     else:
         call.answered_at = now
-        out.append(Bridge(call.uuid, made.leg_uuid))
         agent = floor.agents.get(made.agent_id)
-        # no longer waiting: an engine that takes over must not queue this caller again (engine.acd.directory)
+        # no longer waiting: an engine that takes over must not queue this caller again (engine.acd.directory);
+        # queued to the caller before the bridge, so its thread sets them in the hold music's loop
         out.append(SetLegVars(call.uuid, {"cc_phase": "connected", "cc_answered_at": f"{now:.6f}",
-                                          "cc_agent": agent.employee_no if agent else ""}))
+                                          "cc_agent": agent.employee_no if agent else ""}, in_channel=True))
+        out.append(Bridge(call.uuid, made.leg_uuid))
         if made.strategy == "reoffer":      # mod_sofia updates a phone's display only once answered
             out.append(UpdateDisplay(made.leg_uuid, call.caller_name or call.ani, call.ani))
         start_recording(floor, call, now, out)

@@ -66,7 +66,8 @@ def mark_waiting(call: Call, out: list[Command]) -> None:
     reads it back (engine.switch.inventory; capture 09: a queued caller keeps its cc_* variables)."""
     out.append(SetLegVars(call.uuid, {"cc_phase": "queued", "cc_queue": call.queue_code or "",
                                       "cc_enqueued_at": f"{call.enqueued_at or 0.0:.6f}",
-                                      "cc_priority": str(call.priority), "cc_step": str(call.next_step)}))
+                                      "cc_priority": str(call.priority), "cc_step": str(call.next_step)},
+                          in_channel=True))
 
 
 def resume(floor: Floor, call: Call, parked: bool, now: float, out: list[Command]) -> None:

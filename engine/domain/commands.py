@@ -83,10 +83,13 @@ class UpdateDisplay:
 
 @dataclasses.dataclass(frozen=True)
 class SetLegVars:
-    """Set channel variables on a leg (uuid_setvar_multi): the engine's marks that survive a restart."""
+    """Set channel variables on a leg: the engine's marks that survive a restart. By default at once from the event
+    socket (uuid_setvar_multi); `in_channel` for a caller executing the engine's apps: queued to the channel and
+    set by its own thread (sendmsg multiset), which leaves the socket's command thread free."""
 
     uuid: str
     variables: Mapping[str, str]
+    in_channel: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

@@ -217,6 +217,15 @@ def app_set(chan, data):
     _set(chan, data)
 
 
+def app_multiset(chan, data):
+    """multiset [^^<delim>]name=value name=value... (mod_dptools.c multiset_function: each item is a `set`)."""
+    data, delim = data or "", " "
+    if data.startswith("^^") and len(data) > 2:
+        delim, data = data[2], data[3:]
+    for item in data.split(delim):
+        _set(chan, item)
+
+
 def app_export(chan, data):
     """export [nolocal:]name=value: also remembered for future B legs (export_vars)."""
     _set(chan, data, export=True)
@@ -356,7 +365,7 @@ def app_noop(chan, data):
 
 APPS = {
     "answer": app_answer, "pre_answer": app_pre_answer, "ring_ready": app_ring_ready, "park": app_park,
-    "set": app_set, "export": app_export, "unset": app_unset, "hangup": app_hangup, "sleep": app_sleep,
+    "set": app_set, "multiset": app_multiset, "export": app_export, "unset": app_unset, "hangup": app_hangup, "sleep": app_sleep,
     "playback": app_playback, "endless_playback": app_endless_playback,
     "play_and_get_digits": app_play_and_get_digits, "read": app_read, "log": app_noop, "info": app_noop,
 }

@@ -33,7 +33,7 @@ __all__ = [
     "uuid_recv_dtmf", "uuid_send_dtmf", "uuid_answer", "uuid_park", "uuid_display", "SHOW_CHANNELS_JSON",
     "show_channels_json", "sofia_status_reg", "sofia_contact", "conference_list", "conference_member",
     "hupall", "playback", "playback_with_terminators", "collect", "record_session", "stop_record_session",
-    "set_var", "export_var", "bridge", "eavesdrop_originate", "EAVESDROP_MODES", "conference",
+    "multiset", "set_var", "export_var", "bridge", "eavesdrop_originate", "EAVESDROP_MODES", "conference",
     "conference_inline_dest",
 ]
 
@@ -568,6 +568,24 @@ def record_session(path: str, limit_s: int | None = None, variables: Mapping[str
     if variables:
         parts.append(_record_vars(variables, False))
     return AppCall("record_session", " ".join(parts))
+
+
+MULTISET_DELIMITER = "|"
+
+
+def multiset(variables: Mapping[str, object]) -> AppCall:
+    """`multiset ^^|<var>=<value>|<var>=<value>...` (mod_dptools.c multiset_function: `^^` then the delimiter;
+    each item is a `set`). Run with sendmsg it sets the variables in the channel's own thread, so the event
+    socket's thread, which runs every api command of the connection one after the other, is not held. A value
+    cannot hold the delimiter or a line break."""
+    if not variables:
+        raise ValueError("variables must not be empty")
+    items = []
+    for name, value in variables.items():
+        v = _line(value, f"value of {name}")
+        _no(v, MULTISET_DELIMITER, f"value of {name}", "it is multiset's delimiter here")
+        items.append(f"{_var_name(name)}={v}")
+    return AppCall("multiset", f"^^{MULTISET_DELIMITER}" + MULTISET_DELIMITER.join(items))
 
 
 def stop_record_session(path: str = "all") -> AppCall:

@@ -147,6 +147,9 @@ class SwitchExecutor:
                                                        leg="both" if cmd.both else "aleg"), "conference", cmd.uuid)
         elif isinstance(cmd, c.Hangup):
             self._api(run, encode.uuid_kill(cmd.uuid, cmd.cause), "hangup", cmd.uuid, quiet="No such channel")
+        elif isinstance(cmd, c.SetLegVars) and cmd.in_channel:
+            app = encode.multiset(cmd.variables)
+            self._sendmsg(run, cmd.uuid, app.app, app.arg, None, "setvars")
         elif isinstance(cmd, c.SetLegVars):
             self._api(run, encode.uuid_setvar_multi(cmd.uuid, cmd.variables), "setvars", cmd.uuid,
                       quiet="No such channel")

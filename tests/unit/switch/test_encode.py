@@ -339,3 +339,14 @@ def test_eavesdrop_lines_use_the_right_flags():
 def test_rejections_name_the_argument(call, what):
     with pytest.raises(ValueError, match=what):
         call()
+
+
+def test_multiset_sets_many_variables_in_the_channels_own_thread():
+    """mod_dptools multiset: `^^<delim>` then the items, each a `set`."""
+    from engine.switch.encode import AppCall, multiset
+    assert multiset({"cc_phase": "queued", "cc_queue": "etax", "cc_enqueued_at": "8.000000"}) == AppCall(
+        "multiset", "^^|cc_phase=queued|cc_queue=etax|cc_enqueued_at=8.000000")
+    with pytest.raises(ValueError, match="delimiter"):
+        multiset({"cc_agent": "A|3"})
+    with pytest.raises(ValueError):
+        multiset({})
