@@ -21,43 +21,32 @@ import shutil
 import subprocess
 from pathlib import Path
 
-REGISTER_XML = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="register">
-  <send retrans="500">
+def _register(cseq: int, auth: str) -> str:
+    """One REGISTER of the phone (the first unauthenticated, the second answering the 401's challenge)."""
+    return f"""  <send retrans="500">
     <![CDATA[
       REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
       Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
       From: <sip:[field0]@[field1]>;tag=[pid]SIPpTag00[call_number]
       To: <sip:[field0]@[field1]>
       Call-ID: [call_id]
-      CSeq: 1 REGISTER
-      Contact: <sip:[field0]@[local_ip]:[local_port]>
+      CSeq: {cseq} REGISTER
+      Contact: <sip:[field0]@[local_ip]:[local_port]>{auth}
       Max-Forwards: 70
       Expires: 3600
       Content-Length: 0
 
     ]]>
   </send>
-  <recv response="401" auth="true"/>
-  <send retrans="500">
-    <![CDATA[
-      REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: <sip:[field0]@[field1]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[field0]@[field1]>
-      Call-ID: [call_id]
-      CSeq: 2 REGISTER
-      Contact: <sip:[field0]@[local_ip]:[local_port]>
-      [authentication]
-      Max-Forwards: 70
-      Expires: 3600
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <recv response="200"/>
-</scenario>
 """
+
+
+REGISTER_XML = ("""<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="register">
+""" + _register(1, "") + """  <recv response="401" auth="true"/>
+""" + _register(2, "\n      [authentication]") + """  <recv response="200"/>
+</scenario>
+""")
 
 # the offer/answer of both ends: PCMU, nothing sent (SIPp plays no media here)
 _SDP = """      v=0
@@ -83,6 +72,25 @@ _OK_TO_REQUEST = """  <send>
     ]]>
   </send>
 """
+
+def _bye(from_: str, to: str, cseq: int) -> str:
+    """The in-dialog BYE of a phone that hangs up after its talk, or of a caller who gives up."""
+    return f"""  <send retrans="500">
+    <![CDATA[
+      BYE [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      [routes]
+      From: {from_}
+      To: {to}
+      Call-ID: [call_id]
+      CSeq: {cseq} BYE
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>
+"""
+
 
 _RESPONSE_HEADERS = """      [last_Via:]
       [last_From:]
@@ -124,21 +132,7 @@ PHONE_XML = """<?xml version="1.0" encoding="ISO-8859-1" ?>
   <label id="bye_received"/>
 """ + _OK_TO_REQUEST + """  <nop next="done"/>
   <label id="hangup"/>
-  <send retrans="500">
-    <![CDATA[
-      BYE [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      [routes]
-      From: [$me];tag=[pid]SIPpTag01[call_number]
-      To: [$peer]
-      Call-ID: [call_id]
-      CSeq: 1 BYE
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <recv response="200" crlf="true"/>
+""" + _bye("[$me];tag=[pid]SIPpTag01[call_number]", "[$peer]", 1) + """  <recv response="200" crlf="true"/>
   <nop next="done"/>
   <label id="cancelled"/>
 """ + _OK_TO_REQUEST + """  <send>
@@ -202,21 +196,8 @@ CALLER_XML = """<?xml version="1.0" encoding="ISO-8859-1" ?>
   <label id="bye_received"/>
 """ + _OK_TO_REQUEST + """  <nop next="done"/>
   <label id="give_up"/>
-  <send retrans="500">
-    <![CDATA[
-      BYE [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      [routes]
-      From: <sip:139[call_number]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 2 BYE
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <recv response="200" crlf="true"/>
+""" + _bye("<sip:139[call_number]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]",
+           "<sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]", 2) + """  <recv response="200" crlf="true"/>
   <nop next="done"/>
   <label id="refused"/>
   <send>
