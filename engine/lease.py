@@ -66,6 +66,7 @@ class PostgresLease:
         if not got:
             conn.close()
             return False
+        conn.execute(text("SET statement_timeout = 2000"))    # held()'s check never waits on a stuck server
         self._conn = conn
         return True
 
@@ -73,7 +74,6 @@ class PostgresLease:
         if self._conn is None:
             return False
         try:
-            self._conn.execute(text("SET statement_timeout = 2000"))
             self._conn.execute(text("SELECT 1"))
             return True
         except DBAPIError as exc:
