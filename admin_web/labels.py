@@ -36,6 +36,9 @@ OUTCOME_LABELS = {
     CallOutcome.NO_AGENT: _l("No agent logged in"),
     CallOutcome.CALLBACK: _l("Callback requested"),
     CallOutcome.VOICEMAIL: _l("Voice message"),
+    CallOutcome.TRANSFERRED: _l("Transferred by the IVR"),
+    CallOutcome.SWITCH_LOST: _l("Cut off: switch failure"),
+    CallOutcome.ENGINE_STOPPED: _l("Cut off: engine stopped"),
 }
 
 SIDE_LABELS = {

@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from engine.acd.center import CallCenter
 from engine.acd.directory import configured_fields
 from engine import recording
+from engine.cdr_sync import CdrSync, recent_cdrs
 from engine.config import Config
 from engine.domain.rules import RuleSet
 from engine.domain.events import (CallbacksLoaded, DirectoryLoaded, FlowsLoaded, PublishStatus, Shutdown,
@@ -73,6 +74,8 @@ class Engine:
         self.runtime.inline_switch = self.executor.pipelined      # writing a command never blocks the loop
         self._reloader: gevent.Greenlet | None = None
         self._directory_key: tuple | None = None
+        self.cdr_sync = CdrSync(self.sessions, self.runtime.post)
+        self._disconnected_at: float | None = None
 
     def start(self) -> None:
         """Load the directory, start the loop, connect to the switch (reconnecting forever)."""
@@ -82,6 +85,7 @@ class Engine:
         self.reload_directory()
         self.runtime.post(CallbacksLoaded(gevent.get_hub().threadpool.apply(self._read_callbacks), time.time()))
         self._reloader = gevent.spawn(self._reload_forever)
+        self.cdr_sync.start()
         self.switch.start()
 
     def stop(self, hangup_calls: bool = False, grace_s: float = 5.0) -> None:
@@ -92,6 +96,7 @@ class Engine:
         are reconciled with it at the next start."""
         if self._reloader is not None:
             self._reloader.kill()
+        self.cdr_sync.stop()
         if hangup_calls:
             self.runtime.post(Shutdown(hangup=True, force=False, at=time.time()))
             deadline = time.time() + grace_s
@@ -194,6 +199,7 @@ class Engine:
         self.runtime.post(SwitchLimits(True, status.sessions_per_second_limit, status.max_sessions, time.time()))
 
     def _on_disconnected(self) -> None:
+        self._disconnected_at = time.time()
         self.runtime.post(SwitchLimits(False, None, None, time.time()))
 
     def _on_connected(self) -> None:
@@ -207,7 +213,13 @@ class Engine:
             return
         live = frozenset(ch.uuid for ch in channels)
         logger.info("switch connected: %d live channels", len(live))
-        self.runtime.post(SwitchSynced(live, time.time(), channels))
+        cdrs = ()
+        if self._disconnected_at is not None:     # how calls that ended while this engine was away really ended
+            try:
+                cdrs = gevent.get_hub().threadpool.apply(recent_cdrs, (self.sessions, self._disconnected_at - 5.0))
+            except Exception:
+                logger.exception("could not read the switch's CDRs; calls that vanished are closed as cut")
+        self.runtime.post(SwitchSynced(live, time.time(), channels, cdrs))
 
     def _execute_switch(self, command: object) -> None:
         self.executor.execute(command)

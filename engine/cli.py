@@ -67,7 +67,7 @@ def run(ctx: click.Context, sim: bool, demo: bool, web: bool) -> None:
         return
     click.echo(f"Active engine ({lease.describe()})")
     _upgrade_and_seed(config, demo)
-    sim_process = _start_sim(config, demo) if sim else None
+    sim_process = _start_sim(config, demo, web) if sim else None
     engine = Engine(config)
     engine.start()
     lost = gevent.event.Event()
@@ -119,7 +119,12 @@ def _upgrade_and_seed(config, demo: bool) -> None:
     db.dispose()
 
 
-def _sim_args(config, demo: bool) -> list[str]:
+def _local(host: str) -> str:
+    """An address to reach a server bound to `host` from this machine."""
+    return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+
+
+def _sim_args(config, demo: bool, web: bool = True) -> list[str]:
     """Command line of the simulated switch for this configuration."""
     from engine.config import PROJECT_ROOT
     from engine.demo import NUMBERS
@@ -127,17 +132,20 @@ def _sim_args(config, demo: bool) -> list[str]:
             "--password", config.esl_password, "--control-port", str(config.sim_control_port),
             "--dialplan-dir", str(PROJECT_ROOT / "dialplans"), "--phones", config.sim_phones,
             "--time-scale", str(config.sim_time_scale)]
+    if web:     # mod_xml_cdr posts to the console, as conf/freeswitch/autoload_configs/xml_cdr.conf.xml sets it up
+        args += ["--xml-cdr-url", f"http://{_local(config.web_host)}:{config.web_port}/freeswitch/cdr",
+                 "--xml-cdr-cred", config.directory_credentials]
     if demo:
         args += ["--traffic", "demo", "--calls-per-minute", str(config.sim_calls_per_minute),
                  "--dids", ",".join(n for n, _, _ in NUMBERS)]
     return args
 
 
-def _start_sim(config, demo: bool) -> subprocess.Popen:
+def _start_sim(config, demo: bool, web: bool) -> subprocess.Popen:
     """Start the simulated FreeSWITCH as its own process."""
     from engine.config import PROJECT_ROOT
     env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    return subprocess.Popen(_sim_args(config, demo), env=env)
+    return subprocess.Popen(_sim_args(config, demo, web), env=env)
 
 
 @cli.command()
@@ -146,7 +154,7 @@ def _start_sim(config, demo: bool) -> subprocess.Popen:
 def sim(ctx: click.Context, demo: bool) -> None:
     """Run the simulated FreeSWITCH alone (ESL on esl.port, control API on sim.control_port)."""
     config = _config(ctx)
-    sys.exit(subprocess.call(_sim_args(config, demo)))
+    sys.exit(subprocess.call(_sim_args(config, demo, web=False)))
 
 
 @cli.command()

@@ -1,6 +1,7 @@
-"""Agents' SIP accounts served to FreeSWITCH (mod_xml_curl directory binding), from the agents table."""
+"""What FreeSWITCH asks of the console: agents' SIP accounts (mod_xml_curl directory binding, from the agents table)
+and where it posts its CDRs (mod_xml_cdr)."""
 from flask import Blueprint
 
 bp = Blueprint("fsdirectory", __name__, url_prefix="/freeswitch")
 
-from admin_web.fsdirectory import views  # noqa: E402,F401
+from admin_web.fsdirectory import cdr, views  # noqa: E402,F401

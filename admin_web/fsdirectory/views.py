@@ -24,8 +24,8 @@ DIAL_STRING = ("{^^:sip_invite_domain=${dialed_domain}:presence_id=${dialed_user
                "${sofia_contact(*/${dialed_user}@${dialed_domain})}")
 
 
-def _authorised() -> bool:
-    """HTTP basic credentials as configured for xml_curl (gateway-credentials)."""
+def authorised() -> bool:
+    """HTTP basic credentials as configured for xml_curl (gateway-credentials) and xml_cdr (cred)."""
     user, _, password = current_app.config.get("DIRECTORY_CREDENTIALS", "").partition(":")
     auth = request.authorization
     return bool(user and auth and hmac.compare_digest(auth.username or "", user)
@@ -36,9 +36,8 @@ def _authorised() -> bool:
 @csrf.exempt
 def directory():
     """One directory lookup; unknown users, domains-only lookups and other sections get 'not found'."""
-    if not _authorised():
-        logger.warning("directory lookup from %s refused: bad credentials", request.remote_addr)
-        return Response("unauthorised", status=401, headers={"WWW-Authenticate": 'Basic realm="freeswitch"'})
+    if not authorised():
+        return refused("directory lookup")
     form = request.form
     user, domain = form.get("user", ""), form.get("domain", "")
     if form.get("section") != "directory" or not user or not user.isdigit():
@@ -48,6 +47,12 @@ def directory():
         logger.info("directory: no SIP account for %s@%s (%s)", user, domain, form.get("action", ""))
         return _xml(NOT_FOUND)
     return _xml(_user_document(agent, domain or current_app.config.get("SIP_DOMAIN", "")))
+
+
+def refused(what: str) -> Response:
+    """401 with a basic-auth challenge, logged."""
+    logger.warning("%s from %s refused: bad credentials", what, request.remote_addr)
+    return Response("unauthorised", status=401, headers={"WWW-Authenticate": 'Basic realm="freeswitch"'})
 
 
 def _user_document(agent: Agent, domain: str) -> str:

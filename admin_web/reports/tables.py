@@ -16,7 +16,7 @@ from engine.reports.queries import call_report, region_report
 KINDS = ("service", "callers", "traffic", "agents", "regions")
 COLUMNS = {
     "service": ("requests", "answered", "answer_rate", "answered_within", "service_level", "abandoned",
-                "abandoned_short", "abandoned_ringing", "abandon_rate", "avg_wait_s", "asa_s", "max_wait_s",
+                "abandoned_short", "abandoned_ringing", "abandon_rate", "cut", "avg_wait_s", "asa_s", "max_wait_s",
                 "talk_s", "hold_s", "wrap_s", "aht_s", "transfers", "callbacks", "voicemails", "overflowed",
                 "overflow_in", "rated", "satisfaction_rate", "rating_rate"),
     "callers": ("arrived", "requests", "talk_s", "abandoned", "avg_abandon_s", "queue_time_s", "avg_wait_s",

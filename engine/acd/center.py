@@ -5,7 +5,7 @@ import logging
 from collections.abc import Callable
 
 from engine.acd import (agent_actions, arrivals, callbacks, calllog, consult, directory, dispatch, effects, ivr_runner,
-                        offers, phones, queueing, trunks, waiting)
+                        offers, phones, queueing, reconcile, trunks, waiting)
 from engine.acd.calllog import K
 from engine.acd.endings import on_agent_leg_hangup, on_caller_hangup
 from engine.acd.floor import Floor
@@ -15,7 +15,8 @@ from engine.domain import agent as agent_fsm
 from engine.domain.commands import (CancelTimer, Command, Hangup, QueueSnapshot, SaveQueueStatus, SaveSwitchStatus,
                                    SaveTrunkStatus, SaveRequestResult, StartTimer, Supervise)
 from engine.domain.errors import InvalidTransition
-from engine.domain.events import (AgentRequest, AppFinished, CallbacksLoaded, CallParked, CommandFailed, DigitPressed,
+from engine.domain.events import (AgentRequest, AppFinished, CallbacksLoaded, CallParked, CdrsArrived, CommandFailed,
+                                  DigitPressed,
                                   DirectoryLoaded, Event, FlowsLoaded,
                                   LegAnswered, LegBridged, LegHeld, LegHungUp, OriginateResult, PhoneProbed,
                                   PublishStatus, RecordingStopped, Shutdown, SwitchLimits, SwitchSynced, TimerFired)
@@ -316,6 +317,7 @@ def _on_shutdown(floor: Floor, ev: Shutdown, out: list[Command]) -> None:
                 floor.special_calls.discard(call.uuid)
                 floor.waiting.remove(call.uuid)
             continue
+        reconcile.cut(call, CallOutcome.ENGINE_STOPPED)
         if ev.force:
             on_caller_hangup(floor, call, "SYSTEM_SHUTDOWN", ev.at, out)
         elif ev.hangup:
@@ -392,6 +394,7 @@ _HANDLERS: dict[type, Callable[[Floor, Event, list[Command]], None]] = {
     CallbacksLoaded: callbacks.on_callbacks_loaded,   # type: ignore[dict-item]
     SwitchLimits: _on_switch_limits,    # type: ignore[dict-item]
     PhoneProbed: phones.on_probed,      # type: ignore[dict-item]
+    CdrsArrived: reconcile.on_cdrs_arrived,   # type: ignore[dict-item]
     LegAnswered: _ignore,
     LegBridged: _ignore,
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from engine.acd import arrivals, phones, queueing
+from engine.acd import arrivals, phones, queueing, reconcile
 from engine.acd.endings import on_agent_leg_hangup, on_caller_hangup
 from engine.acd.floor import Floor
 from engine.domain.agent import Agent, AgentTrigger
@@ -62,12 +62,12 @@ def on_switch_synced(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None
     """After (re)connecting: end calls the switch no longer has, free agents stuck on calls that do not exist."""
     for leg in [leg for leg in floor.live_legs if leg not in ev.live_uuids]:
         floor.leg_gone(leg)
+    cdrs = {cdr.uuid: cdr for cdr in ev.cdrs}
     for call in list(floor.calls.values()):
         if call.callback_of and call.answered_at is None and call.phase is not CallPhase.CONNECTED:
             continue            # a callback still waiting: it has no leg on the switch yet
         if call.uuid not in ev.live_uuids:
-            logger.warning("call %s vanished while the switch was unreachable", call.uuid)
-            on_caller_hangup(floor, call, RESYNC_CAUSE, ev.at, out)
+            reconcile.close_vanished(floor, call, cdrs.get(call.uuid), ev.at, out)
         elif call.agent_leg and call.answered_at and call.agent_leg not in ev.live_uuids:
             on_agent_leg_hangup(floor, call, RESYNC_CAUSE, ev.at, out)
     _adopt(floor, ev, out)

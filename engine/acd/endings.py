@@ -10,7 +10,7 @@ from engine.acd.effects import (await_recording_stop, end_unreached_callback, fi
 from engine.acd.floor import Floor
 from engine.domain.call import Call, CallPhase
 from engine.domain.commands import Command, Hangup
-from engine.domain.states import HangupSide
+from engine.domain.states import FAULT_OUTCOMES, HangupSide
 
 logger = logging.getLogger(__name__)
 
@@ -20,8 +20,11 @@ def on_caller_hangup(floor: Floor, call: Call, cause: str, now: float, out: list
     side = call.hangup_side or (HangupSide.SYSTEM if call.ending else HangupSide.CALLER)
     consult.end(floor, call, now, out)
     ringing = [floor.offers[job] for job in call.ringing if job in floor.offers]
-    if call.phase in (CallPhase.QUEUED, CallPhase.OFFERING) and not call.ending and call.direction == "inbound" \
-            and not call.callback_of:
+    waiting_caller = call.phase in (CallPhase.QUEUED, CallPhase.OFFERING) and call.direction == "inbound" \
+        and not call.callback_of
+    if waiting_caller and call.outcome() in FAULT_OUTCOMES:      # cut off by a fault: never the caller's abandon
+        calllog.log(call, K.CUT, now, out, wait_s=calllog.waited(call, now), detail=call.outcome().value)
+    elif waiting_caller and not call.ending:
         calllog.log(call, K.ABANDONED, now, out, wait_s=calllog.waited(call, now),
                     agent_id=ringing[0].agent_id if ringing and call.phase is CallPhase.OFFERING else None,
                     detail="ringing" if call.phase is CallPhase.OFFERING else "")

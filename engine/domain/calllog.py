@@ -28,6 +28,8 @@ class CallEventKind(str, enum.Enum):
     CALLBACK_REQUESTED = "callback_requested"   # the caller left the queue asking to be called back (wait_s)
     VOICEMAIL = "voicemail"             # the caller left the queue to leave a voice message (wait_s)
     RELEASED = "released"               # the queue sent the caller away (detail: timed_out, queue_full, no_agent)
+    CUT = "cut"                         # a waiting caller was cut off by a fault, not by their own hang-up (wait_s;
+                                        # detail: switch_lost or engine_stopped)
     TALK_ENDED = "talk_ended"           # the conversation with an agent ended (duration_s: talk time incl. hold)
     WRAP_UP_ENDED = "wrap_up_ended"     # the agent finished after-call work for the call (duration_s: wrap-up time)
     SURVEY = "survey"                   # the caller rated the service (value: the rating; detail: satisfied/unsatisfied)

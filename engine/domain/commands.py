@@ -311,6 +311,16 @@ class SaveRecording:
     record_ms: int | None = None
 
 
+@dataclasses.dataclass(frozen=True)
+class SaveCdrReconciled:
+    """A switch CDR has been accounted for: `closed` (its call was closed from it) or `known` (the call already had
+    its record). Written in the same batch as the record, so a CDR is reconciled exactly once."""
+
+    call_uuid: str
+    how: str
+    at: float
+
+
 Command = (Answer | Play | Collect | StopMedia | DialAgent | Bridge | Hangup | StartTimer | CancelTimer
            | SaveAgentState | SaveCallRecord | SaveOffer
            | SaveRequestResult | DialCustomer | Record | SaveCallback | SaveVoicemail
@@ -387,4 +397,4 @@ class SaveSwitchStatus:
 
 
 STORE_COMMANDS = (LogCallEvent, SaveTrunkStatus, SaveAgentState, SaveCallRecord, SaveOffer, SaveRequestResult, SaveCallback, SaveVoicemail,
-                  SaveSurveyResult, SaveRecording, SaveQueueStatus, SaveSwitchStatus)
+                  SaveSurveyResult, SaveRecording, SaveQueueStatus, SaveSwitchStatus, SaveCdrReconciled)

@@ -146,6 +146,7 @@ class SwitchSynced:
     live_uuids: frozenset[str]
     at: float
     channels: tuple[LiveChannel, ...] = ()
+    cdrs: tuple["Cdr", ...] = ()        # CDRs the switch posted while this engine was away: how vanished calls ended
 
 
 @dataclasses.dataclass(frozen=True)
@@ -243,7 +244,52 @@ class Shutdown:
     at: float
 
 
+@dataclasses.dataclass(frozen=True)
+class Cdr:
+    """How a caller's leg ended, as FreeSWITCH itself reported it (mod_xml_cdr): what reconciles calls that ended
+    while no engine was connected. Times are epoch seconds; `marks` are the leg's cc_* variables."""
+
+    uuid: str
+    direction: str
+    ani: str
+    dnis: str
+    caller_name: str
+    started_at: float
+    answered_at: float | None
+    ended_at: float
+    hangup_cause: str
+    disposition: str                    # sip_hangup_disposition: recv_bye, send_bye, recv_cancel, send_refuse…
+    marks: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def caller_hung_up(self) -> bool:
+        """The far end (the caller) ended the call: a BYE or CANCEL came from it (sofia_glue / sofia.c set
+        sip_hangup_disposition recv_bye / recv_cancel / recv_refuse when the remote party ends the dialog)."""
+        return self.disposition.startswith("recv_")
+
+    def mark(self, name: str) -> str:
+        return str(self.marks.get(name) or "")
+
+
+@dataclasses.dataclass(frozen=True)
+class CallTrace:
+    """What the database already holds of a call a CDR reports: the kinds of call-event logged for it, and its
+    recordings still open (a previous engine died before closing them)."""
+
+    kinds: frozenset[str] = frozenset()
+    open_recordings: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class CdrsArrived:
+    """CDRs of calls that have no call record a while after they ended: their calls are closed from them."""
+
+    cdrs: tuple[Cdr, ...]
+    traces: Mapping[str, CallTrace]
+    at: float
+
+
 Event = (CallParked | LegAnswered | LegHungUp | LegBridged | AppFinished | OriginateResult | CommandFailed
          | TimerFired | AgentRequest | DirectoryLoaded | SwitchSynced | Shutdown | DigitPressed
          | CallbacksLoaded | LegHeld | FlowsLoaded
-         | RecordingStopped | PublishStatus | SwitchLimits | PhoneProbed)
+         | RecordingStopped | PublishStatus | SwitchLimits | PhoneProbed | CdrsArrived)

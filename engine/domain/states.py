@@ -42,6 +42,12 @@ class CallOutcome(str, enum.Enum):
     CALLBACK = "callback"       # the caller left the queue asking to be called back (kept their place)
     VOICEMAIL = "voicemail"     # the caller left a voice message instead of waiting
     TRANSFERRED = "transferred"  # the IVR sent the call to an outside number or an extension
+    SWITCH_LOST = "switch_lost"  # cut by a switch failure (it restarted, or the call vanished with no CDR)
+    ENGINE_STOPPED = "engine_stopped"   # cut because the engine stopped (and the switch went with it)
+
+
+#: outcomes of calls cut by a fault of the system, never counted as a caller's abandon
+FAULT_OUTCOMES = frozenset({CallOutcome.SWITCH_LOST, CallOutcome.ENGINE_STOPPED})
 
 
 class HangupSide(str, enum.Enum):

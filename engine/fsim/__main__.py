@@ -50,12 +50,16 @@ def main(argv=None):
                    help="switch.conf sessions-per-second: new sessions allowed per second (N-1 get through)")
     p.add_argument("--max-sessions", type=int, default=1000, help="switch.conf max-sessions")
     p.add_argument("--log-level", default="INFO")
+    p.add_argument("--xml-cdr-url", default="", help="mod_xml_cdr: post every A leg's CDR here")
+    p.add_argument("--xml-cdr-cred", default="", help="mod_xml_cdr: basic-auth user:password")
     args = p.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     sim = SimSwitch(host=args.host, esl_port=args.port, password=args.password,
                     control_port=args.control_port or None, dialplan_dir=args.dialplan_dir,
                     time_scale=args.time_scale, sounds_dir=args.sounds_dir,
                     sessions_per_second=args.sessions_per_second, max_sessions=args.max_sessions)
+    if args.xml_cdr_url:
+        sim.configure_xml_cdr(args.xml_cdr_url, args.xml_cdr_cred)
     sim.start()
     for ext in parse_phones(args.phones):
         sim.add_phone(ext, register=True, behaviour="answer", answer_delay=args.answer_delay)

@@ -149,6 +149,8 @@ def clone_profiles(a, b):
         chan.variables["transfer_source"] = src
     for chan, other, kind in ((b, a, "originator"), (a, b, "originatee")):
         chan.other_type, chan.other_leg = kind, dict(other.profile, **{"Logical-Direction": "inbound"})
+        if kind == "originator":
+            chan.had_originator = True      # switch_channel_set_originator_caller_profile: mod_xml_cdr's b-leg test
         chan.other_leg.pop("Transfer-Source", None)
         chan.other_leg_skip = ("Profile-Index",)
         if chan is b and chan.direction == "outbound":

@@ -55,6 +55,8 @@ def _link(a, b):
     """Bridge bookkeeping shared with uuid_bridge: Other-Leg profiles, bridge variables, CHANNEL_BRIDGE on A."""
     for chan, other in ((a, b), (b, a)):
         chan.other_type = "originatee" if chan is a else "originator"
+        if chan is b:
+            chan.had_originator = True      # the B leg carries the originator's caller profile (mod_xml_cdr b-leg)
         chan.other_leg = dict(other.profile)
         chan.variables["last_bridge_to"] = other.uuid
         chan.variables["bridge_channel"] = other.name

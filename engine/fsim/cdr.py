@@ -105,6 +105,8 @@ def report(chan):
     if getattr(chan, "late_bridge_cause", None):
         chan.variables["bridge_hangup_cause"] = chan.late_bridge_cause   # B leg hung up by the bridge end
     chan.fire("CHANNEL_HANGUP_COMPLETE", before=(("Hangup-Cause", chan.hangup_cause),))
+    if chan.sw.xml_cdr is not None:
+        chan.sw.xml_cdr.on_reporting(chan)     # mod_xml_cdr's on_reporting state handler
     for cb in chan.on_reported:
         cb(chan)
     if chan.on_reported:

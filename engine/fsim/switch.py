@@ -57,6 +57,7 @@ class SimSwitch:
         self.session_count = 0               # sessions created since startup (FreeSWITCH's session id counter)
         # switch.conf sessions-per-second / max-sessions (limits.py): every new session takes a token
         self.limits = SessionLimits(self, sessions_per_second, max_sessions)
+        self.xml_cdr = None                  # mod_xml_cdr (xml_cdr.py), when configured: configure_xml_cdr
         self._server = None
         self._control = None
 
@@ -74,8 +75,16 @@ class SimSwitch:
         logger.info("fsim listening ESL %s:%s (core %s)", self.host, self.esl_port, self.core_uuid)
         return self
 
+    def configure_xml_cdr(self, url, cred="", retries=2, delay=1.0):
+        """Load mod_xml_cdr posting to `url` (xml_cdr.conf.xml url, cred, retries, delay)."""
+        from .xml_cdr import XmlCdrPoster
+        self.xml_cdr = XmlCdrPoster(self, url, cred, retries, delay)
+        return self.xml_cdr
+
     def stop(self):
         """Close the listeners and every ESL connection (each gets the disconnect notice); calls are dropped."""
+        if self.xml_cdr is not None:
+            self.xml_cdr.shutdown = True      # module unload: no CDR of calls dropped by the shutdown
         if self._server is not None:
             self._server.stop(timeout=0)
         if self._control is not None:

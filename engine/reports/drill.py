@@ -28,7 +28,7 @@ DRILL: dict[str, tuple[tuple[K, ...], str | None]] = {
     "avg_abandon_s": ((K.ABANDONED,), None),
     "abandoned_short": ((K.ABANDONED,), "within_s"), "abandoned_ringing": ((K.ABANDONED,), "ringing"),
     "callbacks": ((K.CALLBACK_REQUESTED,), None), "voicemails": ((K.VOICEMAIL,), None),
-    "released": ((K.RELEASED,), None),
+    "released": ((K.RELEASED,), None), "cut": ((K.CUT,), None),
     "waited": (LEFT_QUEUE, None), "avg_wait_s": (LEFT_QUEUE, None), "max_wait_s": (LEFT_QUEUE, None),
     "queue_time_s": (LEFT_QUEUE, None),
     "talks": ((K.TALK_ENDED,), None), "talk_s": ((K.TALK_ENDED,), None), "aht_s": ((K.TALK_ENDED,), None),

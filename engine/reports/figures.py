@@ -18,7 +18,9 @@ FORMULAS = {
     "answered": "answered entries",
     "answer_rate": "answered / requests",
     "answered_within": "answered with wait ≤ T",
-    "service_level": "answered within T / (requests, less abandons per the treatment chosen)",
+    "service_level": "answered within T / (requests, less abandons per the treatment chosen, less callers cut off "
+                     "by a fault)",
+    "cut": "callers cut off while queued by a switch failure or an engine stop (never counted as abandoned)",
     "abandoned": "abandoned entries (the caller hung up while queued or while an agent's phone rang)",
     "abandoned_short": "abandoned with wait ≤ S",
     "abandoned_ringing": "abandoned while an agent's phone rang",
@@ -85,6 +87,7 @@ def call_figures(s: Mapping[str, int], d: Definitions, per_queue: bool = False) 
         sl_base = requests - abandoned
     else:
         sl_base = requests - short
+    sl_base -= s["cut"]         # a fault of the system is not the center's service to that caller
     rated = sum(s[f"r{v}"] for v in d.valid_ratings)
     satisfied = sum(s[f"r{v}"] for v in d.satisfied_ratings)
     talk_ms = max(0, s["talk_ms"] - s["hold_ms"])
@@ -97,6 +100,7 @@ def call_figures(s: Mapping[str, int], d: Definitions, per_queue: bool = False) 
         "abandoned": abandoned, "abandoned_short": short, "abandoned_ringing": s["abandoned_ringing"],
         "abandon_rate": pct(abandoned, requests), "avg_abandon_s": avg_s(s["abandoned_wait_ms"], abandoned),
         "callbacks": s["callbacks"], "voicemails": s["voicemails"], "released": s["released"],
+        "cut": s["cut"],
         "waited": s["waited"], "queue_time_s": s["waited_ms"] / 1000.0,
         "avg_wait_s": avg_s(s["waited_ms"], s["waited"]), "asa_s": avg_s(s["answered_wait_ms"], answered),
         "max_wait_s": s["max_wait_ms"] / 1000.0,

@@ -68,6 +68,7 @@ COLUMN_SPECS: tuple[ColumnSpec, ...] = (
     ColumnSpec("callbacks", (K.CALLBACK_REQUESTED,)),
     ColumnSpec("voicemails", (K.VOICEMAIL,)),
     ColumnSpec("released", (K.RELEASED,)),
+    ColumnSpec("cut", (K.CUT,)),
     ColumnSpec("waited", LEFT_QUEUE),
     ColumnSpec("holds", (K.HELD,)),
     ColumnSpec("talks", (K.TALK_ENDED,)),

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from sqlalchemy.orm import Session
 
-from engine.domain.commands import (LogCallEvent, SaveAgentState, SaveCallback, SaveCallRecord, SaveOffer,
+from engine.domain.commands import (LogCallEvent, SaveAgentState, SaveCallback, SaveCallRecord, SaveCdrReconciled, SaveOffer,
                                     SaveQueueStatus, SaveRecording, SaveRequestResult, SaveSurveyResult,
                                     SaveSwitchStatus, SaveTrunkStatus, SaveVoicemail)
 from engine.reports.rollups import Increments
@@ -50,7 +50,7 @@ Writer = Callable[[Session, object], None]
 
 # written through their per-command writer, in place: they touch tables nothing else in a batch writes, and read
 # agents only to see whether one exists
-_IN_PLACE = frozenset({SaveRequestResult, SaveCallback, SaveVoicemail, SaveSurveyResult})
+_IN_PLACE = frozenset({SaveRequestResult, SaveCallback, SaveVoicemail, SaveSurveyResult, SaveCdrReconciled})
 _RECORDING_COLUMNS = (*repos.RECORDING_START_COLUMNS, *repos.RECORDING_STOP_COLUMNS)
 _RECORDING_NEW = (None, None, "recording", None, None, None, "")    # RECORDING_STOP_COLUMNS of a new row
 

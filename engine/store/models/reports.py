@@ -27,7 +27,7 @@ CALL_COUNTS = (
     "arrived", "ivr_entered", "queued", "overflow_in", "overflowed", "offered", "no_answer", "answered",
     *(f"ans_le_{t}" for t in SL_THRESHOLDS),
     "abandoned", "abandoned_ringing", *(f"abn_le_{s}" for s in SHORT_ABANDON_THRESHOLDS),
-    "callbacks", "voicemails", "released", "waited", "holds", "talks", "wrapups", "transfers",
+    "callbacks", "voicemails", "released", "cut", "waited", "holds", "talks", "wrapups", "transfers",
     "dialed", "dialed_answered", "ended", "trunk_busy", "trunk_freed",
     *(f"r{digit}" for digit in range(10)),
 )

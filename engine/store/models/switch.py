@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.base import Base
@@ -25,3 +25,37 @@ class SwitchStatus(Base):
     refused_recent: Mapped[int] = mapped_column(default=0)
     last_refused_at: Mapped[dt.datetime | None]
     updated_at: Mapped[dt.datetime]
+    #: sessions the switch has now and created in its last second (`status`), read at each publication
+    sessions: Mapped[int | None] = mapped_column(default=None)
+    sessions_last_second: Mapped[int | None] = mapped_column(default=None)
+
+
+class SwitchCdr(Base):
+    """A CDR FreeSWITCH posted itself (mod_xml_cdr, one per caller leg, a-legs only), kept so that calls that end
+    while no engine is connected still get their record: the active engine reconciles every CDR that has no call
+    record after a settling time (engine.cdr_sync). `variables` holds the channel's variables as JSON (the cc_*
+    marks of engine.acd.queueing among them)."""
+
+    __tablename__ = "switch_cdrs"
+    call_uuid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(16), default="")
+    received_at: Mapped[dt.datetime] = mapped_column(index=True)
+    started_at: Mapped[dt.datetime | None]
+    answered_at: Mapped[dt.datetime | None]
+    ended_at: Mapped[dt.datetime | None]
+    hangup_cause: Mapped[str] = mapped_column(String(64), default="")
+    disposition: Mapped[str] = mapped_column(String(32), default="")     # sip_hangup_disposition: recv_bye…
+    variables: Mapped[str] = mapped_column(Text, default="{}")
+    reconciled_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    reconciled: Mapped[str] = mapped_column(String(16), default="")      # closed (a record from it) | known
+
+
+class EngineNode(Base):
+    """An engine process as it last reported itself (every couple of seconds): active or standby, since when. The
+    console shows them and raises an alert when no active engine has reported for a few seconds."""
+
+    __tablename__ = "engine_nodes"
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)     # host:pid
+    role: Mapped[str] = mapped_column(String(16))                        # active | standby | stopped
+    since: Mapped[dt.datetime]
+    heartbeat_at: Mapped[dt.datetime] = mapped_column(index=True)

@@ -1,0 +1,94 @@
+"""Calls that end while no engine sees them end: named for what cut them (switch_lost, engine_stopped), never a
+caller's abandon; closed from FreeSWITCH's own CDRs when it posted one, with exactly one record and the log entries
+the engine that held them did not write."""
+from engine.domain import commands as c
+from engine.domain.calllog import CallEventKind as K
+from engine.domain.events import AppFinished, CallTrace, Cdr, CdrsArrived, OriginateResult, Shutdown, SwitchSynced
+from engine.domain.states import CallOutcome, HangupSide
+from tests.unit.acd.test_center import center, of, to_queue  # noqa: F401  (fixture)
+
+
+def kinds(out):
+    return [e.kind for e in of(out, c.LogCallEvent)]
+
+
+def queued_without_agents(cc, uuid="caller"):
+    """A caller waiting in etax while every agent who could take it is busy elsewhere."""
+    for agent_id in (2, 3):
+        cc.floor.put_agent(cc.floor.agents[agent_id].__class__(**{**cc.floor.agents[agent_id].__dict__,
+                                                                   "active": False}))
+    to_queue(cc, "2", uuid)
+    assert uuid in cc.floor.waiting
+
+
+def cdr(uuid="caller", disposition="recv_bye", ended=70.0, **marks):
+    return Cdr(uuid, "inbound", "13800138000", "12366", "张三", 1.0, 1.2, ended, "NORMAL_CLEARING", disposition,
+               marks)
+
+
+def test_a_queued_caller_lost_with_the_switch_is_cut_not_abandoned(center):
+    queued_without_agents(center)
+    out = center.handle(SwitchSynced(frozenset(), 60.0))
+    record = of(out, c.SaveCallRecord)[0]
+    assert (record.outcome, record.hangup_side) == (CallOutcome.SWITCH_LOST, HangupSide.SYSTEM)
+    assert K.CUT in kinds(out) and K.ABANDONED not in kinds(out)
+
+
+def test_a_queued_caller_who_hung_up_during_the_outage_is_an_abandon_at_the_time_the_cdr_gives(center):
+    queued_without_agents(center)
+    out = center.handle(SwitchSynced(frozenset(), 60.0, cdrs=(cdr(ended=30.0),)))
+    record = of(out, c.SaveCallRecord)[0]
+    assert (record.outcome, record.hangup_side, record.ended_at) == (CallOutcome.ABANDONED, HangupSide.CALLER, 30.0)
+    abandon = [e for e in of(out, c.LogCallEvent) if e.kind is K.ABANDONED][0]
+    assert abandon.wait_s == 30.0 - 8.0       # queued at t=8 by the menu
+
+
+def test_an_engine_stop_cuts_waiting_callers_as_engine_stopped(center):
+    queued_without_agents(center)
+    center.handle(Shutdown(hangup=True, force=False, at=20.0))
+    out = center.handle(Shutdown(hangup=False, force=True, at=25.0))
+    record = of(out, c.SaveCallRecord)[0]
+    assert (record.outcome, record.hangup_side) == (CallOutcome.ENGINE_STOPPED, HangupSide.SYSTEM)
+    assert K.CUT in kinds(out) and K.ABANDONED not in kinds(out)
+
+
+def test_a_cdr_closes_a_call_whose_hang_up_the_engine_missed(center):
+    queued_without_agents(center)
+    out = center.handle(CdrsArrived((cdr(ended=40.0),), {}, 50.0))
+    assert of(out, c.SaveCallRecord)[0].outcome is CallOutcome.ABANDONED and not center.floor.calls
+    assert c.SaveCdrReconciled("caller", "closed", 50.0) in out
+
+
+def test_a_caller_that_waited_while_the_engine_was_dead_gets_one_record_and_the_missing_log_entries(center):
+    # the engine that held it logged its arrival and its queueing, then died; the caller hung up while queued
+    trace = CallTrace(frozenset({K.ARRIVED.value, K.IVR_ENTERED.value, K.QUEUED.value}))
+    out = center.handle(CdrsArrived((cdr("orphan", cc_phase="queued", cc_queue="etax",
+                                         cc_enqueued_at="8.0"),), {"orphan": trace}, 90.0))
+    record = of(out, c.SaveCallRecord)[0]
+    assert (record.call_uuid, record.outcome, record.hangup_side) == ("orphan", CallOutcome.ABANDONED,
+                                                                      HangupSide.CALLER)
+    assert record.enqueued_at == 8.0 and record.queue_id == 2
+    assert kinds(out) == [K.ABANDONED, K.ENDED]          # arrived and queued were already logged
+    assert of(out, c.LogCallEvent)[0].wait_s == 62.0
+
+
+def test_a_conversation_that_ended_while_no_engine_was_active_is_answered_by_its_agent(center):
+    out = center.handle(CdrsArrived((cdr("talk", "send_bye", 100.0, cc_phase="connected", cc_queue="etax",
+                                         cc_enqueued_at="8.0", cc_answered_at="20.0", cc_agent="A3"),),
+                                    {"talk": CallTrace(frozenset(), ("/rec/talk.wav",))}, 110.0))
+    record = of(out, c.SaveCallRecord)[0]
+    assert (record.outcome, record.agent_id, record.answered_at, record.hangup_side) == (
+        CallOutcome.ANSWERED, 3, 20.0, HangupSide.AGENT)
+    assert kinds(out) == [K.ARRIVED, K.QUEUED, K.ANSWERED, K.TALK_ENDED, K.ENDED]
+    talk = [e for e in of(out, c.LogCallEvent) if e.kind is K.TALK_ENDED][0]
+    assert talk.duration_s == 80.0
+    closed = [r for r in of(out, c.SaveRecording) if r.path == "/rec/talk.wav"][0]
+    assert closed.stopped_at == 100.0           # the store completes it from the file: its real length
+
+
+def test_a_caller_cut_by_the_switch_while_no_engine_was_active_is_engine_stopped(center):
+    out = center.handle(CdrsArrived((cdr("cut", "send_bye", cc_phase="queued", cc_queue="etax",
+                                         cc_enqueued_at="8.0"),), {}, 90.0))
+    record = of(out, c.SaveCallRecord)[0]
+    assert (record.outcome, record.hangup_side) == (CallOutcome.ENGINE_STOPPED, HangupSide.SYSTEM)
+    assert K.CUT in kinds(out) and K.ABANDONED not in kinds(out)
