@@ -38,3 +38,30 @@ def serve(config: "Config", app: "Flask | None" = None) -> None:
         server.serve_forever()
     finally:
         server.stop()
+
+
+def serve_production(config: "Config", config_path: str | None = None) -> None:
+    """The console in its own processes: gunicorn with gevent workers (config.web_workers) on web.bind.
+
+    Each worker builds the app itself (after gunicorn's gevent worker has patched it), so a worker busy hashing
+    passwords or rendering a report slows only its own requests, never call control, which runs in the engine's
+    process. Blocks until SIGTERM/SIGINT; gunicorn restarts a worker that dies."""
+    from gunicorn.app.base import BaseApplication
+
+    class ConsoleApplication(BaseApplication):
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{config.web_host}:{config.web_port}")
+            self.cfg.set("workers", config.web_workers)
+            self.cfg.set("worker_class", "gevent")
+            self.cfg.set("worker_connections", 1000)       # event streams of every agent and wallboard
+            self.cfg.set("timeout", 60)
+            self.cfg.set("graceful_timeout", 5)
+            self.cfg.set("proc_name", "callcenter-console")
+            self.cfg.set("accesslog", None)
+            self.cfg.set("errorlog", "-")
+
+        def load(self):
+            from engine.config import load_config
+            return create_app(load_config(config_path) if config_path else config)
+
+    ConsoleApplication().run()

@@ -40,7 +40,8 @@ DIRECTORY_RELOAD_S = 2.0
 CALENDAR_RELOAD_S = 60.0
 REQUEST_POLL_S = 0.25       # how often console requests (ready, not ready, force logout…) are picked up
 STORE_RETRY_DELAYS = (0.2, 1.0, 3.0, 10.0, 0.0)
-LIMITS_REFRESH_S = 30.0     # `fsctl sps N` changes the switch's rate while it runs: read the limits again this often
+LIMITS_REFRESH_S = 2.0      # `status` this often: the console shows the switch's load, and `fsctl sps N` changes its
+                            # rate while it runs
 
 
 def _caller_region(number: str):
@@ -196,7 +197,8 @@ class Engine:
         except (SwitchError, ValueError) as exc:
             logger.warning("could not read the switch's limits: %s", exc)
             return
-        self.runtime.post(SwitchLimits(True, status.sessions_per_second_limit, status.max_sessions, time.time()))
+        self.runtime.post(SwitchLimits(True, status.sessions_per_second_limit, status.max_sessions, time.time(),
+                                       status.sessions, status.last_second))
 
     def _on_disconnected(self) -> None:
         self._disconnected_at = time.time()

@@ -13,8 +13,9 @@ import click
 
 def main() -> None:
     """Console entry point: gevent needs its monkey-patching before anything else is imported."""
-    from gevent import monkey
-    monkey.patch_all()
+    if "web" not in sys.argv[1:]:   # gunicorn's master stays unpatched; its gevent workers patch themselves
+        from gevent import monkey
+        monkey.patch_all()
     cli()  # pylint: disable=no-value-for-parameter
 
 
@@ -56,6 +57,7 @@ def run(ctx: click.Context, sim: bool, demo: bool, web: bool) -> None:
 
     from engine import standby
     from engine.bootstrap import Engine
+    from engine.heartbeat import Heartbeat
     from engine.demo import DEMO_LOGIN
     from engine.lease import for_database
     config = _config(ctx)
@@ -63,10 +65,23 @@ def run(ctx: click.Context, sim: bool, demo: bool, web: bool) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         gevent.signal_handler(sig, stop.set)
     lease = for_database(config.database_url)
+    _upgrade_and_seed(config, demo)
+    heartbeat = Heartbeat(config.database_url, "standby").start()
+    web_process = None
+    if web:
+        address = f"http://{_local(config.web_host)}:{config.web_port}/"
+        if _serving(config.web_host, config.web_port):
+            click.echo(f"Web console: {address} (already served, kept as it is)")
+        else:
+            web_process = _start_web(ctx)
+            click.echo(f"Web console: {address}  (login {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]})" if demo
+                       else f"Web console: {address}")
     if not standby.wait_for_lease(lease, stop, click.echo):
+        heartbeat.stop()
+        _terminate(web_process)
         return
     click.echo(f"Active engine ({lease.describe()})")
-    _upgrade_and_seed(config, demo)
+    heartbeat.become("active")
     sim_process = _start_sim(config, demo, web) if sim else None
     engine = Engine(config)
     engine.start()
@@ -77,12 +92,6 @@ def run(ctx: click.Context, sim: bool, demo: bool, web: bool) -> None:
         lost.set()
         stop.set()
     watcher = standby.watch(lease, on_lost)
-    server = None
-    if web:
-        from admin_web.server import start as start_web
-        server = start_web(config)
-        click.echo(f"Web console: http://{config.web_host}:{config.web_port}/  (login {DEMO_LOGIN[0]} / "
-                   f"{DEMO_LOGIN[1]})" if demo else f"Web console: http://{config.web_host}:{config.web_port}/")
     click.echo(f"Switch: {'simulated FreeSWITCH' if sim else 'FreeSWITCH'} at {config.esl_host}:{config.esl_port}"
                + (f", control API http://127.0.0.1:{config.sim_control_port}/" if sim else ""))
     try:
@@ -93,15 +102,42 @@ def run(ctx: click.Context, sim: bool, demo: bool, web: bool) -> None:
     finally:
         click.echo("stopping…")
         watcher.kill()
-        if server is not None:
-            server.stop(timeout=2)
+        # with the simulated switch going too, calls are ended (as engine_stopped); on a real switch they stay up,
+        # marked on their channels, for the standby (or the next start) to take over
         engine.stop(hangup_calls=sim and not lost.is_set())
+        heartbeat.stop()
         lease.release()
-        if sim_process is not None and sim_process.poll() is None:
-            sim_process.terminate()
-            sim_process.wait(timeout=10)
+        _terminate(sim_process)
+        _terminate(web_process)
     if lost.is_set():
         raise SystemExit(3)
+
+
+def _serving(host: str, port: int) -> bool:
+    """Whether something already accepts connections there (a console an earlier engine started lives on)."""
+    import socket
+    try:
+        with socket.create_connection((_local(host), port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _start_web(ctx: click.Context) -> subprocess.Popen:
+    """Start the console (`callcenter web`, gunicorn) as its own processes."""
+    from engine.config import PROJECT_ROOT
+    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    path = ctx.obj.get("config_path")
+    return subprocess.Popen([sys.executable, "-m", "engine", *(["--config", path] if path else []), "web"], env=env)
+
+
+def _terminate(process: subprocess.Popen | None) -> None:
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def _upgrade_and_seed(config, demo: bool) -> None:
@@ -160,9 +196,9 @@ def sim(ctx: click.Context, demo: bool) -> None:
 @cli.command()
 @click.pass_context
 def web(ctx: click.Context) -> None:
-    """Serve the web console alone."""
-    from admin_web.server import serve
-    serve(_config(ctx))
+    """Serve the web console alone: gunicorn with gevent workers ([web] workers), in processes of its own."""
+    from admin_web.server import serve_production
+    serve_production(_config(ctx), ctx.obj.get("config_path"))
 
 
 @cli.group()

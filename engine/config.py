@@ -43,6 +43,7 @@ class Config:
     sim_calls_per_minute: float
     sim_time_scale: float
     source: str = ""
+    web_workers: int = 2
 
 
 _SCHEMA: dict[str, tuple[str, str, type]] = {
@@ -62,6 +63,7 @@ _SCHEMA: dict[str, tuple[str, str, type]] = {
     "database_url": ("database", "url", str),
     "web_bind": ("web", "bind", str),
     "web_secret_key": ("web", "secret_key", str),
+    "web_workers": ("web", "workers", int),
     "default_locale": ("web", "default_locale", str),
     "flows_dir": ("paths", "flows_dir", Path),
     "recordings_dir": ("paths", "recordings_dir", Path),
@@ -146,6 +148,8 @@ def _validate(v: dict[str, object], source: str) -> Config:
     host, sep, port = bind.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) <= 65535:
         raise ConfigError(f"setting web.bind must be host:port, got {bind!r}")
+    if not 1 <= int(v["web_workers"]) <= 64:  # type: ignore[arg-type]
+        raise ConfigError(f"setting web.workers must be 1 to 64, got {v['web_workers']}")
     if v["default_locale"] not in ("zh_CN", "en"):
         raise ConfigError(f"setting web.default_locale must be zh_CN or en, got {v['default_locale']!r}")
     v["database_url"] = url

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from admin_web import labels
 from admin_web.db import get_session
 from admin_web.security import STAFF, roles_required
+from admin_web.system.status import status as system_status
 from admin_web.timeutil import console_today, now_utc
 from admin_web.wallboard import bp, queries
 from engine.domain.states import AgentState, NotReadyReason
@@ -97,6 +98,7 @@ def snapshot(session) -> dict:
         "today": queries.today(session, day_start, now),
         "trunks": trunk_rows,
         "switch": switch,
+        "system": system_status(session, now),
     }
     data["alerts"] = alerts(data)
     return data
@@ -105,7 +107,7 @@ def snapshot(session) -> dict:
 def alerts(data: dict) -> list[dict]:
     """Thresholds crossed: too many waiting in a queue, service level below target, a trunk group all busy, the
     switch disconnected or refusing the engine's calls, and status the engine stopped publishing."""
-    out = []
+    out = [a for a in data["system"]["alerts"] if a["kind"] == "engine"]   # no active engine: said first
     limits = data["definitions"]
     for q in data["queues"]:
         if q["waiting"] > limits["alert_waiting"]:
@@ -136,6 +138,8 @@ def alerts(data: dict) -> list[dict]:
             else:
                 message = _("The switch refused %(n)d agent calls in the last 15 minutes", n=switch["refused_recent"])
             out.append({"kind": "switch_refused", "key": "switch", "message": message})
+    if out and out[0]["kind"] == "engine":
+        return out                  # no engine running: its status going stale says nothing more
     if any(q["stale"] for q in data["queues"]) or any(t["stale"] for t in data["trunks"]) \
             or (switch is not None and switch["stale"]):
         out.append({"kind": "stale", "key": "engine", "message": _(

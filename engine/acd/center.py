@@ -356,7 +356,7 @@ def _on_publish_status(floor: Floor, ev: PublishStatus, out: list[Command]) -> N
     pacer = floor.pacer
     out.append(SaveSwitchStatus(floor.switch_connected, pacer.sessions_per_second, pacer.max_sessions, pacer.exempt,
                                 pacer.refused_total, pacer.refused_since(ev.at - REFUSED_WINDOW_S),
-                                pacer.last_refused_at(), ev.at))
+                                pacer.last_refused_at(), ev.at, *floor.switch_sessions))
     if floor.trunk_channels:
         out.append(SaveTrunkStatus(floor.trunk_group, floor.trunk_channels, trunks.in_use(floor),
                                    floor.trunk_busy_since, ev.at))
@@ -365,6 +365,10 @@ def _on_publish_status(floor: Floor, ev: PublishStatus, out: list[Command]) -> N
 def _on_switch_limits(floor: Floor, ev: SwitchLimits, out: list[Command]) -> None:
     """The switch connected with these limits (or went away): the pacing follows them."""
     floor.switch_connected = ev.connected
+    floor.switch_sessions = (ev.sessions, ev.last_second) if ev.connected else (None, None)
+    if ev.connected and (ev.sessions_per_second, ev.max_sessions) == (floor.pacer.sessions_per_second,
+                                                                       floor.pacer.max_sessions):
+        return                  # the periodic read: same limits, only the load figures changed
     if ev.connected:
         floor.pacer.configure(ev.sessions_per_second, ev.max_sessions)
         logger.info("switch limits: %s sessions per second, %s sessions at most; agent legs %s", ev.sessions_per_second,

@@ -92,6 +92,7 @@ class Floor:
                                                                                 # refused for it
     pacer: Pacer = dataclasses.field(default_factory=Pacer)
     switch_connected: bool = False
+    switch_sessions: tuple[int | None, int | None] = (None, None)   # sessions now, created in the last second
     version: int = 0                                 # bumped when an agent becomes free or a call starts waiting
     fruitless: tuple | None = None                   # the dispatch point's last look that found no match
     special_calls: set[str] = dataclasses.field(default_factory=set)   # callbacks and agents' outbound calls

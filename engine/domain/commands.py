@@ -394,6 +394,8 @@ class SaveSwitchStatus:
     refused_recent: int                 # in the last 15 minutes
     last_refused_at: float | None
     at: float
+    sessions: int | None = None         # the switch's sessions now, as `status` last said
+    sessions_last_second: int | None = None   # sessions it created in its last second
 
 
 STORE_COMMANDS = (LogCallEvent, SaveTrunkStatus, SaveAgentState, SaveCallRecord, SaveOffer, SaveRequestResult, SaveCallback, SaveVoicemail,

@@ -157,6 +157,8 @@ class SwitchLimits:
     sessions_per_second: int | None     # switch.conf sessions-per-second (fsctl sps), None when unknown
     max_sessions: int | None            # switch.conf max-sessions
     at: float
+    sessions: int | None = None         # sessions the switch has now (`status`)
+    last_second: int | None = None      # sessions it created in its last second: its session rate in use
 
 
 @dataclasses.dataclass(frozen=True)

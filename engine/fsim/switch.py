@@ -84,7 +84,7 @@ class SimSwitch:
     def stop(self):
         """Close the listeners and every ESL connection (each gets the disconnect notice); calls are dropped."""
         if self.xml_cdr is not None:
-            self.xml_cdr.shutdown = True      # module unload: no CDR of calls dropped by the shutdown
+            self.xml_cdr.shutdown = True      # module unload: a CDR waiting for its retry is lost
         if self._server is not None:
             self._server.stop(timeout=0)
         if self._control is not None:

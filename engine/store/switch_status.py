@@ -11,13 +11,14 @@ SWITCH_NAME = "switch"      # the engine drives one switch
 
 
 COLUMNS = ("name", "connected", "sessions_per_second", "max_sessions", "exempt", "refused_total", "refused_recent",
-           "last_refused_at", "updated_at")
+           "last_refused_at", "updated_at", "sessions", "sessions_last_second")
 
 
 def switch_status_row(cmd: SaveSwitchStatus, name: str = SWITCH_NAME) -> tuple:
     """The switch_status row of a publication (COLUMNS)."""
     return (name, bool(cmd.connected), cmd.sessions_per_second, cmd.max_sessions, bool(cmd.exempt),
-            int(cmd.refused_total), int(cmd.refused_recent), to_datetime(cmd.last_refused_at), to_datetime(cmd.at))
+            int(cmd.refused_total), int(cmd.refused_recent), to_datetime(cmd.last_refused_at), to_datetime(cmd.at),
+            cmd.sessions, cmd.sessions_last_second)
 
 
 def save_switch_status(session: Session, cmd: SaveSwitchStatus, name: str = SWITCH_NAME) -> None:

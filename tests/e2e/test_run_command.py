@@ -10,11 +10,11 @@ import sys
 import time
 import urllib.request
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.config import PROJECT_ROOT
 from engine.domain.states import AgentState, CallOutcome
-from engine.store.models import Agent, AgentSkill, CallRecord, QueueSkill
+from engine.store.models import Agent, AgentSkill, CallRecord, EngineNode, QueueSkill, SwitchCdr
 from engine.store.session import make_engine, make_session_factory, transaction
 
 
@@ -51,6 +51,13 @@ def test_run_answers_demo_calls_and_stops_cleanly(tmp_path):
         assert len(answered_records(db_url)) >= 3, "no calls answered within 90 s"
         page = urllib.request.urlopen(f"http://127.0.0.1:{web_port}/auth/login", timeout=5).read().decode()
         assert "登录" in page
+        # the console runs in processes of its own (gunicorn), not in the engine's
+        children = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(proc.pid)], capture_output=True,
+                                  text=True).stdout
+        assert " web" in children and "engine.fsim" in children, children
+        with transaction(make_session_factory(make_engine(db_url))) as s:
+            assert [n.role for n in s.scalars(select(EngineNode))] == ["active"]
+            assert s.scalar(select(func.count()).select_from(SwitchCdr)) >= 3     # the switch posts its CDRs
     finally:
         proc.send_signal(signal.SIGTERM)
         output, _ = proc.communicate(timeout=60)
@@ -64,4 +71,10 @@ def test_run_answers_demo_calls_and_stops_cleanly(tmp_path):
                 assert levels.get(need.skill_id, 0) >= need.min_level, f"call {rec.call_uuid} to an unskilled agent"
         stuck = s.scalars(select(Agent).where(Agent.state.in_([AgentState.RESERVED, AgentState.TALKING]))).all()
         assert stuck == [], [(a.extension, a.state) for a in stuck]
+        assert [n.role for n in s.scalars(select(EngineNode))] == ["stopped"]
+        # calls the stop cut are the engine's doing, not abandons
+        assert s.scalar(select(func.count()).select_from(CallRecord).where(
+            CallRecord.hangup_cause == "SYSTEM_SHUTDOWN", CallRecord.outcome == CallOutcome.ABANDONED)) == 0
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", web_port)) != 0          # the console it started is gone too
     eng.dispose()

@@ -10,7 +10,9 @@ from .helpers import PASSWORD, set_state
 from .browser import browser, live_server, needs_chromium  # noqa: F401  (fixtures)
 
 pytestmark = needs_chromium
-from .test_wallboard import _call, publish_switch
+import time
+
+from .test_wallboard import _call, engine_heartbeat, publish_switch
 
 UTC = dt.timezone.utc
 
@@ -48,6 +50,7 @@ def test_wallboard_matches_the_snapshot_and_updates_live(app, live_server, brows
     _call(db, "b", 100, 25, "answered", now)
     db.commit()
     publish_switch(db, connected=True, sps=30, max_sessions=1000)
+    engine_heartbeat(db)
 
     page = browser.new_page()
     page.goto(f"{live_server}/wallboard/")
@@ -70,6 +73,8 @@ def test_wallboard_matches_the_snapshot_and_updates_live(app, live_server, brows
     assert shown["queue"] == "2" and shown["trunk"] == "7"
     assert shown["alerts"] == [a["kind"] for a in snapshot["alerts"]] == ["service_level"] and shown["alertsShown"]
     assert shown["switchLine"] == snapshot["switch"]["label"] == "交换机：已连接 · 会话速率上限 30/秒 · 最大会话 1000"
+
+    assert page.evaluate("document.getElementById('wb-engine').getAttribute('data-engine')") == "up"
 
     # the engine publishes a surge: 14 waiting, every trunk channel busy; an agent goes to lunch
     row = db.get(QueueStatus, "tax_policy")
@@ -109,3 +114,18 @@ def test_wallboard_matches_the_snapshot_and_updates_live(app, live_server, brows
     assert shown["switchLine"].startswith("交换机：未连接")
     assert page.evaluate("document.getElementById('wb-switch').classList.contains('bad')") is True
     assert page.evaluate("window.__sameDocument") is True
+
+    # the engine dies (its heartbeat stops): the wallboard says so within seconds, and so does every console page
+    engine_heartbeat(db, ago_s=0.0)
+    died = time.monotonic()
+    page.wait_for_function("""() => document.querySelector('#wb-alerts li[data-alert-kind="engine"]') !== null""",
+                           timeout=10_000)
+    assert time.monotonic() - died < 5
+    assert page.evaluate("document.getElementById('wb-engine').getAttribute('data-engine')") == "down"
+    console = page                                         # the same logged-in user, on a console page
+    console.goto(f"{live_server}/")
+    console.wait_for_selector("#system-alert:not([hidden]) [data-alert-kind=engine]", timeout=5_000)
+    assert console.inner_text("#system-alert") == "没有运行中的引擎：来电无法接听，也无法分配给坐席"
+    engine_heartbeat(db, ago_s=-3600)                      # a standby took over, and publishes the switch
+    publish_switch(db, connected=True, sps=30, max_sessions=1000)
+    console.wait_for_selector("#system-alert[hidden]", state="attached", timeout=5_000)

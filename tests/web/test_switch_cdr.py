@@ -3,6 +3,7 @@ bodies that are not CDRs, and drops agents' legs; the engine then reconciles the
 import base64
 import types
 import urllib.parse
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -64,3 +65,46 @@ def test_a_cdr_file_from_err_log_dir_posted_back_as_text_xml_is_kept(app, client
                         headers={"Content-Type": "text/xml",
                                  "Authorization": "Basic " + base64.b64encode(CREDS.encode()).decode()})
     assert reply.status_code == 200 and db.get(SwitchCdr, "c3") is not None
+
+
+def _real_post(client, name):
+    """Replay a request a real FreeSWITCH 1.11 (mod_xml_cdr, encode=true) sent, byte for byte."""
+    head, body = (Path(__file__).parent / "data" / name).read_bytes().split(b"\r\n\r\n", 1)
+    lines = head.decode().split("\r\n")
+    path = lines[0].split(" ")[1].replace("/cdr?", "/freeswitch/cdr?")     # the capture's listener had /cdr
+    headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+    headers.pop("Content-Length", None)
+    headers.pop("Host", None)
+    return path, client.post(path, data=body, headers=headers)
+
+
+def test_real_freeswitch_posts_are_kept_as_what_they_say(app, client, db):
+    app.config["DIRECTORY_CREDENTIALS"] = "freeswitch:secret"          # the capture's credentials
+    path, reply = _real_post(client, "xml_cdr_post_caller_bye.http")
+    assert reply.status_code == 200, reply.get_data(as_text=True)
+    uuid = path.split("uuid=a_", 1)[1]
+    [cdr], _ = cdrs.unreconciled(db, received_before=4e9, now=4e9)
+    assert cdr.uuid == uuid and cdr.caller_hung_up and cdr.hangup_cause == "NORMAL_CLEARING"
+    assert (cdr.ani, cdr.dnis, cdr.caller_name) == ("1000", "9664", "SIPp Caller")
+    assert cdr.mark("cc_phase") == "queued" and cdr.mark("cc_queue")
+    assert cdr.answered_at and cdr.started_at <= cdr.answered_at <= cdr.ended_at
+    _, reply = _real_post(client, "xml_cdr_post_switch_shutdown.http")
+    shutdown = [c for c in cdrs.unreconciled(db, 4e9, 4e9)[0] if c.uuid != uuid][0]
+    assert not shutdown.caller_hung_up and shutdown.hangup_cause == "SYSTEM_SHUTDOWN"
+
+
+def test_the_simulated_switch_encodes_its_cdr_as_freeswitch_does():
+    """Variables url-encoded inside the XML, the caller profile only XML-escaped (compared with the capture)."""
+    from engine.xml_cdr import parse_cdr
+    real = urllib.parse.unquote((Path(__file__).parent / "data" / "xml_cdr_post_caller_bye.http").read_bytes()
+                                .split(b"\r\n\r\n", 1)[1].decode()[4:])
+    assert "<caller_id_name>SIPp Caller</caller_id_name>" in real       # profile: plain
+    assert "%40" in real.split("<variables>", 1)[1].split("</variables>", 1)[0]   # variables: encoded
+    chan = leg("s1", sip_from_uri="1000@127.0.0.1")
+    chan.profile["Caller-ID-Name"] = "张 三"
+    ours = cdr_xml(chan)
+    assert "<caller_id_name>张 三</caller_id_name>" in ours and "<sip_from_uri>1000%40127.0.0.1</sip_from_uri>" in ours
+    for text in (real, ours):
+        top = [child.tag for child in __import__("xml.etree.ElementTree", fromlist=["x"]).fromstring(text)]
+        assert top.index("channel_data") < top.index("variables") < top.index("app_log") < top.index("callflow")
+    assert parse_cdr(ours).caller_name == "张 三"

@@ -10,10 +10,28 @@ from admin_web.timeutil import day_range
 from engine.domain.states import AgentState, NotReadyReason
 from engine.reports.definitions import Definitions, save_definitions
 from engine.domain.commands import SaveSwitchStatus
-from engine.store.models import Agent, CallEvent, QueueStatus, SwitchStatus, TrunkStatus
+import pytest
+
+from engine.store.models import Agent, CallEvent, EngineNode, QueueStatus, SwitchStatus, TrunkStatus
 from engine.store.switch_status import save_switch_status
 
 UTC = dt.timezone.utc
+
+
+def engine_heartbeat(db, role="active", ago_s=0.0, name="cc1:100"):
+    """An engine's row as engine.heartbeat writes it (a heartbeat `ago_s` old; negative: still beating for the
+    whole test)."""
+    now = dt.datetime.now(UTC)
+    row = db.get(EngineNode, name) or EngineNode(name=name)
+    row.role, row.since, row.heartbeat_at = role, now - dt.timedelta(minutes=5), now - dt.timedelta(seconds=ago_s)
+    db.add(row)
+    db.commit()
+
+
+@pytest.fixture(autouse=True)
+def active_engine(db):
+    """The figures below are read with an engine running (its absence is the subject of its own test)."""
+    engine_heartbeat(db, ago_s=-3600)
 
 
 def _agent(db, no: str, state: AgentState, reason: NotReadyReason | None = None) -> None:
@@ -106,13 +124,14 @@ def test_alerts_follow_the_thresholds(as_supervisor, db, seed):
 
 
 def publish_switch(db, connected=True, sps=30, max_sessions=1000, refused_recent=0, refused_total=0,
-                   last_refused_ago_s=None, ago_s=0.0, exempt=False) -> None:
+                   last_refused_ago_s=None, ago_s=0.0, exempt=False, sessions=None, sessions_last_second=None) -> None:
     """The switch's status as the engine publishes it (through the store writer)."""
     now = time.time()
     save_switch_status(db, SaveSwitchStatus(
         connected=connected, sessions_per_second=sps, max_sessions=max_sessions, exempt=exempt,
         refused_total=refused_total, refused_recent=refused_recent,
-        last_refused_at=None if last_refused_ago_s is None else now - last_refused_ago_s, at=now - ago_s))
+        last_refused_at=None if last_refused_ago_s is None else now - last_refused_ago_s, at=now - ago_s,
+        sessions=sessions, sessions_last_second=sessions_last_second))
     db.commit()
 
 
@@ -232,3 +251,30 @@ def test_event_stream_pushes_a_new_snapshot_when_the_data_changes(app, as_superv
     timer.join()
     assert kind == "snapshot" and second["waiting"] == 2 and second["queues"][0]["waiting"] == 2
     response.close()
+
+
+def test_no_active_engine_is_said_first_within_seconds_and_a_standby_is_named(as_supervisor, db, seed):
+    publish_switch(db)
+    assert _snapshot(as_supervisor)["alerts"] == []
+    engine_heartbeat(db, ago_s=4)                                  # silent for 4 s: killed
+    data = _snapshot(as_supervisor)
+    assert [a["kind"] for a in data["alerts"]] == ["engine"]
+    assert data["alerts"][0]["message"] == "没有运行中的引擎：来电无法接听，也无法分配给坐席"
+    assert data["system"]["engine_label"] == "引擎：无运行中的引擎 · 无备用引擎"
+    engine_heartbeat(db, role="standby", name="cc2:200")
+    data = _snapshot(as_supervisor)
+    assert data["alerts"][0]["message"] == "没有运行中的引擎：来电无法接听，也无法分配给坐席；备用引擎正在接管"
+    engine_heartbeat(db, role="active", name="cc2:200")
+    data = _snapshot(as_supervisor)
+    assert data["alerts"] == [] and data["system"]["engine_label"].endswith("（cc2:200） · 无备用引擎")
+
+
+def test_every_page_gets_the_system_alerts_and_staff_the_engines_and_switch_load(as_supervisor, client, db, seed):
+    publish_switch(db, sessions=12, sessions_last_second=3)
+    data = as_supervisor.get("/system/status").get_json()
+    assert data["alerts"] == [] and data["switch_label"] == "交换机：已连接 · 12 个会话 · 每秒 3/30 个会话"
+    assert data["engines"][0]["role"] == "active" and data["engines"][0]["reporting"] is True
+    publish_switch(db, connected=False)
+    assert [a["kind"] for a in as_supervisor.get("/system/status").get_json()["alerts"]] == ["switch"]
+    page = as_supervisor.get("/").get_data(as_text=True)
+    assert 'id="system-alert"' in page and "system_status.js" in page

@@ -126,6 +126,16 @@
     line.setAttribute("data-connected", sw.connected && !sw.stale ? "yes" : "no");
   }
 
+  function drawEngine(d) {
+    var line = document.getElementById("wb-engine"), sys = d.system;
+    line.hidden = !sys;
+    if (!sys) { return; }
+    line.textContent = [sys.engine_label, sys.switch_label].filter(Boolean).join(" · ");
+    var down = sys.alerts.length > 0;
+    line.classList.toggle("bad", down);
+    line.setAttribute("data-engine", down ? "down" : "up");
+  }
+
   function drawAlerts(d) {
     var section = document.getElementById("wb-alerts"), list = section.querySelector("ul");
     list.textContent = "";
@@ -164,6 +174,7 @@
     drawQueues(d);
     drawTrunks(d);
     drawSwitch(d);
+    drawEngine(d);
     drawAlerts(d);
     drawGauge(d);
     body.setAttribute("data-updated", d.server_time);
