@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import urllib.parse
 
 from engine.acd import arrivals, phones, queueing, reconcile
 from engine.acd.endings import on_agent_leg_hangup, on_caller_hangup
 from engine.acd.floor import Floor
 from engine.domain.agent import Agent, AgentTrigger
 from engine.domain.call import Call, CallPhase
-from engine.domain.commands import Command, Hangup
+from engine.domain.commands import Command, Hangup, StopMedia
 from engine.domain.events import CallParked, DirectoryLoaded, LiveChannel, SwitchSynced
 from engine.domain.states import AgentState, NotReadyReason
 
@@ -100,6 +101,8 @@ def _adopt(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None:
             _adopt_waiting(floor, ch, ev.at, out)
         elif ch.cc_phase == "connected":
             _close_after_talk(floor, ch, by_employee.get(ch.cc_agent or ""), ev.at, out)
+        elif ch.cc_phase == "ivr" and ch.cc_flow in floor.flows and ch.cc_node:
+            _adopt_ivr(floor, ch, by_employee.get(ch.cc_agent or ""), ev.at, out)
         elif ch.parked:
             logger.warning("call %s from %s was parked unattended: starting its flow", ch.uuid, ch.ani)
             arrivals.start_call(floor, CallParked(ch.uuid, ch.ani, ch.dnis, ch.caller_name, True, ev.at), out,
@@ -118,6 +121,27 @@ def _adopt_waiting(floor: Floor, ch: LiveChannel, now: float, out: list[Command]
     logger.warning("call %s taken over after restart: waiting in %s since %.0f s ago", call.uuid, ch.cc_queue,
                    now - (ch.cc_enqueued_at or now))
     queueing.resume(floor, call, ch.parked, now, out)
+
+
+def _adopt_ivr(floor: Floor, ch: LiveChannel, agent: Agent | None, now: float, out: list[Command]) -> None:
+    """Take over a caller in the IVR (a prompt, a menu, digit collection, a survey after its conversation): the node
+    it was at is started again, with what it keyed so far and its path; nothing logged again. The flow is the
+    current version of the same name (the one it began with lived in the engine that died)."""
+    call = Call(uuid=ch.uuid, ani=ch.ani, dnis=ch.dnis, caller_name=ch.caller_name, started_at=ch.created_at,
+                flow=ch.cc_flow, phase=CallPhase.IVR, answered_at=ch.cc_answered_at,
+                agent_id=agent.agent_id if agent is not None and ch.cc_answered_at else None)
+    call.flow_def = floor.flows[ch.cc_flow]     # type: ignore[index]
+    call.hall_chain = floor.hall_chain(ch.dnis)
+    call.variables = dict(urllib.parse.parse_qsl(ch.cc_data, keep_blank_values=True))
+    path = [p for p in urllib.parse.unquote(ch.cc_path).split(" > ") if p]
+    if path and path[-1] == ch.cc_node:
+        path.pop()                              # entered again below
+    call.ivr_path = path + ["adopted after restart"]
+    floor.calls[call.uuid] = call
+    logger.warning("call %s taken over after restart in the IVR: flow %s, node %s", call.uuid, ch.cc_flow, ch.cc_node)
+    if not ch.parked:
+        out.append(StopMedia(call.uuid))        # its prompt was the previous engine's: this one starts its own
+    arrivals.run_node(floor, call, ch.cc_node, now, out)
 
 
 def _close_after_talk(floor: Floor, ch: LiveChannel, agent: Agent | None, now: float, out: list[Command]) -> None:
@@ -149,6 +173,7 @@ def _adopt_connected(floor: Floor, ch: LiveChannel, leg: LiveChannel, agent: Age
     logger.warning("call %s taken over after restart: agent %s is talking to %s", call.uuid, agent.employee_no,
                    ch.ani)
     if agent.state in (AgentState.TALKING, AgentState.ON_HOLD) and agent.call_uuid == call.uuid:
+        _held_as_switch_says(floor, agent.agent_id, ch.held or leg.held, call.uuid, now, out)
         return
     cause = "reconciled: talking on a live call"
     if agent.state is AgentState.WRAP_UP:
@@ -159,6 +184,18 @@ def _adopt_connected(floor: Floor, ch: LiveChannel, leg: LiveChannel, agent: Age
     if floor.agents[agent.agent_id].state is AgentState.READY:
         floor.change_agent(agent.agent_id, AgentTrigger.OFFER, now, out, cause=cause, call_uuid=call.uuid)
     floor.change_agent(agent.agent_id, AgentTrigger.ANSWER, now, out, cause=cause, call_uuid=call.uuid)
+    _held_as_switch_says(floor, agent.agent_id, ch.held or leg.held, call.uuid, now, out)
+
+
+def _held_as_switch_says(floor: Floor, agent_id: int, held: bool, call_uuid: str, now: float,
+                         out: list[Command]) -> None:
+    """An adopted conversation on hold (callstate HELD) has its agent on hold, and one taken off hold talking."""
+    state = floor.agents[agent_id].state
+    if held and state is AgentState.TALKING:
+        floor.change_agent(agent_id, AgentTrigger.HOLD, now, out, cause="reconciled: on hold", call_uuid=call_uuid)
+    elif not held and state is AgentState.ON_HOLD:
+        floor.change_agent(agent_id, AgentTrigger.UNHOLD, now, out, cause="reconciled: off hold",
+                           call_uuid=call_uuid)
 
 
 def _release_if_stuck(floor: Floor, agent: Agent, now: float, out: list[Command]) -> None:

@@ -5,12 +5,14 @@ A call keeps the flow version it began with (call.flow_def), so reloading flows 
 from __future__ import annotations
 
 import logging
+import urllib.parse
 
 from engine.acd import calllog, waiting
 from engine.acd.calllog import K
 from engine.acd.floor import Floor
 from engine.domain.call import Call
-from engine.domain.commands import Bridge, Collect, Command, DialCustomer, Hangup, Play, SaveSurveyResult
+from engine.domain.commands import (Bridge, Collect, Command, DialCustomer, Hangup, Play, SaveSurveyResult,
+                                    SetLegVars)
 from engine.domain.events import AppFinished, OriginateResult
 from engine.ivr.conditions import expand, matches
 from engine.ivr.model import (CollectNode, ConditionNode, GotoNode, HangupNode, MenuNode, PlayNode, QueueNode,
@@ -55,8 +57,23 @@ def enter_node(floor: Floor, call: Call, node_id: str | None, now: float, out: l
     return None
 
 
+MARKED_NODES = (PlayNode, MenuNode, CollectNode, SurveyNode)     # the IVR waits on the caller there: resumable
+
+
+def mark_ivr(call: Call, out: list[Command]) -> None:
+    """Put where the caller is in its flow on its channel (cc_phase=ivr, flow, node, what it keyed and the path so
+    far), before the node's media, so that an engine taking over resumes it there (engine.acd.directory). An
+    answered call going on to a survey keeps its cc_answered_at and cc_agent marks."""
+    out.append(SetLegVars(call.uuid, {"cc_phase": "ivr", "cc_flow": call.flow or "", "cc_node": call.node or "",
+                                      "cc_data": urllib.parse.urlencode(call.variables),
+                                      "cc_path": urllib.parse.quote(" > ".join(call.ivr_path)[-1000:])},
+                          in_channel=True))
+
+
 def _start_media(floor: Floor, call: Call, node, now: float, out: list[Command]) -> None:
     """Nodes that wait: prompts, menus, digit collection, transfer, voice message, survey, hang-up."""
+    if isinstance(node, MARKED_NODES):
+        mark_ivr(call, out)
     if isinstance(node, PlayNode):
         for source in [node.prompt, *_said(node, call)]:
             call.pending_app = floor.new_id()

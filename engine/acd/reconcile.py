@@ -73,6 +73,8 @@ def on_cdrs_arrived(floor: Floor, ev: CdrsArrived, out: list[Command]) -> None:
 def _orphan_call(floor: Floor, cdr: Cdr) -> Call:
     """The call as the CDR and the engine's marks on the channel describe it."""
     phase = cdr.mark("cc_phase")
+    if phase == "ivr" and cdr.mark("cc_answered_at"):
+        phase = "connected"         # in the survey after its conversation: an answered call
     queue = cdr.mark("cc_queue") or None
     by_employee = {a.employee_no: a for a in floor.agents.values()}
     agent = by_employee.get(cdr.mark("cc_agent")) if phase == "connected" else None

@@ -137,6 +137,11 @@ class LiveChannel:
     cc_enqueued_at: float | None = None  # callers: when they joined the queue (their place and their wait)
     cc_priority: int = 0
     cc_step: int = 0                    # callers: overflow steps of the queue already applied
+    cc_flow: str | None = None          # callers in the IVR ("ivr"): the flow, the node they wait at, what they keyed
+    cc_node: str | None = None          # (url-encoded) and the path so far (engine.acd.ivr_runner.mark_ivr)
+    cc_data: str = ""
+    cc_path: str = ""
+    held: bool = False                  # callstate HELD: on hold (uuid_hold)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 AGENT_LEG_MARKS = ("cc_call_uuid", "cc_agent", "cc_queue")      # engine.acd.effects.ring_agent's leg variables
 WAITING_MARKS = ("cc_queue", "cc_enqueued_at", "cc_priority", "cc_step")   # engine.acd.queueing.mark_waiting
 ANSWERED_MARKS = ("cc_answered_at", "cc_agent")                              # engine.acd.offers.connect
+IVR_MARKS = ("cc_flow", "cc_node", "cc_data", "cc_path")                     # engine.acd.ivr_runner.mark_ivr
 NO_SUCH_CHANNEL = "No such channel"
 
 
@@ -45,7 +46,9 @@ def live_channel(api: Callable[[str], str], row: dict) -> LiveChannel | None:
         marks[name] = _value(value)
     if marks.get("cc_phase") in ("queued", "connected"):
         marks.update(_waiting_marks(api, uuid))
-    if marks.get("cc_phase") == "connected":
+    if marks.get("cc_phase") == "ivr":
+        marks.update({name: _value(api(f"uuid_getvar {uuid} {name}").strip()) or "" for name in IVR_MARKS})
+    if marks.get("cc_phase") in ("connected", "ivr"):     # an answered call may have gone on to a survey
         answered = {name: _value(api(f"uuid_getvar {uuid} {name}").strip()) for name in ANSWERED_MARKS}
         try:
             marks["cc_answered_at"] = float(answered["cc_answered_at"] or "")
@@ -59,7 +62,8 @@ def live_channel(api: Callable[[str], str], row: dict) -> LiveChannel | None:
     return LiveChannel(uuid=uuid, inbound=inbound, ani=row.get("cid_num", ""), dnis=row.get("dest", ""),
                        caller_name=row.get("cid_name", ""), created_at=created or time.time(),
                        parked=row.get("application") == "park",
-                       answered=row.get("callstate") in ("ACTIVE", "HELD", "UNHELD"), **marks)
+                       answered=row.get("callstate") in ("ACTIVE", "HELD", "UNHELD"),
+                       held=row.get("callstate") == "HELD", **marks)
 
 
 def _value(reply: str) -> str | None:

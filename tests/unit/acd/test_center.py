@@ -358,3 +358,43 @@ def test_an_answered_caller_is_marked_connected_on_its_channel(center):
     out = center.handle(OriginateResult(dial.job_uuid, True, dial.leg_uuid, "", 12.0))
     marks = [x.variables for x in of(out, c.SetLegVars) if x.uuid == "caller"]
     assert marks == [{"cc_phase": "connected", "cc_answered_at": "12.000000", "cc_agent": "A3"}]
+
+
+def test_a_caller_in_the_ivr_carries_its_flow_node_and_keys_on_its_own_channel(center):
+    out = center.handle(CallParked("caller", "13800138000", "12366", "张三", True, 1.0))
+    mark = [x for x in of(out, c.SetLegVars) if x.uuid == "caller"][-1]
+    assert (mark.variables["cc_phase"], mark.variables["cc_flow"], mark.variables["cc_node"]) == (
+        "ivr", "tax_main", "welcome")
+    assert mark.in_channel and out.index(mark) < out.index(of(out, c.Play)[0])     # set before its prompt
+
+
+def test_after_a_restart_a_caller_in_a_menu_hears_that_menu_again_and_is_not_counted_again():
+    from engine.domain.events import LiveChannel
+    ids = (f"id{n}" for n in itertools.count())
+    cc = CallCenter({"tax_main": FLOW}, "/prompts", new_id=lambda: next(ids))
+    cc.handle(DirectoryLoaded((agent(3, {2: 9}),), QUEUES, {"12366": "tax_main"}, 0.0))
+    menu = LiveChannel(uuid="m", inbound=True, ani="139", dnis="12366", caller_name="", created_at=5.0,
+                       parked=False, answered=True, cc_phase="ivr", cc_flow="tax_main", cc_node="menu",
+                       cc_data="lang=zh", cc_path="welcome%20%3E%20menu")
+    out = cc.handle(SwitchSynced(frozenset({"m"}), 100.0, (menu,)))
+    call = cc.floor.calls["m"]
+    assert c.StopMedia("m") in out and of(out, c.Collect)[0].prompt == "/prompts/menu.wav"
+    assert not of(out, c.LogCallEvent) and not of(out, c.Answer)
+    assert call.variables == {"lang": "zh"} and call.ivr_path == ["welcome", "adopted after restart", "menu"]
+    out = cc.handle(AppFinished("m", "play_and_get_digits", call.pending_app, "_none_", "2", "success", 104.0))
+    assert of(out, c.DialAgent)[0].extension == "1003"          # the menu goes on as before: etax, agent 3
+    record = of(cc.handle(LegHungUp("m", "NORMAL_CLEARING", 110.0)), c.SaveCallRecord)[0]
+    assert record.started_at == 5.0 and "welcome > adopted after restart > menu" in record.ivr_path
+
+
+def test_after_a_restart_a_conversation_on_hold_has_its_agent_on_hold():
+    from engine.domain.events import LiveChannel
+    cc = CallCenter({"tax_main": FLOW}, "/prompts", new_id=lambda: "x")
+    cc.handle(DirectoryLoaded((agent(3, {2: 9}),), QUEUES, {"12366": "tax_main"}, 0.0))
+    caller = LiveChannel(uuid="h", inbound=True, ani="139", dnis="12366", caller_name="", created_at=5.0,
+                         parked=False, answered=True, cc_phase="connected", cc_queue="etax", cc_enqueued_at=8.0,
+                         cc_answered_at=20.0, cc_agent="A3", held=True)
+    leg = LiveChannel(uuid="leg", inbound=False, ani="139", dnis="1003", caller_name="", created_at=19.0,
+                      parked=False, answered=True, cc_call_uuid="h", cc_agent="A3", cc_queue="etax")
+    cc.handle(SwitchSynced(frozenset({"h", "leg"}), 100.0, (caller, leg)))
+    assert cc.floor.agents[3].state is AgentState.ON_HOLD and cc.floor.agents[3].call_uuid == "h"
