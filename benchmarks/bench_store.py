@@ -56,7 +56,7 @@ from engine.store.writers import per_command_writers  # noqa: E402
 PG_ADMIN_URL = os.environ.get("CALLCENTER_BENCH_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 PG_PREFIX = "bench_store"
 BATCH_MAX = 500                     # engine.runtime.STORE_BATCH_MAX
-PUBLISH_EVERY_S = 2.0               # engine.bootstrap.DIRECTORY_RELOAD_S: PublishStatus → SaveQueueStatus
+PUBLISH_EVERY_S = 2.0               # engine.polling.DIRECTORY_RELOAD_S: PublishStatus → SaveQueueStatus
 QUEUES = ("tax_policy", "etax", "social_fee")
 
 # the per-command path (engine.store.writers, as engine.bootstrap wires it)

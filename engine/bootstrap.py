@@ -6,27 +6,25 @@ import time
 import uuid
 
 import gevent
-import gevent.hub
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 
 from engine.acd.center import CallCenter
 from engine.acd.directory import configured_fields
-from engine import recording
 from engine.cdr_sync import CdrSync, recent_cdrs
 from engine.config import Config
 from engine.domain.rules import RuleSet
-from engine.domain.events import (CallbacksLoaded, DirectoryLoaded, FlowsLoaded, PublishStatus, Shutdown,
-                                  SwitchLimits, SwitchSynced)
+from engine.domain.events import CallbacksLoaded, DirectoryLoaded, Shutdown, SwitchLimits, SwitchSynced
 from engine.ivr.loader import load_flows
+from engine.ivr.watcher import FlowWatcher
+from engine.polling import DIRECTORY_RELOAD_S, Poller
 from engine.runtime import Runtime
 from engine.calendar_source import load_calendar
 from engine.region_lookup import lookup_region
 from engine.store import numbers as numbers_repo
 from engine.store import repos
-from engine.store.batch import write_batch
 from engine.store.models import Skill
 from engine.store.session import make_engine, make_session_factory, transaction
+from engine.store_writer import StoreWriter
 from engine.switch.connection import EslConnection
 from engine.switch.decode import SUBSCRIBED_EVENTS, SUBSCRIPTION_FILTERS, decode
 from engine.switch.errors import SwitchError
@@ -36,12 +34,7 @@ from engine.switch.inventory import list_channels
 from engine.switch.replies import parse_status
 
 logger = logging.getLogger(__name__)
-DIRECTORY_RELOAD_S = 2.0
 CALENDAR_RELOAD_S = 60.0
-REQUEST_POLL_S = 0.25       # how often console requests (ready, not ready, force logout…) are picked up
-STORE_RETRY_DELAYS = (0.2, 1.0, 3.0, 10.0, 0.0)
-LIMITS_REFRESH_S = 2.0      # `status` this often: the console shows the switch's load, and `fsctl sps N` changes its
-                            # rate while it runs
 
 
 def _caller_region(number: str):
@@ -58,8 +51,7 @@ class Engine:
         self.db = make_engine(config.database_url)
         self.sessions = make_session_factory(self.db)
         self._requests_pending = repos.PendingRequestsProbe(self.db)
-        flows, self.flow_errors = load_flows(config.flows_dir, config.prompts_dir)
-        self._flows_stamp = self._flow_files_stamp()
+        flows, flow_errors = load_flows(config.flows_dir, config.prompts_dir)
         self.center = CallCenter(flows, str(config.prompts_dir), new_id=lambda: str(uuid.uuid4()),
                                  recordings_dir=str(config.recordings_dir), region_of=_caller_region,
                                  trunk_group=config.trunk_group, trunk_channels=config.trunk_channels,
@@ -69,11 +61,14 @@ class Engine:
                                     events=SUBSCRIBED_EVENTS, on_event=self._on_esl_event,
                                     on_connected=self._on_connected, on_disconnected=self._on_disconnected,
                                     command_timeout=config.esl_command_timeout, filters=SUBSCRIPTION_FILTERS)
-        self.runtime = Runtime(self.center, self._execute_switch, self._execute_store)
+        self.store = StoreWriter(self.sessions)
+        self.runtime = Runtime(self.center, self._execute_switch, self.store.write)
+        self.flows = FlowWatcher(config.flows_dir, config.prompts_dir, self.runtime.post, flow_errors)
         self.executor = SwitchExecutor(self.switch, self.runtime.post, config.agent_dial_string,
                                        config.outbound_dial_string, sip_domain=config.sip_domain)
         self.runtime.inline_switch = self.executor.pipelined      # writing a command never blocks the loop
-        self._reloader: gevent.Greenlet | None = None
+        self.poller = Poller(self.runtime.post, self._take_requests, self._read_limits, lambda: self.switch.connected,
+                             self.reload_directory, self.reload_flows_if_changed, directory_reload_s)
         self._directory_key: tuple | None = None
         self.cdr_sync = CdrSync(self.sessions, self.runtime.post)
         self._disconnected_at: float | None = None
@@ -85,7 +80,7 @@ class Engine:
         self.runtime.start()
         self.reload_directory()
         self.runtime.post(CallbacksLoaded(gevent.get_hub().threadpool.apply(self._read_callbacks), time.time()))
-        self._reloader = gevent.spawn(self._reload_forever)
+        self.poller.start()
         self.cdr_sync.start()
         self.switch.start()
 
@@ -95,8 +90,7 @@ class Engine:
         With hangup_calls (the simulated switch is going away too) every call is hung up first and its
         record written, so nothing is left half-way; otherwise live calls stay up on the switch and agents
         are reconciled with it at the next start."""
-        if self._reloader is not None:
-            self._reloader.kill()
+        self.poller.stop()
         self.cdr_sync.stop()
         if hangup_calls:
             self.runtime.post(Shutdown(hangup=True, force=False, at=time.time()))
@@ -140,43 +134,14 @@ class Engine:
             skill_ids = {code: sid for sid, code in session.execute(select(Skill.id, Skill.code))}
             return agents, queues, numbers, tuple(halls), number_halls, calendar, rules, skill_ids
 
-    def _reload_forever(self) -> None:
-        """Pick up console requests often, configuration changes every directory_reload_s."""
-        next_reload = time.time() + self.directory_reload_s
-        next_limits = time.time() + LIMITS_REFRESH_S
-        while True:
-            gevent.sleep(REQUEST_POLL_S)
-            try:
-                for request in gevent.get_hub().threadpool.apply(self._take_requests):
-                    self.runtime.post(request)
-                if time.time() >= next_limits and self.switch.connected:
-                    next_limits = time.time() + LIMITS_REFRESH_S
-                    self._read_limits()
-                if time.time() >= next_reload:
-                    next_reload = time.time() + self.directory_reload_s
-                    self.runtime.post(PublishStatus(time.time()))
-                    self.reload_directory()
-                    self.reload_flows_if_changed()
-            except Exception:
-                logger.exception("reading the database failed; keeping the previous configuration")
-
-    def _flow_files_stamp(self) -> tuple:
-        """Names, sizes and modification times of the flow files (a change triggers a reload)."""
-        files = sorted(self.config.flows_dir.glob("*.yaml"))
-        return tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.exists())
+    @property
+    def flow_errors(self) -> dict:
+        """Flow files refused at the last load, with their problems."""
+        return self.flows.errors
 
     def reload_flows_if_changed(self) -> bool:
         """Reload flows without a restart when their files changed; calls in progress keep their version."""
-        stamp = self._flow_files_stamp()
-        if stamp == self._flows_stamp:
-            return False
-        self._flows_stamp = stamp
-        queues = list(self.center.floor.queues) or None
-        flows, errors = load_flows(self.config.flows_dir, self.config.prompts_dir, queues)
-        self.flow_errors = errors
-        logger.info("flows reloaded: %d valid, %d rejected", len(flows), len(errors))
-        self.runtime.post(FlowsLoaded(flows, {k: tuple(v) for k, v in errors.items()}, time.time()))
-        return True
+        return self.flows.check(list(self.center.floor.queues) or None)
 
     def _take_requests(self):
         if not self._requests_pending():        # the usual answer: one indexed read, no ORM
@@ -225,29 +190,3 @@ class Engine:
 
     def _execute_switch(self, command: object) -> None:
         self.executor.execute(command)
-
-    def _execute_store(self, commands: list) -> None:
-        """Store writes run in a worker thread so the database never stalls call control; a batch is one
-        transaction. A failing write is retried with back-off, and if the database stays away the records are
-        logged in full, never dropped; data the database refuses is written one command at a time, so only the
-        refused one is left to the log."""
-        for attempt, delay in enumerate(STORE_RETRY_DELAYS):
-            try:
-                gevent.get_hub().threadpool.apply(self._write, (commands,))
-                return
-            except OperationalError as exc:   # database down, lock timeout…: retry, then keep the data in the log
-                logger.warning("store write failed (attempt %d): %s", attempt + 1, exc)
-                gevent.sleep(delay)
-            except Exception:                 # the data itself was refused: retrying cannot help
-                if len(commands) > 1:
-                    for command in commands:
-                        self._execute_store([command])
-                    return
-                logger.exception("store refused a write; record kept in the log only: %r", commands[0])
-                return
-        logger.error("store unavailable; records kept in the log only: %r", commands)
-
-    def _write(self, commands: list) -> None:
-        """One transaction for the batch, a handful of statements (engine.store.batch)."""
-        with transaction(self.sessions) as session:
-            write_batch(session, commands, inspect=recording.inspect)

@@ -1,0 +1,48 @@
+"""The store's retry policy: the core's store commands written in a worker thread (so the database never stalls call
+control), one transaction per batch (engine.store.batch). A write the database fails is retried with back-off, and
+if the database stays away the records are logged in full, never dropped; data the database refuses is written one
+command at a time, so only the refused one is left to the log."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import gevent
+from sqlalchemy.exc import OperationalError
+
+from engine import recording
+from engine.store.batch import write_batch
+from engine.store.session import transaction
+
+logger = logging.getLogger(__name__)
+RETRY_DELAYS = (0.2, 1.0, 3.0, 10.0, 0.0)
+
+
+class StoreWriter:
+    """`write(commands)`: the runtime's store executor."""
+
+    def __init__(self, sessions, inspect: Callable = recording.inspect, delays: tuple[float, ...] = RETRY_DELAYS):
+        self.sessions = sessions
+        self.inspect = inspect
+        self.delays = delays
+
+    def write(self, commands: list) -> None:
+        for attempt, delay in enumerate(self.delays):
+            try:
+                gevent.get_hub().threadpool.apply(self._write, (commands,))
+                return
+            except OperationalError as exc:   # database down, lock timeout…: retry, then keep the data in the log
+                logger.warning("store write failed (attempt %d): %s", attempt + 1, exc)
+                gevent.sleep(delay)
+            except Exception:                 # the data itself was refused: retrying cannot help
+                if len(commands) > 1:
+                    for command in commands:
+                        self.write([command])
+                    return
+                logger.exception("store refused a write; record kept in the log only: %r", commands[0])
+                return
+        logger.error("store unavailable; records kept in the log only: %r", commands)
+
+    def _write(self, commands: list) -> None:
+        with transaction(self.sessions) as session:
+            write_batch(session, commands, inspect=self.inspect)
