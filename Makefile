@@ -42,9 +42,9 @@ bench-sim: $(STAMP)
 bench-reports: $(STAMP)
 	$(BIN)/python benchmarks/bench_reports.py $(if $(CALLS),--calls $(CALLS))
 
-## bench-load: the engine under CPS calls/s on the simulated switch, figures as JSON (AGENTS=20 CPS=20 SECONDS=30 RING=1 TALK=3 PATIENCE=20 NOANSWER=0 ENGINE_ROOT=checkout; FS=host:port[:password] runs it on a real FreeSWITCH with SIPp, ENGINE_RT=1 with the engine real-time, CONTROLLER=mod_callcenter runs FreeSWITCH's own queue instead)
+## bench-load: the engine under CPS calls/s on the simulated switch, figures as JSON (AGENTS=20 CPS=20 SECONDS=30 RING=1 TALK=3 PATIENCE=20 NOANSWER=0 ENGINE_ROOT=checkout; FS=host:port[:password] runs it on a real FreeSWITCH with SIPp, ENGINE_RT=1 with the engine real-time, CONTROLLER=mod_callcenter runs FreeSWITCH's own queue instead; WEBLOAD=8 has 8 clients log in to the console with wrong passwords meanwhile)
 bench-load: $(STAMP)
-	$(BIN)/python benchmarks/bench_load.py $(if $(AGENTS),--agents $(AGENTS)) $(if $(CPS),--cps $(CPS)) $(if $(SECONDS),--seconds $(SECONDS)) $(if $(RING),--ring $(RING)) $(if $(TALK),--talk $(TALK)) $(if $(PATIENCE),--patience $(PATIENCE)) $(if $(NOANSWER),--noanswer $(NOANSWER)) $(if $(ENGINE_ROOT),--engine-root $(ENGINE_ROOT)) $(if $(FS),--freeswitch $(FS)) $(if $(ENGINE_RT),--engine-rt-priority $(ENGINE_RT)) $(if $(CONTROLLER),--controller $(CONTROLLER))
+	$(BIN)/python benchmarks/bench_load.py $(if $(AGENTS),--agents $(AGENTS)) $(if $(CPS),--cps $(CPS)) $(if $(SECONDS),--seconds $(SECONDS)) $(if $(RING),--ring $(RING)) $(if $(TALK),--talk $(TALK)) $(if $(PATIENCE),--patience $(PATIENCE)) $(if $(NOANSWER),--noanswer $(NOANSWER)) $(if $(ENGINE_ROOT),--engine-root $(ENGINE_ROOT)) $(if $(FS),--freeswitch $(FS)) $(if $(ENGINE_RT),--engine-rt-priority $(ENGINE_RT)) $(if $(CONTROLLER),--controller $(CONTROLLER)) $(if $(WEBLOAD),--web-load $(WEBLOAD))
 
 ## day-sim: a working day of the 110-agent 12366 center on the simulated switch (~10 min; HOURS=3 for the morning)
 day-sim: $(STAMP)

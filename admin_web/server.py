@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import TYPE_CHECKING
 
 from gevent.pywsgi import WSGIServer
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from engine.config import Config
 
 logger = logging.getLogger(__name__)
+WORKER_NICENESS = 10
 
 
 def make_server(config: "Config", app: "Flask | None" = None) -> WSGIServer:
@@ -58,6 +60,9 @@ def serve_production(config: "Config", config_path: str | None = None) -> None:
             self.cfg.set("graceful_timeout", 5)
             self.cfg.set("proc_name", "callcenter-console")
             self.cfg.set("accesslog", None)
+            # below call control on a shared host: a CPU-bound burst (password hashing, a big report) takes the
+            # cores the engine leaves, not the engine's
+            self.cfg.set("post_fork", lambda _server, _worker: os.nice(WORKER_NICENESS))
             self.cfg.set("errorlog", "-")
 
         def load(self):

@@ -76,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="checkout whose engine to run (PYTHONPATH of the engine process only); the simulator "
                          "always comes from this checkout")
     ap.add_argument("--engine-log-level", default="INFO", help="the engine's log level (INFO, as it runs in production)")
+    ap.add_argument("--web-load", type=int, default=0,
+                    help="clients logging in to the console (its own processes) with wrong passwords meanwhile")
     ap.add_argument("--keep", action="store_true", help="keep the scratch directory (database, logs)")
     ap.add_argument("--freeswitch", metavar="HOST:PORT[:PASSWORD]", default=None,
                     help="run on this real FreeSWITCH's event socket with SIPp phones and callers instead of the "
@@ -92,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("need --agents >= 1, --cps > 0, --seconds > 0 and 0 <= --noanswer <= --agents")
     scn = Scenario(agents=a.agents, cps=a.cps, seconds=a.seconds, ring=a.ring, talk=a.talk, patience=a.patience,
                    noanswer=a.noanswer, ring_timeout=a.ring_timeout, sessions_per_second=a.sessions_per_second,
-                   max_sessions=a.max_sessions, keep=a.keep, engine_log_level=a.engine_log_level)
+                   max_sessions=a.max_sessions, keep=a.keep, engine_log_level=a.engine_log_level,
+                   web_load=a.web_load)
     if a.engine_root:
         scn.engine_root = os.path.abspath(a.engine_root)
     say = lambda m: print(m, flush=True)  # noqa: E731

@@ -23,10 +23,24 @@ class LoginResult(enum.Enum):
     INACTIVE = "inactive"
 
 
+_UNKNOWN_USER_HASH: list[str] = []
+
+
+def _unknown_user_hash() -> str:
+    """A hash to check passwords for unknown usernames against, so that they take as long as wrong passwords
+    (no telling from the answer time which usernames exist)."""
+    if not _UNKNOWN_USER_HASH:
+        _UNKNOWN_USER_HASH.append(generate_password_hash("no such user"))
+    return _UNKNOWN_USER_HASH[0]
+
+
 def authenticate(session: Session, username: str, password: str) -> tuple[LoginResult, User | None]:
     """Check the password; on success stamp last_login_at (the caller commits)."""
     user = session.scalar(select(User).where(User.username == username))
-    if user is None or not check_password_hash(user.password_hash, password):
+    if user is None:
+        check_password_hash(_unknown_user_hash(), password)
+        return LoginResult.BAD_CREDENTIALS, None
+    if not check_password_hash(user.password_hash, password):
         return LoginResult.BAD_CREDENTIALS, None
     if not user.active:
         return LoginResult.INACTIVE, None

@@ -66,6 +66,7 @@ class Caller:
     cause: str
     disposition: str
     partner: str | None
+    answered: float | None = None       # when the engine's answer reached the switch (its first command)
 
     @property
     def wait_end(self) -> float:
@@ -119,7 +120,8 @@ def legs_and_callers(calls_log: list[dict], admitted: set[str], phones: dict[str
             v = ch.get("variables") or {}
             partner = next((v[k] for k in PARTNER_VARS if v.get(k)), None)
             callers.append(Caller(ch["uuid"], float(ch["created"]), ch.get("bridged_at"), ended,
-                                  ch.get("hangup_cause") or "", ch.get("disposition") or "", partner))
+                                  ch.get("hangup_cause") or "", ch.get("disposition") or "", partner,
+                                  ch.get("answered_at")))
     legs.sort(key=lambda l: (l.created, l.uuid))
     callers.sort(key=lambda c: (c.created, c.uuid))
     return legs, callers
@@ -241,6 +243,7 @@ def compute(inp: RunInputs) -> dict:
     def ms(v):
         return None if v is None else round(v, 1)
 
+    answer_ms = [(c.answered - c.created) * 1000.0 for c in callers if c.answered]
     agents = len(inp.phones)
     capacity = len(answering) / (inp.ring + inp.talk) if inp.ring + inp.talk > 0 else None
     causes = Counter(l.cause for l in legs)
@@ -281,6 +284,8 @@ def compute(inp: RunInputs) -> dict:
         # soon after its previous leg's hang-up would be a double offer on the real switch
         "reoffers_within_20ms_of_hangup": sum(1 for g in after_hangup if 0 <= g < REAL_DESTROY_LAG_MS),
         "alive_until": "destroyed" if has_destroy else "hangup",
+        "answer_ms_p50": ms(percentile(answer_ms, 50)),        # the caller's channel to the engine's answer
+        "answer_ms_p99": ms(percentile(answer_ms, 99)),
         "wait_ms_p50_bridged": ms(percentile([(c.bridged - c.created) * 1000.0 for c in bridged], 50)),
         "wait_ms_p99_bridged": ms(percentile([(c.bridged - c.created) * 1000.0 for c in bridged], 99)),
         "stuck_channels": len(inp.live_after),

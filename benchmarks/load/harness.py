@@ -20,6 +20,7 @@ from pathlib import Path
 from . import figures
 from .control import Control, ControlError
 from .traffic import Traffic
+from .webload import WebLoad
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]         # /work/main: the simulator always comes from here
 HERE = Path(__file__).resolve().parent
@@ -52,6 +53,7 @@ class Scenario:
     keep: bool = False              # keep the scratch directory (logs, database)
     engine_log_level: str = "WARNING"
     drain_timeout: float | None = None
+    web_load: int = 0               # clients logging in to the console with wrong passwords during the arrivals
 
     @property
     def calls(self) -> int:
@@ -110,6 +112,11 @@ def _stop(proc: subprocess.Popen | None, timeout: float) -> int | None:
             proc.kill()
             proc.wait(5)
     return proc.returncode
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _tail(path: Path, lines: int = 15) -> str:
@@ -265,6 +272,16 @@ def run(scn: Scenario, say=print) -> dict:
         if engine.poll() is not None:
             raise RunFailed(f"the engine exited ({engine.returncode}):\n{_tail(work / 'engine.log')}")
 
+        # ---- the console in its own processes, under a load of wrong-password logins (WEBLOAD=N)
+        web_figures: dict = {}
+        if scn.web_load:
+            web_log = open(work / "web.log", "wb")
+            web = subprocess.Popen([sys.executable, "-m", "engine", "web"], stdout=web_log, stderr=subprocess.STDOUT,
+                                   env=env, cwd=str(work))
+            _wait(lambda: _port_open(web_port), 60, "the console to listen", web, work / "web.log")
+            webload = WebLoad("127.0.0.1", web_port, scn.web_load).start()
+            say(f"  console: gunicorn at :{web_port}, {scn.web_load} clients logging in with wrong passwords")
+
         # ---- callers at a constant rate
         cpu0, sim_cpu0 = cpu_seconds(engine.pid), cpu_seconds(sim.pid)
         wall0 = time.time()
@@ -280,6 +297,11 @@ def run(scn: Scenario, say=print) -> dict:
                 raise RunFailed(f"the engine exited during the run ({engine.returncode}):\n"
                                 f"{_tail(work / 'engine.log')}")
         say(_progress(ctl, traffic, t0, phones) + "  (all placed)")
+        if scn.web_load:
+            web_figures = webload.stop()
+            _stop(web, 10)
+            say(f"  console load: {web_figures['web_logins']} wrong-password logins "
+                f"({web_figures['web_logins_per_s']}/s, {web_figures['web_login_errors']} errors)")
 
         # ---- let every call finish: callers bridged or gone, agent legs hung up, channels destroyed
         drain_limit = scn.drain_timeout or (scn.patience + scn.ring_timeout + scn.ring + scn.talk + 30)
@@ -353,6 +375,7 @@ def run(scn: Scenario, say=print) -> dict:
             "sim_cpu_share": round((sim_cpu1 - sim_cpu0) / (wall1 - wall0), 3) if wall1 > wall0 else None,
             "drain_s": round(max(0.0, drained_after), 1),
             **engine_figures(db),
+            **web_figures,
             "noanswer": scn.noanswer, "seconds": scn.seconds, "ring_s": scn.ring, "talk_s": scn.talk,
             "patience_s": scn.patience, "ring_timeout_s": scn.ring_timeout,
             "sim_sessions_per_second": scn.sessions_per_second,
