@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test test-deps lint bench bench-routing bench-sim bench-reports bench-load day-sim browser clean
+.PHONY: run test test-deps lint bench bench-routing bench-sim bench-reports bench-load bench-failover day-sim browser clean
 
 $(STAMP): setup.cfg setup.py
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -45,6 +45,10 @@ bench-reports: $(STAMP)
 ## bench-load: the engine under CPS calls/s on the simulated switch, figures as JSON (AGENTS=20 CPS=20 SECONDS=30 RING=1 TALK=3 PATIENCE=20 NOANSWER=0 ENGINE_ROOT=checkout; FS=host:port[:password] runs it on a real FreeSWITCH with SIPp, ENGINE_RT=1 with the engine real-time, CONTROLLER=mod_callcenter runs FreeSWITCH's own queue instead; WEBLOAD=8 has 8 clients log in to the console with wrong passwords meanwhile)
 bench-load: $(STAMP)
 	$(BIN)/python benchmarks/bench_load.py $(if $(AGENTS),--agents $(AGENTS)) $(if $(CPS),--cps $(CPS)) $(if $(SECONDS),--seconds $(SECONDS)) $(if $(RING),--ring $(RING)) $(if $(TALK),--talk $(TALK)) $(if $(PATIENCE),--patience $(PATIENCE)) $(if $(NOANSWER),--noanswer $(NOANSWER)) $(if $(ENGINE_ROOT),--engine-root $(ENGINE_ROOT)) $(if $(FS),--freeswitch $(FS)) $(if $(ENGINE_RT),--engine-rt-priority $(ENGINE_RT)) $(if $(CONTROLLER),--controller $(CONTROLLER)) $(if $(WEBLOAD),--web-load $(WEBLOAD))
+
+## bench-failover: SIGKILL of the active engine at random moments beside a hot standby, on a loaded simulated floor; the database against the switch's record of every caller, as JSON (KILLS=5 SECONDS=90 CPS=1 SEED=12366; ~4 min)
+bench-failover: $(STAMP)
+	$(BIN)/python benchmarks/bench_failover.py $(if $(KILLS),--kills $(KILLS)) $(if $(SECONDS),--seconds $(SECONDS)) $(if $(CPS),--cps $(CPS)) $(if $(SEED),--seed $(SEED))
 
 ## day-sim: a working day of the 110-agent 12366 center on the simulated switch (~10 min; HOURS=3 for the morning)
 day-sim: $(STAMP)

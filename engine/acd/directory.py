@@ -5,9 +5,9 @@ import dataclasses
 import logging
 import urllib.parse
 
-from engine.acd import arrivals, phones, queueing, reconcile
+from engine.acd import arrivals, offers, phones, queueing, reconcile
 from engine.acd.endings import on_agent_leg_hangup, on_caller_hangup
-from engine.acd.floor import Floor
+from engine.acd.floor import Floor, Offer
 from engine.domain.agent import Agent, AgentTrigger
 from engine.domain.call import Call, CallPhase
 from engine.domain.commands import Command, Hangup, StopMedia
@@ -88,7 +88,10 @@ def _adopt(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None:
         leg = agent_legs.get(ch.uuid)
         agent = by_employee.get(leg.cc_agent or "") if leg is not None else None
         if leg is not None and agent is not None and leg.answered:
-            _adopt_connected(floor, ch, leg, agent, ev.at, out)
+            if ch.cc_phase == "queued" and leg.parked and ch.cc_queue in floor.queues:
+                _connect_answered_offer(floor, ch, leg, agent, ev.at, out)
+            else:
+                _adopt_connected(floor, ch, leg, agent, ev.at, out)
             continue
         if leg is not None:
             # an offer of the engine before this one, still ringing: cancel it (its originate's result went to
@@ -121,6 +124,36 @@ def _adopt_waiting(floor: Floor, ch: LiveChannel, now: float, out: list[Command]
     logger.warning("call %s taken over after restart: waiting in %s since %.0f s ago", call.uuid, ch.cc_queue,
                    now - (ch.cc_enqueued_at or now))
     queueing.resume(floor, call, ch.parked, now, out)
+
+
+def _connect_answered_offer(floor: Floor, ch: LiveChannel, leg: LiveChannel, agent: Agent, now: float,
+                            out: list[Command]) -> None:
+    """The previous engine died between the agent's answer and the bridge: the caller still waits in its queue
+    (cc_phase queued, hold music), the agent's answered leg is parked in silence. This engine does what that one
+    would have: it connects them (marks, bridge, recording, the answer logged with the caller's original wait)."""
+    call = Call(uuid=ch.uuid, ani=ch.ani, dnis=ch.dnis, caller_name=ch.caller_name, started_at=ch.created_at,
+                flow=floor.numbers.get(ch.dnis), phase=CallPhase.QUEUED, queue_code=ch.cc_queue,
+                enqueued_at=ch.cc_enqueued_at, priority=ch.cc_priority)
+    call.next_step = ch.cc_step
+    call.hall_chain = floor.hall_chain(ch.dnis)
+    call.ivr_path.append("adopted after restart")
+    floor.calls[call.uuid] = call
+    cause = "reconciled: answered an offer of the previous engine"
+    if agent.state is AgentState.WRAP_UP:
+        floor.change_agent(agent.agent_id, AgentTrigger.WRAP_UP_DONE, now, out, cause=cause)
+    if floor.agents[agent.agent_id].state is AgentState.NOT_READY:
+        floor.change_agent(agent.agent_id, AgentTrigger.READY, now, out, cause=cause)
+    if floor.agents[agent.agent_id].state is AgentState.READY:
+        floor.change_agent(agent.agent_id, AgentTrigger.OFFER, now, out, cause=cause, call_uuid=call.uuid)
+    made = Offer(job_uuid=floor.new_id(), caller_uuid=call.uuid, agent_id=agent.agent_id, leg_uuid=leg.uuid,
+                 queue_code=ch.cc_queue or "", offered_at=leg.created_at, reason="taken over after restart",
+                 strategy="adopted")
+    floor.agent_legs[leg.uuid] = call.uuid
+    floor.leg_up(leg.uuid, agent.agent_id)
+    call.move(CallPhase.OFFERING)
+    logger.warning("call %s taken over after restart: agent %s had answered, not yet connected: connecting",
+                   call.uuid, agent.employee_no)
+    offers.connect(floor, call, made, now, out)
 
 
 def _adopt_ivr(floor: Floor, ch: LiveChannel, agent: Agent | None, now: float, out: list[Command]) -> None:

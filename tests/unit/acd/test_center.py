@@ -398,3 +398,20 @@ def test_after_a_restart_a_conversation_on_hold_has_its_agent_on_hold():
                       parked=False, answered=True, cc_call_uuid="h", cc_agent="A3", cc_queue="etax")
     cc.handle(SwitchSynced(frozenset({"h", "leg"}), 100.0, (caller, leg)))
     assert cc.floor.agents[3].state is AgentState.ON_HOLD and cc.floor.agents[3].call_uuid == "h"
+
+
+def test_after_a_restart_an_agent_who_answered_just_before_it_is_connected_to_the_waiting_caller():
+    """The previous engine died between the agent's answer and the bridge: the caller is still queued (its marks),
+    the agent's answered leg parked. The new engine bridges them, once, with the caller's original wait."""
+    from engine.domain.events import LiveChannel
+    cc = CallCenter({"tax_main": FLOW}, "/prompts", new_id=lambda: "x")
+    cc.handle(DirectoryLoaded((agent(3, {2: 9}, state=AgentState.RESERVED),), QUEUES, {"12366": "tax_main"}, 0.0))
+    caller = _waiting("w", "etax", 900.0)
+    leg = LiveChannel(uuid="leg", inbound=False, ani="139", dnis="1003", caller_name="", created_at=990.0,
+                      parked=True, answered=True, cc_call_uuid="w", cc_agent="A3", cc_queue="etax")
+    out = cc.handle(SwitchSynced(frozenset({"w", "leg"}), 1000.0, (caller, leg)))
+    assert c.Bridge("w", "leg") in out and of(out, c.StartRecording)
+    assert cc.floor.agents[3].state is AgentState.TALKING and cc.floor.calls["w"].phase is CallPhase.CONNECTED
+    answered = [e for e in of(out, c.LogCallEvent) if e.kind.value == "answered"]
+    assert len(answered) == 1 and answered[0].wait_s == 100.0
+    assert not of(out, c.DialAgent) and not of(out, c.Hangup)
