@@ -71,7 +71,7 @@ def _on_parked(floor: Floor, ev: CallParked, out: list[Command]) -> None:
 def _on_app_finished(floor: Floor, ev: AppFinished, out: list[Command]) -> None:
     """A prompt or menu finished: move the call on."""
     call = floor.calls.get(ev.uuid)
-    if call is None or call.pending_app != ev.app_uuid:
+    if call is None or not (call.pending_app == ev.app_uuid or call.pending_app == directory.ADOPTED_APP + ev.app):
         return
     if ev.hangup and not (call.end_outcome is CallOutcome.VOICEMAIL and ev.app == "record"):
         return          # cut short by the caller's hang-up: the leg's end follows (nothing to play any more)

@@ -15,6 +15,8 @@ from engine.domain.events import CallParked, DirectoryLoaded, LiveChannel, Switc
 from engine.domain.states import AgentState, NotReadyReason
 
 logger = logging.getLogger(__name__)
+ADOPTABLE_APPS = ("playback", "play_and_get_digits")   # an IVR node's media: its result serves the new engine
+ADOPTED_APP = "adopted:"      # pending_app of a call whose running app the previous engine started
 RESYNC_CAUSE = "SWITCH_RESYNC"      # hang-up cause recorded for calls that ended while the switch was unreachable
 
 
@@ -112,6 +114,19 @@ def _adopt(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None:
                        started_at=ch.created_at)
 
 
+def _restore(floor: Floor, call: Call, ch: LiveChannel) -> None:
+    """What a caller taken over keeps from its marks: its hall (tiered dispatch), its flow (the current version of
+    the same name) and the node that follows its conversation (the survey), the IVR path it came by."""
+    call.hall_chain = floor.hall_chain(ch.dnis)
+    flow = floor.flows.get(ch.cc_flow or call.flow or "")
+    if flow is not None:
+        call.flow, call.flow_def = flow.name, flow
+        if ch.cc_after and ch.cc_after in flow.nodes:
+            call.after_call = ch.cc_after
+    path = [p for p in urllib.parse.unquote(ch.cc_path).split(" > ") if p]
+    call.ivr_path = path + ["adopted after restart"]
+
+
 def _adopt_waiting(floor: Floor, ch: LiveChannel, now: float, out: list[Command]) -> None:
     """Take over a caller waiting in a queue: its original place, wait and priority (marks on its channel), not
     counted again, its hold music restarted; the dispatch point offers it as soon as an agent may serve it."""
@@ -119,7 +134,7 @@ def _adopt_waiting(floor: Floor, ch: LiveChannel, now: float, out: list[Command]
                 flow=floor.numbers.get(ch.dnis), phase=CallPhase.QUEUED, queue_code=ch.cc_queue,
                 enqueued_at=ch.cc_enqueued_at, priority=ch.cc_priority)
     call.next_step = ch.cc_step
-    call.ivr_path.append("adopted after restart")
+    _restore(floor, call, ch)
     floor.calls[call.uuid] = call
     logger.warning("call %s taken over after restart: waiting in %s since %.0f s ago", call.uuid, ch.cc_queue,
                    now - (ch.cc_enqueued_at or now))
@@ -135,8 +150,8 @@ def _connect_answered_offer(floor: Floor, ch: LiveChannel, leg: LiveChannel, age
                 flow=floor.numbers.get(ch.dnis), phase=CallPhase.QUEUED, queue_code=ch.cc_queue,
                 enqueued_at=ch.cc_enqueued_at, priority=ch.cc_priority)
     call.next_step = ch.cc_step
-    call.hall_chain = floor.hall_chain(ch.dnis)
-    call.ivr_path.append("adopted after restart")
+    _restore(floor, call, ch)
+    call.offers = 1
     floor.calls[call.uuid] = call
     cause = "reconciled: answered an offer of the previous engine"
     if agent.state is AgentState.WRAP_UP:
@@ -172,8 +187,14 @@ def _adopt_ivr(floor: Floor, ch: LiveChannel, agent: Agent | None, now: float, o
     call.ivr_path = path + ["adopted after restart"]
     floor.calls[call.uuid] = call
     logger.warning("call %s taken over after restart in the IVR: flow %s, node %s", call.uuid, ch.cc_flow, ch.cc_node)
+    if ch.application in ADOPTABLE_APPS:
+        # its prompt or digit collection runs on: the node goes on from its result (a key pressed meanwhile counts)
+        call.node = ch.cc_node
+        call.ivr_path.append(ch.cc_node or "")
+        call.pending_app = ADOPTED_APP + ch.application
+        return
     if not ch.parked:
-        out.append(StopMedia(call.uuid))        # its prompt was the previous engine's: this one starts its own
+        out.append(StopMedia(call.uuid))        # something else of the previous engine's: this one starts the node
     arrivals.run_node(floor, call, ch.cc_node, now, out)
 
 
@@ -185,7 +206,7 @@ def _close_after_talk(floor: Floor, ch: LiveChannel, agent: Agent | None, now: f
                 flow=floor.numbers.get(ch.dnis), phase=CallPhase.CONNECTED, queue_code=ch.cc_queue,
                 enqueued_at=ch.cc_enqueued_at, answered_at=ch.cc_answered_at or ch.created_at,
                 agent_id=agent.agent_id if agent else None)
-    call.ivr_path.append("adopted after restart")
+    _restore(floor, call, ch)
     call.ending = True
     floor.calls[call.uuid] = call
     logger.warning("call %s taken over after restart after its conversation: released", call.uuid)
@@ -199,7 +220,8 @@ def _adopt_connected(floor: Floor, ch: LiveChannel, leg: LiveChannel, agent: Age
                 flow=floor.numbers.get(ch.dnis), phase=CallPhase.CONNECTED, queue_code=leg.cc_queue,
                 agent_id=agent.agent_id, agent_leg=leg.uuid, answered_at=ch.cc_answered_at or leg.created_at,
                 enqueued_at=ch.cc_enqueued_at)
-    call.ivr_path.append("adopted after restart")
+    _restore(floor, call, ch)
+    call.offers = 1
     floor.calls[call.uuid] = call
     floor.agent_legs[leg.uuid] = call.uuid
     floor.leg_up(leg.uuid, agent.agent_id)

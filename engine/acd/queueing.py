@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import urllib.parse
 
 from engine.acd import calllog
 from engine.acd.calllog import K
@@ -66,7 +67,10 @@ def mark_waiting(call: Call, out: list[Command]) -> None:
     reads it back (engine.switch.inventory; capture 09: a queued caller keeps its cc_* variables)."""
     out.append(SetLegVars(call.uuid, {"cc_phase": "queued", "cc_queue": call.queue_code or "",
                                       "cc_enqueued_at": f"{call.enqueued_at or 0.0:.6f}",
-                                      "cc_priority": str(call.priority), "cc_step": str(call.next_step)},
+                                      "cc_priority": str(call.priority), "cc_step": str(call.next_step),
+                                      # what follows the conversation (the survey) and how the caller got here
+                                      "cc_flow": call.flow or "", "cc_after": call.after_call or "",
+                                      "cc_path": urllib.parse.quote(" > ".join(call.ivr_path)[-1000:])},
                           in_channel=True))
 
 

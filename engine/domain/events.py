@@ -142,6 +142,8 @@ class LiveChannel:
     cc_data: str = ""
     cc_path: str = ""
     held: bool = False                  # callstate HELD: on hold (uuid_hold)
+    application: str = ""               # the application it executes now (show channels), e.g. playback
+    cc_after: str = ""                  # callers: the flow node that follows their conversation (the survey)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -21,6 +21,7 @@ AGENT_LEG_MARKS = ("cc_call_uuid", "cc_agent", "cc_queue")      # engine.acd.eff
 WAITING_MARKS = ("cc_queue", "cc_enqueued_at", "cc_priority", "cc_step")   # engine.acd.queueing.mark_waiting
 ANSWERED_MARKS = ("cc_answered_at", "cc_agent")                              # engine.acd.offers.connect
 IVR_MARKS = ("cc_flow", "cc_node", "cc_data", "cc_path")                     # engine.acd.ivr_runner.mark_ivr
+FLOW_MARKS = ("cc_flow", "cc_after", "cc_path")                              # engine.acd.queueing.mark_waiting
 NO_SUCH_CHANNEL = "No such channel"
 
 
@@ -46,6 +47,7 @@ def live_channel(api: Callable[[str], str], row: dict) -> LiveChannel | None:
         marks[name] = _value(value)
     if marks.get("cc_phase") in ("queued", "connected"):
         marks.update(_waiting_marks(api, uuid))
+        marks.update({name: _value(api(f"uuid_getvar {uuid} {name}").strip()) or "" for name in FLOW_MARKS})
     if marks.get("cc_phase") == "ivr":
         marks.update({name: _value(api(f"uuid_getvar {uuid} {name}").strip()) or "" for name in IVR_MARKS})
     if marks.get("cc_phase") in ("connected", "ivr"):     # an answered call may have gone on to a survey
@@ -63,7 +65,7 @@ def live_channel(api: Callable[[str], str], row: dict) -> LiveChannel | None:
                        caller_name=row.get("cid_name", ""), created_at=created or time.time(),
                        parked=row.get("application") == "park",
                        answered=row.get("callstate") in ("ACTIVE", "HELD", "UNHELD"),
-                       held=row.get("callstate") == "HELD", **marks)
+                       held=row.get("callstate") == "HELD", application=row.get("application") or "", **marks)
 
 
 def _value(reply: str) -> str | None:

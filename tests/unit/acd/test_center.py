@@ -241,7 +241,9 @@ def test_a_queued_caller_carries_its_place_in_the_queue_on_its_own_channel(cente
     out = to_queue(center, "2")
     marks = [x for x in of(out, c.SetLegVars) if x.uuid == "caller"]
     assert marks and marks[-1].variables == {"cc_phase": "queued", "cc_queue": "etax", "cc_enqueued_at": "8.000000",
-                                             "cc_priority": "0", "cc_step": "0"}
+                                             "cc_priority": "0", "cc_step": "0", "cc_flow": "tax_main", "cc_after": "",
+                                             "cc_path": "welcome%20%3E%20menu%20%3E%20key%3A2%20%3E%20q_etax%20%3E%20"
+                                                        "queue%3Aetax"}
 
 
 def _waiting(uuid, queue, enqueued_at, parked=False, priority=0, created=1.0):
@@ -368,20 +370,36 @@ def test_a_caller_in_the_ivr_carries_its_flow_node_and_keys_on_its_own_channel(c
     assert mark.in_channel and out.index(mark) < out.index(of(out, c.Play)[0])     # set before its prompt
 
 
-def test_after_a_restart_a_caller_in_a_menu_hears_that_menu_again_and_is_not_counted_again():
+def _in_menu(application, parked=False):
     from engine.domain.events import LiveChannel
+    return LiveChannel(uuid="m", inbound=True, ani="139", dnis="12366", caller_name="", created_at=5.0,
+                       parked=parked, answered=True, cc_phase="ivr", cc_flow="tax_main", cc_node="menu",
+                       cc_data="lang=zh", cc_path="welcome%20%3E%20menu", application=application)
+
+
+def test_after_a_restart_a_caller_back_in_park_between_nodes_hears_its_node_again():
     ids = (f"id{n}" for n in itertools.count())
     cc = CallCenter({"tax_main": FLOW}, "/prompts", new_id=lambda: next(ids))
     cc.handle(DirectoryLoaded((agent(3, {2: 9}),), QUEUES, {"12366": "tax_main"}, 0.0))
-    menu = LiveChannel(uuid="m", inbound=True, ani="139", dnis="12366", caller_name="", created_at=5.0,
-                       parked=False, answered=True, cc_phase="ivr", cc_flow="tax_main", cc_node="menu",
-                       cc_data="lang=zh", cc_path="welcome%20%3E%20menu")
-    out = cc.handle(SwitchSynced(frozenset({"m"}), 100.0, (menu,)))
+    out = cc.handle(SwitchSynced(frozenset({"m"}), 100.0, (_in_menu("park", parked=True),)))
+    assert c.StopMedia("m") not in out and of(out, c.Collect)[0].prompt == "/prompts/menu.wav"
+    assert not of(out, c.LogCallEvent) and not of(out, c.Answer)
+    assert cc.floor.calls["m"].ivr_path == ["welcome", "adopted after restart", "menu"]
+
+
+def test_after_a_restart_a_caller_in_a_menu_keeps_it_and_the_key_it_presses_counts():
+    """The menu the previous engine started runs on (a break would leave its digit collection swallowing the key,
+    seen on a real FreeSWITCH): its result moves the call on, in the engine that took over."""
+    ids = (f"id{n}" for n in itertools.count())
+    cc = CallCenter({"tax_main": FLOW}, "/prompts", new_id=lambda: next(ids))
+    cc.handle(DirectoryLoaded((agent(3, {2: 9}),), QUEUES, {"12366": "tax_main"}, 0.0))
+    out = cc.handle(SwitchSynced(frozenset({"m"}), 100.0, (_in_menu("play_and_get_digits"),)))
     call = cc.floor.calls["m"]
-    assert c.StopMedia("m") in out and of(out, c.Collect)[0].prompt == "/prompts/menu.wav"
+    assert c.StopMedia("m") not in out and not of(out, c.Collect) and not of(out, c.Play)
     assert not of(out, c.LogCallEvent) and not of(out, c.Answer)
     assert call.variables == {"lang": "zh"} and call.ivr_path == ["welcome", "adopted after restart", "menu"]
-    out = cc.handle(AppFinished("m", "play_and_get_digits", call.pending_app, "_none_", "2", "success", 104.0))
+    assert not of(cc.handle(AppFinished("m", "multiset", "other", "", None, None, 101.0)), c.DialAgent)
+    out = cc.handle(AppFinished("m", "play_and_get_digits", "the-previous-engines", "_none_", "2", "success", 104.0))
     assert of(out, c.DialAgent)[0].extension == "1003"          # the menu goes on as before: etax, agent 3
     record = of(cc.handle(LegHungUp("m", "NORMAL_CLEARING", 110.0)), c.SaveCallRecord)[0]
     assert record.started_at == 5.0 and "welcome > adopted after restart > menu" in record.ivr_path
@@ -415,3 +433,16 @@ def test_after_a_restart_an_agent_who_answered_just_before_it_is_connected_to_th
     answered = [e for e in of(out, c.LogCallEvent) if e.kind.value == "answered"]
     assert len(answered) == 1 and answered[0].wait_s == 100.0
     assert not of(out, c.DialAgent) and not of(out, c.Hangup)
+
+
+def test_a_waiting_caller_taken_over_keeps_its_flow_what_follows_its_conversation_and_its_path():
+    import dataclasses as dc
+    ids = (f"id{n}" for n in itertools.count())
+    cc = CallCenter({"tax_main": FLOW}, "/prompts", new_id=lambda: next(ids))
+    cc.handle(DirectoryLoaded((agent(3, {2: 9}, state=AgentState.NOT_READY),), QUEUES, {"12366": "tax_main"}, 0.0))
+    waiting = dc.replace(_waiting("w", "etax", 900.0), cc_flow="tax_main", cc_after="menu",
+                         cc_path="welcome%20%3E%20menu%20%3E%20key%3A2")
+    cc.handle(SwitchSynced(frozenset({"w"}), 1000.0, (waiting,)))
+    call = cc.floor.calls["w"]
+    assert (call.flow, call.after_call, call.flow_def) == ("tax_main", "menu", FLOW)
+    assert call.ivr_path == ["welcome", "menu", "key:2", "adopted after restart"]
