@@ -46,9 +46,9 @@ bench-reports: $(STAMP)
 bench-load: $(STAMP)
 	$(BIN)/python benchmarks/bench_load.py $(if $(AGENTS),--agents $(AGENTS)) $(if $(CPS),--cps $(CPS)) $(if $(SECONDS),--seconds $(SECONDS)) $(if $(RING),--ring $(RING)) $(if $(TALK),--talk $(TALK)) $(if $(PATIENCE),--patience $(PATIENCE)) $(if $(NOANSWER),--noanswer $(NOANSWER)) $(if $(ENGINE_ROOT),--engine-root $(ENGINE_ROOT)) $(if $(FS),--freeswitch $(FS)) $(if $(ENGINE_RT),--engine-rt-priority $(ENGINE_RT)) $(if $(CONTROLLER),--controller $(CONTROLLER)) $(if $(WEBLOAD),--web-load $(WEBLOAD))
 
-## bench-failover: SIGKILL of the active engine at random moments beside a hot standby, on a loaded simulated floor; the database against the switch's record of every caller, as JSON (KILLS=5 SECONDS=90 CPS=1 SEED=12366; ~4 min)
+## bench-failover: SIGKILL of the active engine at random moments beside a hot standby on a loaded simulated floor (IVR, queues, ringing, hold, callbacks); the database against the switch's record of every caller, as JSON (KILLS=5 SECONDS=90 CPS=1 AGENTS=12 SEED=12366; DB_URL=postgresql+psycopg2://postgres@127.0.0.1:5432/test runs it on a scratch PostgreSQL database; ~4 min)
 bench-failover: $(STAMP)
-	$(BIN)/python benchmarks/bench_failover.py $(if $(KILLS),--kills $(KILLS)) $(if $(SECONDS),--seconds $(SECONDS)) $(if $(CPS),--cps $(CPS)) $(if $(SEED),--seed $(SEED))
+	$(BIN)/python benchmarks/bench_failover.py $(if $(KILLS),--kills $(KILLS)) $(if $(SECONDS),--seconds $(SECONDS)) $(if $(CPS),--cps $(CPS)) $(if $(AGENTS),--agents $(AGENTS)) $(if $(SEED),--seed $(SEED)) $(if $(DB_URL),--database-url $(DB_URL))
 
 ## day-sim: a working day of the 110-agent 12366 center on the simulated switch (~10 min; HOURS=3 for the morning)
 day-sim: $(STAMP)

@@ -14,6 +14,8 @@ from collections.abc import Callable
 
 import gevent
 
+from engine.background import Background
+
 from engine.domain.events import CdrsArrived, Event
 from engine.store import cdrs
 from engine.store.session import transaction
@@ -26,7 +28,7 @@ KEEP_DAYS = 7
 PRUNE_EVERY_S = 3600.0
 
 
-class CdrSync:
+class CdrSync(Background):
     """Polls the CDRs in a worker thread and posts what needs closing to the core."""
 
     def __init__(self, sessions, post: Callable[[Event], None], poll_s: float = POLL_S, settle_s: float = SETTLE_S):
@@ -36,15 +38,6 @@ class CdrSync:
         self.settle_s = settle_s
         self._handed: dict[str, float] = {}      # uuid -> when handed to the core
         self._pruned_at = 0.0
-        self._greenlet: gevent.Greenlet | None = None
-
-    def start(self) -> "CdrSync":
-        self._greenlet = gevent.spawn(self._run)
-        return self
-
-    def stop(self) -> None:
-        if self._greenlet is not None:
-            self._greenlet.kill()
 
     def _run(self) -> None:
         while True:

@@ -15,6 +15,7 @@ import gevent
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine as Database
 
+from engine.background import Background
 from engine.store.models import EngineNode
 from engine.store.repos import to_datetime
 from engine.store.session import make_engine
@@ -27,7 +28,7 @@ def node_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-class Heartbeat:
+class Heartbeat(Background):
     """Reports this process's role every BEAT_S until stopped."""
 
     def __init__(self, database_url: str, role: str = "standby", beat_s: float = BEAT_S):
@@ -36,11 +37,7 @@ class Heartbeat:
         self.role = role
         self.since = time.time()
         self.beat_s = beat_s
-        self._greenlet: gevent.Greenlet | None = None
 
-    def start(self) -> "Heartbeat":
-        self._greenlet = gevent.spawn(self._run)
-        return self
 
     def become(self, role: str) -> None:
         """A new role from now (reported at once)."""
@@ -50,8 +47,7 @@ class Heartbeat:
 
     def stop(self) -> None:
         """Report `stopped` and stop beating."""
-        if self._greenlet is not None:
-            self._greenlet.kill()
+        super().stop()
         self.role, self.since = "stopped", time.time()
         self.beat()
         self.db.dispose()

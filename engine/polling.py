@@ -9,6 +9,8 @@ from collections.abc import Callable
 
 import gevent
 
+from engine.background import Background
+
 from engine.domain.events import Event, PublishStatus
 
 logger = logging.getLogger(__name__)
@@ -17,7 +19,7 @@ REQUEST_POLL_S = 0.25
 LIMITS_REFRESH_S = 2.0      # `status`: the console shows the switch's load, and `fsctl sps N` changes its rate live
 
 
-class Poller:
+class Poller(Background):
     """One greenlet running the clocked reads; each step is a callable the composition root hands in."""
 
     def __init__(self, post: Callable[[Event], None], take_requests: Callable[[], list], read_limits: Callable[[], None],
@@ -30,15 +32,6 @@ class Poller:
         self.reload_directory = reload_directory
         self.reload_flows = reload_flows
         self.directory_reload_s = directory_reload_s
-        self._greenlet: gevent.Greenlet | None = None
-
-    def start(self) -> "Poller":
-        self._greenlet = gevent.spawn(self._run)
-        return self
-
-    def stop(self) -> None:
-        if self._greenlet is not None:
-            self._greenlet.kill()
 
     def _run(self) -> None:
         next_reload = time.time() + self.directory_reload_s

@@ -1,84 +1,221 @@
-"""The figures of a failover run: the engine's database against the simulated switch's record of every caller.
+"""The figures of a failover run: the engine's database against the simulated switch's own record of every caller.
 
-* calls: caller legs the switch had (its calls_log, inbound).
-* calls_without_record: such callers with no call record.
-* calls_counted_twice: callers with more than one `arrived`, `queued` or `ended` log entry.
-* queued_callers_lost: callers waiting in a queue at a kill (cc_phase=queued on their channel) that were afterwards
-  neither bridged to an agent nor ended by their own hang-up (BYE/CANCEL from the caller), or never ended at all.
-* queue_order_violations: pairs of callers of the same queue and priority, both offered to an agent, where the one
-  that joined the queue first was first offered more than ORDER_TOLERANCE_S after the other (it was still waiting).
-* agents_needing_login: agents logged in before the first kill that end logged out or not ready for a system reason.
+Pure functions on plain values (the switch's GET /calls_log and /channels, dbread.snapshot, what the harness saw at
+each kill), so they can be checked on hand-made inputs. A *caller* is an inbound leg of the switch.
+
+  kills                    kills carried out (each followed by a takeover)
+  takeover_s_p50 / _max    the SIGKILL to the first command about a call from the new engine's ESL connection
+                           (takeover.py)
+  calls                    callers the switch had (its calls_log, and any channel still alive at the end)
+  calls_without_record     of those, callers with no row in call_records
+  calls_counted_twice      callers with more than one call record, more than one `arrived` event, more than one
+                           `queued` event for the same queue (the scenario has no transfers nor overflow: a caller
+                           enters a queue once), more than one `ended` event, or served more than once: their own
+                           call bridged and callbacks bridged, more than one conversation in all (each its record:
+                           a callback is a call record of its own, the customer's leg)
+  queued_callers_lost      callers waiting in a queue at a kill (marked cc_phase=queued, their own hold music or an
+                           agent's phone ringing for them) that afterwards were neither bridged to an agent, nor
+                           ended by their own hang-up, nor left with a callback they asked for: hung up by the
+                           system, still on the switch at the end, or hanging up themselves while the engine's
+                           record says they were answered (waiting unserved: left in silence as far as the
+                           engine knew)
+  queue_order_violations   pairs of callers of the same queue and priority, both bridged, where the one that joined
+                           the queue first was bridged more than ORDER_TOLERANCE_S after the other while it still
+                           waited unserved: the phone that served it began ringing only after the later caller was
+                           bridged, and the later caller joined before that (both waiting at once). A later caller
+                           bridged first because its phone happened to answer sooner (a phone already ringing,
+                           re-offered) is not a violation. Callers who asked for a callback are left out (their
+                           callback keeps their place)
+  agents_needing_login     agents logged in before the first kill that end logged out, or not ready for a reason
+                           the system set (system; no_answer, which only a failover can cause here: every phone
+                           answers)
 """
 from __future__ import annotations
 
-import sqlite3
-from collections import Counter
+from collections import Counter, defaultdict
 
-ORDER_TOLERANCE_S = 0.010       # offers of one dispatch round leave within milliseconds of each other
+from benchmarks.load.figures import percentile
+
+ORDER_TOLERANCE_S = 0.25        # every phone answers after the same ring: offers of one round bridge together
 CALLER_ENDS = ("recv_bye", "recv_cancel")
+SYSTEM_REASONS = ("system", "no_answer")
+FAULT_OUTCOMES = ("switch_lost", "engine_stopped", "failed")
 
 
-def callers(calls_log: list[dict]) -> dict[str, dict]:
-    return {c["uuid"]: c for c in calls_log if c.get("direction") == "inbound"}
-
-
-def first_offers(calls_log: list[dict]) -> dict[str, float]:
-    """Caller uuid -> when an agent's phone was first rung for it (agent legs carry cc_call_uuid)."""
-    out: dict[str, float] = {}
-    for leg in calls_log:
-        caller = (leg.get("variables") or {}).get("cc_call_uuid")
-        if leg.get("direction") == "outbound" and caller:
-            out[caller] = min(out.get(caller, float("inf")), float(leg["created"]))
+def callers(calls_log: list[dict], live_after: list[dict]) -> dict[str, dict]:
+    """uuid -> the switch's record of each caller (alive ones at the end as they were then)."""
+    out = {c["uuid"]: c for c in live_after if c.get("direction") == "inbound"}
+    out.update({c["uuid"]: c for c in calls_log if c.get("direction") == "inbound"})
     return out
 
 
-def figures(calls_log: list[dict], live_after: list[dict], queued_at_kills: set[str], db_path: str,
-            logged_in_before: set[str], takeovers: list[float]) -> dict:
-    seen = callers(calls_log)
-    alive = {c["uuid"] for c in live_after if c.get("direction") == "inbound"}
-    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    try:
-        recorded = {u for (u,) in con.execute("select call_uuid from call_records")}
-        kinds = Counter((u, k) for u, k in con.execute(
-            "select call_uuid, kind from call_events where kind in ('arrived', 'queued', 'ended')"))
-        final = {no: (state, reason) for no, state, reason in con.execute(
-            "select employee_no, state, not_ready_reason from agents")}
-    finally:
-        con.close()
-    twice = {u for (u, _k), n in kinds.items() if n > 1}
-    lost = set()
-    for uuid in queued_at_kills:
-        c = seen.get(uuid)
-        if uuid in alive or c is None:
-            lost.add(uuid)
-        elif not c.get("bridged_at") and c.get("disposition") not in CALLER_ENDS:
-            lost.add(uuid)
-    offers = first_offers(calls_log)
-    by_queue: dict[tuple, list[tuple[float, float]]] = {}
+def counted_twice(records: list[dict], events: list[dict], calls_log: list[dict]) -> dict[str, list[str]]:
+    """uuid -> what is there more than once for it: call records, `arrived`, `queued` (per queue) or `ended` events,
+    or conversations (its own call bridged to an agent, and the callbacks it asked for that were bridged: one
+    request is served once)."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for uuid, n in Counter(r["call_uuid"] for r in records).items():
+        if n > 1:
+            out[uuid].append(f"{n} call records")
+    by_kind = Counter((e["call_uuid"], e["kind"], e["queue_code"] if e["kind"] == "queued" else None)
+                      for e in events if e["kind"] in ("arrived", "queued", "ended"))
+    for (uuid, kind, queue), n in by_kind.items():
+        if n > 1:
+            out[uuid].append(f"{n} {kind}" + (f" ({queue})" if queue else ""))
+    recorded = {r["call_uuid"] for r in records}
+    served: dict[str, list[str]] = defaultdict(list)
+    for leg in calls_log:
+        origin = (leg.get("variables") or {}).get("cc_callback_of")
+        if leg.get("direction") == "inbound" and leg.get("bridged_at"):
+            served[leg["uuid"]].append("its call")
+        elif leg.get("direction") == "outbound" and origin and leg.get("bridged_at"):
+            served[origin].append(f"callback {leg['uuid'][:8]}" + ("" if leg["uuid"] in recorded else " (no record)"))
+    for uuid, what in served.items():
+        if len(what) > 1:
+            out[uuid].append(f"served {len(what)} times: {', '.join(what)}")
+    return dict(out)
+
+
+def fate(caller: dict | None, alive: bool, record: dict | None, asked_callback: bool) -> str:
+    """What became of a caller who waited in a queue at a kill: served, abandoned, callback, or why it was lost."""
+    if alive:
+        return "lost: still on the switch at the end"
+    if caller is None:
+        return "lost: unknown to the switch"
+    if caller.get("bridged_at"):
+        return "served"
+    if asked_callback:
+        return "callback"
+    if caller.get("disposition") in CALLER_ENDS:
+        if record is not None and record["outcome"] == "answered":
+            return "lost: hung up unserved, recorded as answered"
+        return "abandoned"
+    return f"lost: hung up by the system ({caller.get('hangup_cause')}, record " \
+           f"{record['outcome'] if record else 'none'})"
+
+
+def served_offers(calls_log: list[dict]) -> dict[str, float]:
+    """Caller uuid -> when the agent leg that was bridged to it was created (the phone that served it rang)."""
+    out: dict[str, float] = {}
+    for leg in calls_log:
+        caller = (leg.get("variables") or {}).get("cc_call_uuid")
+        if leg.get("direction") == "outbound" and caller and leg.get("bridged_at"):
+            out[caller] = max(out.get(caller, 0.0), float(leg["created"]))
+    return out
+
+
+def order_violations(seen: dict[str, dict], served: dict[str, float], left_for_callback: set[str]) -> list[dict]:
+    """Pairs of one queue and priority where the later caller was bridged first while the earlier one still waited
+    unserved, no phone ringing for it yet (module doc): {queue, priority, first, later: (uuid, enqueued, bridged)}."""
+    groups: dict[tuple, list[tuple[float, float, str]]] = defaultdict(list)
     for uuid, c in seen.items():
         v = c.get("variables") or {}
-        if uuid in offers and v.get("cc_queue") and v.get("cc_enqueued_at"):
-            by_queue.setdefault((v["cc_queue"], v.get("cc_priority", "0")), []).append(
-                (float(v["cc_enqueued_at"]), offers[uuid]))
-    violations = 0
-    for entries in by_queue.values():
+        if c.get("bridged_at") and v.get("cc_queue") and v.get("cc_enqueued_at") and uuid not in left_for_callback:
+            groups[(v["cc_queue"], str(v.get("cc_priority") or "0"))].append(
+                (float(v["cc_enqueued_at"]), float(c["bridged_at"]), uuid))
+    pairs = []
+    for (queue, priority), entries in groups.items():
         entries.sort()
-        for i, (enq_a, off_a) in enumerate(entries):
-            for enq_b, off_b in entries[i + 1:]:
-                if enq_b > enq_a and off_a > off_b + ORDER_TOLERANCE_S and enq_b < off_b:
-                    violations += 1
-    relogin = {no for no in logged_in_before
-               if final.get(no, ("logged_out", None))[0] == "logged_out"
-               or final.get(no) == ("not_ready", "system")}
-    ordered = sorted(takeovers)
+        for i, (enq_a, br_a, a) in enumerate(entries):
+            rung_a = served.get(a, br_a)
+            for enq_b, br_b, b in entries[i + 1:]:
+                if enq_b > enq_a and br_b + ORDER_TOLERANCE_S < br_a and enq_b < rung_a and rung_a > br_b:
+                    pairs.append({"queue": queue, "priority": priority, "first": (a, enq_a, br_a),
+                                  "later": (b, enq_b, br_b)})
+    return pairs
 
-    def pct(p: float) -> float | None:
-        if not ordered:
-            return None
-        return round(ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))], 2)
-    return {"kills": len(takeovers), "takeover_s_p50": pct(50), "takeover_s_max": round(max(ordered), 2) if ordered
-            else None, "calls": len(seen), "calls_without_record": len(set(seen) - recorded),
-            "calls_counted_twice": len(twice & set(seen)), "queued_callers_lost": len(lost),
-            "queue_order_violations": violations, "agents_needing_login": len(relogin),
-            "_detail": {"without_record": sorted(set(seen) - recorded)[:10], "twice": sorted(twice)[:10],
-                        "lost": sorted(lost)[:10], "relogin": sorted(relogin)}}
+
+def needing_login(logged_in_before: set[str], agents: dict[str, tuple[str, str | None]]) -> dict[str, str]:
+    """employee_no -> its state at the end, for agents logged in before the first kill that now need to log in
+    again or make themselves ready."""
+    out = {}
+    for no in sorted(logged_in_before):
+        state, reason = agents.get(no, ("logged_out", None))
+        if state == "logged_out" or (state == "not_ready" and reason in SYSTEM_REASONS):
+            out[no] = state if state == "logged_out" else f"not_ready/{reason}"
+    return out
+
+
+def figures(calls_log: list[dict], live_after: list[dict], db: dict, queued_at_kills: dict[str, float],
+            callback_pressed: dict[str, float], logged_in_before: set[str], takeovers: list[float],
+            outages: list[tuple[float, float]], t0: float = 0.0) -> tuple[dict, dict]:
+    """(the figures of the last line, the detail behind them). `outages`: (kill, takeover) moments, when no engine
+    commanded the switch; `t0`: the start of the arrivals (the detail's times are seconds from it)."""
+    seen = callers(calls_log, live_after)
+    alive = {c["uuid"] for c in live_after if c.get("direction") == "inbound"}
+    records = {r["call_uuid"]: r for r in db["records"]}
+    twice = {u: why for u, why in counted_twice(db["records"], db["events"], calls_log).items() if u in seen}
+    asked = set(callback_pressed) | {e["call_uuid"] for e in db["events"] if e["kind"] == "callback_requested"}
+    fates = {u: fate(seen.get(u), u in alive, records.get(u), u in asked) for u in queued_at_kills}
+    lost = {u: f for u, f in fates.items() if f.startswith("lost")}
+    without = sorted(set(seen) - set(records))
+    pairs = order_violations(seen, served_offers(calls_log), asked)
+    relogin = needing_login(logged_in_before, db["agents"])
+    figs = {"kills": len(takeovers), "takeover_s_p50": _round(percentile(takeovers, 50)),
+            "takeover_s_max": _round(max(takeovers) if takeovers else None), "calls": len(seen),
+            "calls_without_record": len(without), "calls_counted_twice": len(twice),
+            "queued_callers_lost": len(lost), "queue_order_violations": len(pairs),
+            "agents_needing_login": len(relogin)}
+    rel = lambda t: round(t - t0, 2)  # noqa: E731
+    detail = {"without_record": _without_record_detail(without, seen, outages),
+              "counted_twice": dict(sorted(twice.items())[:10]),
+              "queued_at_kills": len(queued_at_kills), "fates_of_queued_at_kills": dict(Counter(
+                  f.split(" (")[0] for f in fates.values())),
+              "lost": dict(sorted(lost.items())[:10]),
+              "order_violations": [f"{p['queue']}/{p['priority']}: {p['first'][0]} enqueued t={rel(p['first'][1])} "
+                                   f"bridged t={rel(p['first'][2])}, after {p['later'][0]} enqueued "
+                                   f"t={rel(p['later'][1])} bridged t={rel(p['later'][2])}" for p in pairs[:10]],
+              "fault_records": _fault_records(records, {c["uuid"]: c for c in calls_log}, outages, rel),
+              "agents_needing_login": relogin,
+              "record_outcomes": dict(Counter(r["outcome"] for r in db["records"])),
+              "callbacks": dict(Counter(st for st, _n in db["callbacks"].values())),
+              "callbacks_dialled_more_than_once": _dialled_twice(calls_log),
+              "callback_keys_pressed": len(callback_pressed),
+              "agent_requests": db["requests"], "not_ready_changes": db["not_ready_changes"],
+              "agents_set_aside": db["set_aside"][:10]}
+    return figs, detail
+
+
+def _dialled_twice(calls_log: list[dict]) -> dict[str, str]:
+    """Callbacks whose customer was dialled more than once (nobody here leaves a callback unanswered: the outside
+    line always answers), with how each dial ended."""
+    dials: dict[str, list[str]] = defaultdict(list)
+    for leg in sorted(calls_log, key=lambda c: float(c.get("created") or 0.0)):
+        origin = (leg.get("variables") or {}).get("cc_callback_of")
+        if leg.get("direction") == "outbound" and origin:
+            dials[origin].append(f"{leg['uuid'][:8]} {leg.get('hangup_cause')}"
+                                 f"{' bridged' if leg.get('bridged_at') else ''}")
+    return {origin: ", ".join(d) for origin, d in dials.items() if len(d) > 1}
+
+
+def _fault_records(records: dict[str, dict], legs: dict[str, dict], outages: list[tuple[float, float]], rel) -> list:
+    """Records with a fault outcome (the system cut the call), beside how the switch says the leg ended (a caller's,
+    or a called-back customer's)."""
+    out = []
+    for uuid, r in sorted(records.items()):
+        c = legs.get(uuid)
+        if r["outcome"] in FAULT_OUTCOMES and c is not None:
+            ended = float(c.get("ended") or 0.0)
+            out.append(f"{uuid} ({c.get('direction')}{', bridged' if c.get('bridged_at') else ''}): "
+                       f"{r['outcome']}/{r['hangup_side']} in the record; the switch: "
+                       f"{c.get('hangup_cause')}/{c.get('disposition')} at t={rel(ended)}"
+                       + (" while no engine commanded" if any(a <= ended <= b for a, b in outages) else ""))
+    return out[:10]
+
+
+def _without_record_detail(without: list[str], seen: dict[str, dict], outages: list[tuple[float, float]]) -> dict:
+    """How the callers with no record ended on the switch (cause/disposition), how many of them ended while no
+    engine commanded the switch (between a kill and the takeover), with a few uuids."""
+    how = Counter(f"{seen[u].get('hangup_cause')}/{seen[u].get('disposition')}"
+                  f"{'/bridged' if seen[u].get('bridged_at') else ''}" for u in without)
+
+    def in_outage(u: str) -> bool:
+        ended = float(seen[u].get("ended") or 0.0)
+        return any(a <= ended <= b for a, b in outages)
+    during = [u for u in without if in_outage(u)]
+    return {"by_end": dict(how), "ended_with_no_engine": len(during),
+            "uuids": sorted(without, key=lambda u: (u not in during, u))[:10]}
+
+
+def _round(v: float | None) -> float | None:
+    return None if v is None else round(v, 2)
