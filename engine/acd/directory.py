@@ -12,11 +12,12 @@ from engine.domain.agent import Agent, AgentTrigger
 from engine.domain.call import Call, CallPhase
 from engine.domain.commands import Command, Hangup, StopMedia
 from engine.domain.events import CallParked, DirectoryLoaded, LiveChannel, SwitchSynced
-from engine.domain.states import AgentState, NotReadyReason
+from engine.domain.states import AgentState, CallOutcome, NotReadyReason
 
 logger = logging.getLogger(__name__)
 ADOPTABLE_APPS = ("playback", "play_and_get_digits")   # an IVR node's media: its result serves the new engine
 ADOPTED_APP = "adopted:"      # pending_app of a call whose running app the previous engine started
+OUTCOMES = frozenset(o.value for o in CallOutcome)
 RESYNC_CAUSE = "SWITCH_RESYNC"      # hang-up cause recorded for calls that ended while the switch was unreachable
 
 
@@ -106,6 +107,8 @@ def _adopt(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None:
             _adopt_waiting(floor, ch, ev.at, out)
         elif ch.cc_phase == "connected":
             _close_after_talk(floor, ch, by_employee.get(ch.cc_agent or ""), ev.at, out)
+        elif ch.cc_phase == "leaving" and ch.cc_outcome in OUTCOMES:
+            _let_go(floor, ch, ev.at, out)
         elif ch.cc_phase == "ivr" and ch.cc_flow in floor.flows and ch.cc_node:
             _adopt_ivr(floor, ch, by_employee.get(ch.cc_agent or ""), ev.at, out)
         elif ch.parked:
@@ -169,6 +172,28 @@ def _connect_answered_offer(floor: Floor, ch: LiveChannel, leg: LiveChannel, age
     logger.warning("call %s taken over after restart: agent %s had answered, not yet connected: connecting",
                    call.uuid, agent.employee_no)
     offers.connect(floor, call, made, now, out)
+
+
+def _let_go(floor: Floor, ch: LiveChannel, now: float, out: list[Command]) -> None:
+    """A caller that was leaving the queue for good (a callback asked for, a voice message, the queue's release):
+    not queued again; its prompt or recording runs to its end, then it is released, recorded once with that outcome
+    (the callback itself is the previous engine's stored request)."""
+    call = Call(uuid=ch.uuid, ani=ch.ani, dnis=ch.dnis, caller_name=ch.caller_name, started_at=ch.created_at,
+                flow=floor.numbers.get(ch.dnis), phase=CallPhase.QUEUED, queue_code=ch.cc_queue,
+                enqueued_at=ch.cc_enqueued_at, priority=ch.cc_priority)
+    _restore(floor, call, ch)
+    call.end_outcome = CallOutcome(ch.cc_outcome)
+    call.voicemail_path = ch.cc_voicemail or None
+    call.ending = call.end_outcome is not CallOutcome.VOICEMAIL
+    floor.calls[call.uuid] = call
+    logger.warning("call %s taken over after restart while leaving the queue (%s)", call.uuid, ch.cc_outcome)
+    if call.end_outcome is CallOutcome.VOICEMAIL and not ch.parked:
+        call.pending_app = ADOPTED_APP + "record"     # after the instructions and the beep, its message is recorded
+    elif ch.application in ADOPTABLE_APPS and not ch.parked:
+        call.pending_app = ADOPTED_APP + ch.application      # its prompt ends as it would have
+    else:
+        call.ending = True
+        out.append(Hangup(call.uuid, "NORMAL_CLEARING"))
 
 
 def _adopt_ivr(floor: Floor, ch: LiveChannel, agent: Agent | None, now: float, out: list[Command]) -> None:

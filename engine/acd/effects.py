@@ -11,7 +11,7 @@ from engine.acd.floor import Floor, Offer
 from engine.domain.agent import Agent, AgentTrigger
 from engine.domain.call import Call, CallPhase
 from engine.domain.commands import (CancelTimer, Command, DialAgent, Hangup, LogCallEvent, Play, SaveCallRecord, SaveOffer,
-                                    SaveRecording, StartRecording, StartTimer, StopMedia)
+                                    SaveRecording, SetLegVars, StartRecording, StartTimer, StopMedia)
 from engine.domain.states import AgentState, CallOutcome, HangupSide
 
 logger = logging.getLogger(__name__)
@@ -155,9 +155,17 @@ def release(floor: Floor, call: Call, outcome: CallOutcome, prompt: str, out: li
     call.end_outcome = outcome
     call.ending = True
     call.pending_app = floor.new_id()
+    mark_leaving(call, out)
     if call.phase is CallPhase.QUEUED:
         out.append(StopMedia(call.uuid))
     out.append(Play(call.uuid, floor.prompt(prompt), call.pending_app))
+
+
+def mark_leaving(call: Call, out: list[Command], **extra: str) -> None:
+    """The caller leaves the queue for good (a callback asked for, a voice message, the queue's own release): the
+    channel says so, so that an engine taking over lets it go with that outcome instead of queueing it again."""
+    out.append(SetLegVars(call.uuid, {"cc_phase": "leaving", "cc_outcome": call.outcome().value, **extra},
+                          in_channel=True))
 
 
 def forget(call: Call, out: list[Command]) -> None:

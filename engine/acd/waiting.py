@@ -6,7 +6,7 @@ import time
 
 from engine.acd import callbacks, calllog
 from engine.acd.calllog import K
-from engine.acd.effects import forget, release
+from engine.acd.effects import forget, mark_leaving, release
 from engine.acd.floor import Floor
 from engine.domain.call import Call, CallPhase
 from engine.domain.commands import Command, Hangup, Play, Record, SaveCallback, SaveVoicemail, StartTimer, StopMedia
@@ -97,6 +97,7 @@ def start_voicemail(floor: Floor, call: Call, now: float, out: list[Command], pr
     call.end_outcome = CallOutcome.VOICEMAIL
     call.ivr_path.append("voicemail")
     call.voicemail_path = voicemail_path(floor, call)
+    mark_leaving(call, out, cc_voicemail=call.voicemail_path)
     out.append(StopMedia(call.uuid))
     for source in (prompt, "beep.wav"):
         out.append(Play(call.uuid, floor.prompt(source), floor.new_id()))

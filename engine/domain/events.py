@@ -144,6 +144,8 @@ class LiveChannel:
     held: bool = False                  # callstate HELD: on hold (uuid_hold)
     application: str = ""               # the application it executes now (show channels), e.g. playback
     cc_after: str = ""                  # callers: the flow node that follows their conversation (the survey)
+    cc_outcome: str = ""                # callers leaving the queue ("leaving"): why (callback, voicemail, timed_out…)
+    cc_voicemail: str = ""              # … and, leaving a voice message, where it is being recorded
 
 
 @dataclasses.dataclass(frozen=True)

@@ -22,6 +22,7 @@ WAITING_MARKS = ("cc_queue", "cc_enqueued_at", "cc_priority", "cc_step")   # eng
 ANSWERED_MARKS = ("cc_answered_at", "cc_agent")                              # engine.acd.offers.connect
 IVR_MARKS = ("cc_flow", "cc_node", "cc_data", "cc_path")                     # engine.acd.ivr_runner.mark_ivr
 FLOW_MARKS = ("cc_flow", "cc_after", "cc_path")                              # engine.acd.queueing.mark_waiting
+LEAVING_MARKS = ("cc_outcome", "cc_voicemail")                               # engine.acd.effects.mark_leaving
 NO_SUCH_CHANNEL = "No such channel"
 
 
@@ -47,6 +48,9 @@ def live_channel(api: Callable[[str], str], row: dict) -> LiveChannel | None:
         marks[name] = _value(value)
     if marks.get("cc_phase") in ("queued", "connected"):
         marks.update(_waiting_marks(api, uuid))
+        marks.update({name: _value(api(f"uuid_getvar {uuid} {name}").strip()) or "" for name in FLOW_MARKS})
+    if marks.get("cc_phase") == "leaving":
+        marks.update({name: _value(api(f"uuid_getvar {uuid} {name}").strip()) or "" for name in LEAVING_MARKS})
         marks.update({name: _value(api(f"uuid_getvar {uuid} {name}").strip()) or "" for name in FLOW_MARKS})
     if marks.get("cc_phase") == "ivr":
         marks.update({name: _value(api(f"uuid_getvar {uuid} {name}").strip()) or "" for name in IVR_MARKS})

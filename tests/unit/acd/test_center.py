@@ -446,3 +446,30 @@ def test_a_waiting_caller_taken_over_keeps_its_flow_what_follows_its_conversatio
     call = cc.floor.calls["w"]
     assert (call.flow, call.after_call, call.flow_def) == ("tax_main", "menu", FLOW)
     assert call.ivr_path == ["welcome", "menu", "key:2", "adopted after restart"]
+
+
+def test_after_a_restart_a_caller_leaving_for_a_callback_is_let_go_not_queued_again():
+    """Seen in bench-failover: a caller who had asked for a callback (hearing its confirmation) was queued again by
+    the engine that took over and served twice. Its channel now says it is leaving, and why."""
+    import dataclasses as dc
+    ids = (f"id{n}" for n in itertools.count())
+    cc = CallCenter({"tax_main": FLOW}, "/prompts", new_id=lambda: next(ids))
+    cc.handle(DirectoryLoaded((agent(3, {2: 9}),), QUEUES, {"12366": "tax_main"}, 0.0))
+    leaving = dc.replace(_waiting("cb", "etax", 900.0), cc_phase="leaving", cc_outcome="callback",
+                         application="playback")
+    out = cc.handle(SwitchSynced(frozenset({"cb"}), 1000.0, (leaving,)))
+    assert not of(out, c.DialAgent) and not of(out, c.Play) and "cb" not in cc.floor.waiting
+    out = cc.handle(AppFinished("cb", "playback", "previous", "FILE PLAYED", None, None, 1003.0))
+    assert of(out, c.Hangup) == [c.Hangup("cb", "NORMAL_CLEARING")]
+    out = cc.handle(LegHungUp("cb", "NORMAL_CLEARING", 1003.1))
+    assert of(out, c.SaveCallRecord)[0].outcome is CallOutcome.CALLBACK
+    assert not [e for e in of(out, c.LogCallEvent) if e.kind.value == "abandoned"]
+
+
+def test_a_caller_released_by_its_queue_says_so_on_its_channel(center):
+    from engine.acd.effects import release
+    to_queue(center, "2")
+    out: list = []
+    release(center.floor, center.floor.calls["caller"], CallOutcome.CALLBACK, "callback_ok.wav", out, 20.0)
+    mark = of(out, c.SetLegVars)[0]
+    assert mark.variables == {"cc_phase": "leaving", "cc_outcome": "callback"} and mark.in_channel
