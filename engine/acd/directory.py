@@ -5,13 +5,13 @@ import dataclasses
 import logging
 import urllib.parse
 
-from engine.acd import arrivals, offers, phones, queueing, reconcile
+from engine.acd import arrivals, ivr_runner, offers, phones, queueing, reconcile, waiting
 from engine.acd.endings import on_agent_leg_hangup, on_caller_hangup
 from engine.acd.floor import Floor, Offer
 from engine.domain.agent import Agent, AgentTrigger
 from engine.domain.call import Call, CallPhase
 from engine.domain.commands import Command, Hangup, StopMedia
-from engine.domain.events import CallParked, DirectoryLoaded, LiveChannel, SwitchSynced
+from engine.domain.events import AppFinished, CallParked, DirectoryLoaded, LiveChannel, SwitchSynced
 from engine.domain.states import AgentState, CallOutcome, NotReadyReason
 
 logger = logging.getLogger(__name__)
@@ -187,7 +187,14 @@ def _let_go(floor: Floor, ch: LiveChannel, now: float, out: list[Command]) -> No
     call.ending = call.end_outcome is not CallOutcome.VOICEMAIL
     floor.calls[call.uuid] = call
     logger.warning("call %s taken over after restart while leaving the queue (%s)", call.uuid, ch.cc_outcome)
-    if call.end_outcome is CallOutcome.VOICEMAIL and not ch.parked:
+    if ch.cc_media and ch.cc_done == ch.cc_media:      # its prompt or message ended while no engine listened
+        if call.end_outcome is CallOutcome.VOICEMAIL:
+            waiting.on_voicemail_recorded(floor, call, AppFinished(call.uuid, "record", ch.cc_media, "", None, None,
+                                                                   now), out)
+        else:
+            out.append(Hangup(call.uuid, "NORMAL_CLEARING"))
+        call.ending = True
+    elif call.end_outcome is CallOutcome.VOICEMAIL and not ch.parked:
         call.pending_app = ADOPTED_APP + "record"     # after the instructions and the beep, its message is recorded
     elif ch.application in ADOPTABLE_APPS and not ch.parked:
         call.pending_app = ADOPTED_APP + ch.application      # its prompt ends as it would have
@@ -212,7 +219,20 @@ def _adopt_ivr(floor: Floor, ch: LiveChannel, agent: Agent | None, now: float, o
     call.ivr_path = path + ["adopted after restart"]
     floor.calls[call.uuid] = call
     logger.warning("call %s taken over after restart in the IVR: flow %s, node %s", call.uuid, ch.cc_flow, ch.cc_node)
-    if ch.application in ADOPTABLE_APPS:
+    if ch.cc_media and ch.cc_done == ch.cc_media:
+        # its media ended while no engine listened: the node goes on from there, with the keys it got
+        call.node = ch.cc_node
+        call.ivr_path.append(ch.cc_node or "")
+        call.pending_app = ch.cc_media
+        node = call.flow_def.node(ch.cc_node)  # type: ignore[union-attr]
+        collect = not isinstance(node, ivr_runner.PlayNode)
+        ended = AppFinished(call.uuid, "play_and_get_digits" if collect else "playback", ch.cc_media,
+                            "FILE PLAYED", ch.cc_digits if collect else None,
+                            ("success" if ch.cc_digits else "timeout") if collect else None, now)
+        call.pending_app = None
+        arrivals.run_node(floor, call, ivr_runner.next_node(floor, call, ended, out), now, out)
+        return
+    if ch.application in ADOPTABLE_APPS and not ch.parked:
         # its prompt or digit collection runs on: the node goes on from its result (a key pressed meanwhile counts)
         call.node = ch.cc_node
         call.ivr_path.append(ch.cc_node or "")

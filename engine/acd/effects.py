@@ -159,13 +159,14 @@ def release(floor: Floor, call: Call, outcome: CallOutcome, prompt: str, out: li
     if call.phase is CallPhase.QUEUED:
         out.append(StopMedia(call.uuid))
     out.append(Play(call.uuid, floor.prompt(prompt), call.pending_app))
+    out.append(SetLegVars(call.uuid, {"cc_done": call.pending_app}, in_channel=True))   # ended, even unheard
 
 
 def mark_leaving(call: Call, out: list[Command], **extra: str) -> None:
     """The caller leaves the queue for good (a callback asked for, a voice message, the queue's own release): the
     channel says so, so that an engine taking over lets it go with that outcome instead of queueing it again."""
-    out.append(SetLegVars(call.uuid, {"cc_phase": "leaving", "cc_outcome": call.outcome().value, **extra},
-                          in_channel=True))
+    out.append(SetLegVars(call.uuid, {"cc_phase": "leaving", "cc_outcome": call.outcome().value,
+                                      "cc_media": call.pending_app or "", **extra}, in_channel=True))
 
 
 def forget(call: Call, out: list[Command]) -> None:

@@ -60,20 +60,41 @@ def enter_node(floor: Floor, call: Call, node_id: str | None, now: float, out: l
 MARKED_NODES = (PlayNode, MenuNode, CollectNode, SurveyNode)     # the IVR waits on the caller there: resumable
 
 
+DIGITS_MARK = "cc_digits"       # where play_and_get_digits collects (engine.switch.decode.DIGITS_VAR)
+
+
 def mark_ivr(call: Call, out: list[Command]) -> None:
     """Put where the caller is in its flow on its channel (cc_phase=ivr, flow, node, what it keyed and the path so
-    far), before the node's media, so that an engine taking over resumes it there (engine.acd.directory). An
-    answered call going on to a survey keeps its cc_answered_at and cc_agent marks."""
+    far, the node's last media app), before the node's media, so that an engine taking over resumes it there
+    (engine.acd.directory). An answered call going on to a survey keeps its cc_answered_at and cc_agent marks."""
     out.append(SetLegVars(call.uuid, {"cc_phase": "ivr", "cc_flow": call.flow or "", "cc_node": call.node or "",
                                       "cc_data": urllib.parse.urlencode(call.variables),
-                                      "cc_path": urllib.parse.quote(" > ".join(call.ivr_path)[-1000:])},
+                                      "cc_path": urllib.parse.quote(" > ".join(call.ivr_path)[-1000:]),
+                                      "cc_media": call.pending_app or "", DIGITS_MARK: ""},
                           in_channel=True))
+
+
+def mark_done(call: Call, out: list[Command]) -> None:
+    """Queued on the channel right after a node's media: set by the switch itself when the media ends, so that an
+    engine taking over knows the media ended while no engine listened (FreeSWITCH's `show channels` keeps naming
+    the last application after it ended: seen on a real 1.11)."""
+    out.append(SetLegVars(call.uuid, {"cc_done": call.pending_app or ""}, in_channel=True))
 
 
 def _start_media(floor: Floor, call: Call, node, now: float, out: list[Command]) -> None:
     """Nodes that wait: prompts, menus, digit collection, transfer, voice message, survey, hang-up."""
     if isinstance(node, MARKED_NODES):
+        media: list[Command] = []
+        _start_marked_media(floor, call, node, media)
         mark_ivr(call, out)
+        out.extend(media)
+        mark_done(call, out)
+        return
+    _start_other_media(floor, call, node, now, out)
+
+
+def _start_marked_media(floor: Floor, call: Call, node, out: list[Command]) -> None:
+    """Prompts, menus, digit collection, the survey: the IVR waits on the caller there."""
     if isinstance(node, PlayNode):
         for source in [node.prompt, *_said(node, call)]:
             call.pending_app = floor.new_id()
@@ -88,7 +109,11 @@ def _start_media(floor: Floor, call: Call, node, now: float, out: list[Command])
     elif isinstance(node, SurveyNode):
         _collect(floor, call, out, node.prompt, node.invalid_prompt, 1, 1, node.tries, node.timeout_ms,
                  f"^[{node.low}-{node.high}]$")
-    elif isinstance(node, TransferNode):
+
+
+def _start_other_media(floor: Floor, call: Call, node, now: float, out: list[Command]) -> None:
+    """Transfer, voice message, hang-up."""
+    if isinstance(node, TransferNode):
         kind, _, value = node.target.partition(":")
         call.transfer_job = floor.new_id()
         call.transfer_leg = floor.new_id()

@@ -9,7 +9,8 @@ from engine.acd.calllog import K
 from engine.acd.effects import forget, mark_leaving, release
 from engine.acd.floor import Floor
 from engine.domain.call import Call, CallPhase
-from engine.domain.commands import Command, Hangup, Play, Record, SaveCallback, SaveVoicemail, StartTimer, StopMedia
+from engine.domain.commands import (Command, Hangup, Play, Record, SaveCallback, SaveVoicemail, SetLegVars, StartTimer,
+                                    StopMedia)
 from engine.domain.events import AppFinished, DigitPressed
 from engine.domain.routing import qualifies
 from engine.domain.states import AgentState, CallOutcome
@@ -97,15 +98,16 @@ def start_voicemail(floor: Floor, call: Call, now: float, out: list[Command], pr
     call.end_outcome = CallOutcome.VOICEMAIL
     call.ivr_path.append("voicemail")
     call.voicemail_path = voicemail_path(floor, call)
+    call.pending_app = floor.new_id()
     mark_leaving(call, out, cc_voicemail=call.voicemail_path)
     out.append(StopMedia(call.uuid))
     for source in (prompt, "beep.wav"):
         out.append(Play(call.uuid, floor.prompt(source), floor.new_id()))
-    call.pending_app = floor.new_id()
     call.media_started_at = now                 # the event's time, never the wall clock (replayed days)
     if call.enqueued_at is not None:
         calllog.log(call, K.VOICEMAIL, now, out, wait_s=calllog.waited(call, now))
     out.append(Record(call.uuid, call.voicemail_path, max_s, call.pending_app))
+    out.append(SetLegVars(call.uuid, {"cc_done": call.pending_app}, in_channel=True))   # recorded, even unheard
 
 
 def voicemail_path(floor: Floor, call: Call) -> str:

@@ -146,6 +146,9 @@ class LiveChannel:
     cc_after: str = ""                  # callers: the flow node that follows their conversation (the survey)
     cc_outcome: str = ""                # callers leaving the queue ("leaving"): why (callback, voicemail, timed_out…)
     cc_voicemail: str = ""              # … and, leaving a voice message, where it is being recorded
+    cc_media: str = ""                  # callers in the IVR or leaving: the app uuid of the media they wait on…
+    cc_done: str = ""                   # … set to it by the switch when that media ended (ivr_runner.mark_done)
+    cc_digits: str = ""                 # what the last digit collection got
 
 
 @dataclasses.dataclass(frozen=True)

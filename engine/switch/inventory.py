@@ -20,9 +20,9 @@ logger = logging.getLogger(__name__)
 AGENT_LEG_MARKS = ("cc_call_uuid", "cc_agent", "cc_queue")      # engine.acd.effects.ring_agent's leg variables
 WAITING_MARKS = ("cc_queue", "cc_enqueued_at", "cc_priority", "cc_step")   # engine.acd.queueing.mark_waiting
 ANSWERED_MARKS = ("cc_answered_at", "cc_agent")                              # engine.acd.offers.connect
-IVR_MARKS = ("cc_flow", "cc_node", "cc_data", "cc_path")                     # engine.acd.ivr_runner.mark_ivr
+IVR_MARKS = ("cc_flow", "cc_node", "cc_data", "cc_path", "cc_media", "cc_done", "cc_digits")   # ivr_runner.mark_ivr
 FLOW_MARKS = ("cc_flow", "cc_after", "cc_path")                              # engine.acd.queueing.mark_waiting
-LEAVING_MARKS = ("cc_outcome", "cc_voicemail")                               # engine.acd.effects.mark_leaving
+LEAVING_MARKS = ("cc_outcome", "cc_voicemail", "cc_media", "cc_done")       # engine.acd.effects.mark_leaving
 NO_SUCH_CHANNEL = "No such channel"
 
 

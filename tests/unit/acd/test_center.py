@@ -364,10 +364,12 @@ def test_an_answered_caller_is_marked_connected_on_its_channel(center):
 
 def test_a_caller_in_the_ivr_carries_its_flow_node_and_keys_on_its_own_channel(center):
     out = center.handle(CallParked("caller", "13800138000", "12366", "张三", True, 1.0))
-    mark = [x for x in of(out, c.SetLegVars) if x.uuid == "caller"][-1]
-    assert (mark.variables["cc_phase"], mark.variables["cc_flow"], mark.variables["cc_node"]) == (
-        "ivr", "tax_main", "welcome")
-    assert mark.in_channel and out.index(mark) < out.index(of(out, c.Play)[0])     # set before its prompt
+    mark, done = [x for x in of(out, c.SetLegVars) if x.uuid == "caller"]
+    play = of(out, c.Play)[0]
+    assert (mark.variables["cc_phase"], mark.variables["cc_flow"], mark.variables["cc_node"],
+            mark.variables["cc_media"]) == ("ivr", "tax_main", "welcome", play.app_uuid)
+    assert done.variables == {"cc_done": play.app_uuid}        # set by the switch once the prompt has ended
+    assert mark.in_channel and done.in_channel and out.index(mark) < out.index(play) < out.index(done)
 
 
 def _in_menu(application, parked=False):
@@ -472,4 +474,20 @@ def test_a_caller_released_by_its_queue_says_so_on_its_channel(center):
     out: list = []
     release(center.floor, center.floor.calls["caller"], CallOutcome.CALLBACK, "callback_ok.wav", out, 20.0)
     mark = of(out, c.SetLegVars)[0]
-    assert mark.variables == {"cc_phase": "leaving", "cc_outcome": "callback"} and mark.in_channel
+    assert mark.variables["cc_phase"] == "leaving" and mark.variables["cc_outcome"] == "callback" and mark.in_channel
+    assert mark.variables["cc_media"] == of(out, c.Play)[0].app_uuid
+
+
+
+def test_after_a_restart_a_menu_that_ended_while_no_engine_listened_goes_on_with_its_key():
+    """Seen on a real FreeSWITCH: a caller pressed 2 33 ms after the kill, the menu ended before the standby
+    connected, and `show channels` still named play_and_get_digits: the caller waited in silence. The switch now
+    marks the media's end itself (cc_done), with the key in cc_digits."""
+    import dataclasses as dc
+    ids = (f"id{n}" for n in itertools.count())
+    cc = CallCenter({"tax_main": FLOW}, "/prompts", new_id=lambda: next(ids))
+    cc.handle(DirectoryLoaded((agent(3, {2: 9}),), QUEUES, {"12366": "tax_main"}, 0.0))
+    ended = dc.replace(_in_menu("play_and_get_digits"), cc_media="m1", cc_done="m1", cc_digits="2")
+    out = cc.handle(SwitchSynced(frozenset({"m"}), 100.0, (ended,)))
+    assert of(out, c.DialAgent)[0].extension == "1003"          # on to etax at once
+    assert "key:2" in cc.floor.calls["m"].ivr_path
