@@ -136,6 +136,9 @@ class Channel:
         """Build and fire a channel event with this channel's data."""
         ev = self.sw.factory.new(name, calling=calling, pre=pre)
         add_channel_data(ev, self, before=before, after=after, with_vars=with_vars)
+        if name == "CHANNEL_EXECUTE":    # the core database's channels row (switch_core_sqldb.c core_event_handler)
+            self.db_application = ev.get("Application") or ""
+            self.db_application_data = ev.get("Application-Data") or ""
         self.sw.fire(ev)
         return ev
 

@@ -116,8 +116,10 @@ def _row(sw, c):
         "created_epoch": str(int(created)), "name": c.name, "state": c.running_state,
         "cid_name": p.get("Caller-ID-Name", ""), "cid_num": p.get("Caller-ID-Number", ""),
         "ip_addr": p.get("Network-Addr", "") if c.direction == "inbound" else "",
-        "dest": p.get("Destination-Number", ""), "application": c.current_app or "",
-        "application_data": c.current_app_data or "", "dialplan": "XML" if c.direction == "inbound" else "",
+        # the core database's row, which only CHANNEL_EXECUTE updates (switch_core_sqldb.c core_event_handler): it
+        # names the last application executed, also after it ended and the channel is back in park (seen on 1.11)
+        "dest": p.get("Destination-Number", ""), "application": getattr(c, "db_application", None) or c.current_app or "",
+        "application_data": getattr(c, "db_application_data", None) or c.current_app_data or "", "dialplan": "XML" if c.direction == "inbound" else "",
         "context": p.get("Context", ""), "read_codec": read_codec(c)[0] if c.codec else "",
         "read_rate": str(read_codec(c)[1]) if c.codec else "",
         "read_bit_rate": str(read_codec(c)[2]) if c.codec else "",
