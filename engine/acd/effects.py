@@ -155,9 +155,9 @@ def release(floor: Floor, call: Call, outcome: CallOutcome, prompt: str, out: li
     call.end_outcome = outcome
     call.ending = True
     call.pending_app = floor.new_id()
-    mark_leaving(call, out)
     if call.phase is CallPhase.QUEUED:
         out.append(StopMedia(call.uuid))
+    mark_leaving(call, out)     # after the break: `uuid_break all` flushes what is queued on the channel (mod_commands.c)
     out.append(Play(call.uuid, floor.prompt(prompt), call.pending_app))
     out.append(SetLegVars(call.uuid, {"cc_done": call.pending_app}, in_channel=True))   # ended, even unheard
 

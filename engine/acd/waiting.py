@@ -99,8 +99,8 @@ def start_voicemail(floor: Floor, call: Call, now: float, out: list[Command], pr
     call.ivr_path.append("voicemail")
     call.voicemail_path = voicemail_path(floor, call)
     call.pending_app = floor.new_id()
-    mark_leaving(call, out, cc_voicemail=call.voicemail_path)
     out.append(StopMedia(call.uuid))
+    mark_leaving(call, out, cc_voicemail=call.voicemail_path)     # after the break, which flushes queued apps
     for source in (prompt, "beep.wav"):
         out.append(Play(call.uuid, floor.prompt(source), floor.new_id()))
     call.media_started_at = now                 # the event's time, never the wall clock (replayed days)
