@@ -469,8 +469,12 @@ def test_after_a_restart_a_caller_leaving_for_a_callback_is_let_go_not_queued_ag
 
 
 def test_a_caller_released_by_its_queue_says_so_on_its_channel(center):
+    import dataclasses as dc
     from engine.acd.effects import release
+    for agent_id in (2, 3):         # nobody free for etax: the caller waits with hold music
+        center.floor.put_agent(dc.replace(center.floor.agents[agent_id], active=False))
     to_queue(center, "2")
+    assert "caller" in center.floor.waiting
     out: list = []
     release(center.floor, center.floor.calls["caller"], CallOutcome.CALLBACK, "callback_ok.wav", out, 20.0)
     mark = of(out, c.SetLegVars)[0]
