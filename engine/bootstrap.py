@@ -78,6 +78,9 @@ class Engine:
         logger.info("engine starting: %d flows loaded (%d invalid), switch %s:%s", len(self.center.floor.flows),
                     len(self.flow_errors), self.config.esl_host, self.config.esl_port)
         self.runtime.start()
+        orphaned = gevent.get_hub().threadpool.apply(self._answer_orphaned_requests)
+        if orphaned:
+            logger.warning("%d console request(s) a previous engine took but never answered: refused", orphaned)
         self.reload_directory()
         self.runtime.post(CallbacksLoaded(gevent.get_hub().threadpool.apply(self._read_callbacks), time.time()))
         self.poller.start()
@@ -142,6 +145,10 @@ class Engine:
     def reload_flows_if_changed(self) -> bool:
         """Reload flows without a restart when their files changed; calls in progress keep their version."""
         return self.flows.check(list(self.center.floor.queues) or None)
+
+    def _answer_orphaned_requests(self) -> int:
+        with transaction(self.sessions) as session:
+            return repos.answer_orphaned_requests(session)
 
     def _take_requests(self):
         if not self._requests_pending():        # the usual answer: one indexed read, no ORM

@@ -12,6 +12,7 @@ import socket
 import time
 
 import gevent
+from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine as Database
 
@@ -72,3 +73,6 @@ class Heartbeat(Background):
                                                  set_={k: v for k, v in values.items() if k != "name"})
         with self.db.begin() as conn:
             conn.execute(statement)
+            if self.role == "active":       # the lease says no other engine is: one that died says so no more
+                conn.execute(update(EngineNode).where(EngineNode.role == "active", EngineNode.name != self.name)
+                             .values(role="lost"))

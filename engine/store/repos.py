@@ -246,6 +246,19 @@ def take_pending_requests(session: Session, limit: int = 200) -> list[AgentReque
     return events
 
 
+ORPHANED_REQUEST = "refused: the engine stopped before carrying it out; ask again"
+
+
+def answer_orphaned_requests(session: Session) -> int:
+    """Requests an engine took but never answered (it died in between): answered as not carried out, so that the
+    console does not wait for them for ever. Called by the engine that holds the lease, before it takes any."""
+    rows = session.scalars(select(AgentRequest).where(AgentRequest.processed_at.is_not(None),
+                                                      (AgentRequest.result == "") | AgentRequest.result.is_(None))).all()
+    for row in rows:
+        row.result = ORPHANED_REQUEST
+    return len(rows)
+
+
 def save_request_result(session: Session, result: SaveRequestResult) -> None:
     """Record whether the engine carried a console request out, or why not."""
     row = session.get(AgentRequest, result.request_id)

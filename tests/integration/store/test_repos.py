@@ -115,3 +115,29 @@ def test_the_pending_requests_probe_sees_a_request_from_another_connection_until
     finally:
         probe.close()
         eng.dispose()
+
+
+def test_a_request_a_dead_engine_took_but_never_answered_is_answered_by_the_next_one(database_url):
+    """bench-failover: a hold request taken by an engine killed before its result stayed unanswered for ever."""
+    import datetime as dt
+
+    from engine.store.models import AgentRequest
+    eng = make_engine(database_url)
+    factory = make_session_factory(eng)
+    try:
+        with transaction(factory) as s:
+            seed_demo(s)
+            agent_id = s.scalar(select(Agent.id).where(Agent.extension == "1001"))
+            for action in ("hold", "ready"):
+                s.add(AgentRequest(agent_id=agent_id, action=action, actor="a1001",
+                                   requested_at=dt.datetime.now(dt.timezone.utc)))
+        with transaction(factory) as s:
+            taken = repos.take_pending_requests(s)          # then the engine dies before answering the first
+            s.get(AgentRequest, taken[1].request_id).result = "ok"
+        with transaction(factory) as s:
+            assert repos.answer_orphaned_requests(s) == 1
+        with transaction(factory) as s:
+            results = [r.result for r in s.scalars(select(AgentRequest).order_by(AgentRequest.id))]
+        assert results == [repos.ORPHANED_REQUEST, "ok"]
+    finally:
+        eng.dispose()
