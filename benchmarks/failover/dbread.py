@@ -32,22 +32,21 @@ def logged_in(url: str) -> dict[str, str]:
     return {no: _value(state) for no, state in rows if _value(state) != "logged_out"}
 
 
-def pending_callbacks(url: str) -> int:
+def _count(url: str, sql: str) -> int:
     db = _connect(url)
     try:
         with db.connect() as conn:
-            return conn.execute(text("select count(*) from callbacks where status = 'pending'")).scalar() or 0
+            return conn.execute(text(sql)).scalar() or 0
     finally:
         db.dispose()
+
+
+def pending_callbacks(url: str) -> int:
+    return _count(url, "select count(*) from callbacks where status = 'pending'")
 
 
 def record_count(url: str) -> int:
-    db = _connect(url)
-    try:
-        with db.connect() as conn:
-            return conn.execute(text("select count(*) from call_records")).scalar() or 0
-    finally:
-        db.dispose()
+    return _count(url, "select count(*) from call_records")
 
 
 def snapshot(url: str) -> dict:
