@@ -72,6 +72,7 @@ class Engine:
         self._directory_key: tuple | None = None
         self.cdr_sync = CdrSync(self.sessions, self.runtime.post)
         self._disconnected_at: float | None = None
+        self._callbacks_loaded = False
 
     def start(self) -> None:
         """Load the directory, start the loop, connect to the switch (reconnecting forever)."""
@@ -82,7 +83,6 @@ class Engine:
         if orphaned:
             logger.warning("%d console request(s) a previous engine took but never answered: refused", orphaned)
         self.reload_directory()
-        self.runtime.post(CallbacksLoaded(gevent.get_hub().threadpool.apply(self._read_callbacks), time.time()))
         self.poller.start()
         self.cdr_sync.start()
         self.switch.start()
@@ -194,6 +194,14 @@ class Engine:
             except Exception:
                 logger.exception("could not read the switch's CDRs; calls that vanished are closed as cut")
         self.runtime.post(SwitchSynced(live, time.time(), channels, cdrs))
+        if not self._callbacks_loaded:      # after the takeover: a callback under way on the switch is not queued again
+            try:
+                pending = gevent.get_hub().threadpool.apply(self._read_callbacks)
+            except Exception:
+                logger.exception("could not read the stored callbacks; trying again at the next connect")
+                return
+            self._callbacks_loaded = True
+            self.runtime.post(CallbacksLoaded(pending, time.time()))
 
     def _execute_switch(self, command: object) -> None:
         self.executor.execute(command)

@@ -76,41 +76,69 @@ def run(ctx: click.Context, sim: bool, demo: bool, web: bool) -> None:
             web_process = _start_web(ctx)
             click.echo(f"Web console: {address}  (login {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]})" if demo
                        else f"Web console: {address}")
-    if not standby.wait_for_lease(lease, stop, click.echo):
-        heartbeat.stop()
-        _terminate(web_process)
-        return
-    click.echo(f"Active engine ({lease.describe()})")
-    heartbeat.become("active")
-    sim_process = _start_sim(config, demo, web) if sim else None
-    engine = Engine(config)
-    engine.start()
+    sim_process = None
     lost = gevent.event.Event()
-
-    def on_lost() -> None:
-        engine.executor.fence()
-        lost.set()
-        stop.set()
-    watcher = standby.watch(lease, on_lost)
-    click.echo(f"Switch: {'simulated FreeSWITCH' if sim else 'FreeSWITCH'} at {config.esl_host}:{config.esl_port}"
-               + (f", control API http://127.0.0.1:{config.sim_control_port}/" if sim else ""))
     try:
-        while not stop.wait(1.0):
-            if sim_process is not None and sim_process.poll() is not None:
-                click.echo("the simulated switch exited; stopping", err=True)
+        while not stop.is_set():
+            idle = standby.idle_switch_connection(config)       # connected, silent, while waiting
+            heartbeat.switch_probe = lambda: idle.connected
+            got = standby.wait_for_lease(lease, stop, click.echo)
+            idle.stop()
+            if not got:
                 break
+            click.echo(f"Active engine ({lease.describe()})")
+            heartbeat.become("active")
+            if sim and sim_process is None:
+                sim_process = _start_sim(config, demo, web)
+            engine = Engine(config)
+            engine.start()
+            heartbeat.switch_probe = lambda: engine.switch.connected
+            handed_over = _serve(engine, lease, heartbeat, stop, lost, sim_process, sim, config)
+            if not handed_over:
+                break
+            click.echo("standby again: this engine lost the switch, a standby that reaches it takes over", err=True)
+            heartbeat.become("standby")
+            stop.wait(standby.HANDOVER_BACKOFF_S)       # the standby takes the lease first
     finally:
-        click.echo("stopping…")
-        watcher.kill()
-        # with the simulated switch going too, calls are ended (as engine_stopped); on a real switch they stay up,
-        # marked on their channels, for the standby (or the next start) to take over
-        engine.stop(hangup_calls=sim and not lost.is_set())
         heartbeat.stop()
         lease.release()
         _terminate(sim_process)
         _terminate(web_process)
     if lost.is_set():
         raise SystemExit(3)
+
+
+def _serve(engine, lease, heartbeat, stop, lost, sim_process, sim: bool, config) -> bool:
+    """Command the switch until asked to stop, the lease is lost, the simulated switch exits, or this engine has
+    lost the switch while a standby reaches it; True in the last case (the lease was handed to that standby)."""
+    from engine import standby
+
+    def on_lost() -> None:
+        engine.executor.fence()
+        lost.set()
+        stop.set()
+    watcher = standby.watch(lease, on_lost)
+    switch_loss = standby.SwitchLoss(lambda: engine.switch.connected, heartbeat.standby_reaching_switch)
+    click.echo(f"Switch: {'simulated FreeSWITCH' if sim else 'FreeSWITCH'} at {config.esl_host}:{config.esl_port}"
+               + (f", control API http://127.0.0.1:{config.sim_control_port}/" if sim else ""))
+    handed_over = False
+    try:
+        while not stop.wait(1.0):
+            if sim_process is not None and sim_process.poll() is not None:
+                click.echo("the simulated switch exited; stopping", err=True)
+                break
+            if switch_loss.hand_over_to() is not None:
+                engine.executor.fence()         # not one command more from this engine
+                handed_over = True
+                break
+    finally:
+        click.echo("stopping…" if not handed_over else "handing over…")
+        watcher.kill()
+        # with the simulated switch going too, calls are ended (as engine_stopped); on a real switch they stay up,
+        # marked on their channels, for the standby (or the next start) to take over
+        engine.stop(hangup_calls=sim and not lost.is_set() and not handed_over)
+        lease.release()
+    return handed_over
 
 
 def _serving(host: str, port: int) -> bool:

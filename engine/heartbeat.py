@@ -1,5 +1,6 @@
 """Each engine process says what it is, every second: `active` (holds the lease, commands the switch) or `standby`
-(waits for the lease), since when; `stopped` when it ends gracefully. The console reads these rows
+(waits for the lease), since when, and whether its own connection to the switch is up; `stopped` when it ends
+gracefully. The console reads these rows
 (admin_web/system) and raises an alert within a few seconds when no active engine has reported.
 
 Written from a worker thread on its own database connection, so a busy hub or a slow store cannot hold it back,
@@ -10,9 +11,10 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Callable
 
 import gevent
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine as Database
 
@@ -38,6 +40,7 @@ class Heartbeat(Background):
         self.role = role
         self.since = time.time()
         self.beat_s = beat_s
+        self.switch_probe: Callable[[], bool] | None = None     # whether this process's switch connection is up
 
 
     def become(self, role: str) -> None:
@@ -65,8 +68,9 @@ class Heartbeat(Background):
             logger.warning("engine heartbeat not written: %s", exc)
 
     def _write(self, now: float) -> None:
+        probe = self.switch_probe
         values = {"name": self.name, "role": self.role, "since": to_datetime(self.since),
-                  "heartbeat_at": to_datetime(now)}
+                  "heartbeat_at": to_datetime(now), "switch_connected": probe() if probe is not None else None}
         dialect = postgresql if self.db.dialect.name == "postgresql" else sqlite
         insert = dialect.insert(EngineNode).values(**values)
         statement = insert.on_conflict_do_update(index_elements=["name"],
@@ -76,3 +80,16 @@ class Heartbeat(Background):
             if self.role == "active":       # the lease says no other engine is: one that died says so no more
                 conn.execute(update(EngineNode).where(EngineNode.role == "active", EngineNode.name != self.name)
                              .values(role="lost"))
+
+    def standby_reaching_switch(self, within_s: float = 3.0) -> str | None:
+        """The name of a standby engine that reported, within the last seconds, that it reaches the switch."""
+        def read() -> str | None:
+            with self.db.connect() as conn:
+                return conn.execute(select(EngineNode.name).where(
+                    EngineNode.role == "standby", EngineNode.switch_connected.is_(True), EngineNode.name != self.name,
+                    EngineNode.heartbeat_at >= to_datetime(time.time() - within_s)).limit(1)).scalar()
+        try:
+            return gevent.get_hub().threadpool.apply(read)
+        except Exception as exc:
+            logger.warning("could not read the other engines' status: %s", exc)
+            return None

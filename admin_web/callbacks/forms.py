@@ -7,6 +7,7 @@ from wtforms import SelectField
 
 CALLBACK_STATUS_LABELS = {
     "pending": _l("Pending"),
+    "dialling": _l("Being dialled"),
     "done": _l("Done"),
     "failed": _l("Failed"),
 }

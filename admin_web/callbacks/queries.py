@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine.store.models import Agent, Callback, Queue
 
-STATUSES = ("pending", "done", "failed")
+STATUSES = ("pending", "dialling", "done", "failed")
 
 
 @dataclasses.dataclass(frozen=True)

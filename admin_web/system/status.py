@@ -27,7 +27,8 @@ def engines(session: Session, now: dt.datetime) -> list[dict]:
         age = (now - as_utc(row.heartbeat_at)).total_seconds()
         reporting = age <= ENGINE_SILENT_S and row.role != "stopped"
         out.append({"name": row.name, "role": row.role, "since": as_utc(row.since).isoformat(),
-                    "heard_s_ago": round(max(0.0, age), 1), "reporting": reporting})
+                    "heard_s_ago": round(max(0.0, age), 1), "reporting": reporting,
+                    "switch_connected": row.switch_connected})
     out.sort(key=lambda e: (not (e["reporting"] and e["role"] == "active"), not e["reporting"], e["name"]))
     return out
 
@@ -66,13 +67,17 @@ def _since(iso: str) -> str:
 
 
 def engine_label(active: list[dict], standby: list[dict]) -> str:
-    """"Engine: active since … (host:pid) · 1 standby"."""
+    """"Engine: active since … (host:pid) · 1 standby, 1 reaching the switch"."""
     if not active:
         parts = [_("Engine: none active")]
     else:
         parts = [_("Engine: active since %(since)s (%(name)s)", since=_since(active[0]["since"]),
                    name=active[0]["name"])]
-    parts.append(_("%(n)d standby", n=len(standby)) if standby else _("no standby"))
+    if standby:     # a standby that cannot reach the switch could not take over if it had to
+        parts.append(_("%(n)d standby, %(ok)d reaching the switch", n=len(standby),
+                       ok=sum(1 for e in standby if e.get("switch_connected"))))
+    else:
+        parts.append(_("no standby"))
     return " · ".join(parts)
 
 

@@ -11,13 +11,15 @@ import logging
 from engine.acd.effects import end_unreached_callback, start_recording
 from engine.acd.floor import Floor
 from engine.domain.call import Call, CallPhase
-from engine.domain.commands import Bridge, Command, DialCustomer, Hangup, SaveCallback, StartTimer
-from engine.domain.events import CallbacksLoaded, OriginateResult
+from engine.domain.commands import (Bridge, CancelTimer, Command, DialCustomer, Hangup, SaveCallback, SetLegVars,
+                                    StartTimer)
+from engine.domain.events import CallbacksLoaded, Cdr, OriginateResult
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 RETRY_AFTER_S = 300.0
 CUSTOMER_RING_S = 40
+UNRESOLVED_S = 30.0      # how long a callback left dialling by a dead engine waits for its customer's CDR
 
 
 def add_callback(floor: Floor, origin_uuid: str, number: str, dnis: str, queue_code: str, enqueued_at: float,
@@ -37,22 +39,88 @@ def add_callback(floor: Floor, origin_uuid: str, number: str, dnis: str, queue_c
 
 
 def on_callbacks_loaded(floor: Floor, ev: CallbacksLoaded, out: list[Command]) -> None:
-    """Start-up: every pending callback goes back in its queue."""
+    """Start-up (after the switch's channels were taken over): every pending callback goes back in its queue. One
+    the engine before this one was dialling, whose legs the switch no longer has, ended while no engine was
+    active: its customer's CDR tells how (on_customer_cdr); without one within UNRESOLVED_S it goes back too."""
     for cb in ev.callbacks:
+        if any(c.callback_of == cb.call_uuid for c in floor.calls.values()):
+            continue                    # taken over from the switch, under way
+        if cb.status == "dialling":
+            floor.unresolved_callbacks[cb.call_uuid] = cb
+            out.append(StartTimer(f"cbunresolved:{cb.call_uuid}", UNRESOLVED_S))
+            continue
         add_callback(floor, cb.call_uuid, cb.number, cb.dnis, cb.queue_code, cb.enqueued_at, cb.priority,
                      cb.attempts, ev.at, out)
 
 
+def requeue(floor: Floor, origin_uuid: str, number: str, dnis: str, queue_code: str, enqueued_at: float,
+            priority: int, attempts: int, now: float, out: list[Command]) -> None:
+    """A callback under way that was given up through no fault of the customer's: back at its place, pending."""
+    floor.unresolved_callbacks.pop(origin_uuid, None)
+    out.append(CancelTimer(f"cbunresolved:{origin_uuid}"))
+    out.append(SaveCallback(origin_uuid, number, queue_code, enqueued_at, now, "pending", attempts, None, ""))
+    add_callback(floor, origin_uuid, number, dnis, queue_code, enqueued_at, priority, attempts, now, out)
+
+
+def on_customer_cdr(floor: Floor, cdr: Cdr, agent_id: int | None, out: list[Command], now: float) -> None:
+    """The CDR of a callback's customer leg that ended while no engine was active: the callback is done if the
+    customer talked to an agent, else that attempt counts as failed (retried later, or given up)."""
+    cb = floor.unresolved_callbacks.pop(cdr.mark("cc_callback_of"), None)
+    if cb is None:
+        return
+    out.append(CancelTimer(f"cbunresolved:{cb.call_uuid}"))
+    if cdr.answered_at is not None and agent_id is not None:
+        out.append(SaveCallback(cb.call_uuid, cb.number, cb.queue_code, cb.enqueued_at, cdr.ended_at, "done",
+                                cb.attempts, agent_id, cdr.hangup_cause))
+        return
+    attempts = max(cb.attempts, 1)
+    status = "failed" if attempts >= MAX_ATTEMPTS else "pending"
+    out.append(SaveCallback(cb.call_uuid, cb.number, cb.queue_code, cb.enqueued_at, now, status, attempts, None,
+                            cdr.hangup_cause))
+    if status == "pending":
+        add_callback(floor, cb.call_uuid, cb.number, cb.dnis, cb.queue_code, cb.enqueued_at, cb.priority,
+                     attempts, now, out)
+
+
+def unresolved_due(floor: Floor, origin_uuid: str, now: float, out: list[Command]) -> None:
+    """No CDR came for a callback the engine before this one was dialling (it died before the customer's leg was
+    made, or the switch posted none): it goes back to its place, the attempt not counted."""
+    cb = floor.unresolved_callbacks.get(origin_uuid)
+    if cb is not None:
+        logger.warning("callback %s was being dialled by an engine that died; no CDR tells how it went: queued "
+                       "again", origin_uuid)
+        requeue(floor, origin_uuid, cb.number, cb.dnis, cb.queue_code, cb.enqueued_at, cb.priority,
+                max(0, cb.attempts - 1), now, out)
+
+
 def agent_answered(floor: Floor, call: Call, now: float, out: list[Command]) -> None:
-    """The agent took the callback: now dial the customer (the agent hears the ringing)."""
+    """The agent took the callback: now dial the customer (the agent hears the ringing). The customer's leg carries
+    what an engine taking over needs to go on with the call (customer_marks); the stored callback is `dialling`
+    from now on, so no engine queues it again while it is under way."""
     call.customer_job = floor.new_id()
     call.callback_attempts += 1
     if call.direction == "outbound":        # the agent dialled out: the number is the dialled one
         out.append(DialCustomer(call.customer_job, call.uuid, call.dnis, CUSTOMER_RING_S, call.ani,
-                                {"cc_agent_leg": call.agent_leg or ""}))
+                                customer_marks(floor, call)))
         return
+    out.append(_save(call, "dialling", now, ""))
     out.append(DialCustomer(call.customer_job, call.uuid, call.ani, CUSTOMER_RING_S, call.dnis,
-                            {"cc_callback_of": call.callback_of or "", "cc_agent_leg": call.agent_leg or ""}))
+                            customer_marks(floor, call)))
+
+
+def customer_marks(floor: Floor, call: Call) -> dict[str, str]:
+    """The marks of a customer's leg (a callback's, or the number an agent dialled): read back by an engine that
+    takes over (engine.switch.inventory), and in the CDR of a leg that ended while no engine was active."""
+    agent = floor.agents.get(call.agent_id) if call.agent_id is not None else None
+    marks = {"cc_phase": "dialout" if call.direction == "outbound" else "callback",
+             "cc_agent_leg": call.agent_leg or "", "cc_agent": agent.employee_no if agent else "",
+             "cc_number": call.dnis if call.direction == "outbound" else call.ani}
+    if call.callback_of:
+        marks.update({"cc_callback_of": call.callback_of, "cc_queue": call.queue_code or "",
+                      "cc_enqueued_at": f"{call.enqueued_at or call.started_at:.6f}",
+                      "cc_priority": str(call.priority), "cc_attempts": str(call.callback_attempts),
+                      "cc_dnis": call.dnis})
+    return marks
 
 
 def customer_result(floor: Floor, call: Call, result: OriginateResult, out: list[Command]) -> None:
@@ -60,6 +128,7 @@ def customer_result(floor: Floor, call: Call, result: OriginateResult, out: list
     call.customer_job = None
     if result.ok and call.agent_leg and call.phase is CallPhase.CONNECTED:
         call.answered_at = result.at
+        out.append(SetLegVars(call.uuid, {"cc_answered_at": f"{result.at:.6f}"}))   # for an engine taking over
         out.append(Bridge(call.uuid, call.agent_leg))
         start_recording(floor, call, result.at, out)
         return

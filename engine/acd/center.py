@@ -184,6 +184,9 @@ def _on_timer(floor: Floor, ev: TimerFired, out: list[Command]) -> None:
     if kind == "cbretry":
         callbacks.retry_due(floor, key, ev.at, out)
         return
+    if kind == "cbunresolved":
+        callbacks.unresolved_due(floor, key, ev.at, out)
+        return
     if kind == "recstop":
         effects.recording_never_stopped(floor, key, ev.at, out)
         return

@@ -5,19 +5,20 @@ import dataclasses
 import logging
 import urllib.parse
 
-from engine.acd import arrivals, ivr_runner, offers, phones, queueing, reconcile, waiting
+from engine.acd import arrivals, callbacks, ivr_runner, offers, phones, queueing, reconcile, waiting
 from engine.acd.endings import on_agent_leg_hangup, on_caller_hangup
 from engine.acd.floor import Floor, Offer
 from engine.domain.agent import Agent, AgentTrigger
 from engine.domain.call import Call, CallPhase
 from engine.domain.commands import Command, Hangup, StopMedia
 from engine.domain.events import AppFinished, CallParked, DirectoryLoaded, LiveChannel, SwitchSynced
-from engine.domain.states import AgentState, CallOutcome, NotReadyReason
+from engine.domain.states import AgentState, CallOutcome, HangupSide, NotReadyReason
 
 logger = logging.getLogger(__name__)
 ADOPTABLE_APPS = ("playback", "play_and_get_digits")   # an IVR node's media: its result serves the new engine
 ADOPTED_APP = "adopted:"      # pending_app of a call whose running app the previous engine started
 OUTCOMES = frozenset(o.value for o in CallOutcome)
+CUSTOMER_PHASES = ("callback", "dialout")       # callbacks.customer_marks
 RESYNC_CAUSE = "SWITCH_RESYNC"      # hang-up cause recorded for calls that ended while the switch was unreachable
 
 
@@ -85,6 +86,22 @@ def _adopt(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None:
     records and the agents' states stay right; parked ones start their flow (no caller left in silence)."""
     agent_legs = {ch.cc_call_uuid: ch for ch in ev.channels if not ch.inbound and ch.cc_call_uuid}
     by_employee = {a.employee_no: a for a in floor.agents.values()}
+    for ch in ev.channels:
+        if ch.inbound or ch.uuid in floor.calls or ch.cc_phase not in CUSTOMER_PHASES:
+            continue
+        leg = agent_legs.get(ch.uuid)
+        _adopt_customer(floor, ch, leg, by_employee.get(ch.cc_agent or ""), ev.at, out)
+    claimed = {ch.uuid for ch in ev.channels} | set(floor.calls)
+    for leg in agent_legs.values():
+        if leg.cc_call_uuid not in claimed and leg.uuid not in floor.agent_legs:
+            # rung or answered for a call no longer there (a callback's offer, a caller who left while no engine
+            # was active): nobody will bridge it, the phone is released (a callback stays in its queue)
+            logger.warning("agent leg %s (agent %s) for %s, which is gone: released", leg.uuid, leg.cc_agent,
+                           leg.cc_call_uuid)
+            agent = by_employee.get(leg.cc_agent or "")
+            if agent is not None:
+                floor.leg_up(leg.uuid, agent.agent_id)
+            out.append(Hangup(leg.uuid, "NORMAL_CLEARING" if leg.answered else "ORIGINATOR_CANCEL"))
     for ch in ev.channels:
         if not ch.inbound or ch.uuid in floor.calls:
             continue
@@ -243,6 +260,52 @@ def _adopt_ivr(floor: Floor, ch: LiveChannel, agent: Agent | None, now: float, o
     arrivals.run_node(floor, call, ch.cc_node, now, out)
 
 
+def _adopt_customer(floor: Floor, ch: LiveChannel, leg: LiveChannel | None, agent: Agent | None, now: float,
+                    out: list[Command]) -> None:
+    """A customer's leg we dialled (a callback, an agent's outbound call), marked by callbacks.customer_marks. A
+    conversation is taken over as it is; one not reached yet (its originate's result went to the engine that died)
+    is given up without counting the attempt: both phones are released and a callback goes back to its place."""
+    callback = bool(ch.cc_callback_of)
+    call = Call(uuid=ch.uuid, ani=ch.cc_number if callback else (agent.extension if agent else ch.ani),
+                dnis=(ch.cc_dnis if callback else ch.cc_number) or ch.dnis, caller_name="",
+                started_at=ch.created_at, phase=CallPhase.CONNECTED, queue_code=ch.cc_queue if callback else None,
+                enqueued_at=ch.cc_enqueued_at if callback else None, priority=ch.cc_priority,
+                direction="inbound" if callback else "outbound", callback_of=ch.cc_callback_of or None,
+                callback_attempts=ch.cc_attempts, agent_id=agent.agent_id if agent else None,
+                agent_leg=leg.uuid if leg else None)
+    call.ivr_path = [f"callback:{ch.cc_queue}" if callback else f"dial:{ch.cc_number}", "adopted after restart"]
+    call.offers = 1
+    talking = ch.answered and leg is not None and leg.answered and agent is not None
+    if talking:
+        call.answered_at = ch.cc_answered_at or ch.created_at
+    else:
+        call.ending = True
+    floor.calls[call.uuid] = call
+    floor.special_calls.add(call.uuid)
+    if talking:
+        logger.warning("%s %s taken over after restart: agent %s is talking to %s", "callback" if callback else
+                       "outbound call", call.uuid, agent.employee_no, call.ani)      # type: ignore[union-attr]
+        _agent_talking(floor, call, leg, agent, ch.held or leg.held, now, out)     # type: ignore[arg-type]
+        return
+    logger.warning("%s %s to %s taken over after restart before it was connected: given up%s",
+                   "callback" if callback else "outbound call", call.uuid, call.ani,
+                   ", the callback goes back to its place" if callback else "")
+    if ch.answered and call.agent_id is not None:       # the customer answered and the agent had hung up
+        call.answered_at = ch.cc_answered_at or ch.created_at
+        call.hangup_side = HangupSide.AGENT
+    else:
+        call.end_outcome = CallOutcome.ENGINE_STOPPED
+    if callback and call.answered_at is None:
+        call.callback_of = None         # this attempt is not the callback's: its hang-up writes no callback status
+        callbacks.requeue(floor, ch.cc_callback_of, call.ani, call.dnis, ch.cc_queue or "", ch.cc_enqueued_at or now,
+                          ch.cc_priority, max(0, ch.cc_attempts - 1), now, out)
+    if leg is not None:
+        if agent is not None:
+            floor.leg_up(leg.uuid, agent.agent_id)
+        out.append(Hangup(leg.uuid, "NORMAL_CLEARING" if leg.answered else "ORIGINATOR_CANCEL"))
+    out.append(Hangup(call.uuid, "NORMAL_CLEARING" if ch.answered else "ORIGINATOR_CANCEL"))
+
+
 def _close_after_talk(floor: Floor, ch: LiveChannel, agent: Agent | None, now: float, out: list[Command]) -> None:
     """A caller whose conversation is over (its agent's leg gone: parked after the bridge for the survey or the
     release) when this engine took over: not queued nor sent to the IVR again; released, and recorded once as
@@ -268,12 +331,19 @@ def _adopt_connected(floor: Floor, ch: LiveChannel, leg: LiveChannel, agent: Age
     _restore(floor, call, ch)
     call.offers = 1
     floor.calls[call.uuid] = call
-    floor.agent_legs[leg.uuid] = call.uuid
-    floor.leg_up(leg.uuid, agent.agent_id)
     logger.warning("call %s taken over after restart: agent %s is talking to %s", call.uuid, agent.employee_no,
                    ch.ani)
+    _agent_talking(floor, call, leg, agent, ch.held or leg.held, now, out)
+
+
+def _agent_talking(floor: Floor, call: Call, leg: LiveChannel, agent: Agent, held: bool, now: float,
+                   out: list[Command]) -> None:
+    """The agent of a conversation taken over talks on it (or holds it), as the switch says, whatever state the
+    engine before this one stored."""
+    floor.agent_legs[leg.uuid] = call.uuid
+    floor.leg_up(leg.uuid, agent.agent_id)
     if agent.state in (AgentState.TALKING, AgentState.ON_HOLD) and agent.call_uuid == call.uuid:
-        _held_as_switch_says(floor, agent.agent_id, ch.held or leg.held, call.uuid, now, out)
+        _held_as_switch_says(floor, agent.agent_id, held, call.uuid, now, out)
         return
     cause = "reconciled: talking on a live call"
     if agent.state is AgentState.WRAP_UP:
@@ -284,7 +354,7 @@ def _adopt_connected(floor: Floor, ch: LiveChannel, leg: LiveChannel, agent: Age
     if floor.agents[agent.agent_id].state is AgentState.READY:
         floor.change_agent(agent.agent_id, AgentTrigger.OFFER, now, out, cause=cause, call_uuid=call.uuid)
     floor.change_agent(agent.agent_id, AgentTrigger.ANSWER, now, out, cause=cause, call_uuid=call.uuid)
-    _held_as_switch_says(floor, agent.agent_id, ch.held or leg.held, call.uuid, now, out)
+    _held_as_switch_says(floor, agent.agent_id, held, call.uuid, now, out)
 
 
 def _held_as_switch_says(floor: Floor, agent_id: int, held: bool, call_uuid: str, now: float,

@@ -12,6 +12,7 @@ from engine.domain.call import Call
 from engine.domain.calllog import CallEventKind
 from engine.domain.commands import Command, LogCallEvent, SaveAgentState
 from engine.domain.errors import InvalidTransition
+from engine.domain.events import PendingCallback
 from engine.domain.pacing import Pacer
 from engine.domain.queueing import WaitingList, wait_key
 from engine.domain.routing import QueueSpec
@@ -51,6 +52,8 @@ class Floor:
     recordings_dir: str = "recordings"
     queue_aht: dict[str, float] = dataclasses.field(default_factory=dict)   # live handling time per queue
     pending_retries: dict[str, Call] = dataclasses.field(default_factory=dict)  # callbacks waiting to retry
+    # callbacks an engine before this one was dialling whose legs were gone at the takeover (callbacks.py)
+    unresolved_callbacks: dict[str, PendingCallback] = dataclasses.field(default_factory=dict)
     calendar: object = None                          # WorkCalendar-like: is_holiday(date), is_workday(date)
     region_of: Callable[[str], object] = lambda number: None    # caller number -> CallerRegion (province, city…)
     rules: object = None                             # RuleSet

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from engine.acd import calllog
+from engine.acd import callbacks, calllog
 from engine.acd.calllog import K
 from engine.acd.effects import log_end, record, recording_stopped
 from engine.acd.endings import on_caller_hangup
@@ -65,7 +65,9 @@ def on_cdrs_arrived(floor: Floor, ev: CdrsArrived, out: list[Command]) -> None:
         elif call is not None:
             how = "known"           # a callback's customer leg: its attempts are the callback's own business
         else:
-            close_orphan(floor, cdr, ev.traces.get(cdr.uuid, CallTrace()), out)
+            orphan = close_orphan(floor, cdr, ev.traces.get(cdr.uuid, CallTrace()), out)
+            if orphan.callback_of:
+                callbacks.on_customer_cdr(floor, cdr, orphan.agent_id, out, ev.at)
             how = "closed"
         out.append(SaveCdrReconciled(cdr.uuid, how, ev.at))
 
@@ -75,6 +77,9 @@ def _orphan_call(floor: Floor, cdr: Cdr) -> Call:
     phase = cdr.mark("cc_phase")
     if phase == "ivr" and cdr.mark("cc_answered_at"):
         phase = "connected"         # in the survey after its conversation: an answered call
+    customer = phase in ("callback", "dialout")      # a leg we dialled (engine.acd.callbacks.customer_marks)
+    if customer:
+        phase = "connected" if cdr.answered_at is not None else ""
     queue = cdr.mark("cc_queue") or None
     by_employee = {a.employee_no: a for a in floor.agents.values()}
     agent = by_employee.get(cdr.mark("cc_agent")) if phase == "connected" else None
@@ -94,6 +99,16 @@ def _orphan_call(floor: Floor, cdr: Cdr) -> Call:
     except ValueError:
         pass
     call.hall_chain = floor.hall_chain(cdr.dnis)
+    if customer:
+        call.callback_of = cdr.mark("cc_callback_of") or None
+        call.direction = "inbound" if call.callback_of else "outbound"
+        call.ani, call.dnis = ((cdr.mark("cc_number"), cdr.mark("cc_dnis")) if call.callback_of
+                               else (agent.extension if agent else cdr.ani, cdr.mark("cc_number")))
+        call.ani, call.dnis = call.ani or cdr.ani, call.dnis or cdr.dnis
+        if call.callback_of:
+            call.queue_code, call.enqueued_at = queue, epoch("cc_enqueued_at")
+        if cdr.answered_at is None:
+            call.end_outcome = CallOutcome.FAILED       # the customer was not reached (callbacks.customer_result)
     if phase == "connected":
         call.phase = CallPhase.CONNECTED
         call.answered_at = epoch("cc_answered_at") or cdr.answered_at or cdr.started_at
@@ -104,7 +119,7 @@ def _orphan_call(floor: Floor, cdr: Cdr) -> Call:
     return call
 
 
-def close_orphan(floor: Floor, cdr: Cdr, trace: CallTrace, out: list[Command]) -> None:
+def close_orphan(floor: Floor, cdr: Cdr, trace: CallTrace, out: list[Command]) -> Call:
     """A call no engine saw end: its record, and the log entries the engine that held it did not write."""
     call = _orphan_call(floor, cdr)
     end = cdr.ended_at
@@ -115,9 +130,10 @@ def close_orphan(floor: Floor, cdr: Cdr, trace: CallTrace, out: list[Command]) -
     if call.phase is CallPhase.CONNECTED and not caller:
         side = HangupSide.AGENT      # a conversation the switch ended: the agent's leg hung up, it released the caller
     have = trace.kinds
-    if K.ARRIVED.value not in have:
+    dialled = call.callback_of is not None or call.direction == "outbound"    # a leg we dialled, not a caller's
+    if K.ARRIVED.value not in have and not dialled:
         calllog.log(call, K.ARRIVED, call.started_at, out, detail=cdr.caller_name)
-    if call.enqueued_at is not None and K.QUEUED.value not in have:
+    if call.enqueued_at is not None and K.QUEUED.value not in have and not dialled:
         calllog.log(call, K.QUEUED, call.enqueued_at, out, detail="from the switch's CDR")
     if call.phase is CallPhase.QUEUED:
         if caller:
@@ -137,3 +153,4 @@ def close_orphan(floor: Floor, cdr: Cdr, trace: CallTrace, out: list[Command]) -
         log_end(call, end, out)
     logger.warning("call %s from %s closed from the switch's CDR: %s by %s (%s)", call.uuid, call.ani,
                    call.outcome().value, side.value, cdr.hangup_cause)
+    return call

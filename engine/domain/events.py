@@ -149,6 +149,11 @@ class LiveChannel:
     cc_media: str = ""                  # callers in the IVR or leaving: the app uuid of the media they wait on…
     cc_done: str = ""                   # … set to it by the switch when that media ended (ivr_runner.mark_done)
     cc_digits: str = ""                 # what the last digit collection got
+    cc_agent_leg: str = ""              # customers' legs (cc_phase "callback"/"dialout", engine.acd.callbacks
+    cc_number: str = ""                 # customer_marks): the agent's leg, the number dialled, the callback's
+    cc_callback_of: str = ""            # request (the call that asked for it), its DID, its attempts so far
+    cc_dnis: str = ""
+    cc_attempts: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -212,6 +217,7 @@ class PendingCallback:
     enqueued_at: float
     priority: int
     attempts: int
+    status: str = "pending"             # or "dialling": the customer was being dialled when its engine stopped
 
 
 @dataclasses.dataclass(frozen=True)

@@ -282,11 +282,12 @@ def save_callback(session: Session, cb: SaveCallback) -> None:
 
 def pending_callbacks(session: Session) -> tuple[PendingCallback, ...]:
     """Callbacks not yet done, to put back in their queues at start-up."""
-    rows = session.scalars(select(Callback).where(Callback.status == "pending").order_by(Callback.enqueued_at))
+    open_ = Callback.status.in_(("pending", "dialling"))
+    rows = session.scalars(select(Callback).where(open_).order_by(Callback.enqueued_at))
     dnis = {r.call_uuid: r.dnis for r in session.scalars(select(CallRecord).where(
-        CallRecord.call_uuid.in_(select(Callback.call_uuid).where(Callback.status == "pending"))))}
+        CallRecord.call_uuid.in_(select(Callback.call_uuid).where(open_))))}
     return tuple(PendingCallback(r.call_uuid, r.number, dnis.get(r.call_uuid, ""), r.queue_code,
-                                 to_epoch(r.enqueued_at), 0, r.attempts) for r in rows)
+                                 to_epoch(r.enqueued_at), 0, r.attempts, r.status) for r in rows)
 
 
 def save_voicemail(session: Session, vm: SaveVoicemail) -> None:

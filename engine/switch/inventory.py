@@ -23,6 +23,8 @@ ANSWERED_MARKS = ("cc_answered_at", "cc_agent")                              # e
 IVR_MARKS = ("cc_flow", "cc_node", "cc_data", "cc_path", "cc_media", "cc_done", "cc_digits")   # ivr_runner.mark_ivr
 FLOW_MARKS = ("cc_flow", "cc_after", "cc_path")                              # engine.acd.queueing.mark_waiting
 LEAVING_MARKS = ("cc_outcome", "cc_voicemail", "cc_media", "cc_done")       # engine.acd.effects.mark_leaving
+CUSTOMER_MARKS = ("cc_agent_leg", "cc_number", "cc_callback_of", "cc_dnis")   # engine.acd.callbacks.customer_marks
+CUSTOMER_PHASES = ("callback", "dialout")
 NO_SUCH_CHANNEL = "No such channel"
 
 
@@ -46,6 +48,10 @@ def live_channel(api: Callable[[str], str], row: dict) -> LiveChannel | None:
             logger.warning("switch lists channel %s (%s) that does not exist: ignored", uuid, row.get("name"))
             return None
         marks[name] = _value(value)
+    if not inbound and marks.get("cc_call_uuid") is None:     # not an agent's leg: a customer's we dialled?
+        phase = _value(api(f"uuid_getvar {uuid} cc_phase").strip())
+        if phase in CUSTOMER_PHASES:
+            marks.update(_customer_marks(api, uuid, phase))
     if marks.get("cc_phase") in ("queued", "connected"):
         marks.update(_waiting_marks(api, uuid))
         marks.update({name: _value(api(f"uuid_getvar {uuid} {name}").strip()) or "" for name in FLOW_MARKS})
@@ -74,6 +80,25 @@ def live_channel(api: Callable[[str], str], row: dict) -> LiveChannel | None:
 
 def _value(reply: str) -> str | None:
     return None if reply in ("_undef_", "") or reply.startswith("-ERR") else reply
+
+
+def _customer_marks(api: Callable[[str], str], uuid: str, phase: str) -> dict[str, object]:
+    """A customer's leg of a callback or of an agent's outbound call: whose, which request, when answered."""
+    marks: dict[str, object] = {"cc_phase": phase}
+    marks.update({name: _value(api(f"uuid_getvar {uuid} {name}").strip()) or "" for name in CUSTOMER_MARKS})
+    if marks["cc_callback_of"]:
+        raw = {name: _value(api(f"uuid_getvar {uuid} {name}").strip())
+               for name in ("cc_enqueued_at", "cc_priority", "cc_attempts")}
+        try:
+            marks.update({"cc_enqueued_at": float(raw["cc_enqueued_at"] or ""), "cc_priority": int(raw["cc_priority"]
+                          or 0), "cc_attempts": int(raw["cc_attempts"] or 0)})
+        except ValueError:
+            logger.warning("callback leg %s: unreadable marks %s", uuid, raw)
+    try:
+        marks["cc_answered_at"] = float(_value(api(f"uuid_getvar {uuid} cc_answered_at").strip()) or "")
+    except ValueError:
+        marks["cc_answered_at"] = None
+    return marks
 
 
 def _waiting_marks(api: Callable[[str], str], uuid: str) -> dict[str, object]:

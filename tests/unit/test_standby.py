@@ -78,3 +78,26 @@ def test_a_fenced_executor_sends_nothing_more_to_the_switch():
     ex.execute(c.Hangup("u2", "NORMAL_CLEARING"))
     ex.execute(c.Answer("u3"))
     assert len(link.sent) == 1
+
+
+def test_an_engine_that_lost_the_switch_hands_over_only_after_a_while_and_only_to_a_standby_that_reaches_it():
+    now = [100.0]
+    up = [True]
+    reaching: list = [None]
+    loss = standby.SwitchLoss(lambda: up[0], lambda: reaching[0], clock=lambda: now[0])
+    assert loss.hand_over_to() is None
+    up[0] = False
+    reaching[0] = "cc2:200"
+    assert loss.hand_over_to() is None                  # a reconnect may be under way
+    now[0] += standby.SWITCH_LOSS_S - 0.1
+    assert loss.hand_over_to() is None
+    up[0] = True
+    now[0] += 0.2
+    assert loss.hand_over_to() is None                  # it came back: the count starts again
+    up[0] = False
+    assert loss.hand_over_to() is None
+    now[0] += standby.SWITCH_LOSS_S
+    reaching[0] = None
+    assert loss.hand_over_to() is None                  # nobody better placed: it keeps trying itself
+    reaching[0] = "cc2:200"
+    assert loss.hand_over_to() == "cc2:200"

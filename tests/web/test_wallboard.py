@@ -18,12 +18,13 @@ from engine.store.switch_status import save_switch_status
 UTC = dt.timezone.utc
 
 
-def engine_heartbeat(db, role="active", ago_s=0.0, name="cc1:100"):
+def engine_heartbeat(db, role="active", ago_s=0.0, name="cc1:100", switch_connected=None):
     """An engine's row as engine.heartbeat writes it (a heartbeat `ago_s` old; negative: still beating for the
     whole test)."""
     now = dt.datetime.now(UTC)
     row = db.get(EngineNode, name) or EngineNode(name=name)
     row.role, row.since, row.heartbeat_at = role, now - dt.timedelta(minutes=5), now - dt.timedelta(seconds=ago_s)
+    row.switch_connected = switch_connected
     db.add(row)
     db.commit()
 
@@ -267,6 +268,10 @@ def test_no_active_engine_is_said_first_within_seconds_and_a_standby_is_named(as
     engine_heartbeat(db, role="active", name="cc2:200")
     data = _snapshot(as_supervisor)
     assert data["alerts"] == [] and data["system"]["engine_label"].endswith("（cc2:200） · 无备用引擎")
+    engine_heartbeat(db, role="standby", name="cc3:300", switch_connected=True)
+    engine_heartbeat(db, role="standby", name="cc4:400", switch_connected=False)     # cannot reach the switch
+    data = _snapshot(as_supervisor)
+    assert data["system"]["engine_label"].endswith("（cc2:200） · 2 个备用引擎，1 个连通交换机")
 
 
 def test_every_page_gets_the_system_alerts_and_staff_the_engines_and_switch_load(as_supervisor, client, db, seed):

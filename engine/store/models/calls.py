@@ -100,7 +100,7 @@ class Callback(Base):
     queue_code: Mapped[str] = mapped_column(String(32))
     enqueued_at: Mapped[dt.datetime]            # the original place in the queue
     requested_at: Mapped[dt.datetime]
-    status: Mapped[str] = mapped_column(String(16), default="pending")   # pending, done, failed
+    status: Mapped[str] = mapped_column(String(16), default="pending")   # pending, dialling (under way), done, failed
     attempts: Mapped[int] = mapped_column(default=0)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
     completed_at: Mapped[dt.datetime | None]

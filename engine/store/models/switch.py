@@ -59,3 +59,4 @@ class EngineNode(Base):
     role: Mapped[str] = mapped_column(String(16))                        # active | standby | stopped
     since: Mapped[dt.datetime]
     heartbeat_at: Mapped[dt.datetime] = mapped_column(index=True)
+    switch_connected: Mapped[bool | None]        # its own connection to the switch is up (None: not known)
