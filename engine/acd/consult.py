@@ -16,10 +16,10 @@ from engine.acd import calllog
 from engine.acd.calllog import K
 from engine.acd.effects import EXEMPT, finish_talk, leg_failed
 from engine.acd.floor import Floor
-from engine.domain.agent import AgentTrigger
+from engine.domain.agent import Agent, AgentTrigger
 from engine.domain.call import Call, CallPhase, Consult
 from engine.domain.commands import Bridge, Command, DialCustomer, Hangup, JoinConference, PlayMusic
-from engine.domain.events import AgentRequest, OriginateResult
+from engine.domain.events import AgentRequest, LiveChannel, OriginateResult
 from engine.domain.routing import qualifies
 from engine.domain.states import AgentState
 
@@ -80,7 +80,9 @@ def _start(floor: Floor, agent, call: Call, ev: AgentRequest, out: list[Command]
         floor.leg_up(leg, other.agent_id)
     number = (other.remote_number or other.extension) if other else target
     out.append(DialCustomer(job, leg, number, CONSULT_RING_S, agent.extension,
-                            {"cc_consult_of": call.uuid, "cc_agent": agent.employee_no,
+                            {"cc_consult_of": call.uuid, "cc_agent": agent.employee_no, "cc_phase": "consult",
+                             "cc_consulted": other.employee_no if other else "", "cc_consult_kind": kind,
+                             "cc_consult_target": target,     # what an engine taking over needs (adopt below)
                              **(EXEMPT if other is not None and floor.pacer.exempt else {})},
                             extension=other is not None and not other.remote_number))
     call.ivr_path.append(f"consult:{kind}:{target}:by {agent.employee_no}")
@@ -215,3 +217,47 @@ def _drop(floor: Floor, call: Call, now: float, out: list[Command], *, answered:
         floor.change_agent(consult.agent_id, AgentTrigger.WRAP_UP_DONE, now, out, cause="no wrap-up time")
     elif agent.state is AgentState.RESERVED:
         floor.change_agent(consult.agent_id, AgentTrigger.OFFER_CANCELLED, now, out, cause="consult ended")
+
+
+def adopt(floor: Floor, call: Call | None, leg: LiveChannel, consulted: Agent | None, in_conference: bool,
+          now: float, out: list[Command]) -> None:
+    """After a restart: a consulted party's leg (marked cc_phase consult) of a call taken over. Answered, the
+    consultation (or the three-party conference) goes on, and the agent can transfer, conference or go back to the
+    caller as before; still ringing (its originate's result went to the engine that died), or of a call that is
+    gone, the leg is released and the consulted agent is free again."""
+    if consulted is not None:
+        floor.leg_up(leg.uuid, consulted.agent_id)
+    if call is None or call.phase is not CallPhase.CONNECTED or call.agent_id is None or call.consult is not None \
+            or not leg.answered:
+        logger.warning("consulted leg %s of call %s released after restart (%s)", leg.uuid, leg.cc_consult_of,
+                       "ringing" if call is not None and not leg.answered else "its call is gone or not in hand")
+        out.append(Hangup(leg.uuid, "NORMAL_CLEARING" if leg.answered else "ORIGINATOR_CANCEL"))
+        if consulted is not None and consulted.state is AgentState.RESERVED and consulted.call_uuid == leg.cc_consult_of:
+            floor.change_agent(consulted.agent_id, AgentTrigger.OFFER_CANCELLED, now, out,
+                               cause="reconciled: consultation ended with the engine before")
+        elif consulted is not None and consulted.state in (AgentState.TALKING, AgentState.ON_HOLD) \
+                and consulted.call_uuid == leg.cc_consult_of:
+            floor.change_agent(consulted.agent_id, AgentTrigger.CALL_END, now, out, cause="reconciled: consult ended")
+            floor.change_agent(consulted.agent_id, AgentTrigger.WRAP_UP_DONE, now, out, cause="no wrap-up time")
+        return
+    call.consult = Consult("", leg.uuid, leg.cc_consult_kind or ("agent" if consulted else "number"),
+                           leg.cc_consult_target, consulted.agent_id if consulted else None, call.agent_id,
+                           answered=True, conference=f"cc-{call.uuid}" if in_conference else None)
+    floor.consult_legs[leg.uuid] = call.uuid
+    call.ivr_path.append(f"consult:{call.consult.kind}:{call.consult.target}:adopted after restart")
+    logger.warning("call %s taken over after restart %s %s %s", call.uuid,
+                   "in conference with" if in_conference else "while its agent consults", call.consult.kind,
+                   call.consult.target)
+    if consulted is None:
+        return
+    cause = "reconciled: consulted on a live call"
+    state = floor.agents[consulted.agent_id].state
+    if state in (AgentState.TALKING, AgentState.ON_HOLD) and floor.agents[consulted.agent_id].call_uuid == call.uuid:
+        return
+    if state is AgentState.WRAP_UP:
+        floor.change_agent(consulted.agent_id, AgentTrigger.WRAP_UP_DONE, now, out, cause=cause)
+    if floor.agents[consulted.agent_id].state is AgentState.NOT_READY:
+        floor.change_agent(consulted.agent_id, AgentTrigger.READY, now, out, cause=cause)
+    if floor.agents[consulted.agent_id].state is AgentState.READY:
+        floor.change_agent(consulted.agent_id, AgentTrigger.OFFER, now, out, cause=cause, call_uuid=call.uuid)
+    floor.change_agent(consulted.agent_id, AgentTrigger.ANSWER, now, out, cause=cause, call_uuid=call.uuid)

@@ -5,7 +5,7 @@ import dataclasses
 import logging
 import urllib.parse
 
-from engine.acd import arrivals, callbacks, ivr_runner, offers, phones, queueing, reconcile, waiting
+from engine.acd import arrivals, callbacks, consult, ivr_runner, offers, phones, queueing, reconcile, waiting
 from engine.acd.endings import on_agent_leg_hangup, on_caller_hangup
 from engine.acd.floor import Floor, Offer
 from engine.domain.agent import Agent, AgentTrigger
@@ -132,6 +132,12 @@ def _adopt(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None:
             logger.warning("call %s from %s was parked unattended: starting its flow", ch.uuid, ch.ani)
             arrivals.start_call(floor, CallParked(ch.uuid, ch.ani, ch.dnis, ch.caller_name, True, ev.at), out,
                        started_at=ch.created_at)
+    callers = {ch.uuid: ch for ch in ev.channels if ch.inbound}
+    for ch in ev.channels:
+        if not ch.inbound and ch.cc_phase == "consult" and ch.uuid not in floor.consult_legs:
+            caller = callers.get(ch.cc_consult_of)
+            consult.adopt(floor, floor.calls.get(ch.cc_consult_of), ch, by_employee.get(ch.cc_consulted),
+                          caller is not None and caller.application == "conference", ev.at, out)
 
 
 def _restore(floor: Floor, call: Call, ch: LiveChannel) -> None:

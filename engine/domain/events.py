@@ -154,6 +154,10 @@ class LiveChannel:
     cc_callback_of: str = ""            # request (the call that asked for it), its DID, its attempts so far
     cc_dnis: str = ""
     cc_attempts: int = 0
+    cc_consult_of: str = ""             # a consulted party's leg (cc_phase "consult", engine.acd.consult): the call,
+    cc_consulted: str = ""              # the consulted agent's employee number ("" for an outside number), and
+    cc_consult_kind: str = ""           # what the consulting agent asked for (agent/number and its target)
+    cc_consult_target: str = ""
 
 
 @dataclasses.dataclass(frozen=True)

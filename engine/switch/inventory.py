@@ -25,6 +25,7 @@ FLOW_MARKS = ("cc_flow", "cc_after", "cc_path")                              # e
 LEAVING_MARKS = ("cc_outcome", "cc_voicemail", "cc_media", "cc_done")       # engine.acd.effects.mark_leaving
 CUSTOMER_MARKS = ("cc_agent_leg", "cc_number", "cc_callback_of", "cc_dnis")   # engine.acd.callbacks.customer_marks
 CUSTOMER_PHASES = ("callback", "dialout")
+CONSULT_MARKS = ("cc_consult_of", "cc_consulted", "cc_consult_kind", "cc_consult_target")   # engine.acd.consult
 NO_SUCH_CHANNEL = "No such channel"
 
 
@@ -52,6 +53,9 @@ def live_channel(api: Callable[[str], str], row: dict) -> LiveChannel | None:
         phase = _value(api(f"uuid_getvar {uuid} cc_phase").strip())
         if phase in CUSTOMER_PHASES:
             marks.update(_customer_marks(api, uuid, phase))
+        elif phase == "consult":
+            marks["cc_phase"] = phase
+            marks.update({name: _value(api(f"uuid_getvar {uuid} {name}").strip()) or "" for name in CONSULT_MARKS})
     if marks.get("cc_phase") in ("queued", "connected"):
         marks.update(_waiting_marks(api, uuid))
         marks.update({name: _value(api(f"uuid_getvar {uuid} {name}").strip()) or "" for name in FLOW_MARKS})

@@ -107,3 +107,47 @@ def test_consult_an_outside_number_then_a_three_party_conference(sim, engine, db
     sim.hangup(uuid)
     rec = wait_until(lambda: record_of(db_url, uuid), 10, "the record")
     assert rec.outcome is CallOutcome.ANSWERED and rec.transfers == 1 and "conference" in rec.ivr_path
+
+
+def _restart(engine, engine_config):
+    from engine.bootstrap import Engine
+    engine.stop()                        # the calls stay up on the switch, marked
+    second = Engine(engine_config, directory_reload_s=0.3)
+    second.start()
+    return second
+
+
+def test_after_an_engine_restart_a_consultation_goes_on_and_ends_in_a_conference(sim, engine, engine_config,
+                                                                                  db_url):
+    uuid = sim.place_call(did="12366", digits="2", talk_time=300.0)
+    call = answered_call(sim, engine, uuid)
+    floor = engine.center.floor
+    first, first_leg = floor.agents[call.agent_id], call.agent_leg
+    second = next(a for a in sorted(floor.agents.values(), key=lambda a: a.employee_no)
+                  if a.state is AgentState.READY and a.agent_id != first.agent_id)
+    assert result_of(db_url, request(db_url, first.extension, "consult", f"agent:{second.employee_no}")) == "ok"
+    consult = wait_until(lambda: call.consult if call.consult and call.consult.answered else None, 20,
+                         "the consulted agent to answer")
+    wait_until(lambda: bridged_to(sim, first_leg) == consult.leg_uuid or None, 10, "the agents bridged")
+    taken = _restart(engine, engine_config)
+    try:
+        adopted = wait_until(lambda: taken.center.floor.calls.get(uuid), 10, "the call taken over")
+        assert adopted.consult is not None and adopted.consult.leg_uuid == consult.leg_uuid
+        assert adopted.consult.agent_id == second.agent_id and adopted.agent_id == first.agent_id
+        assert taken.center.floor.agents[second.agent_id].state is AgentState.TALKING
+        assert result_of(db_url, request(db_url, first.extension, "conference")) == "ok"
+        wait_until(lambda: any(c.startswith(f"api uuid_transfer {uuid} ") and "conference" in c for c in wire(sim))
+                   or None, 10, "the caller sent into the conference")
+        wait_until(lambda: all(ch["application"] == "conference" for ch in sim.channels()
+                               if ch["uuid"] in (uuid, first_leg, consult.leg_uuid)) or None, 10, "all three in it")
+        taken = _restart(taken, engine_config)          # and once more, in conference
+        adopted = wait_until(lambda: taken.center.floor.calls.get(uuid), 10, "the conference taken over")
+        assert adopted.consult is not None and adopted.consult.conference == f"cc-{uuid}"
+        sim.hangup(first_leg)            # the consulting agent leaves: the consulted one keeps the caller
+        wait_until(lambda: adopted.agent_id == second.agent_id or None, 10, "the call to be the second agent's")
+        sim.hangup(uuid)
+        rec = wait_until(lambda: record_of(db_url, uuid), 10, "the record")
+        assert (rec.outcome, rec.agent_id) == (CallOutcome.ANSWERED, second.agent_id)
+        assert sum(1 for a in taken.center.floor.agents.values() if a.state is AgentState.TALKING) == 0
+    finally:
+        taken.stop()
