@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 
 # chinese_calendar names days in English ("Spring Festival"); the console speaks Chinese (春节).
 CHINESE_NAMES = {member.value: member.chinese for member in chinese_calendar.Holiday}
+_warned: set[int] = set()       # years already reported as not covered
 
 
 def library_years() -> range:
@@ -34,6 +35,9 @@ def statutory_days(years: Iterable[int]) -> tuple[dict[dt.date, str], dict[dt.da
     used: set[int] = set()
     for year in sorted(set(years)):
         if year not in covered:
+            if year in _warned:
+                continue
+            _warned.add(year)           # once per process: the calendar is rebuilt at every reload
             logger.warning("chinese_calendar %s has no holiday data for %d: only weekends and local overrides "
                            "apply", chinese_calendar.__version__, year)
             continue

@@ -44,6 +44,10 @@ def handle(floor: Floor, ev: AgentRequest, out: list[Command]) -> str:
         return "finish the consultation first (transfer, conference or back to the caller)"
     if ev.action == "hangup":
         out.append(Hangup(call.agent_leg, "NORMAL_CLEARING"))
+    elif ev.action == "unhold" and agent.state is not AgentState.ON_HOLD:
+        return f"agent {agent.employee_no}'s call is not on hold"      # uuid_hold off would only get -ERR
+    elif ev.action == "hold" and agent.state is AgentState.ON_HOLD:
+        return f"agent {agent.employee_no}'s call is already on hold"
     elif ev.action in ("hold", "unhold"):
         # uuid_hold holds the agent's leg and plays hold music to its partner, the caller (switch_ivr.c
         # switch_ivr_hold: switch_ivr_broadcast(partner, hold_music))

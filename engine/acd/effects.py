@@ -73,6 +73,8 @@ def finish_talk(floor: Floor, call: Call, now: float, out: list[Command]) -> Non
     agent = floor.agents.get(agent_id) if agent_id is not None else None
     if agent is None or agent.call_uuid != call.uuid or agent_id is None:
         return
+    if agent.state not in (AgentState.TALKING, AgentState.ON_HOLD):
+        return          # over already: the agent hung up first and is in wrap-up; the caller's release follows
     talk_s = now - agent.since
     talk_started = agent.since
     held_since = agent.since if agent.state is AgentState.ON_HOLD else None
