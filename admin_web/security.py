@@ -28,6 +28,7 @@ class ConsoleUser(UserMixin):
     agent_id: int | None
     locale: str
     active: bool = True
+    must_change_password: bool = False      # a one-time password: nothing but changing it until it is changed
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
@@ -38,7 +39,8 @@ class ConsoleUser(UserMixin):
     def from_model(cls, user: User) -> "ConsoleUser":
         """Snapshot of a users row (its role is eagerly joined by the model)."""
         return cls(id=user.id, username=user.username, display_name=user.display_name or user.username,
-                   role=user.role.code, agent_id=user.agent_id, locale=user.locale, active=user.active)
+                   role=user.role.code, agent_id=user.agent_id, locale=user.locale, active=user.active,
+                   must_change_password=bool(user.must_change_password))
 
 
 @login_manager.user_loader

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 
@@ -61,6 +62,8 @@ def run(ctx: click.Context, sim: bool, demo: bool, web: bool) -> None:
     from engine.demo import DEMO_LOGIN
     from engine.lease import for_database
     config = _config(ctx)
+    if not demo:
+        _require_own_secrets(ctx, config)
     stop = gevent.event.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         gevent.signal_handler(sig, stop.set)
@@ -73,7 +76,7 @@ def run(ctx: click.Context, sim: bool, demo: bool, web: bool) -> None:
         if _serving(config.web_host, config.web_port):
             click.echo(f"Web console: {address} (already served, kept as it is)")
         else:
-            web_process = _start_web(ctx)
+            web_process = _start_web(ctx, demo)
             click.echo(f"Web console: {address}  (login {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]})" if demo
                        else f"Web console: {address}")
     sim_process = None
@@ -151,12 +154,23 @@ def _serving(host: str, port: int) -> bool:
         return False
 
 
-def _start_web(ctx: click.Context) -> subprocess.Popen:
+def _start_web(ctx: click.Context, demo: bool) -> subprocess.Popen:
     """Start the console (`callcenter web`, gunicorn) as its own processes."""
     from engine.config import PROJECT_ROOT
     env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     path = ctx.obj.get("config_path")
-    return subprocess.Popen([sys.executable, "-m", "engine", *(["--config", path] if path else []), "web"], env=env)
+    return subprocess.Popen([sys.executable, "-m", "engine", *(["--config", path] if path else []), "web",
+                             "--demo" if demo else "--no-demo"], env=env)
+
+
+def _require_own_secrets(ctx: click.Context, config) -> None:
+    """Outside demo mode, a shipped secret stops the command with one line naming the settings."""
+    from engine.config import ConfigError, require_own_secrets
+    try:
+        require_own_secrets(config)
+    except ConfigError as exc:
+        click.echo(f"refusing to start: {exc}", err=True)
+        ctx.exit(2)
 
 
 def _terminate(process: subprocess.Popen | None) -> None:
@@ -222,11 +236,67 @@ def sim(ctx: click.Context, demo: bool) -> None:
 
 
 @cli.command()
+@click.option("--demo/--no-demo", default=False, show_default=True,
+              help="Demo mode: the shipped secrets are accepted.")
 @click.pass_context
-def web(ctx: click.Context) -> None:
+def web(ctx: click.Context, demo: bool) -> None:
     """Serve the web console alone: gunicorn with gevent workers ([web] workers), in processes of its own."""
     from admin_web.server import serve_production
-    serve_production(_config(ctx), ctx.obj.get("config_path"))
+    config = _config(ctx)
+    if not demo:
+        _require_own_secrets(ctx, config)
+    serve_production(config, ctx.obj.get("config_path"))
+
+
+@cli.command()
+@click.option("--admin", "admin_username", default="admin", show_default=True,
+              help="Username of the first administrator (created only if there is no active one).")
+@click.option("--freeswitch-conf", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also write the overlay files that carry the secrets (event_socket, xml_cdr, xml_curl) with "
+                   "the new values into this FreeSWITCH configuration directory's autoload_configs/.")
+@click.option("--force", is_flag=True, help="Replace an existing secrets file (every console session ends, and "
+                                            "FreeSWITCH must get the new values too).")
+@click.pass_context
+def init(ctx: click.Context, admin_username: str, freeswitch_conf: Path | None, force: bool) -> None:
+    """First run of a deployment: generate its own secrets into the private settings file (mode 0600), bring the
+    database up to date, and create the first administrator with a one-time password, shown once."""
+    from engine import first_run
+    from engine.demo import ensure_roles
+    from engine.store.migrate import upgrade
+    from engine.store.session import make_engine, make_session_factory, transaction
+    config = _config(ctx)
+    path = first_run.secrets_path(config.source)
+    if path.exists() and not force:
+        click.echo(f"{path} exists already (use --force to replace its secrets)", err=True)
+        new = None
+    else:
+        new = first_run.Secrets.generate()
+        first_run.write_secrets(path, new)
+        click.echo(f"Secrets written to {path} (mode 600).")
+        if freeswitch_conf is not None:
+            for written in first_run.write_overlay(freeswitch_conf, new):
+                click.echo(f"  FreeSWITCH: {written}")
+        else:
+            click.echo("  FreeSWITCH must carry the same values (or use --freeswitch-conf):")
+            click.echo(f"    event_socket.conf.xml  password = {new.esl_password}")
+            click.echo(f"    xml_cdr.conf.xml cred, xml_curl.conf.xml gateway-credentials = "
+                       f"{new.directory_credentials}")
+    config = _config(ctx)           # with the secrets just written
+    upgrade(config.database_url)
+    db = make_engine(config.database_url)
+    try:
+        with transaction(make_session_factory(db)) as session:
+            password = first_run.create_first_admin(session, ensure_roles(session), admin_username)
+    except ValueError as exc:
+        click.echo(f"no administrator created: {exc}", err=True)
+        ctx.exit(1)
+    finally:
+        db.dispose()
+    if password is None:
+        click.echo("An active administrator exists already: none created.")
+    else:
+        click.echo(f"First administrator: {admin_username}  one-time password: {password}")
+        click.echo("  (shown only now; it must be changed at the first login)")
 
 
 @cli.group()

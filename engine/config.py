@@ -8,6 +8,13 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_FILE = PROJECT_ROOT / "conf" / "callcenter.toml"
+SECRETS_FILE_NAME = "secrets.toml"      # beside the config file, mode 0600, written by `callcenter init`
+# The secrets the repository ships (conf/callcenter.toml, the FreeSWITCH overlay): fine for the demo, refused
+# anywhere else (require_own_secrets), since everyone who has read this repository knows them.
+SHIPPED_SECRETS = {"web.secret_key": ("web_secret_key", "dev-only-change-me"),
+                   "web.directory_credentials": ("directory_credentials", "freeswitch:change-me"),
+                   "esl.password": ("esl_password", "ClueCon")}
+MIN_SECRET_KEY_LENGTH = 32
 
 
 class ConfigError(Exception):
@@ -86,10 +93,48 @@ def load_config(path: str | os.PathLike | None = None, env: dict[str, str] | Non
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
     base = path.resolve().parent.parent
+    secrets_path = Path(env.get("CALLCENTER_SECRETS") or path.parent / SECRETS_FILE_NAME)
+    for section, keys in _read_secrets(secrets_path).items():
+        data.setdefault(section, {}).update(keys)
     values: dict[str, object] = {}
     for field, (section, key, kind) in _SCHEMA.items():
         values[field] = _read(data, env, section, key, kind, base)
     return _validate(values, str(path))
+
+
+def _read_secrets(path: Path) -> dict[str, dict]:
+    """The private settings file (`callcenter init`), if there is one: it must be readable by its owner only."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return {}
+    if mode & 0o077:
+        raise ConfigError(f"secrets file {path} is readable by others (mode {mode & 0o777:o}): chmod 600 {path}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"secrets file {path} is not valid TOML: {exc}") from None
+    return {section: keys for section, keys in data.items() if isinstance(keys, dict)}
+
+
+def shipped_secrets(config: Config) -> list[str]:
+    """The settings that still hold a secret everyone knows (or a session key too short to be one)."""
+    names = [name for name, (field, shipped) in SHIPPED_SECRETS.items() if getattr(config, field) == shipped]
+    if "web.secret_key" not in names and len(config.web_secret_key) < MIN_SECRET_KEY_LENGTH:
+        names.append("web.secret_key")
+    return names
+
+
+def require_own_secrets(config: Config) -> None:
+    """Refuse to serve outside demo mode with a shipped secret, naming each setting and the way out."""
+    names = shipped_secrets(config)
+    if names:
+        raise ConfigError(
+            f"setting {', '.join(names)} still {'holds' if len(names) == 1 else 'hold'} the value shipped with "
+            f"the project, which anyone can read: run `callcenter init` to generate your own into "
+            f"{Path(config.source).parent / SECRETS_FILE_NAME}, or set "
+            + ", ".join(f"CALLCENTER_{n.replace('.', '_').upper()}" for n in names)
+            + " (the shipped values work only with --demo)")
 
 
 def _read(data: dict, env: dict[str, str], section: str, key: str, kind: type, base: Path) -> object:

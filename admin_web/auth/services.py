@@ -66,3 +66,13 @@ def create_user(session: Session, username: str, password: str, role: Role, *, d
     session.add(user)
     session.flush()
     return user
+
+
+def change_password(session: Session, user_id: int, current: str, new: str) -> bool:
+    """Set a new password if `current` is right (the caller commits); a one-time password is then spent."""
+    user = session.get(User, user_id)
+    if user is None or not check_password_hash(user.password_hash, current):
+        return False
+    user.password_hash = generate_password_hash(new)
+    user.must_change_password = False
+    return True

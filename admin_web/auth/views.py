@@ -5,11 +5,11 @@ from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from admin_web.auth import bp
-from admin_web.auth.forms import LoginForm
-from admin_web.auth.services import LoginResult, authenticate
+from admin_web.auth.forms import ChangePasswordForm, LoginForm
+from admin_web.auth import services
 from admin_web.db import get_session
 from admin_web.security import ConsoleUser
 
@@ -30,12 +30,14 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         session = get_session()
-        result, user = authenticate(session, form.username.data.strip(), form.password.data)
-        if result is LoginResult.OK:
+        result, user = services.authenticate(session, form.username.data.strip(), form.password.data)
+        if result is services.LoginResult.OK:
             session.commit()
             login_user(ConsoleUser.from_model(user))
+            if user.must_change_password:
+                return redirect(url_for("auth.change_password", next=safe_next(form.next.data) or None))
             return redirect(safe_next(form.next.data) or url_for("dashboard.index"))
-        if result is LoginResult.INACTIVE:
+        if result is services.LoginResult.INACTIVE:
             form.form_errors.append(_("This account is disabled. Ask an administrator."))
         else:
             form.form_errors.append(_("Wrong username or password."))
@@ -49,3 +51,40 @@ def logout():
     logout_user()
     flash(_("You have been logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password (required first, after a one-time password)."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        session = get_session()
+        if change_password_of(session, form):
+            flash(_("Your password has been changed."), "info")
+            return redirect(safe_next(request.args.get("next")) or url_for("dashboard.index"))
+        form.current.errors = [*form.current.errors, _("Wrong password.")]
+    return render_template("auth/password.html", form=form,
+                           forced=current_user.must_change_password), 200 if not form.errors else 400
+
+
+def change_password_of(session, form: ChangePasswordForm) -> bool:
+    if not services.change_password(session, current_user.id, form.current.data, form.new.data):
+        return False
+    session.commit()
+    return True
+
+
+# while a one-time password is unchanged, only these may be reached (the rest redirects to the change)
+FORCED_CHANGE_ALLOWED = frozenset({"auth.change_password", "auth.logout", "static"})
+
+
+@bp.before_app_request
+def _force_password_change():
+    if (current_user.is_authenticated and current_user.must_change_password
+            and request.endpoint not in FORCED_CHANGE_ALLOWED):
+        if request.path.endswith(".json") or request.path.startswith("/api/"):
+            return {"error": "password change required"}, 403
+        return redirect(url_for("auth.change_password", next=request.full_path if request.method == "GET"
+                                else None))
+    return None

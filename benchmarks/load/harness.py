@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -92,12 +93,23 @@ def cpu_seconds(pid: int) -> float:
     return (int(rest[11]) + int(rest[12])) / os.sysconf("SC_CLK_TCK")
 
 
+BENCH_ESL_PASSWORD = "bench-esl-" + secrets.token_hex(8)     # outside demo mode no shipped secret is accepted
+
+
 def _env(pythonpath: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a child process: this checkout first, no CALLCENTER_* of the caller's, and secrets of
+    the run's own (the engine and the console refuse the shipped ones outside demo mode)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
     env["PYTHONPATH"] = str(pythonpath)
     env["PYTHONUNBUFFERED"] = "1"
+    env.update({"CALLCENTER_WEB_SECRET_KEY": _RUN_SECRET_KEY,
+                "CALLCENTER_WEB_DIRECTORY_CREDENTIALS": "freeswitch:bench-" + _RUN_SECRET_KEY[:12],
+                "CALLCENTER_ESL_PASSWORD": BENCH_ESL_PASSWORD})
     env.update(extra or {})
     return env
+
+
+_RUN_SECRET_KEY = secrets.token_hex(32)
 
 
 def _stop(proc: subprocess.Popen | None, timeout: float) -> int | None:
@@ -234,7 +246,7 @@ def run(scn: Scenario, say=print) -> dict:
 
         # ---- the simulated switch (always from this checkout), with FreeSWITCH's session limits
         args = [sys.executable, "-m", "engine.fsim", "--host", "127.0.0.1", "--port", str(esl_port),
-                "--password", "ClueCon", "--control-port", str(ctl_port),
+                "--password", BENCH_ESL_PASSWORD, "--control-port", str(ctl_port),
                 "--dialplan-dir", str(PROJECT_ROOT / "dialplans"), "--time-scale", "1", "--log-level", "WARNING",
                 "--sessions-per-second", str(scn.sessions_per_second), "--max-sessions", str(scn.max_sessions)]
         sim_log = open(work / "sim.log", "wb")
@@ -254,7 +266,7 @@ def run(scn: Scenario, say=print) -> dict:
         # ---- the engine alone, as its own process
         env = _env(engine_root, {
             "CALLCENTER_ESL_HOST": "127.0.0.1", "CALLCENTER_ESL_PORT": str(esl_port),
-            "CALLCENTER_ESL_PASSWORD": "ClueCon", "CALLCENTER_DATABASE_URL": db_url,
+            "CALLCENTER_ESL_PASSWORD": BENCH_ESL_PASSWORD, "CALLCENTER_DATABASE_URL": db_url,
             "CALLCENTER_PATHS_FLOWS_DIR": str(work / "flows"),
             "CALLCENTER_PATHS_RECORDINGS_DIR": str(work / "recordings"),
             "CALLCENTER_SWITCH_RING_TIMEOUT": str(scn.ring_timeout),

@@ -4,7 +4,9 @@ callers instead of the simulator's, and the figures (benchmarks/load/figures.py)
 What it needs (nothing here builds or configures FreeSWITCH; the suite never runs this):
 * a FreeSWITCH on this machine with the README's overlay (dialplans/public/00_callcenter.xml in the public context),
   its stock directory users 1000... (password 1234) on the internal profile (5060), the external profile (5080,
-  context public) for callers, the event socket (default 127.0.0.1:8021, ClueCon), and the stock switch.conf.xml
+  context public) for callers, the event socket (default 127.0.0.1:8021) with a password of its own (the engine
+  refuses FreeSWITCH's stock ClueCon outside demo mode: `callcenter init --freeswitch-conf`, then
+  `--freeswitch host:port:password`), and the stock switch.conf.xml
   limits (sessions-per-second 30, max-sessions 1000) unless the run is about other limits;
 * Debian's sipp.
 

@@ -110,3 +110,31 @@ def test_agent_page_says_which_agent(as_agent):
     text = as_agent.get("/me").get_data(as_text=True)
     assert "您是坐席 1001（张三），分机 8001" in text
     assert "示闲" in text
+
+
+def test_a_one_time_password_must_be_changed_before_anything_else(client, seed, db):
+    from .helpers import PASSWORD
+    user = db.scalar(select(User).where(User.username == "admin"))
+    user.must_change_password = True
+    db.commit()
+    response = login(client, "admin", next="/calls/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/auth/password")
+    for path in ("/", "/agents/", "/calls/"):               # every page leads to the change first
+        assert client.get(path).headers["Location"].startswith("/auth/password")
+    assert client.get("/api/v1/me").status_code in (403, 404)
+    page = client.get("/auth/password").get_data(as_text=True)
+    assert "一次性密码" in page
+    refused = client.post("/auth/password", data={"current": "wrong", "new": "a-new-passw0rd",
+                                                  "confirm": "a-new-passw0rd"})
+    assert refused.status_code == 400 and "密码错误" in refused.get_data(as_text=True)
+    short = client.post("/auth/password", data={"current": PASSWORD, "new": "short", "confirm": "short"})
+    assert short.status_code == 400 and "至少 10 个字符" in short.get_data(as_text=True)
+    done = client.post("/auth/password?next=/calls/", data={"current": PASSWORD, "new": "a-new-passw0rd",
+                                                            "confirm": "a-new-passw0rd"})
+    assert done.status_code == 302 and done.headers["Location"] == "/calls/"
+    assert client.get("/agents/").status_code == 200
+    db.expire_all()
+    assert not db.scalar(select(User).where(User.username == "admin")).must_change_password
+    client.post("/auth/logout")
+    assert login(client, "admin").status_code == 401                         # the one-time password is spent
+    assert login(client, "admin", "a-new-passw0rd").headers["Location"] == "/"

@@ -33,5 +33,7 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(8), default="zh_CN")
     created_at: Mapped[created_at]
     last_login_at: Mapped[dt.datetime | None]
+    # a one-time password (the first administrator's, a reset): changed at the next login before anything else
+    must_change_password: Mapped[bool] = mapped_column(default=False)
 
     role: Mapped[UserRole] = relationship(lazy="joined")

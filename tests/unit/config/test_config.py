@@ -34,3 +34,40 @@ def test_bad_values_stop_with_a_one_line_message_naming_the_setting(env, message
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "nope.toml", env={})
+
+
+def _conf_dir(tmp_path):
+    """A copy of the shipped configuration in a directory of its own (its secrets file goes beside it)."""
+    from engine.config import DEFAULT_CONFIG_FILE
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    (conf / "callcenter.toml").write_text(DEFAULT_CONFIG_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    return conf
+
+
+def test_outside_demo_mode_the_shipped_secrets_are_refused_naming_each_setting():
+    from engine.config import require_own_secrets
+    with pytest.raises(ConfigError) as err:
+        require_own_secrets(load_config(env={}))
+    message = str(err.value)
+    assert "web.secret_key, web.directory_credentials, esl.password" in message and "callcenter init" in message
+    own = load_config(env={"CALLCENTER_WEB_SECRET_KEY": "k" * 40, "CALLCENTER_ESL_PASSWORD": "not-ClueCon",
+                           "CALLCENTER_WEB_DIRECTORY_CREDENTIALS": "freeswitch:own-secret"})
+    require_own_secrets(own)
+    with pytest.raises(ConfigError, match="setting web.secret_key still holds"):
+        require_own_secrets(load_config(env={"CALLCENTER_WEB_SECRET_KEY": "short", "CALLCENTER_ESL_PASSWORD": "x1",
+                                             "CALLCENTER_WEB_DIRECTORY_CREDENTIALS": "fs:own-secret"}))
+
+
+def test_the_private_secrets_file_beside_the_configuration_is_read_over_it_and_must_be_private(tmp_path):
+    conf = _conf_dir(tmp_path)
+    secrets = conf / "secrets.toml"
+    secrets.write_text('[web]\nsecret_key = "from-the-secrets-file-0123456789abcdef"\n[esl]\npassword = "own"\n')
+    secrets.chmod(0o644)
+    with pytest.raises(ConfigError, match="readable by others.*chmod 600"):
+        load_config(conf / "callcenter.toml", env={})
+    secrets.chmod(0o600)
+    cfg = load_config(conf / "callcenter.toml", env={})
+    assert (cfg.web_secret_key, cfg.esl_password) == ("from-the-secrets-file-0123456789abcdef", "own")
+    assert cfg.directory_credentials == "freeswitch:change-me"       # what the file does not set stays
+    assert load_config(conf / "callcenter.toml", env={"CALLCENTER_ESL_PASSWORD": "env"}).esl_password == "env"

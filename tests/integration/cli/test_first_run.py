@@ -1,0 +1,67 @@
+"""First run of a deployment from the command line: nothing starts outside demo mode on a shipped secret, and
+`callcenter init` gives the deployment its own secrets (a private file) and a first administrator whose one-time
+password must be changed at the first login."""
+from __future__ import annotations
+
+import stat
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+from werkzeug.security import check_password_hash
+
+from engine.cli import cli
+from engine.config import DEFAULT_CONFIG_FILE, load_config
+from engine.store.models import User
+from engine.store.session import make_engine, make_session_factory
+
+
+@pytest.fixture
+def deployment(tmp_path, monkeypatch):
+    """A configuration of its own (a copy of the shipped one) on a database of its own; no CALLCENTER_* set."""
+    for name in [n for n in __import__("os").environ if n.startswith("CALLCENTER_")]:
+        monkeypatch.delenv(name)
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    text = DEFAULT_CONFIG_FILE.read_text(encoding="utf-8").replace(
+        'url = "sqlite:///data/callcenter.db"', f'url = "sqlite:///{tmp_path}/cc.db"')
+    (conf / "callcenter.toml").write_text(text, encoding="utf-8")
+    return conf / "callcenter.toml"
+
+
+def invoke(config, *args):
+    return CliRunner().invoke(cli, ["--config", str(config), *args], catch_exceptions=False)
+
+
+def test_without_init_the_engine_and_the_console_refuse_to_start_outside_demo_mode(deployment):
+    for args in (("run", "--no-sim", "--no-demo"), ("web",)):
+        result = invoke(deployment, *args)
+        assert result.exit_code == 2, result.output
+        assert "refusing to start" in result.output and "web.secret_key" in result.output
+        assert "esl.password" in result.output and "callcenter init" in result.output
+
+
+def test_init_writes_private_secrets_and_a_first_admin_who_must_change_the_password(deployment, tmp_path):
+    result = invoke(deployment, "init", "--freeswitch-conf", str(tmp_path / "fs"))
+    assert result.exit_code == 0, result.output
+    secrets = deployment.parent / "secrets.toml"
+    assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
+    config = load_config(deployment, env={})
+    assert config.web_secret_key != "dev-only-change-me" and len(config.web_secret_key) >= 32
+    assert config.esl_password != "ClueCon" and config.directory_credentials != "freeswitch:change-me"
+    # FreeSWITCH's side carries the same values
+    assert f'value="{config.esl_password}"' in (tmp_path / "fs/autoload_configs/event_socket.conf.xml").read_text()
+    assert f'value="{config.directory_credentials}"' in (tmp_path / "fs/autoload_configs/xml_cdr.conf.xml").read_text()
+    password = result.output.split("one-time password: ")[1].split()[0]
+    db = make_engine(config.database_url)
+    with make_session_factory(db)() as session:
+        admin = session.scalar(select(User).where(User.username == "admin"))
+        assert admin.must_change_password and admin.role.code.value == "admin"
+        assert check_password_hash(admin.password_hash, password)
+    # a second init changes nothing: same secrets, no second admin, no password shown
+    again = invoke(deployment, "init")
+    assert "exists already" in again.output and "one-time password" not in again.output
+    assert load_config(deployment, env={}).web_secret_key == config.web_secret_key
+    with make_session_factory(db)() as session:
+        assert len(session.scalars(select(User)).all()) == 1
+    db.dispose()
