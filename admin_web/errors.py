@@ -1,4 +1,4 @@
-"""Error pages (translated): 400 (incl. an expired CSRF token), 403, 404, 500."""
+"""Error pages (translated): 400 (incl. an expired CSRF token), 403, 404, 413 (a body over the limit), 500."""
 from __future__ import annotations
 
 import logging
@@ -13,6 +13,7 @@ _MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood.")),
     403: (_l("Forbidden"), _l("Your role does not allow this page.")),
     404: (_l("Not found"), _l("This page or record does not exist.")),
+    413: (_l("Too large"), _l("The upload is larger than this console accepts.")),
     500: (_l("Server error"), _l("Something went wrong; the change was not saved.")),
 }
 
@@ -25,7 +26,7 @@ def render_error(code: int, detail: str | None = None):
 
 def init_app(app: Flask) -> None:
     """Register the handlers."""
-    for code in (400, 403, 404):
+    for code in (400, 403, 404, 413):
         app.register_error_handler(code, lambda exc, code=code: render_error(code))
     app.register_error_handler(CSRFError, lambda exc: render_error(400, _l("The form expired; please try again.")))
 

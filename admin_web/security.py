@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import abort, jsonify, request
+from flask import abort, current_app, jsonify, request
+from flask import session as flask_session
 from flask_login import current_user
 from flask_login import UserMixin
 
@@ -48,9 +50,15 @@ def _load_user(user_id: str) -> ConsoleUser | None:
     """Reload the session's user each request, so deactivation or a role change applies at once."""
     from admin_web.db import get_session
 
-    user = get_session().get(User, int(user_id)) if user_id.isdigit() else None
+    from admin_web.auth.guard import session_alive
+
+    session = get_session()
+    user = session.get(User, int(user_id)) if user_id.isdigit() else None
     if user is None or not user.active:
         return None
+    idle = dt.timedelta(minutes=current_app.config.get("IDLE_TIMEOUT_MINUTES", 30))
+    if not session_alive(session, flask_session.get("sid"), user.id, idle):
+        return None                     # logged out, replaced by a new password, or idle too long
     return ConsoleUser.from_model(user)
 
 

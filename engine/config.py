@@ -51,6 +51,10 @@ class Config:
     sim_time_scale: float
     source: str = ""
     web_workers: int = 2
+    web_idle_timeout_minutes: int = 30
+    web_secure_cookies: bool = False
+    web_behind_proxy: bool = False
+    web_max_upload_mb: int = 50
 
 
 _SCHEMA: dict[str, tuple[str, str, type]] = {
@@ -72,6 +76,10 @@ _SCHEMA: dict[str, tuple[str, str, type]] = {
     "web_secret_key": ("web", "secret_key", str),
     "web_workers": ("web", "workers", int),
     "default_locale": ("web", "default_locale", str),
+    "web_idle_timeout_minutes": ("web", "idle_timeout_minutes", int),
+    "web_secure_cookies": ("web", "secure_cookies", bool),
+    "web_behind_proxy": ("web", "behind_proxy", bool),
+    "web_max_upload_mb": ("web", "max_upload_mb", int),
     "flows_dir": ("paths", "flows_dir", Path),
     "recordings_dir": ("paths", "recordings_dir", Path),
     "prompts_dir": ("paths", "prompts_dir", Path),
@@ -195,6 +203,10 @@ def _validate(v: dict[str, object], source: str) -> Config:
         raise ConfigError(f"setting web.bind must be host:port, got {bind!r}")
     if not 1 <= int(v["web_workers"]) <= 64:  # type: ignore[arg-type]
         raise ConfigError(f"setting web.workers must be 1 to 64, got {v['web_workers']}")
+    if not 1 <= int(v["web_idle_timeout_minutes"]) <= 24 * 60:  # type: ignore[arg-type]
+        raise ConfigError("setting web.idle_timeout_minutes must be 1 to 1440")
+    if not 1 <= int(v["web_max_upload_mb"]) <= 2048:  # type: ignore[arg-type]
+        raise ConfigError("setting web.max_upload_mb must be 1 to 2048")
     if v["default_locale"] not in ("zh_CN", "en"):
         raise ConfigError(f"setting web.default_locale must be zh_CN or en, got {v['default_locale']!r}")
     v["database_url"] = url

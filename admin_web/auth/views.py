@@ -4,14 +4,16 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
+from flask import session as flask_session
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from admin_web.auth import bp
 from admin_web.auth.forms import ChangePasswordForm, LoginForm
-from admin_web.auth import services
+from admin_web.auth import guard, services
 from admin_web.db import get_session
 from admin_web.security import ConsoleUser
+from admin_web.timeutil import now_utc
 
 
 def safe_next(target: str | None) -> str | None:
@@ -28,10 +30,21 @@ def safe_next(target: str | None) -> str | None:
 def login():
     """Show the form; on valid credentials of an active user, log in and go to `next` or home."""
     form = LoginForm(next=request.args.get("next", ""))
+    status = 200
     if form.validate_on_submit():
         session = get_session()
-        result, user = services.authenticate(session, form.username.data.strip(), form.password.data)
+        username, address = form.username.data.strip(), request.remote_addr or ""
+        lock = guard.lock_of(session, username, address)
+        if lock is not None:
+            form.form_errors.append(_("Too many failed logins: try again in %(n)d minutes, or ask an administrator "
+                                      "to unlock the account.", n=lock.minutes_left(now_utc())))
+            return render_template("auth/login.html", form=form), 429
+        result, user = services.authenticate(session, username, form.password.data)
+        guard.record_attempt(session, username, address, result is services.LoginResult.OK)
+        session.commit()
         if result is services.LoginResult.OK:
+            flask_session.clear()           # nothing of an earlier visitor's session carries over
+            flask_session["sid"] = guard.start_session(session, user.id, address)
             session.commit()
             login_user(ConsoleUser.from_model(user))
             if user.must_change_password:
@@ -41,14 +54,19 @@ def login():
             form.form_errors.append(_("This account is disabled. Ask an administrator."))
         else:
             form.form_errors.append(_("Wrong username or password."))
-    return render_template("auth/login.html", form=form), 200 if not form.form_errors else 401
+    return render_template("auth/login.html", form=form), status if not form.form_errors else 401
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Log out (POST with the CSRF token, so a link elsewhere cannot log you out)."""
+    """Log out (POST with the CSRF token, so a link elsewhere cannot log you out): the session ends on the server
+    too, so a copy of its cookie is worth nothing."""
+    session = get_session()
+    guard.end_session(session, flask_session.get("sid"))
+    session.commit()
     logout_user()
+    flask_session.clear()
     flash(_("You have been logged out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -71,6 +89,7 @@ def change_password():
 def change_password_of(session, form: ChangePasswordForm) -> bool:
     if not services.change_password(session, current_user.id, form.current.data, form.new.data):
         return False
+    guard.end_sessions_of(session, current_user.id, except_sid=flask_session.get("sid"))   # copies elsewhere end
     session.commit()
     return True
 

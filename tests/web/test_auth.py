@@ -138,3 +138,65 @@ def test_a_one_time_password_must_be_changed_before_anything_else(client, seed, 
     client.post("/auth/logout")
     assert login(client, "admin").status_code == 401                         # the one-time password is spent
     assert login(client, "admin", "a-new-passw0rd").headers["Location"] == "/"
+
+
+def test_a_copied_cookie_is_dead_after_logout_and_after_a_password_change(app, seed):
+    from .helpers import PASSWORD
+    first = app.test_client()
+    assert login(first, "admin").status_code == 302
+    cookie = first.get_cookie("cc_session").value
+    copy = app.test_client()
+    copy.set_cookie("cc_session", cookie)
+    assert copy.get("/agents/").status_code == 200                # the copy works while the session is on
+    first.post("/auth/logout")
+    assert copy.get("/agents/").headers["Location"].startswith("/auth/login")
+    # a password change ends the user's other sessions, not the one that changed it
+    mine, other = app.test_client(), app.test_client()
+    for c in (mine, other):
+        assert login(c, "admin").status_code == 302
+    assert mine.post("/auth/password", data={"current": PASSWORD, "new": "another-passw0rd",
+                                            "confirm": "another-passw0rd"}).status_code == 302
+    assert mine.get("/agents/").status_code == 200
+    assert other.get("/agents/").headers["Location"].startswith("/auth/login")
+
+
+def test_an_idle_session_ends(app, seed, db):
+    import datetime as dt
+    from engine.store.models import UserSession
+    client = app.test_client()
+    assert login(client, "admin").status_code == 302
+    for row in db.scalars(select(UserSession)):
+        row.last_seen_at = row.last_seen_at - dt.timedelta(minutes=31)
+    db.commit()
+    assert client.get("/agents/").headers["Location"].startswith("/auth/login")
+
+
+def test_repeated_wrong_passwords_lock_the_account_whether_or_not_it_exists(client, seed):
+    from .helpers import PASSWORD
+    for _ in range(10):
+        assert login(client, "admin", "wrong").status_code == 401
+    locked = login(client, "admin")                                   # even the right password, for now
+    assert locked.status_code == 429 and "登录失败次数过多" in locked.get_data(as_text=True)
+    for _ in range(10):
+        login(client, "no-such-user", "wrong")
+    assert login(client, "no-such-user", "wrong").status_code == 429       # the lock tells nothing
+    assert login(client, "super", PASSWORD).status_code == 302            # other users are not affected
+
+
+def test_an_administrator_unlock_lets_the_user_in_again(app, client, seed, db):
+    from admin_web.auth.guard import unlock
+    from .helpers import PASSWORD
+    for _ in range(10):
+        login(client, "admin", "wrong")
+    assert unlock(db, "admin") == 10
+    db.commit()
+    assert login(client, "admin", PASSWORD).status_code == 302
+
+
+def test_every_answer_carries_the_security_headers_and_oversized_bodies_are_refused(app, client, seed):
+    response = client.get("/auth/login")
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY" and response.headers["X-Content-Type-Options"] == "nosniff"
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    big = client.post("/auth/login", data={"username": "x", "password": "y" * 4096})
+    assert big.status_code == 413 and "内容过大" in big.get_data(as_text=True)

@@ -37,3 +37,27 @@ class User(Base):
     must_change_password: Mapped[bool] = mapped_column(default=False)
 
     role: Mapped[UserRole] = relationship(lazy="joined")
+
+
+class UserSession(Base):
+    """A console login, kept on the server so that it can end: at logout, when the password changes or the user is
+    disabled (revoked_at), or after the idle timeout (last_seen_at). The cookie carries only its random id."""
+
+    __tablename__ = "user_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[created_at]
+    last_seen_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]
+    address: Mapped[str] = mapped_column(String(64), default="")
+
+
+class LoginAttempt(Base):
+    """One try at logging in (kept a day): the throttle counts recent failures by username and by address."""
+
+    __tablename__ = "login_attempts"
+    id: Mapped[intpk]
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[dt.datetime] = mapped_column(index=True)
+    ok: Mapped[bool]
