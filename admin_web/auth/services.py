@@ -26,7 +26,7 @@ class LoginResult(enum.Enum):
 _UNKNOWN_USER_HASH: list[str] = []
 
 
-def _unknown_user_hash() -> str:
+def unknown_user_hash() -> str:
     """A hash to check passwords for unknown usernames against, so that they take as long as wrong passwords
     (no telling from the answer time which usernames exist)."""
     if not _UNKNOWN_USER_HASH:
@@ -38,7 +38,7 @@ def authenticate(session: Session, username: str, password: str) -> tuple[LoginR
     """Check the password; on success stamp last_login_at (the caller commits)."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        check_password_hash(_unknown_user_hash(), password)
+        check_password_hash(unknown_user_hash(), password)
         return LoginResult.BAD_CREDENTIALS, None
     if not check_password_hash(user.password_hash, password):
         return LoginResult.BAD_CREDENTIALS, None

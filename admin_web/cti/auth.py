@@ -16,6 +16,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
+from admin_web.auth import guard, services
 from admin_web.db import get_session
 from admin_web.security import ConsoleUser
 from engine.store.models import Agent, User
@@ -40,15 +41,39 @@ def error(status: int, message: str, **extra):
     return response
 
 
-def _basic_user() -> User | None:
-    """The active user named by valid HTTP Basic credentials, else None."""
+def _basic_user() -> tuple[User | None, bool]:
+    """(the active user named by valid HTTP Basic credentials, else None; whether that name or address is locked).
+    The same throttle as the login page (admin_web.auth.guard): every try counts, a lock refuses without a check."""
     auth = request.authorization
     if auth is None or auth.type != "basic" or not auth.username or auth.password is None:
+        return None, False
+    session = get_session()
+    address = request.remote_addr or ""
+    if guard.lock_of(session, auth.username, address) is not None:
+        return None, True
+    user = session.scalar(select(User).where(User.username == auth.username))
+    ok = (check_password_hash(user.password_hash, auth.password) if user is not None
+          else check_password_hash(services.unknown_user_hash(), auth.password) and False)
+    guard.record_attempt(session, auth.username, address, ok)
+    session.commit()
+    if not ok or user is None or not user.active:
+        return None, False
+    return user, False
+
+
+def _cross_site_write() -> str | None:
+    """Why a write must be refused as coming from another site: a browser sends a cross-site POST as a "simple"
+    request (text/plain, a form) without asking first, and Basic credentials it remembers go with it. Writes must
+    be JSON (which a cross-site page cannot send without a preflight this API never grants) and, when the browser
+    says where the page came from, come from this site."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
         return None
-    user = get_session().scalar(select(User).where(User.username == auth.username))
-    if user is None or not user.active or not check_password_hash(user.password_hash, auth.password):
-        return None
-    return user
+    if request.mimetype != "application/json":
+        return "writes must be sent as application/json"
+    origin = request.headers.get("Origin")
+    if origin and origin != request.host_url.rstrip("/"):
+        return f"cross-site request from {origin} refused"
+    return None
 
 
 def _caller():
@@ -56,15 +81,20 @@ def _caller():
     if current_user.is_authenticated:
         username, agent_id, via = current_user.username, current_user.agent_id, "session"
     elif request.authorization is not None:
-        user = _basic_user()
+        user, locked = _basic_user()
+        if locked:
+            return None, error(429, "too many failed logins: try again later, or ask an administrator to unlock")
         if user is None:
             return None, error(401, "wrong username or password")
         username, agent_id, via = user.username, user.agent_id, "basic"
         g._login_user = ConsoleUser.from_model(user)   # current_user for this request only (audit), no cookie
     else:
         return None, error(401, "authentication required: log in to the console or use HTTP Basic")
-    if agent_id is None or get_session().get(Agent, agent_id) is None:
+    agent = get_session().get(Agent, agent_id) if agent_id is not None else None
+    if agent is None:
         return None, error(403, "this account is not linked to an agent")
+    if not agent.active:
+        return None, error(403, "this agent is disabled")
     return ApiCaller(username, agent_id, via), None
 
 
@@ -73,6 +103,9 @@ def agent_api(view: Callable) -> Callable:
 
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
+        refused = _cross_site_write()
+        if refused is not None:
+            return error(415 if "json" in refused else 403, refused)
         caller, failure = _caller()
         if failure is not None:
             return failure

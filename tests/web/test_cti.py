@@ -327,3 +327,31 @@ def test_wrap_up_note_is_stored_for_the_current_call_and_replaced_when_rewritten
     assert (note.call_uuid, note.agent_id, note.disposition, note.summary) == ("call-42", seed.agent_id, "resolved",
                                                                                "已解决")
     assert "/me/wrapup" in as_agent.get("/api/v1/openapi.json").get_json()["paths"]
+
+
+def test_a_cross_site_write_is_refused_even_with_basic_credentials_the_browser_remembers(client, seed, db):
+    """A page elsewhere can make the browser POST text/plain (no preflight) with remembered Basic credentials."""
+    hangup = client.post("/api/v1/me/call/hangup", data="{}", content_type="text/plain", headers=basic("agent1001"))
+    assert hangup.status_code == 415 and "application/json" in hangup.get_json()["error"]
+    other = client.post("/api/v1/me/state", json={"action": "ready"},
+                        headers={**basic("agent1001"), "Origin": "https://evil.example"})
+    assert other.status_code == 403 and "cross-site" in other.get_json()["error"]
+    same = client.post("/api/v1/me/state", json={"action": "ready"},
+                       headers={**basic("agent1001"), "Origin": "http://localhost"})
+    assert same.status_code == 202
+    assert [r.action for r in requests_of(db, seed.agent_id)] == ["ready"]      # only the same-site one
+
+
+def test_a_disabled_agent_can_no_longer_use_the_api(client, seed, db):
+    db.get(Agent, seed.agent_id).active = False
+    db.commit()
+    response = client.post("/api/v1/me/call/dial", json={"argument": "number:0085212345678"},
+                           headers=basic("agent1001"))
+    assert response.status_code == 403 and response.get_json()["error"] == "this agent is disabled"
+    assert requests_of(db, seed.agent_id) == []
+
+
+def test_basic_auth_shares_the_login_throttle(client, seed):
+    for _ in range(10):
+        assert client.get("/api/v1/me", headers=basic("agent1001", "wrong")).status_code == 401
+    assert client.get("/api/v1/me", headers=basic("agent1001")).status_code == 429
