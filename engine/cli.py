@@ -435,11 +435,15 @@ def _flow_names(config) -> set[str]:
 @click.pass_context
 def numbers_import(ctx: click.Context, file: str, replace: bool, dry_run: bool) -> None:
     """Create or update published numbers from a CSV (number,name,flow,hall_code,active); all or nothing."""
-    from engine.store.numbers import NumberImportError, decode_csv, import_numbers_csv
+    from engine.store.numbers import NumberImportError, UndecodableCsv, decode_csv, import_numbers_csv
     from engine.store.session import make_engine, make_session_factory
     config = _config(ctx.find_root())
     with open(file, "rb") as fh:
-        text = decode_csv(fh.read())
+        try:
+            text = decode_csv(fh.read())
+        except UndecodableCsv as exc:
+            click.echo(f"{file}: error: {exc}", err=True)
+            ctx.exit(1)
     db = make_engine(config.database_url)
     session = make_session_factory(db)()
     try:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, render_template, request
 
+from admin_web.paging import page_arg
 from admin_web.callbacks import bp
 from admin_web.callbacks.forms import CALLBACK_STATUS_LABELS, CallbackFilterForm
 from admin_web.callbacks.queries import callbacks_page, status_counts
@@ -17,7 +18,7 @@ def index():
     form = CallbackFilterForm(request.args)
     status = form.status.data if form.validate() and form.status.data else None
     session = get_session()
-    page = callbacks_page(session, page=request.args.get("page", 1, type=int),
+    page = callbacks_page(session, page=page_arg(),
                           per_page=current_app.config.get("LIST_PER_PAGE", 50), status=status)
     return render_template("callbacks/index.html", form=form, page=page, status=status,
                            counts=status_counts(session), status_labels=CALLBACK_STATUS_LABELS)

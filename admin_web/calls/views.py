@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 
+from admin_web.paging import page_arg
 from admin_web.calls import bp
 from admin_web.calls.detail import call_detail
 from admin_web.calls.forms import CallFilterForm
@@ -35,7 +36,7 @@ def index():
     outcome = CallOutcome(form.outcome.data) if form.validate() and form.outcome.data else None
     start, end = console_today()
     session = get_session()
-    page = calls_page(session, start, end, page=request.args.get("page", 1, type=int),
+    page = calls_page(session, start, end, page=page_arg(),
                       per_page=current_app.config["CALLS_PER_PAGE"], outcome=outcome)
     return render_template("calls/index.html", form=form, page=page, counts=outcome_counts(session, start, end),
                            outcome=outcome)

@@ -8,6 +8,7 @@ import re
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from admin_web.paging import page_arg
 from admin_web.db import get_session
 from admin_web.flows.files import valid_flow_names
 from admin_web.halls import queries as hall_queries
@@ -16,7 +17,7 @@ from admin_web.numbers.forms import NO_HALL, ImportForm, NumberFilterForm, Numbe
 from admin_web.numbers.services import import_csv, save_number, set_active
 from admin_web.security import ADMIN, STAFF, roles_required
 from engine.store.models import PublishedNumber
-from engine.store.numbers import ImportReport, NumberImportError, decode_csv, export_numbers_csv
+from engine.store.numbers import ImportReport, NumberImportError, UndecodableCsv, decode_csv, export_numbers_csv
 
 _MESSAGE = re.compile(r"^row (?P<row>\d+)(?:, column (?P<column>[^:]+))?: (?P<text>.*)$", re.S)
 
@@ -36,7 +37,7 @@ def index():
     valid = form.validate()
     hall = form.hall.data if valid else 0
     search = (form.q.data or "") if valid else ""
-    page = queries.numbers_page(session, hall, search, request.args.get("page", 1, type=int),
+    page = queries.numbers_page(session, hall, search, page_arg(),
                                 current_app.config.get("LIST_PER_PAGE", 50))
     flows = set(valid_flow_names(session))
     return render_template("numbers/index.html", form=form, page=page, flows=flows, hall=hall, search=search,
@@ -103,6 +104,12 @@ def import_():
         upload = form.file.data
         try:
             text = decode_csv(upload.read())
+        except UndecodableCsv:
+            form.file.errors = [*form.file.errors, _("This file is not CSV text in UTF-8 or GB18030: save it from "
+                                                     "the spreadsheet as CSV and upload it again.")]
+            return render_template("numbers/import.html", form=form, report=None, failed=False, dry_run=False,
+                                   split=split_message), 400
+        try:
             report = import_csv(session, text, valid_flow_names(session), form.replace.data,
                                 upload.filename or "numbers.csv")
         except NumberImportError as exc:

@@ -17,6 +17,8 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from admin_web.paging import page_arg
+from engine.csvcells import safe_cell
 from admin_web import audit
 from admin_web.db import get_session
 from admin_web.recordings import bp, queries
@@ -51,7 +53,7 @@ def index():
     form = _form(session)
     query = queries.search(_filters(form), str(get_timezone()))
     per_page = current_app.config.get("LIST_PER_PAGE", 50)
-    page = max(1, request.args.get("page", 1, type=int))
+    page = max(1, page_arg())
     total = queries.count(session, query)
     rows = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
     states = queries.file_states(rows)
@@ -194,7 +196,7 @@ def _zip_stream(included, rows, zone):
         text = io.StringIO()
         writer = csv.DictWriter(text, fieldnames=MANIFEST_FIELDS)
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)     # caller IDs are untrusted
         archive.writestr(zipfile.ZipInfo("manifest.csv", date_time=now_utc().astimezone(zone).timetuple()[:6]),
                          "\ufeff" + text.getvalue(), compress_type=zipfile.ZIP_DEFLATED)
     yield sink.drain()

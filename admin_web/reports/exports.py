@@ -23,6 +23,7 @@ from admin_web.reports.views import _month_arg, today_local
 from admin_web.db import get_session
 from admin_web.security import STAFF, roles_required
 from engine.reports.definitions import load_definitions
+from engine.csvcells import safe_row
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -73,7 +74,7 @@ def write_csv(path: str, header: list[str], rows: list[list], job: ExportJob | N
         writer = csv.writer(fh)
         writer.writerow(header)
         for i, row in enumerate(rows, 1):
-            writer.writerow(["" if v is None else v for v in row])
+            writer.writerow(safe_row("" if v is None else v for v in row))
             if job is not None:
                 job.done = i
 

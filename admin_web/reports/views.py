@@ -9,6 +9,7 @@ from decimal import Decimal
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from admin_web.paging import page_arg
 from admin_web.audit import record as audit_record
 from admin_web.db import get_session
 from admin_web.reports import bp
@@ -97,7 +98,7 @@ def calls():
     start, end = request.args.get("start", type=int), request.args.get("end", type=int)
     if start is None or end is None or end <= start:
         abort(400)
-    page = max(1, request.args.get("page", 1, type=int))
+    page = max(1, page_arg())
     session = get_session()
     d = load_definitions(session)
     total, entries = calls_behind(session, figure, start, end, d, _where(), PER_PAGE, (page - 1) * PER_PAGE)

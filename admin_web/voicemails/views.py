@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
+from admin_web.paging import page_arg
 from admin_web import audit
 from admin_web.db import get_session
 from admin_web.security import STAFF, roles_required
@@ -21,7 +22,7 @@ def index():
     form = VoicemailFilterForm(request.args)
     status = form.status.data if form.validate() and form.status.data else None
     session = get_session()
-    page = voicemails_page(session, page=request.args.get("page", 1, type=int),
+    page = voicemails_page(session, page=page_arg(),
                            per_page=current_app.config.get("LIST_PER_PAGE", 50), status=status)
     files = {vm.id: locate(vm.file_path)[0] for vm, _queue in page.rows}
     return render_template("voicemails/index.html", form=form, page=page, status=status, files=files,

@@ -22,6 +22,7 @@ from engine.domain.calendar import DayKind, DayOverride
 from engine.domain.regions import HallLevel, HallRef, validate_region_code, validate_tree
 from engine.domain.rules import Rule, RuleError, validate_rule
 from engine.store.models import Agent, Hall, HolidayOverride, PublishedNumber, Queue, RoutingRule, Skill
+from engine.csvcells import FORMULA_STARTS, safe_row
 
 CSV_COLUMNS = ("number", "name", "flow", "hall_code", "active")
 REQUIRED_COLUMNS = ("number", "flow")
@@ -159,12 +160,23 @@ class NumberImportError(ValueError):
         self.report = report
 
 
+class UndecodableCsv(ValueError):
+    """The file is not text in UTF-8 nor GB18030 (a spreadsheet saved as .xlsx, an image…)."""
+
+
 def decode_csv(data: bytes) -> str:
-    """CSV bytes to text: UTF-8 (with or without BOM), else GB18030 (what Chinese Excel saves)."""
+    """CSV bytes to text: UTF-8 (with or without BOM), else GB18030 (what Chinese Excel saves); UndecodableCsv
+    when it is neither, or holds NUL bytes (a binary file)."""
+    if b"\x00" in data:
+        raise UndecodableCsv("the file holds binary data, not CSV text")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        pass
+    try:
         return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise UndecodableCsv("the file is neither UTF-8 nor GB18030 text") from None
 
 
 def parse_numbers_csv(text: str, halls: Mapping[str, bool], known_flows: Iterable[str] | None = None
@@ -210,6 +222,8 @@ def parse_numbers_csv(text: str, halls: Mapping[str, bool], known_flows: Iterabl
         else:
             first_row[number] = line_no
         name = record.get("name", "")
+        if name.startswith("'") and name[1:].startswith(FORMULA_STARTS):
+            name = name[1:]             # as export_numbers_csv neutralised it (engine.csvcells)
         if len(name) > 64:
             row_errors.append(f"row {line_no}, column name: longer than 64 characters")
         flow = record.get("flow", "")
@@ -278,7 +292,7 @@ def export_numbers_csv(session: Session) -> str:
                                   PublishedNumber.active)
                            .outerjoin(Hall, Hall.id == PublishedNumber.hall_id).order_by(PublishedNumber.number))
     for number, name, flow, hall_code, active in rows:
-        writer.writerow([number, name, flow, hall_code or "", "1" if active else "0"])
+        writer.writerow(safe_row([number, name, flow, hall_code or "", "1" if active else "0"]))
     return out.getvalue()
 
 

@@ -182,3 +182,35 @@ def test_deleting_a_hall_frees_its_numbers_and_agents(as_admin, halls, db, seed)
     db.expire_all()
     assert numbers(db)["075560304001"][2] is None
     assert db.get(Agent, seed.agent_id).hall_id is None
+
+
+def test_a_file_that_is_not_csv_text_gets_a_clear_error_not_a_server_error(as_admin, halls, db):
+    import io as _io
+    for data in (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", b"number,name\n\xff\xfe\xfa\xfb,x\n\x81\x30"):
+        response = as_admin.post("/numbers/import", content_type="multipart/form-data",
+                                 data={"file": (_io.BytesIO(data), "numbers.csv")})
+        assert response.status_code == 400
+        assert "不是 UTF-8 或 GB18030 编码的 CSV 文本" in response.get_data(as_text=True)
+    assert audit(db) == []
+
+
+def test_exported_names_that_a_spreadsheet_would_run_as_formulas_are_neutralised_and_import_back(as_admin, halls,
+                                                                                              db):
+    from engine.store.models import PublishedNumber
+    row = db.scalar(select(PublishedNumber).where(PublishedNumber.number == "12366"))
+    row.name = '=HYPERLINK("http://evil.example","点我")'
+    db.commit()
+    text = as_admin.get("/numbers/export.csv").get_data().decode("utf-8-sig")
+    line = next(line for line in text.splitlines() if line.startswith("12366,"))
+    assert line.startswith("12366,\"'=HYPERLINK(")
+    response = as_admin.post("/numbers/import", data=csv_upload(text), content_type="multipart/form-data",
+                             follow_redirects=True)
+    assert response.status_code == 200
+    db.expire_all()
+    assert db.scalar(select(PublishedNumber).where(PublishedNumber.number == "12366")).name.startswith("=HYPERLINK")
+
+
+@pytest.mark.parametrize("page", ["1e20", "99999999999999999999", "-3", "abc", "0"])
+def test_an_absurd_page_number_never_fails(as_admin, halls, page):
+    for path in ("/numbers/", "/calls/", "/callbacks/", "/voicemails/", "/recordings/"):
+        assert as_admin.get(f"{path}?page={page}").status_code == 200, path

@@ -162,3 +162,13 @@ def test_batch_zip_streams_a_hundred_recordings(as_admin, db, seed, rec_dir):
 
 def test_batch_without_recordings_is_a_bad_request(as_admin, recordings):
     assert as_admin.post("/recordings/batch.zip", data={}).status_code == 400
+
+
+def test_a_caller_id_that_is_a_formula_lands_in_the_manifest_as_text(as_admin, recordings, db):
+    row = db.get(Recording, recordings[0])
+    row.ani = '=HYPERLINK("http://evil.example","x")'
+    db.commit()
+    response = as_admin.post("/recordings/batch.zip", data={"ids": [str(recordings[0])]})
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    manifest = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig"))))
+    assert manifest[0]["ani"] == "'" + '=HYPERLINK("http://evil.example","x")'
