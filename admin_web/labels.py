@@ -51,6 +51,8 @@ ROLE_LABELS = {
     Role.ADMIN: _l("Administrator"),
     Role.SUPERVISOR: _l("Supervisor"),
     Role.AGENT: _l("Agent"),
+    Role.QUALITY: _l("Quality inspector"),
+    Role.VIEWER: _l("Viewer (read-only)"),
 }
 
 

@@ -83,3 +83,5 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
 
 ADMIN = (Role.ADMIN,)
 STAFF = (Role.ADMIN, Role.SUPERVISOR)
+INSPECTORS = (*STAFF, Role.QUALITY)             # calls and recordings: read, listen, download
+MONITORS = (*INSPECTORS, Role.VIEWER)           # home page, wallboard, reports: read only

@@ -364,6 +364,142 @@ def flows_check(ctx: click.Context, paths: tuple[str, ...]) -> None:
 
 
 @cli.group()
+def users() -> None:
+    """Console accounts: list, create, disable/enable, reset a password, unlock (engine.store.accounts)."""
+
+
+def _accounts_session(ctx: click.Context):
+    from engine.store.session import make_engine, make_session_factory
+    db = make_engine(_config(ctx.find_root()).database_url)
+    return db, make_session_factory(db)()
+
+
+def _account(ctx: click.Context, session, username: str):
+    from sqlalchemy import select
+    from engine.store.models import User
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        click.echo(f"no account {username}", err=True)
+        ctx.exit(1)
+    return user
+
+
+@users.command("list")
+@click.pass_context
+def users_list(ctx: click.Context) -> None:
+    from sqlalchemy import select
+    from engine.store.models import User
+    db, session = _accounts_session(ctx)
+    with session:
+        for user in session.scalars(select(User).order_by(User.username)):
+            state = "disabled" if not user.active else ("must-change-password" if user.must_change_password
+                                                        else "active")
+            click.echo(f"{user.username:20} {user.role.code.value:11} {state:21} agent={user.agent_id or '-'} "
+                       f"extension={user.extension or '-'}")
+    db.dispose()
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "supervisor", "quality", "viewer", "agent"]), required=True)
+@click.option("--name", "display_name", default="", help="Display name.")
+@click.option("--agent", "employee_no", default=None, help="The agent's employee number (role agent).")
+@click.option("--extension", default=None, help="The user's own phone (supervision rings only this one).")
+@click.pass_context
+def users_create(ctx: click.Context, username: str, role: str, display_name: str, employee_no: str | None,
+                 extension: str | None) -> None:
+    """Create an account; its one-time password is printed once."""
+    from sqlalchemy import select
+    from engine.domain.states import Role
+    from engine.store import accounts
+    from engine.store.models import Agent
+    db, session = _accounts_session(ctx)
+    with session:
+        agent_id = None
+        if employee_no:
+            agent_id = session.scalar(select(Agent.id).where(Agent.employee_no == employee_no))
+            if agent_id is None:
+                click.echo(f"no agent {employee_no}", err=True)
+                ctx.exit(1)
+        try:
+            user, password = accounts.create(session, username, accounts.AccountFields(
+                display_name=display_name, role=Role(role), agent_id=agent_id, extension=extension))
+        except accounts.AccountError as exc:
+            click.echo(f"refused: {exc}", err=True)
+            ctx.exit(1)
+        _audit(session, "user.create", f"user:{user.username}", f"role {role} (command line)")
+        session.commit()
+    db.dispose()
+    click.echo(f"{username}: one-time password {password} (shown only now; to be changed at the first login)")
+
+
+@users.command("reset-password")
+@click.argument("username")
+@click.pass_context
+def users_reset_password(ctx: click.Context, username: str) -> None:
+    """A new one-time password (printed once); the account's sessions end, its lock is lifted."""
+    from engine.store import accounts
+    db, session = _accounts_session(ctx)
+    with session:
+        password = accounts.reset_password(session, _account(ctx, session, username))
+        _audit(session, "user.reset_password", f"user:{username}", "command line")
+        session.commit()
+    db.dispose()
+    click.echo(f"{username}: one-time password {password} (shown only now; to be changed at the first login)")
+
+
+@users.command("disable")
+@click.argument("username")
+@click.pass_context
+def users_disable(ctx: click.Context, username: str) -> None:
+    _set_active(ctx, username, False)
+
+
+@users.command("enable")
+@click.argument("username")
+@click.pass_context
+def users_enable(ctx: click.Context, username: str) -> None:
+    _set_active(ctx, username, True)
+
+
+def _set_active(ctx: click.Context, username: str, active: bool) -> None:
+    from engine.store import accounts
+    db, session = _accounts_session(ctx)
+    with session:
+        try:
+            accounts.set_active(session, _account(ctx, session, username), active)
+        except accounts.AccountError as exc:
+            click.echo(f"refused: {exc}", err=True)
+            ctx.exit(1)
+        _audit(session, "user.edit", f"user:{username}", ("enabled" if active else "disabled") + " (command line)")
+        session.commit()
+    db.dispose()
+    click.echo(f"{username}: {'enabled' if active else 'disabled, its sessions ended'}")
+
+
+@users.command("unlock")
+@click.argument("username")
+@click.pass_context
+def users_unlock(ctx: click.Context, username: str) -> None:
+    """Lift the login throttle's lock on an account."""
+    from engine.store import accounts
+    db, session = _accounts_session(ctx)
+    with session:
+        _account(ctx, session, username)
+        forgotten = accounts.unlock(session, username)
+        _audit(session, "user.unlock", f"user:{username}", f"{forgotten} failed logins forgotten (command line)")
+        session.commit()
+    db.dispose()
+    click.echo(f"{username}: unlocked ({forgotten} failed logins forgotten)")
+
+
+def _audit(session, action: str, target: str, detail: str) -> None:
+    import getpass
+    from engine.store.models import AuditEntry
+    session.add(AuditEntry(actor=f"cli:{getpass.getuser()}", action=action, target=target[:128], detail=detail))
+
+
+@cli.group()
 def agents() -> None:
     """Agents."""
 

@@ -16,7 +16,9 @@ from engine.store.models import (Agent, AgentGroup, AgentSkill, Hall, PublishedN
 logger = logging.getLogger(__name__)
 
 DEMO_LOGIN = ("admin", "admin123")
-ROLE_NAMES = {Role.ADMIN: "管理员", Role.SUPERVISOR: "班长", Role.AGENT: "坐席"}
+DEMO_SUPERVISOR_EXTENSION = "1099"      # the demo supervisor's own phone (the simulator registers it too)
+ROLE_NAMES = {Role.ADMIN: "管理员", Role.SUPERVISOR: "班长", Role.AGENT: "坐席", Role.QUALITY: "质检员",
+              Role.VIEWER: "只读查看"}
 SKILLS = [("tax_policy", "税收政策"), ("etax", "电子税务局与发票"), ("social_fee", "社保费")]
 QUEUES = [("tax_policy", "税收政策咨询", "tax_policy"), ("etax", "电子税务局与发票", "etax"),
           ("social_fee", "社保费缴纳", "social_fee")]
@@ -34,7 +36,7 @@ GROUPS = [("税政一组", "税收政策咨询"), ("征管二组", "电子税务
 
 
 def ensure_roles(session: Session) -> dict[Role, UserRole]:
-    """The three console roles exist (needed even without demo data)."""
+    """The console roles exist (needed even without demo data)."""
     roles = {r.code: r for r in session.scalars(select(UserRole))}
     for code, name in ROLE_NAMES.items():
         if code not in roles:
@@ -69,7 +71,7 @@ def seed_demo(session: Session) -> bool:
     session.add(User(username=DEMO_LOGIN[0], password_hash=generate_password_hash(DEMO_LOGIN[1]),
                      display_name="系统管理员", role=roles[Role.ADMIN]))
     session.add(User(username="supervisor", password_hash=generate_password_hash("supervisor123"),
-                     display_name="值班班长", role=roles[Role.SUPERVISOR]))
+                     display_name="值班班长", role=roles[Role.SUPERVISOR], extension=DEMO_SUPERVISOR_EXTENSION))
     session.flush()
     seed_halls_and_numbers(session)
     logger.info("demo data seeded: %d agents, %d queues, %d numbers", len(AGENTS), len(QUEUES), len(NUMBERS))

@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 import secrets
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
 
 from engine.config import PROJECT_ROOT, SECRETS_FILE_NAME, SHIPPED_SECRETS
 from engine.domain.states import Role
+from engine.store import accounts
 from engine.store.models import User
 
 OVERLAY = PROJECT_ROOT / "conf" / "freeswitch" / "autoload_configs"
@@ -88,12 +87,6 @@ def write_overlay(conf_dir: Path, new: Secrets) -> list[Path]:
     return written
 
 
-def one_time_password() -> str:
-    """Easy to type once from the terminal: four groups of four."""
-    raw = _token(16)
-    return "-".join(re.findall("....", raw))
-
-
 def create_first_admin(session: Session, roles: dict, username: str) -> str | None:
     """An administrator with a one-time password (returned, to be shown once), unless there is one already."""
     admin_role = roles[Role.ADMIN]
@@ -101,8 +94,6 @@ def create_first_admin(session: Session, roles: dict, username: str) -> str | No
         return None
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ValueError(f"a user {username!r} exists but is not an active administrator")
-    password = one_time_password()
-    session.add(User(username=username, password_hash=generate_password_hash(password), display_name=username,
-                     role=admin_role, must_change_password=True))
-    session.flush()
+    _user, password = accounts.create(session, username, accounts.AccountFields(display_name=username,
+                                                                              role=Role.ADMIN))
     return password

@@ -90,6 +90,4 @@ class SuperviseForm(FlaskForm):
     mode = SelectField(_l("Supervise"), choices=[("listen", _l("Listen")), ("whisper", _l("Whisper")),
                                                  ("barge", _l("Barge in")), ("takeover", _l("Take over the call"))],
                        validators=[DataRequired()])
-    extension = StringField(_l("My extension"), filters=[lambda v: v.strip() if v else v],
-                            validators=[DataRequired(), Length(max=32),
-                                        Regexp(r"^[0-9]+$", message=_l("The extension must contain digits only."))])
+    # the phone rung is the supervisor's own (users.extension, set on the Accounts page), never one typed here

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from admin_web import labels
 from admin_web.agents import bp, queries
 from flask_login import current_user
+from sqlalchemy import select
 
 from admin_web.agents.forms import NO_GROUP, AgentForm, StateRequestForm, SuperviseForm
 from admin_web.agents.services import (AgentData, create_agent, delete_agent, request_state, request_supervision,
@@ -14,7 +15,7 @@ from admin_web.agents.services import (AgentData, create_agent, delete_agent, re
 from admin_web.db import get_session
 from admin_web.security import ADMIN, STAFF, roles_required
 from admin_web.timeutil import now_utc
-from engine.store.models import Agent
+from engine.store.models import Agent, User
 
 
 @bp.route("/")
@@ -137,13 +138,16 @@ def supervise(agent_id: int):
     session = get_session()
     agent = session.get(Agent, agent_id) or abort(404)
     form = SuperviseForm()
-    if form.validate_on_submit():
-        request_supervision(session, agent, form.mode.data, form.extension.data, current_user.username)
+    extension = session.scalar(select(User.extension).where(User.id == current_user.id))
+    if not extension:
+        flash(_("Your account has no phone of its own: an administrator sets it on the Accounts page."), "error")
+    elif form.validate_on_submit():
+        request_supervision(session, agent, form.mode.data, extension, current_user.username)
         session.commit()
-        flash(_("Your phone %(ext)s will ring to join agent %(no)s's call.", ext=form.extension.data,
+        flash(_("Your phone %(ext)s will ring to join agent %(no)s's call.", ext=extension,
                 no=agent.employee_no), "success")
     else:
-        flash(_("Give your extension (digits) to supervise a call."), "error")
+        flash(_("Choose how to join the call."), "error")
     return _back()
 
 

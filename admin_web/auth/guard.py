@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from admin_web.timeutil import as_utc, now_utc
+from engine.store import accounts
 from engine.store.models import LoginAttempt, UserSession
 
 WINDOW = dt.timedelta(minutes=15)
@@ -60,12 +61,7 @@ def end_session(db: Session, sid: str | None) -> None:
                    .values(revoked_at=now_utc()))
 
 
-def end_sessions_of(db: Session, user_id: int, except_sid: str | None = None) -> int:
-    """End every session of a user (password changed, disabled), but the one given."""
-    query = update(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
-    if except_sid:
-        query = query.where(UserSession.id != except_sid)
-    return db.execute(query.values(revoked_at=now_utc())).rowcount or 0
+end_sessions_of = accounts.end_sessions      # password changed, disabled: every other session of the user ends
 
 
 # ------------------------------------------------------------------ throttle
@@ -105,7 +101,4 @@ def record_attempt(db: Session, username: str, address: str, ok: bool) -> None:
         db.execute(delete(LoginAttempt).where(LoginAttempt.at < now - KEEP_ATTEMPTS))
 
 
-def unlock(db: Session, username: str) -> int:
-    """An administrator lifts a user's lock (its recent failures are forgotten)."""
-    return db.execute(delete(LoginAttempt).where(LoginAttempt.username == username,
-                                                 LoginAttempt.ok.is_(False))).rowcount or 0
+unlock = accounts.unlock     # an administrator lifts a user's lock

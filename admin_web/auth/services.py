@@ -12,7 +12,8 @@ from engine.domain.states import Role
 from engine.store.models import User, UserRole
 
 
-_ROLE_NAMES = {Role.ADMIN: "Administrator", Role.SUPERVISOR: "Supervisor", Role.AGENT: "Agent"}
+_ROLE_NAMES = {Role.ADMIN: "Administrator", Role.SUPERVISOR: "Supervisor", Role.AGENT: "Agent",
+               Role.QUALITY: "Quality inspector", Role.VIEWER: "Viewer"}
 
 
 class LoginResult(enum.Enum):

@@ -12,7 +12,7 @@ from admin_web.calls.forms import CallFilterForm
 from admin_web.calls.queries import calls_page, outcome_counts
 from admin_web.db import get_session
 from admin_web.queues.vocab import STRATEGY_LABELS
-from admin_web.security import STAFF, roles_required
+from admin_web.security import INSPECTORS, roles_required
 from admin_web.timeutil import console_today
 from engine.domain.states import CallOutcome
 
@@ -29,7 +29,7 @@ OFFER_RESULT_LABELS = {
 
 
 @bp.route("/")
-@roles_required(*STAFF)
+@roles_required(*INSPECTORS)
 def index():
     """Today's calls (today in the console's time zone)."""
     form = CallFilterForm(request.args)
@@ -43,7 +43,7 @@ def index():
 
 
 @bp.route("/<call_uuid>")
-@roles_required(*STAFF)
+@roles_required(*INSPECTORS)
 def detail(call_uuid: str):
     """One call: times, wait, talk, outcome, cause, IVR path, and each offer in order with its reason."""
     call = call_detail(get_session(), call_uuid) or abort(404)

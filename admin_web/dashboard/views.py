@@ -11,7 +11,7 @@ from admin_web.agents.services import request_state
 from admin_web.calls.queries import outcome_counts
 from admin_web.dashboard import bp
 from admin_web.db import get_session
-from admin_web.security import STAFF, roles_required
+from admin_web.security import MONITORS, roles_required
 from admin_web.timeutil import console_today, now_utc, seconds_between
 from engine.domain.states import CallOutcome, Role
 from engine.store.models import Agent
@@ -26,7 +26,7 @@ def index():
     return _staff_home()
 
 
-@roles_required(*STAFF)
+@roles_required(*MONITORS)
 def _staff_home():
     """The dashboard proper (role-checked like every staff page)."""
     session = get_session()

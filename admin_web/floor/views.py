@@ -4,6 +4,8 @@ from __future__ import annotations
 import dataclasses
 
 from flask import current_app, jsonify, render_template
+from flask_login import current_user
+from sqlalchemy import select
 
 from admin_web import labels
 from admin_web.agents.forms import StateRequestForm, SuperviseForm
@@ -12,14 +14,16 @@ from admin_web.floor import bp, queries
 from admin_web.security import STAFF, roles_required
 from admin_web.timeutil import console_today, now_utc
 from engine.domain.states import AgentState, NotReadyReason
+from engine.store.models import User
 
 
 @bp.route("/")
 @roles_required(*STAFF)
 def index():
     """Queues and agents, refreshed in place."""
+    mine = get_session().scalar(select(User.extension).where(User.id == current_user.id))
     return render_template("floor/index.html", poll_ms=current_app.config["AGENT_POLL_INTERVAL_MS"],
-                           state_form=StateRequestForm(), supervise_form=SuperviseForm())
+                           state_form=StateRequestForm(), supervise_form=SuperviseForm(), my_extension=mine)
 
 
 @bp.route("/data.json")

@@ -23,7 +23,7 @@ from admin_web import audit
 from admin_web.db import get_session
 from admin_web.recordings import bp, queries
 from admin_web.recordings.forms import STATUS_LABELS, BatchForm, RecordingSearchForm
-from admin_web.security import STAFF, roles_required
+from admin_web.security import INSPECTORS, roles_required
 from admin_web.timeutil import as_utc, now_utc
 from admin_web.voicemails.files import FileState, locate
 from engine.store.models import Recording
@@ -46,7 +46,7 @@ def _form(session) -> RecordingSearchForm:
 
 
 @bp.route("/")
-@roles_required(*STAFF)
+@roles_required(*INSPECTORS)
 def index():
     """Search and list; each row says whether its file is there now (missing / damaged rows are flagged)."""
     session = get_session()
@@ -74,7 +74,7 @@ def _file(recording_id: int) -> tuple[Recording, Path]:
 
 
 @bp.route("/<int:recording_id>/audio")
-@roles_required(*STAFF)
+@roles_required(*INSPECTORS)
 def audio(recording_id: int):
     """The recording for the page's player (ranges supported)."""
     _recording, path = _file(recording_id)
@@ -82,7 +82,7 @@ def audio(recording_id: int):
 
 
 @bp.route("/<int:recording_id>/download")
-@roles_required(*STAFF)
+@roles_required(*INSPECTORS)
 def download(recording_id: int):
     """One recording as an attachment (audited)."""
     recording, path = _file(recording_id)
@@ -123,7 +123,7 @@ def _ids_from_request() -> list[int]:
 
 
 @bp.route("/batch.zip", methods=["POST"])
-@roles_required(*STAFF)
+@roles_required(*INSPECTORS)
 def batch():
     """The chosen recordings (checkboxes, or every match of the search with all=1) as one zip, streamed; only
     files present inside the recordings directory go in; manifest.csv lists every recording asked for."""

@@ -21,7 +21,7 @@ from admin_web.reports.monthly import monthly_workbook
 from admin_web.reports.tables import KINDS, Query, build
 from admin_web.reports.views import _month_arg, today_local
 from admin_web.db import get_session
-from admin_web.security import STAFF, roles_required
+from admin_web.security import MONITORS, roles_required
 from engine.reports.definitions import load_definitions
 from engine.csvcells import safe_row
 
@@ -115,7 +115,7 @@ def _run(app, job: ExportJob, q: Query, locale: str) -> None:
 
 
 @bp.route("/exports", methods=["POST"])
-@roles_required(*STAFF)
+@roles_required(*MONITORS)
 def export_start():
     """Start an export of one report (form fields: kind, format csv|xlsx, and the report's parameters)."""
     kind, fmt = request.form.get("kind", ""), request.form.get("format", "")
@@ -135,14 +135,14 @@ def export_start():
 
 
 @bp.route("/exports/<job_id>.json")
-@roles_required(*STAFF)
+@roles_required(*MONITORS)
 def export_status(job_id: str):
     job = _JOBS.get(job_id) or abort(404)
     return jsonify(job.status())
 
 
 @bp.route("/exports/<job_id>/file")
-@roles_required(*STAFF)
+@roles_required(*MONITORS)
 def export_file(job_id: str):
     job = _JOBS.get(job_id)
     if job is None or job.state != "done":
@@ -152,7 +152,7 @@ def export_file(job_id: str):
 
 
 @bp.route("/monthly.xlsx")
-@roles_required(*STAFF)
+@roles_required(*MONITORS)
 def monthly():
     """The monthly operating report (运行分析月报) of ?month=YYYY-MM as an XLSX workbook with charts."""
     year, month = _month_arg()

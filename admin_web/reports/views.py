@@ -17,7 +17,7 @@ from admin_web.reports.forms import DefinitionsForm, ReportFilterForm
 from admin_web.reports.labels import (ABANDON_LABELS, DIMENSION_LABELS, FIGURE_LABELS, GRAIN_LABELS,
                                       REPORT_TITLES)
 from admin_web.reports.tables import KINDS, Query, build, is_percent
-from admin_web.security import ADMIN, STAFF, roles_required
+from admin_web.security import ADMIN, MONITORS, roles_required
 from engine.reports import periods, rollups
 from engine.reports.definitions import Definitions, load_definitions, save_definitions
 from engine.reports.drill import DRILL, calls_behind
@@ -45,13 +45,13 @@ def _json_safe(value):
 
 
 @bp.route("/")
-@roles_required(*STAFF)
+@roles_required(*MONITORS)
 def index():
     return redirect(url_for("reports.report", kind="service"))
 
 
 @bp.route("/<kind>")
-@roles_required(*STAFF)
+@roles_required(*MONITORS)
 def report(kind: str):
     """One report: selector, definitions, chart, table with every figure linked to its calls, exports."""
     if kind not in KINDS:
@@ -66,7 +66,7 @@ def report(kind: str):
 
 
 @bp.route("/api/<kind>.json")
-@roles_required(*STAFF)
+@roles_required(*MONITORS)
 def api(kind: str):
     """The report's figures as JSON (same parameters as the page)."""
     if kind not in KINDS:
@@ -89,7 +89,7 @@ def _where() -> dict:
 
 
 @bp.route("/calls")
-@roles_required(*STAFF)
+@roles_required(*MONITORS)
 def calls():
     """The calls behind one figure: figure, [start, end) epochs, and the row's dimension and key."""
     figure = request.args.get("figure", "")
@@ -123,7 +123,7 @@ def _month_arg() -> tuple[int, int]:
 
 
 @bp.route("/scorecard")
-@roles_required(*STAFF)
+@roles_required(*MONITORS)
 def scorecard():
     """The month's KPIs against the purchaser's targets (seed 003) and the points each scores."""
     year, month = _month_arg()
@@ -135,7 +135,7 @@ def scorecard():
 
 
 @bp.route("/api/scorecard.json")
-@roles_required(*STAFF)
+@roles_required(*MONITORS)
 def scorecard_api():
     year, month = _month_arg()
     session = get_session()

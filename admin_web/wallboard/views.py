@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from admin_web import labels
 from admin_web.db import get_session
-from admin_web.security import STAFF, roles_required
+from admin_web.security import MONITORS, roles_required
 from admin_web.system.status import status as system_status
 from admin_web.timeutil import console_today, now_utc
 from admin_web.wallboard import bp, queries
@@ -19,21 +19,21 @@ from engine.reports.definitions import load_definitions
 
 
 @bp.route("/")
-@roles_required(*STAFF)
+@roles_required(*MONITORS)
 def index():
     """The big screen: figures drawn by wallboard.js from the event stream (the snapshot API as fallback)."""
     return render_template("wallboard/index.html")
 
 
 @bp.route("/api/snapshot")
-@roles_required(*STAFF)
+@roles_required(*MONITORS)
 def snapshot_json():
     """Everything the wallboard shows, now."""
     return jsonify(snapshot(get_session()))
 
 
 @bp.route("/events")
-@roles_required(*STAFF)
+@roles_required(*MONITORS)
 def events():
     """`snapshot` events: one at once, then whenever the figures change (the database is read every
     WALLBOARD_POLL_S, 2 s); the stream ends after WALLBOARD_EVENTS_LIFETIME_S (300 s) and the browser reconnects."""

@@ -64,3 +64,5 @@ class Role(str, enum.Enum):
     ADMIN = "admin"
     SUPERVISOR = "supervisor"
     AGENT = "agent"
+    QUALITY = "quality"         # 质检员: listens to recordings, reads calls and reports; changes nothing
+    VIEWER = "viewer"           # read-only: the wallboard, the home page and the reports (the purchaser's monitors)

@@ -129,7 +129,6 @@ def wait_state(page, wanted):
 def supervise(page, employee_no, mode):
     row = page.locator("tr", has=page.locator(f"text={employee_no}")).first
     row.locator("select[name=mode]").select_option(mode)
-    row.locator("input[name=extension]").fill("1099")
     row.locator("form.supervise button").click()
     page.wait_for_selector(".flash:not(#system-alert), .flashes, [role=alert]:not(#system-alert)", timeout=T)
 
@@ -206,7 +205,6 @@ def test_two_desktops_and_a_supervisor_handle_a_call_from_ring_to_ready(stack, c
             boss.wait_for_selector(f"#floor-action-agent option[value='{agent_id}']", state="attached", timeout=T)
             boss.select_option("#floor-action-agent", str(agent_id))
             boss.select_option("#floor-action-kind", "supervise:barge")
-            boss.fill("#floor-action-extension", "1099")
             boss.click("#floor-action button[type=submit]")
             boss.wait_for_url(f"{stack.web}/floor/", timeout=T)
         else:

@@ -38,8 +38,15 @@ def test_supervisors_act_on_an_agent_from_the_floor_and_come_back_to_it(as_super
     from engine.store.models import AgentRequest, AuditEntry
     page = as_supervisor.get("/floor/").get_data(as_text=True)
     assert 'id="floor-action"' in page and 'value="supervise:whisper"' in page and 'value="state:logout"' in page
-    answer = as_supervisor.post(f"/agents/{seed.agent_id}/supervise",
-                                data={"mode": "whisper", "extension": "2001", "back": "floor"})
+    answer = as_supervisor.post(f"/agents/{seed.agent_id}/supervise", data={"mode": "whisper", "back": "floor"})
+    assert answer.status_code == 302                       # refused: the supervisor has no phone of their own
+    assert db.scalars(select(AgentRequest).where(AgentRequest.agent_id == seed.agent_id)).all() == []
+    from engine.store.models import User
+    db.scalar(select(User).where(User.username == "super")).extension = "2001"
+    db.commit()
+    assert "2001" in as_supervisor.get("/floor/").get_data(as_text=True)
+    answer = as_supervisor.post(f"/agents/{seed.agent_id}/supervise",         # a typed extension is ignored
+                                data={"mode": "whisper", "extension": "9999", "back": "floor"})
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/floor/")
     answer = as_supervisor.post(f"/agents/{seed.agent_id}/state", data={"command": "logout", "back": "floor"})
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/floor/")

@@ -54,9 +54,8 @@
       abody.appendChild(tr);
     });
   }
-  /* the action form: the agent list follows the table, keeping the choice; the extension is remembered */
+  /* the action form: the agent list follows the table, keeping the choice (the phone rung is the user's own) */
   var form = document.getElementById("floor-action");
-  var EXT_KEY = "callcenter.floor.extension";
   function fillAgents(agents) {
     if (!form) { return; }
     var select = document.getElementById("floor-action-agent"), chosen = select.value;
@@ -70,8 +69,6 @@
     if (chosen) { select.value = chosen; }
   }
   if (form) {
-    var ext = document.getElementById("floor-action-extension");
-    try { ext.value = window.localStorage.getItem(EXT_KEY) || ""; } catch (err) { /* private mode */ }
     form.addEventListener("submit", function () {
       var agent = document.getElementById("floor-action-agent").value;
       var parts = document.getElementById("floor-action-kind").value.split(":");
@@ -79,7 +76,6 @@
       form.action = url.replace("/0/", "/" + agent + "/");
       form.querySelector("input[name=command]").value = parts[0] === "state" ? parts[1] : "";
       form.querySelector("input[name=mode]").value = parts[0] === "supervise" ? parts[1] : "";
-      try { window.localStorage.setItem(EXT_KEY, ext.value); } catch (err) { /* private mode */ }
     });
   }
 

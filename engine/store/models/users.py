@@ -35,6 +35,8 @@ class User(Base):
     last_login_at: Mapped[dt.datetime | None]
     # a one-time password (the first administrator's, a reset): changed at the next login before anything else
     must_change_password: Mapped[bool] = mapped_column(default=False)
+    # a supervisor's (or inspector's) own registered phone: supervision rings only this one
+    extension: Mapped[str | None] = mapped_column(String(32))
 
     role: Mapped[UserRole] = relationship(lazy="joined")
 

@@ -65,3 +65,18 @@ def test_init_writes_private_secrets_and_a_first_admin_who_must_change_the_passw
     with make_session_factory(db)() as session:
         assert len(session.scalars(select(User)).all()) == 1
     db.dispose()
+
+
+def test_accounts_from_the_command_line(deployment):
+    assert invoke(deployment, "init").exit_code == 0
+    created = invoke(deployment, "users", "create", "qc01", "--role", "quality", "--extension", "8101")
+    assert created.exit_code == 0 and "one-time password" in created.output
+    assert "taken" in invoke(deployment, "users", "create", "QC01", "--role", "viewer").output
+    assert invoke(deployment, "users", "create", "a1", "--role", "agent").exit_code == 1     # no agent linked
+    listing = invoke(deployment, "users", "list").output
+    assert "qc01" in listing and "must-change-password" in listing and "extension=8101" in listing
+    assert "disabled" in invoke(deployment, "users", "disable", "qc01").output
+    assert "refused" in invoke(deployment, "users", "disable", "admin").output          # the last administrator
+    again = invoke(deployment, "users", "reset-password", "qc01")
+    assert again.exit_code == 0 and "one-time password" in again.output
+    assert "unlocked" in invoke(deployment, "users", "unlock", "qc01").output

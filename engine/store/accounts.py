@@ -1,0 +1,135 @@
+"""Console accounts as an administrator manages them, from the console (admin_web/users) or the command line
+(`callcenter users ...`): create with a one-time password, edit, disable (every session ends), reset the password
+(a new one-time password; every session ends), unlock (the login throttle's recent failures are forgotten).
+
+A one-time password is returned to be shown once and never stored in clear; its user must change it at the next
+login (users.must_change_password). The last active administrator cannot be disabled nor lose the role.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+import secrets
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from engine.domain.states import Role
+from engine.store.base import utcnow
+from engine.store.models import Agent, LoginAttempt, User, UserRole, UserSession
+
+USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
+_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+
+
+class AccountError(ValueError):
+    """A change refused: `code` says why (the console shows it in the user's language), the message in English
+    (the command line, the logs)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def one_time_password() -> str:
+    """Easy to read out and type once: four groups of four, no look-alike characters."""
+    raw = "".join(secrets.choice(_ALPHABET) for _ in range(16))
+    return "-".join(re.findall("....", raw))
+
+
+@dataclasses.dataclass
+class AccountFields:
+    display_name: str = ""
+    role: Role = Role.AGENT
+    agent_id: int | None = None
+    extension: str | None = None
+    locale: str = "zh_CN"
+
+
+def _role_row(session: Session, role: Role) -> UserRole:
+    row = session.scalar(select(UserRole).where(UserRole.code == role))
+    if row is None:
+        from engine.demo import ROLE_NAMES
+        row = UserRole(code=role, name=ROLE_NAMES[role])
+        session.add(row)
+        session.flush()
+    return row
+
+
+def _check(session: Session, fields: AccountFields, user_id: int | None) -> None:
+    if fields.role is Role.AGENT and fields.agent_id is None:
+        raise AccountError("agent_required", "an agent's account must be linked to an agent")
+    if fields.agent_id is not None:
+        if session.get(Agent, fields.agent_id) is None:
+            raise AccountError("no_agent", f"no agent {fields.agent_id}")
+        other = session.scalar(select(User.id).where(User.agent_id == fields.agent_id, User.id != (user_id or 0)))
+        if other is not None:
+            raise AccountError("agent_taken", "that agent already has an account")
+    if fields.extension is not None and not fields.extension.isdigit():
+        raise AccountError("bad_extension", "the extension must contain digits only")
+
+
+def create(session: Session, username: str, fields: AccountFields) -> tuple[User, str]:
+    """A new account and its one-time password (the caller commits, then shows the password once)."""
+    if not USERNAME.match(username or ""):
+        raise AccountError("bad_username", "a username is 2 to 64 letters, digits or . _ @ -")
+    if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())) is not None:
+        raise AccountError("username_taken", f"the username {username} is taken")
+    _check(session, fields, None)
+    password = one_time_password()
+    user = User(username=username, password_hash=generate_password_hash(password),
+                display_name=fields.display_name or username, role=_role_row(session, fields.role),
+                agent_id=fields.agent_id, extension=fields.extension or None, locale=fields.locale,
+                must_change_password=True)
+    session.add(user)
+    session.flush()
+    return user, password
+
+
+def _active_admins(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(User).join(UserRole).where(
+        UserRole.code == Role.ADMIN, User.active.is_(True))) or 0
+
+
+def edit(session: Session, user: User, fields: AccountFields) -> None:
+    """Change what an account is (the caller commits)."""
+    _check(session, fields, user.id)
+    if user.role.code is Role.ADMIN and fields.role is not Role.ADMIN and user.active and _active_admins(session) <= 1:
+        raise AccountError("last_admin_role", "the last active administrator keeps the role")
+    user.display_name = fields.display_name or user.username
+    user.role = _role_row(session, fields.role)
+    user.agent_id, user.extension, user.locale = fields.agent_id, fields.extension or None, fields.locale
+
+
+def set_active(session: Session, user: User, active: bool) -> None:
+    """Enable or disable; a disabled account's sessions end at once."""
+    if not active and user.active and user.role.code is Role.ADMIN and _active_admins(session) <= 1:
+        raise AccountError("last_admin_disable", "the last active administrator cannot be disabled")
+    user.active = active
+    if not active:
+        end_sessions(session, user.id)
+
+
+def reset_password(session: Session, user: User) -> str:
+    """A new one-time password (to be shown once); every session of the account ends."""
+    password = one_time_password()
+    user.password_hash = generate_password_hash(password)
+    user.must_change_password = True
+    end_sessions(session, user.id)
+    unlock(session, user.username)
+    return password
+
+
+def end_sessions(session: Session, user_id: int, except_sid: str | None = None) -> int:
+    """End every session of an account (but the one given)."""
+    query = update(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+    if except_sid:
+        query = query.where(UserSession.id != except_sid)
+    return session.execute(query.values(revoked_at=utcnow())).rowcount or 0
+
+
+def unlock(session: Session, username: str) -> int:
+    """Lift the login throttle's lock on a username (its recent failures are forgotten)."""
+    return session.execute(delete(LoginAttempt).where(LoginAttempt.username == username,
+                                                      LoginAttempt.ok.is_(False))).rowcount or 0
