@@ -55,7 +55,8 @@ class Engine:
         self.center = CallCenter(flows, str(config.prompts_dir), new_id=lambda: str(uuid.uuid4()),
                                  recordings_dir=str(config.recordings_dir), region_of=_caller_region,
                                  trunk_group=config.trunk_group, trunk_channels=config.trunk_channels,
-                                 exempt_agent_legs=config.exempt_agent_legs)
+                                 exempt_agent_legs=config.exempt_agent_legs,
+                                 international_dialling=config.international_dialling)
         self._calendar_loaded_at = 0.0
         self.switch = EslConnection(config.esl_host, config.esl_port, config.esl_password,
                                     events=SUBSCRIBED_EVENTS, on_event=self._on_esl_event,

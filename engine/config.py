@@ -55,6 +55,7 @@ class Config:
     web_secure_cookies: bool = False
     web_behind_proxy: bool = False
     web_max_upload_mb: int = 50
+    international_dialling: bool = False
 
 
 _SCHEMA: dict[str, tuple[str, str, type]] = {
@@ -70,6 +71,7 @@ _SCHEMA: dict[str, tuple[str, str, type]] = {
     "ring_timeout": ("switch", "ring_timeout", int),
     "trunk_group": ("switch", "trunk_group", str),
     "trunk_channels": ("switch", "trunk_channels", int),
+    "international_dialling": ("switch", "international_dialling", bool),
     "exempt_agent_legs": ("switch", "agent_legs_exempt_from_session_limits", bool),
     "database_url": ("database", "url", str),
     "web_bind": ("web", "bind", str),

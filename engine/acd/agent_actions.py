@@ -12,6 +12,7 @@ from engine.domain.agent import AgentTrigger
 from engine.domain.call import Call, CallPhase
 from engine.domain.commands import Command, Hangup, HoldCall, PhoneEvent
 from engine.domain.events import AgentRequest
+from engine.domain import dialplan
 from engine.domain.states import AgentState
 
 logger = logging.getLogger(__name__)
@@ -91,6 +92,8 @@ def _transfer(floor: Floor, agent, call: Call, ev: AgentRequest, out: list[Comma
         return f"no flow {target}"
     if kind == "number" and not target.isdigit():
         return "a number has digits only"
+    if kind == "number" and (refused := dialplan.refusal(target, floor.dialable)):
+        return refused
     if kind == "agent":
         other = next((a for a in floor.agents.values() if a.employee_no == target), None)
         if other is None or not floor.is_free(other.agent_id) or other.agent_id == agent.agent_id:
@@ -155,6 +158,8 @@ def _dial(floor: Floor, agent, ev: AgentRequest, out: list[Command]) -> str:
     kind, _, number = (ev.argument or "").partition(":")
     if kind != "number" or not number.isdigit():
         return "dial target must be number:<digits>"
+    if refused := dialplan.refusal(number, floor.dialable):
+        return refused
     if agent.state not in (AgentState.READY, AgentState.NOT_READY):
         return f"agent {agent.employee_no} cannot dial while {agent.state.value}"
     if agent.agent_id in floor.leg_of_agent:

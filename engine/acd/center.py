@@ -12,6 +12,7 @@ from engine.acd.floor import Floor
 from engine.domain.agent import AgentTrigger
 from engine.domain.call import CallPhase
 from engine.domain import agent as agent_fsm
+from engine.domain import dialplan
 from engine.domain.commands import (CancelTimer, Command, Hangup, QueueSnapshot, SaveQueueStatus, SaveSwitchStatus,
                                    SaveTrunkStatus, SaveRequestResult, StartTimer, Supervise)
 from engine.domain.errors import InvalidTransition
@@ -32,10 +33,13 @@ class CallCenter:
 
     def __init__(self, flows: dict[str, Flow], prompts_dir: str, new_id: Callable[[], str],
                  recordings_dir: str = "recordings", region_of: Callable[[str], tuple[str, str]] | None = None,
-                 trunk_group: str = "pstn", trunk_channels: int = 0, exempt_agent_legs: bool = True):
+                 trunk_group: str = "pstn", trunk_channels: int = 0, exempt_agent_legs: bool = True,
+                 international_dialling: bool = False):
         self.floor = Floor(flows=flows, prompts_dir=prompts_dir, new_id=new_id, recordings_dir=recordings_dir,
                            trunk_group=trunk_group, trunk_channels=trunk_channels)
         self.floor.pacer.exempt = exempt_agent_legs
+        if international_dialling:
+            self.floor.dialable = dialplan.DOMESTIC | {dialplan.NumberKind.INTERNATIONAL}
         if region_of is not None:
             self.floor.region_of = region_of
 

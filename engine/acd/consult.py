@@ -16,6 +16,7 @@ from engine.acd import calllog
 from engine.acd.calllog import K
 from engine.acd.effects import EXEMPT, finish_talk, leg_failed
 from engine.acd.floor import Floor
+from engine.domain import dialplan
 from engine.domain.agent import Agent, AgentTrigger
 from engine.domain.call import Call, CallPhase, Consult
 from engine.domain.commands import Bridge, Command, DialCustomer, Hangup, JoinConference, PlayMusic
@@ -70,6 +71,8 @@ def _start(floor: Floor, agent, call: Call, ev: AgentRequest, out: list[Command]
         other, kind, target = ready[0], "agent", ready[0].employee_no
     elif kind != "number" or not target.isdigit():
         return "consult target must be agent:<工号>, queue:<code> or number:<digits>"
+    elif refused := dialplan.refusal(target, floor.dialable):
+        return refused
     job, leg = floor.new_id(), floor.new_id()
     if other is not None:
         floor.change_agent(other.agent_id, AgentTrigger.OFFER, ev.at, out, cause=f"consulted by {agent.employee_no}",

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 
 from engine.domain import agent as agent_fsm
+from engine.domain import dialplan
 from engine.domain.agent import Agent, AgentTrigger
 from engine.domain.call import Call
 from engine.domain.calllog import CallEventKind
@@ -54,6 +55,7 @@ class Floor:
     pending_retries: dict[str, Call] = dataclasses.field(default_factory=dict)  # callbacks waiting to retry
     # callbacks an engine before this one was dialling whose legs were gone at the takeover (callbacks.py)
     unresolved_callbacks: dict[str, PendingCallback] = dataclasses.field(default_factory=dict)
+    dialable: frozenset = dialplan.DOMESTIC       # the kinds of numbers agents may dial, consult or transfer to
     calendar: object = None                          # WorkCalendar-like: is_holiday(date), is_workday(date)
     region_of: Callable[[str], object] = lambda number: None    # caller number -> CallerRegion (province, city…)
     rules: object = None                             # RuleSet
