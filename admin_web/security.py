@@ -12,6 +12,7 @@ from flask import session as flask_session
 from flask_login import current_user
 from flask_login import UserMixin
 
+from admin_web.access import Access
 from admin_web.extensions import login_manager
 from engine.domain.states import Role
 from engine.store.models import User
@@ -76,6 +77,7 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapped.access = Access("roles", tuple(roles))  # type: ignore[attr-defined]
         return wrapped  # type: ignore[return-value]
 
     return decorator

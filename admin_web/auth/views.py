@@ -8,6 +8,7 @@ from flask import session as flask_session
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from admin_web.access import public, signed_in
 from admin_web.auth import bp
 from admin_web.auth.forms import ChangePasswordForm, LoginForm
 from admin_web.auth import guard, services
@@ -27,6 +28,7 @@ def safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 def login():
     """Show the form; on valid credentials of an active user, log in and go to `next` or home."""
     form = LoginForm(next=request.args.get("next", ""))
@@ -59,6 +61,7 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 @login_required
+@signed_in
 def logout():
     """Log out (POST with the CSRF token, so a link elsewhere cannot log you out): the session ends on the server
     too, so a copy of its cookie is worth nothing."""
@@ -73,6 +76,7 @@ def logout():
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
+@signed_in
 def change_password():
     """Change one's own password (required first, after a one-time password)."""
     form = ChangePasswordForm()

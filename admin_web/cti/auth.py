@@ -16,6 +16,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
+from admin_web.access import Access
 from admin_web.auth import guard, services
 from admin_web.db import get_session
 from admin_web.security import ConsoleUser
@@ -103,12 +104,12 @@ def agent_api(view: Callable) -> Callable:
 
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
-        refused = _cross_site_write()
-        if refused is not None:
-            return error(415 if "json" in refused else 403, refused)
         caller, failure = _caller()
         if failure is not None:
             return failure
+        refused = _cross_site_write()
+        if refused is not None:
+            return error(415 if "json" in refused else 403, refused)
         if (caller.via == "session" and request.method not in ("GET", "HEAD", "OPTIONS")
                 and current_app.config.get("WTF_CSRF_ENABLED", True)):
             try:
@@ -118,4 +119,5 @@ def agent_api(view: Callable) -> Callable:
         g.caller = caller
         return view(*args, **kwargs)
 
+    wrapped.access = Access("agent")  # type: ignore[attr-defined]
     return wrapped

@@ -8,6 +8,7 @@ import time
 from flask import Response, current_app, g, jsonify, request, stream_with_context, url_for
 from sqlalchemy import select
 
+from admin_web.access import public
 from admin_web import audit
 from admin_web.agents.services import request_state
 from admin_web.cti import bp, openapi, queries
@@ -284,6 +285,7 @@ def events():
 
 
 @bp.route("/openapi.json")
+@public
 def openapi_document():
     """The OpenAPI 3 description of this API (public: it holds no data)."""
     return jsonify(openapi.document(request.url_root.rstrip("/")))

@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from admin_web.access import signed_in
 from admin_web.agents.forms import StateRequestForm
 from admin_web.agents.queries import state_counts
 from admin_web.agents.services import request_state
@@ -19,6 +20,7 @@ from engine.store.models import Agent
 
 @bp.route("/")
 @login_required
+@signed_in
 def index():
     """Today's call totals and agents by state; an agent is sent to their own page."""
     if current_user.role is Role.AGENT:
@@ -41,6 +43,7 @@ def _staff_home():
 
 @bp.route("/me")
 @login_required
+@signed_in
 def me():
     """Which agent the logged-in user is (the agent role's only page)."""
     agent = get_session().get(Agent, current_user.agent_id) if current_user.agent_id else None
@@ -50,6 +53,7 @@ def me():
 
 @bp.route("/me/state", methods=["POST"])
 @login_required
+@signed_in
 def my_state():
     """An agent signs in or out, or sets themselves ready / not ready with a reason (R-CTI-3)."""
     session = get_session()

@@ -12,6 +12,7 @@ import time
 
 from flask import Response, request
 
+from admin_web.access import switch_only
 from admin_web.db import get_session
 from admin_web.extensions import csrf
 from admin_web.fsdirectory import bp
@@ -24,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 @bp.route("/cdr", methods=["POST"])
 @csrf.exempt
+@switch_only
 def cdr():
     """One CDR of one leg (the query names it: ?uuid=a_<uuid>)."""
     if not authorised():

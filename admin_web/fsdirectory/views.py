@@ -10,6 +10,7 @@ from xml.sax.saxutils import quoteattr
 from flask import Response, current_app, request
 from sqlalchemy import select
 
+from admin_web.access import switch_only
 from admin_web.db import get_session
 from admin_web.extensions import csrf
 from admin_web.fsdirectory import bp
@@ -34,6 +35,7 @@ def authorised() -> bool:
 
 @bp.route("/directory", methods=["POST"])
 @csrf.exempt
+@switch_only
 def directory():
     """One directory lookup; unknown users, domains-only lookups and other sections get 'not found'."""
     if not authorised():
