@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from admin_web import labels
+from admin_web import audit, labels
 from admin_web.agents import bp, queries
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,6 +15,8 @@ from admin_web.agents.services import (AgentData, create_agent, delete_agent, re
 from admin_web.db import get_session
 from admin_web.security import ADMIN, STAFF, roles_required
 from admin_web.timeutil import now_utc
+from engine.domain.states import Role
+from engine.store import accounts
 from engine.store.models import Agent, User
 
 
@@ -79,9 +81,18 @@ def create():
     if form.validate_on_submit():
         session = get_session()
         agent = create_agent(session, _data(form))
+        try:        # the agent's login, named by the employee number, with a one-time password shown once
+            user, password = accounts.create(session, agent.employee_no, accounts.AccountFields(
+                display_name=agent.name, role=Role.AGENT, agent_id=agent.id))
+        except accounts.AccountError:
+            session.commit()
+            flash(_("Agent %(no)s created; a login named %(no)s exists already: link one on the Accounts page.",
+                    no=agent.employee_no), "success")
+            return redirect(url_for("agents.index"))
+        audit.record(session, "user.create", f"user:{user.username}", f"role agent, with agent {agent.employee_no}")
         session.commit()
         flash(_("Agent %(no)s created.", no=agent.employee_no), "success")
-        return redirect(url_for("agents.index"))
+        return render_template("users/password.html", user=user, password=password, created=True)
     return render_template("agents/form.html", form=form, agent=None)
 
 

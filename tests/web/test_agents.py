@@ -58,13 +58,17 @@ def test_state_json_labels_follow_the_language(as_supervisor, seed, db):
 
 def test_create_agent(as_admin, seed, db):
     response = as_admin.post("/agents/new", data=agent_form(seed))
-    assert response.status_code == 302
+    assert response.status_code == 200           # the agent's login and its one-time password, shown once
+    page = response.get_data(as_text=True)
+    assert "账号 2001 已创建" in page and 'id="one-time-password"' in page and "坐席 2001 已创建" in page
     agent = db.scalar(select(Agent).where(Agent.employee_no == "2001"))
     assert (agent.name, agent.extension, agent.group_id, agent.active, agent.state) == \
         ("李四", "8002", seed.tax_group_id, True, AgentState.LOGGED_OUT)
     assert [(s.skill_id, s.level) for s in agent.skills] == [(seed.skill_ids["tax"], 6)]
-    assert audit_actions(db) == [("admin", "agent.create", "agent:2001")]
-    assert "坐席 2001 已创建" in as_admin.get("/agents/").get_data(as_text=True)
+    assert audit_actions(db) == [("admin", "agent.create", "agent:2001"), ("admin", "user.create", "user:2001")]
+    from engine.store.models import User
+    login_of = db.scalar(select(User).where(User.agent_id == agent.id))
+    assert login_of.username == "2001" and login_of.must_change_password and login_of.role.code.value == "agent"
 
 
 def test_create_form_lists_every_skill(as_admin, seed):
