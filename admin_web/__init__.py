@@ -97,9 +97,10 @@ def configure_extensions(app: Flask) -> None:
 
 def configure_db(app: Flask) -> None:
     """Request-scoped sessions on the engine's store."""
-    from admin_web import db
+    from admin_web import db, scope
 
     db.init_app(app)
+    scope.init_app(app)
 
 
 def configure_babel(app: Flask) -> None:

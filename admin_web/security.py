@@ -32,6 +32,7 @@ class ConsoleUser(UserMixin):
     locale: str
     active: bool = True
     must_change_password: bool = False      # a one-time password: nothing but changing it until it is changed
+    hall_id: int | None = None              # the hall whose subtree this user sees (admin_web.scope); None: all
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
@@ -43,7 +44,7 @@ class ConsoleUser(UserMixin):
         """Snapshot of a users row (its role is eagerly joined by the model)."""
         return cls(id=user.id, username=user.username, display_name=user.display_name or user.username,
                    role=user.role.code, agent_id=user.agent_id, locale=user.locale, active=user.active,
-                   must_change_password=bool(user.must_change_password))
+                   must_change_password=bool(user.must_change_password), hall_id=user.hall_id)
 
 
 @login_manager.user_loader

@@ -405,16 +405,21 @@ def users_list(ctx: click.Context) -> None:
 @click.option("--name", "display_name", default="", help="Display name.")
 @click.option("--agent", "employee_no", default=None, help="The agent's employee number (role agent).")
 @click.option("--extension", default=None, help="The user's own phone (supervision rings only this one).")
+@click.option("--hall", "hall_code", default=None, help="The hall (code) whose subtree the user sees; default: all.")
 @click.pass_context
 def users_create(ctx: click.Context, username: str, role: str, display_name: str, employee_no: str | None,
-                 extension: str | None) -> None:
+                 extension: str | None, hall_code: str | None) -> None:
     """Create an account; its one-time password is printed once."""
     from sqlalchemy import select
     from engine.domain.states import Role
     from engine.store import accounts
-    from engine.store.models import Agent
+    from engine.store.models import Agent, Hall
     db, session = _accounts_session(ctx)
     with session:
+        hall_id = session.scalar(select(Hall.id).where(Hall.code == hall_code)) if hall_code else None
+        if hall_code and hall_id is None:
+            click.echo(f"no hall {hall_code}", err=True)
+            ctx.exit(1)
         agent_id = None
         if employee_no:
             agent_id = session.scalar(select(Agent.id).where(Agent.employee_no == employee_no))
@@ -423,7 +428,7 @@ def users_create(ctx: click.Context, username: str, role: str, display_name: str
                 ctx.exit(1)
         try:
             user, password = accounts.create(session, username, accounts.AccountFields(
-                display_name=display_name, role=Role(role), agent_id=agent_id, extension=extension))
+                display_name=display_name, role=Role(role), agent_id=agent_id, extension=extension, hall_id=hall_id))
         except accounts.AccountError as exc:
             click.echo(f"refused: {exc}", err=True)
             ctx.exit(1)

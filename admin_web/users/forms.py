@@ -28,8 +28,13 @@ class UserForm(FlaskForm):
     extension = StringField(_l("Own extension"), filters=[_strip], validators=[
         Optional(), Length(max=32), Regexp(r"^[0-9]+$", message=_l("The extension must contain digits only."))],
         description=_l("The phone this user supervises calls from (listen, whisper, barge in)."))
+    hall_id = SelectField(_l("Hall"), default="", description=_l(
+        "The user sees and changes only this hall and the halls under it; none: every hall."))
     locale = SelectField(_l("Language"), choices=[("zh_CN", "简体中文"), ("en", "English")], default="zh_CN")
     active = BooleanField(_l("Active"), default=True)
+
+    def set_halls(self, halls, everything: bool) -> None:
+        self.hall_id.choices = ([("", _l("Every hall"))] if everything else []) + [(str(h.id), h.name) for h in halls]
 
     def set_agents(self, agents) -> None:
         self.agent_id.choices = [(NO_AGENT, _l("None"))] + [(str(a.id), f"{a.employee_no} {a.name}") for a in agents]

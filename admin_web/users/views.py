@@ -16,7 +16,7 @@ from admin_web.users import bp
 from admin_web.users.forms import NO_AGENT, UserForm
 from engine.domain.states import Role
 from engine.store import accounts
-from engine.store.models import Agent, User
+from engine.store.models import Agent, Hall, User
 
 
 REFUSALS = {
@@ -29,6 +29,7 @@ REFUSALS = {
     "last_admin_role": _l("The last active administrator keeps the role."),
     "last_admin_disable": _l("The last active administrator cannot be disabled."),
     "self_disable": _l("You cannot disable your own account."),
+    "no_hall": _l("That hall does not exist."),
 }
 
 
@@ -39,17 +40,25 @@ def _refusal(exc: accounts.AccountError) -> str:
 def _fields(form: UserForm) -> accounts.AccountFields:
     return accounts.AccountFields(display_name=form.display_name.data or "", role=Role(form.role.data),
                                   agent_id=int(form.agent_id.data) if form.agent_id.data != NO_AGENT else None,
-                                  extension=form.extension.data or None, locale=form.locale.data)
+                                  extension=form.extension.data or None, locale=form.locale.data,
+                                  hall_id=int(form.hall_id.data) if form.hall_id.data else _own_hall())
+
+
+def _own_hall() -> int | None:
+    """A scoped administrator's new or edited account stays in their subtree (no "every hall" for them)."""
+    return current_user.hall_id
 
 
 def _form(session, user: User | None = None) -> UserForm:
     form = UserForm(obj=None)
     form.set_agents(session.scalars(select(Agent).order_by(Agent.employee_no)))
+    form.set_halls(session.scalars(select(Hall).order_by(Hall.code)), everything=current_user.hall_id is None)
     if user is not None and not form.is_submitted():
         form.username.data, form.display_name.data = user.username, user.display_name
         form.role.data, form.extension.data = user.role.code.value, user.extension or ""
         form.agent_id.data = str(user.agent_id) if user.agent_id else NO_AGENT
         form.locale.data, form.active.data = user.locale, user.active
+        form.hall_id.data = str(user.hall_id) if user.hall_id else ""
     return form
 
 
@@ -60,7 +69,8 @@ def index():
     session = get_session()
     users = session.scalars(select(User).order_by(User.username)).all()
     locked = {u.username for u in users if guard.lock_of(session, u.username, "", now_utc()) is not None}
-    return render_template("users/index.html", users=users, locked=locked)
+    halls = {h.id: h.name for h in session.scalars(select(Hall))}
+    return render_template("users/index.html", users=users, locked=locked, halls=halls)
 
 
 @bp.route("/new", methods=["GET", "POST"])

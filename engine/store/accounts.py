@@ -17,7 +17,7 @@ from werkzeug.security import generate_password_hash
 
 from engine.domain.states import Role
 from engine.store.base import utcnow
-from engine.store.models import Agent, LoginAttempt, User, UserRole, UserSession
+from engine.store.models import Agent, Hall, LoginAttempt, User, UserRole, UserSession
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
@@ -45,6 +45,7 @@ class AccountFields:
     agent_id: int | None = None
     extension: str | None = None
     locale: str = "zh_CN"
+    hall_id: int | None = None          # the hall whose subtree the user sees; None: every hall
 
 
 def _role_row(session: Session, role: Role) -> UserRole:
@@ -66,6 +67,8 @@ def _check(session: Session, fields: AccountFields, user_id: int | None) -> None
         other = session.scalar(select(User.id).where(User.agent_id == fields.agent_id, User.id != (user_id or 0)))
         if other is not None:
             raise AccountError("agent_taken", "that agent already has an account")
+    if fields.hall_id is not None and session.get(Hall, fields.hall_id) is None:
+        raise AccountError("no_hall", f"no hall {fields.hall_id}")
     if fields.extension is not None and not fields.extension.isdigit():
         raise AccountError("bad_extension", "the extension must contain digits only")
 
@@ -81,7 +84,7 @@ def create(session: Session, username: str, fields: AccountFields) -> tuple[User
     user = User(username=username, password_hash=generate_password_hash(password),
                 display_name=fields.display_name or username, role=_role_row(session, fields.role),
                 agent_id=fields.agent_id, extension=fields.extension or None, locale=fields.locale,
-                must_change_password=True)
+                hall_id=fields.hall_id, must_change_password=True)
     session.add(user)
     session.flush()
     return user, password
@@ -100,6 +103,7 @@ def edit(session: Session, user: User, fields: AccountFields) -> None:
     user.display_name = fields.display_name or user.username
     user.role = _role_row(session, fields.role)
     user.agent_id, user.extension, user.locale = fields.agent_id, fields.extension or None, fields.locale
+    user.hall_id = fields.hall_id
 
 
 def set_active(session: Session, user: User, active: bool) -> None:

@@ -37,6 +37,8 @@ class User(Base):
     must_change_password: Mapped[bool] = mapped_column(default=False)
     # a supervisor's (or inspector's) own registered phone: supervision rings only this one
     extension: Mapped[str | None] = mapped_column(String(32))
+    # the hall whose subtree this user sees and changes (admin_web/scope.py); none: every hall (the province's)
+    hall_id: Mapped[int | None] = mapped_column(ForeignKey("halls.id", ondelete="SET NULL"), index=True)
 
     role: Mapped[UserRole] = relationship(lazy="joined")
 
