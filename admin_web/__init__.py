@@ -79,7 +79,8 @@ def configure_app(app: Flask, config: "Config | None", overrides: dict[str, Any]
         app.config.update(SECRET_KEY=config.web_secret_key, DATABASE_URL=config.database_url,
                           BABEL_DEFAULT_LOCALE=config.default_locale, RECORDINGS_DIR=str(config.recordings_dir),
                           FLOWS_DIR=str(config.flows_dir), PROMPTS_DIR=str(config.prompts_dir),
-                          SIP_DOMAIN=config.sip_domain, DIRECTORY_CREDENTIALS=config.directory_credentials)
+                          SIP_DOMAIN=config.sip_domain, DIRECTORY_CREDENTIALS=config.directory_credentials,
+                          RECORDING_KEYS=config.recording_keys)
     app.config.update(overrides)
 
 

@@ -8,6 +8,7 @@ import uuid
 import gevent
 from sqlalchemy import select
 
+from engine import sealing
 from engine.acd.center import CallCenter
 from engine.acd.directory import configured_fields
 from engine.cdr_sync import CdrSync, recent_cdrs
@@ -62,7 +63,7 @@ class Engine:
                                     events=SUBSCRIBED_EVENTS, on_event=self._on_esl_event,
                                     on_connected=self._on_connected, on_disconnected=self._on_disconnected,
                                     command_timeout=config.esl_command_timeout, filters=SUBSCRIPTION_FILTERS)
-        self.store = StoreWriter(self.sessions)
+        self.store = StoreWriter(self.sessions, keys=sealing.keyring(config.recording_keys))
         self.runtime = Runtime(self.center, self._execute_switch, self.store.write)
         self.flows = FlowWatcher(config.flows_dir, config.prompts_dir, self.runtime.post, flow_errors)
         self.executor = SwitchExecutor(self.switch, self.runtime.post, config.agent_dial_string,

@@ -505,6 +505,44 @@ def _audit(session, action: str, target: str, detail: str) -> None:
 
 
 @cli.group()
+def recordings() -> None:
+    """Recordings and voice messages on disk (encrypted at rest, engine.sealing)."""
+
+
+@recordings.command("reseal")
+@click.pass_context
+def recordings_reseal(ctx: click.Context) -> None:
+    """Encrypt every recording and voice message with the first key of [keys] recordings: files left clear are
+    sealed, sealed ones re-encrypted (key rotation: new key first, reseal, then drop the old key)."""
+    from sqlalchemy import select
+    from engine import sealing
+    from engine.store.models import Recording, Voicemail
+    from engine.store.session import make_engine, make_session_factory
+    config = _config(ctx.find_root())
+    keys = sealing.keyring(config.recording_keys)
+    if keys is None:
+        click.echo("no key: set [keys] recordings (callcenter init writes one)", err=True)
+        ctx.exit(2)
+    db = make_engine(config.database_url)
+    with make_session_factory(db)() as session:
+        paths = list(session.scalars(select(Recording.path))) + list(session.scalars(select(Voicemail.file_path)))
+    db.dispose()
+    done = missing = failed = 0
+    for path in paths:
+        try:
+            sealing.reseal(path, keys)
+            done += 1
+        except FileNotFoundError:
+            missing += 1
+        except (OSError, sealing.SealError) as exc:
+            failed += 1
+            click.echo(f"  {exc}", err=True)
+    click.echo(f"{done} files sealed with the first key, {missing} missing, {failed} not opened by any key")
+    if failed:
+        ctx.exit(1)
+
+
+@cli.group()
 def agents() -> None:
     """Agents."""
 

@@ -56,6 +56,7 @@ class Config:
     web_behind_proxy: bool = False
     web_max_upload_mb: int = 50
     international_dialling: bool = False
+    recording_keys: str = ""            # [keys] recordings (secrets file): Fernet keys, the first seals
 
 
 _SCHEMA: dict[str, tuple[str, str, type]] = {
@@ -92,6 +93,9 @@ _SCHEMA: dict[str, tuple[str, str, type]] = {
 }
 
 
+_OPTIONAL: dict[str, tuple[str, str]] = {"recording_keys": ("keys", "recordings")}
+
+
 def load_config(path: str | os.PathLike | None = None, env: dict[str, str] | None = None) -> Config:
     """Read the file, apply environment overrides, validate; raise ConfigError naming the bad setting."""
     env = dict(os.environ if env is None else env)
@@ -109,6 +113,8 @@ def load_config(path: str | os.PathLike | None = None, env: dict[str, str] | Non
     values: dict[str, object] = {}
     for field, (section, key, kind) in _SCHEMA.items():
         values[field] = _read(data, env, section, key, kind, base)
+    for field, (section, key) in _OPTIONAL.items():      # secrets only the private file (or the environment) holds
+        values[field] = str(env.get(f"CALLCENTER_{section}_{key}".upper()) or data.get(section, {}).get(key) or "")
     return _validate(values, str(path))
 
 
@@ -132,19 +138,29 @@ def shipped_secrets(config: Config) -> list[str]:
     names = [name for name, (field, shipped) in SHIPPED_SECRETS.items() if getattr(config, field) == shipped]
     if "web.secret_key" not in names and len(config.web_secret_key) < MIN_SECRET_KEY_LENGTH:
         names.append("web.secret_key")
+    if not config.recording_keys:
+        names.append("keys.recordings")     # recordings would lie on disk in clear
     return names
 
 
 def require_own_secrets(config: Config) -> None:
-    """Refuse to serve outside demo mode with a shipped secret, naming each setting and the way out."""
+    """Refuse to serve outside demo mode with a shipped secret (or without the recordings' key), naming each
+    setting and the way out."""
     names = shipped_secrets(config)
-    if names:
-        raise ConfigError(
-            f"setting {', '.join(names)} still {'holds' if len(names) == 1 else 'hold'} the value shipped with "
-            f"the project, which anyone can read: run `callcenter init` to generate your own into "
-            f"{Path(config.source).parent / SECRETS_FILE_NAME}, or set "
-            + ", ".join(f"CALLCENTER_{n.replace('.', '_').upper()}" for n in names)
-            + " (the shipped values work only with --demo)")
+    if not names:
+        return
+    shipped = [n for n in names if n != "keys.recordings"]
+    parts = []
+    if shipped:
+        parts.append(f"setting {', '.join(shipped)} still {'holds' if len(shipped) == 1 else 'hold'} the value "
+                     f"shipped with the project, which anyone can read")
+    if "keys.recordings" in names:
+        parts.append("setting keys.recordings (the key recordings are encrypted with) is missing")
+    raise ConfigError(
+        "; ".join(parts) + f": run `callcenter init` to generate your own into "
+        f"{Path(config.source).parent / SECRETS_FILE_NAME}, or set "
+        + ", ".join(f"CALLCENTER_{n.replace('.', '_').upper()}" for n in names)
+        + " (the shipped values work only with --demo)")
 
 
 def _read(data: dict, env: dict[str, str], section: str, key: str, kind: type, base: Path) -> object:
@@ -191,6 +207,13 @@ def _validate(v: dict[str, object], source: str) -> Config:
         raise ConfigError("setting switch.agent_dial_string must contain {extension}")
     if "{number}" not in str(v["outbound_dial_string"]):
         raise ConfigError("setting switch.outbound_dial_string must contain {number}")
+    if v.get("recording_keys"):
+        from engine.sealing import keyring
+        try:
+            keyring(str(v["recording_keys"]))
+        except ValueError:
+            raise ConfigError("setting keys.recordings must be Fernet keys (comma-separated): `callcenter init` "
+                              "makes one") from None
     if ":" not in str(v["directory_credentials"]):
         raise ConfigError("setting web.directory_credentials must be user:password")
     url = str(v["database_url"])

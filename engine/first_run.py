@@ -32,12 +32,14 @@ class Secrets:
     secret_key: str
     directory_credentials: str
     esl_password: str
+    recording_key: str = ""
 
     @classmethod
     def generate(cls) -> "Secrets":
         # letters and digits only: they go into TOML strings, XML attributes and a user:password pair unescaped
+        from engine.sealing import new_key
         return cls(secret_key=secrets.token_hex(32), directory_credentials=f"freeswitch:{_token(24)}",
-                   esl_password=_token(24))
+                   esl_password=_token(24), recording_key=new_key())
 
 
 def _token(length: int) -> str:
@@ -54,7 +56,11 @@ def write_secrets(path: Path, new: Secrets) -> None:
     text = ("# Written by `callcenter init`: this deployment's own secrets. Keep this file private (mode 0600);\n"
             "# it is read over the configuration file, and CALLCENTER_* environment variables still win.\n"
             f'[web]\nsecret_key = "{new.secret_key}"\ndirectory_credentials = "{new.directory_credentials}"\n\n'
-            f'[esl]\npassword = "{new.esl_password}"\n')
+            f'[esl]\npassword = "{new.esl_password}"\n\n'
+            "# Recordings and voice messages are encrypted with the first key; any of them opens a file. To rotate,\n"
+            "# put a new key first (`python -c 'from engine.sealing import new_key; print(new_key())'`), run\n"
+            "# `callcenter recordings reseal`, then remove the old one.\n"
+            f'[keys]\nrecordings = "{new.recording_key}"\n')
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -12,12 +12,14 @@ import io
 import zipfile
 from pathlib import Path
 
-from flask import Response, abort, current_app, render_template, request, send_file, stream_with_context
+from flask import Response, abort, current_app, render_template, request, stream_with_context
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from admin_web import audio as audio_files
 from admin_web.paging import page_arg
+from engine import sealing
 from engine.csvcells import safe_cell
 from admin_web import audit
 from admin_web.db import get_session
@@ -78,7 +80,7 @@ def _file(recording_id: int) -> tuple[Recording, Path]:
 def audio(recording_id: int):
     """The recording for the page's player (ranges supported)."""
     _recording, path = _file(recording_id)
-    return send_file(path, mimetype="audio/wav", conditional=True, max_age=0)
+    return audio_files.serve(path)
 
 
 @bp.route("/<int:recording_id>/download")
@@ -90,8 +92,7 @@ def download(recording_id: int):
     audit.record(session, "recording.download", f"recording:{recording.id}",
                  f"call={recording.call_uuid}; ani={recording.ani}; file={path.name}")
     session.commit()
-    return send_file(path, mimetype="audio/wav", as_attachment=True, download_name=_download_name(recording, path),
-                     max_age=0)
+    return audio_files.serve(path, download_name=_download_name(recording, path))
 
 
 def _download_name(recording: Recording, path: Path) -> str:
@@ -153,7 +154,7 @@ def batch():
     session.commit()
     rows = [_manifest_row(recording, path, problem, zone) for recording, path, problem in entries]
     name = f"recordings-{now_utc().astimezone(zone).strftime('%Y%m%d-%H%M%S')}.zip"
-    return Response(stream_with_context(_zip_stream(included, rows, zone)), mimetype="application/zip",
+    return Response(stream_with_context(_zip_stream(included, rows, zone, audio_files.keys())), mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
@@ -174,21 +175,22 @@ def _arcname(recording: Recording, path: Path, zone) -> str:
     return f"{day}/{recording.id}_{path.name}"
 
 
-def _zip_stream(included, rows, zone):
+def _zip_stream(included, rows, zone, keyring=None):
     sink = _Sink()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         for recording, path, _problem in included:
             try:
                 stat = path.stat()
+                data = sealing.open_audio(str(path), keyring)       # the clear audio, in memory only
                 info = zipfile.ZipInfo(_arcname(recording, path, zone),
                                        date_time=dt.datetime.fromtimestamp(stat.st_mtime).timetuple()[:6])
-                info.file_size = stat.st_size
-                with open(path, "rb") as source, archive.open(info, "w", force_zip64=stat.st_size > 2**31) as target:
-                    while chunk := source.read(1 << 16):
-                        target.write(chunk)
+                info.file_size = len(data)
+                with archive.open(info, "w", force_zip64=len(data) > 2**31) as target:
+                    for start in range(0, len(data), 1 << 16):
+                        target.write(data[start:start + (1 << 16)])
                         if sink.chunks:
                             yield sink.drain()
-            except OSError as exc:   # vanished between the check and the read: say so in the manifest
+            except (OSError, sealing.SealError) as exc:   # vanished, or no key opens it: said in the manifest
                 for row in rows:
                     if row["id"] == recording.id:
                         row.update(included="no", problem=f"unreadable: {exc.__class__.__name__}", file="")

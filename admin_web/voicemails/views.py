@@ -1,9 +1,10 @@
 """Voice messages: the list with a player (admins and supervisors), the audio, and 'mark handled'."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from admin_web import audio as audio_files
 from admin_web.paging import page_arg
 from admin_web import audit
 from admin_web.db import get_session
@@ -38,7 +39,7 @@ def audio(voicemail_id: int):
     state, path = locate(voicemail.file_path)
     if state is not FileState.OK:
         abort(404)
-    return send_file(path, mimetype="audio/wav", conditional=True, max_age=0)
+    return audio_files.serve(path)
 
 
 @bp.route("/<int:voicemail_id>/handled", methods=["POST"])

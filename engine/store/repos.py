@@ -338,5 +338,8 @@ def save_recording(session: Session, rec: SaveRecording, inspect) -> None:
         session.add(row)
     if rec.stopped_at is None:
         return
-    for name, value in zip(RECORDING_STOP_COLUMNS, recording_stop_row(rec, inspect(rec.path))):
+    facts = inspect(rec.path)
+    if facts.checksum is None and facts.status == "complete" and row.checksum:
+        return                  # a second stop of a file sealed since the first: its facts are those of the first
+    for name, value in zip(RECORDING_STOP_COLUMNS, recording_stop_row(rec, facts)):
         setattr(row, name, value)

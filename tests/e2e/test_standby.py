@@ -34,6 +34,7 @@ def _text(path):
 
 
 ESL_PASSWORD = "standby-test-esl-secret"       # outside demo mode no shipped secret is accepted (issue 13)
+RECORDING_KEY = __import__("engine.sealing", fromlist=["new_key"]).new_key()
 
 
 @pytest.fixture
@@ -51,7 +52,8 @@ def sim():
 def _env(sim, db_url, tmp_path, esl_port=None):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
     env.update({"CALLCENTER_ESL_PASSWORD": ESL_PASSWORD, "CALLCENTER_WEB_SECRET_KEY": "standby-test-" + "k" * 32,
-                "CALLCENTER_WEB_DIRECTORY_CREDENTIALS": "freeswitch:standby-test-secret"})
+                "CALLCENTER_WEB_DIRECTORY_CREDENTIALS": "freeswitch:standby-test-secret",
+                "CALLCENTER_KEYS_RECORDINGS": RECORDING_KEY})
     env.update({"CALLCENTER_ESL_PORT": str(esl_port or sim.esl_port), "CALLCENTER_DATABASE_URL": db_url,
                 "CALLCENTER_PATHS_RECORDINGS_DIR": str(tmp_path / "recordings"),
                 "CALLCENTER_PATHS_FLOWS_DIR": str(PROJECT_ROOT / "ivr_flows"),

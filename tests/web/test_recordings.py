@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -172,3 +173,22 @@ def test_a_caller_id_that_is_a_formula_lands_in_the_manifest_as_text(as_admin, r
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     manifest = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig"))))
     assert manifest[0]["ani"] == "'" + '=HYPERLINK("http://evil.example","x")'
+
+
+def test_a_recording_encrypted_at_rest_is_played_downloaded_and_zipped_in_clear_for_an_allowed_user(
+        app, as_admin, recordings, db):
+    from engine import sealing
+    key = sealing.new_key()
+    row = db.get(Recording, recordings[0])
+    clear = Path(row.path).read_bytes()
+    sealing.seal(row.path, sealing.keyring(key))
+    assert b"RIFF" not in Path(row.path).read_bytes()
+    assert as_admin.get(f"/recordings/{recordings[0]}/audio").status_code == 410     # no key: not served
+    app.config["RECORDING_KEYS"] = key
+    played = as_admin.get(f"/recordings/{recordings[0]}/audio", headers={"Range": "bytes=0-3"})
+    assert played.status_code == 206 and played.data == b"RIFF"
+    assert as_admin.get(f"/recordings/{recordings[0]}/download").data == clear
+    archive = zipfile.ZipFile(io.BytesIO(as_admin.post("/recordings/batch.zip",
+                                                       data={"ids": [str(recordings[0])]}).data))
+    member = next(n for n in archive.namelist() if n.endswith(".wav"))
+    assert archive.read(member) == clear

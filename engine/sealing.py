@@ -1,0 +1,98 @@
+"""Recordings and voice messages encrypted at rest (issue 13, R-NF-3), with `cryptography`'s Fernet (AES-128-CBC
+with an HMAC-SHA256 over it: a file cannot be read, nor changed unnoticed, without the key).
+
+* The engine seals a file as soon as the switch has closed it and its facts (size, checksum and duration of the
+  clear audio) are read: the file at the same path is replaced, atomically, by MAGIC + the Fernet token, readable
+  by its owner only (0600). The console opens it only to play or download it for a user allowed to (open_audio).
+* Keys: `[keys] recordings` in the private settings file (conf/secrets.toml, `callcenter init` generates one),
+  a comma-separated list: new files are sealed with the first, any of them opens a file (MultiFernet). Rotation:
+  put a new key first, run `callcenter recordings reseal` (every file re-sealed with it), then drop the old key.
+  No key (demo mode only: require_own_secrets asks for one otherwise): files stay as the switch wrote them.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+logger = logging.getLogger(__name__)
+MAGIC = b"CCSEALED1\n"
+
+
+class SealError(Exception):
+    """A sealed file that no configured key opens (or that was altered)."""
+
+
+def new_key() -> str:
+    return Fernet.generate_key().decode("ascii")
+
+
+def keyring(spec: str) -> MultiFernet | None:
+    """The keys of a `[keys] recordings` setting (None when empty). Raises ValueError for a malformed key."""
+    keys = [k.strip() for k in (spec or "").split(",") if k.strip()]
+    return MultiFernet([Fernet(k.encode("ascii")) for k in keys]) if keys else None
+
+
+def is_sealed(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(MAGIC)) == MAGIC
+    except OSError:
+        return False
+
+
+def seal(path: str, keys: MultiFernet) -> bool:
+    """Encrypt the file in place (False if it was sealed already). The clear bytes never outlive the call."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    if data.startswith(MAGIC):
+        return False
+    _replace(path, MAGIC + keys.encrypt(data))
+    return True
+
+
+def reseal(path: str, keys: MultiFernet) -> bool:
+    """Seal with the first key (a clear file is sealed, a sealed one re-encrypted). True when the file changed."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    if not data.startswith(MAGIC):
+        _replace(path, MAGIC + keys.encrypt(data))
+        return True
+    try:
+        token = keys.rotate(data[len(MAGIC):])
+    except InvalidToken:
+        raise SealError(f"{path}: no configured key opens it") from None
+    _replace(path, MAGIC + token)
+    return True
+
+
+def open_audio(path: str, keys: MultiFernet | None) -> bytes:
+    """The audio of a recording file, sealed or not."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    if not data.startswith(MAGIC):
+        return data
+    if keys is None:
+        raise SealError(f"{path} is sealed and no key is configured ([keys] recordings)")
+    try:
+        return keys.decrypt(data[len(MAGIC):])
+    except InvalidToken:
+        raise SealError(f"{path}: no configured key opens it, or it was altered") from None
+
+
+def _replace(path: str, data: bytes) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".seal-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
