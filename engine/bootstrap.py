@@ -43,6 +43,9 @@ def _caller_region(number: str):
     return lookup_region(number)
 
 
+RELIST_AFTER_S = (1.0, 2.0)     # second and third looks at the switch's channels after a (re)connect
+
+
 class Engine:
     """The running call-center engine: switch connection, core loop, store writer, directory reloads."""
 
@@ -182,6 +185,7 @@ class Engine:
         """After every (re)connect: read the switch's limits, tell the core which legs it really has, and what
         they are."""
         self._read_limits()
+        listed_at = time.time()
         try:
             channels = list_channels(self.switch.api)
         except (SwitchError, ValueError) as exc:
@@ -195,7 +199,8 @@ class Engine:
                 cdrs = gevent.get_hub().threadpool.apply(recent_cdrs, (self.sessions, self._disconnected_at - 5.0))
             except Exception:
                 logger.exception("could not read the switch's CDRs; calls that vanished are closed as cut")
-        self.runtime.post(SwitchSynced(live, time.time(), channels, cdrs))
+        self.runtime.post(SwitchSynced(live, time.time(), channels, cdrs, listed_at=listed_at))
+        gevent.spawn(self._look_again)
         if not self._callbacks_loaded:      # after the takeover: a callback under way on the switch is not queued again
             try:
                 pending = gevent.get_hub().threadpool.apply(self._read_callbacks)
@@ -204,6 +209,24 @@ class Engine:
                 return
             self._callbacks_loaded = True
             self.runtime.post(CallbacksLoaded(pending, time.time()))
+
+    def _look_again(self) -> None:
+        """List the switch's channels again shortly after (re)connecting: `show channels` reads the core database,
+        which lags the channels (switch_core_sqldb.c; 54-159 ms on a real FreeSWITCH 1.11), so a caller that
+        arrived at the moment of the first listing, its park event sent before this engine subscribed, is found
+        and served now instead of left parked."""
+        for delay in RELIST_AFTER_S:
+            gevent.sleep(delay)
+            if not self.switch.connected:
+                return
+            listed_at = time.time()
+            try:
+                channels = list_channels(self.switch.api)
+            except (SwitchError, ValueError) as exc:
+                logger.warning("could not list the switch's channels again: %s", exc)
+                continue
+            self.runtime.post(SwitchSynced(frozenset(ch.uuid for ch in channels), time.time(), channels,
+                                           listed_at=listed_at, adopt_only=True))
 
     def _execute_switch(self, command: object) -> None:
         self.executor.execute(command)

@@ -5,7 +5,8 @@ the switch's own record of every caller.
 scenario.py   what is run: the center (queues, agents, flows), the callers and the kill moments, from one seed
 seed_db.py    child process: the scratch database, migrated and seeded by the engine's own code
 processes.py  the scratch database, the switch, the console and the two engines as processes
-floor.py      what the callers are doing (from GET /channels) and the floor's own actions: callback keys, holds
+floor.py      what the callers are doing (from GET /channels) and the floor's own actions: callback keys, holds,
+              consultations (then a conference, a transfer or back to the caller)
 takeover.py   when the new engine took command, from the switch's log of commands (GET /commands)
 dbread.py     what the engine wrote, read back once the floor has settled
 compare.py    the figures: the database against the switch's record of every caller

@@ -8,11 +8,15 @@ each kill), so they can be checked on hand-made inputs. A *caller* is an inbound
                            (takeover.py)
   calls                    callers the switch had (its calls_log, and any channel still alive at the end)
   calls_without_record     of those, callers with no row in call_records
-  calls_counted_twice      callers with more than one call record, more than one `arrived` event, more than one
-                           `queued` event for the same queue (the scenario has no transfers nor overflow: a caller
-                           enters a queue once), more than one `ended` event, or served more than once: their own
-                           call bridged and callbacks bridged, more than one conversation in all (each its record:
-                           a callback is a call record of its own, the customer's leg)
+  calls_counted_twice      callers with more than one call record (a record of the leg of an agent they were
+                           consulted about counts as theirs), more than one `arrived` event, more than one `queued`
+                           event for the same queue (the scenario's only transfers go to the consulted agent, and
+                           it has no overflow: a caller enters a queue once), more than one `ended` event, or
+                           served more than once: their own call bridged and callbacks bridged, more than one
+                           conversation in all (each its record: a callback is a call record of its own, the
+                           customer's leg). A consultation is part of the caller's one conversation: transferred to
+                           the consulted agent, or left with them in conference, a caller is still one caller with
+                           one record, served once; the consulted agent's leg is no conversation of its own
   queued_callers_lost      callers waiting in a queue at a kill (marked cc_phase=queued, their own hold music or an
                            agent's phone ringing for them) that afterwards were neither bridged to an agent, nor
                            ended by their own hang-up, nor left with a callback they asked for: hung up by the
@@ -25,10 +29,14 @@ each kill), so they can be checked on hand-made inputs. A *caller* is an inbound
                            bridged, and the later caller joined before that (both waiting at once). A later caller
                            bridged first because its phone happened to answer sooner (a phone already ringing,
                            re-offered) is not a violation. Callers who asked for a callback are left out (their
-                           callback keeps their place)
+                           callback keeps their place). A caller bridged again by a consultation (to the consulted
+                           agent, or back to their own) counts as bridged when their agent answered (the engine's
+                           cc_answered_at mark), not at that later bridge
   agents_needing_login     agents logged in before the first kill that end logged out, or not ready for a reason
                            the system set (system; no_answer, which only a failover can cause here: every phone
-                           answers)
+                           answers). Consulted agents are agents like any other: a consultation's end puts them
+                           back to ready (no wrap-up of their own); agents still busy (reserved, talking, on hold,
+                           wrap-up) once the floor has settled are shown in the detail (agents_busy_at_end)
 """
 from __future__ import annotations
 
@@ -37,9 +45,11 @@ from collections import Counter, defaultdict
 from benchmarks.load.figures import percentile
 
 ORDER_TOLERANCE_S = 0.25        # every phone answers after the same ring: offers of one round bridge together
+OWNER_GAP_S = 1.0               # conference: the agent whose leg outlived the other's by this much kept the caller
 CALLER_ENDS = ("recv_bye", "recv_cancel")
 SYSTEM_REASONS = ("system", "no_answer")
 FAULT_OUTCOMES = ("switch_lost", "engine_stopped", "failed")
+BUSY_STATES = ("reserved", "talking", "on_hold", "wrap_up")
 
 
 def callers(calls_log: list[dict], live_after: list[dict]) -> dict[str, dict]:
@@ -49,14 +59,22 @@ def callers(calls_log: list[dict], live_after: list[dict]) -> dict[str, dict]:
     return out
 
 
+def consulted_legs(calls_log: list[dict]) -> dict[str, str]:
+    """The consulted parties' legs (outbound, marked cc_consult_of): leg uuid -> the caller consulted about."""
+    return {leg["uuid"]: leg["variables"]["cc_consult_of"] for leg in calls_log
+            if leg.get("direction") == "outbound" and (leg.get("variables") or {}).get("cc_consult_of")}
+
+
 def counted_twice(records: list[dict], events: list[dict], calls_log: list[dict]) -> dict[str, list[str]]:
-    """uuid -> what is there more than once for it: call records, `arrived`, `queued` (per queue) or `ended` events,
-    or conversations (its own call bridged to an agent, and the callbacks it asked for that were bridged: one
-    request is served once)."""
+    """uuid -> what is there more than once for it: call records (its own, and any of a leg consulted about it),
+    `arrived`, `queued` (per queue) or `ended` events, or conversations (its own call bridged to an agent, and the
+    callbacks it asked for that were bridged: one request is served once)."""
     out: dict[str, list[str]] = defaultdict(list)
-    for uuid, n in Counter(r["call_uuid"] for r in records).items():
+    consulted = consulted_legs(calls_log)
+    for uuid, n in Counter(consulted.get(r["call_uuid"], r["call_uuid"]) for r in records).items():
         if n > 1:
-            out[uuid].append(f"{n} call records")
+            of_legs = sum(1 for r in records if consulted.get(r["call_uuid"]) == uuid)
+            out[uuid].append(f"{n} call records" + (f" ({of_legs} of a consulted leg)" if of_legs else ""))
     by_kind = Counter((e["call_uuid"], e["kind"], e["queue_code"] if e["kind"] == "queued" else None)
                       for e in events if e["kind"] in ("arrived", "queued", "ended"))
     for (uuid, kind, queue), n in by_kind.items():
@@ -104,15 +122,25 @@ def served_offers(calls_log: list[dict]) -> dict[str, float]:
     return out
 
 
-def order_violations(seen: dict[str, dict], served: dict[str, float], left_for_callback: set[str]) -> list[dict]:
+def first_bridged(caller: dict, consulted: bool) -> float:
+    """When a caller was bridged to the agent who served them: the switch's bridge time, or for a caller that a
+    consultation bridged again (to the consulted agent, or back to their own) the engine's mark of the answer."""
+    bridged = float(caller["bridged_at"])
+    answered = (caller.get("variables") or {}).get("cc_answered_at")
+    return min(bridged, float(answered)) if consulted and answered else bridged
+
+
+def order_violations(seen: dict[str, dict], served: dict[str, float], left_for_callback: set[str],
+                     consulted: set[str] = frozenset()) -> list[dict]:
     """Pairs of one queue and priority where the later caller was bridged first while the earlier one still waited
-    unserved, no phone ringing for it yet (module doc): {queue, priority, first, later: (uuid, enqueued, bridged)}."""
+    unserved, no phone ringing for it yet (module doc): {queue, priority, first, later: (uuid, enqueued, bridged)}.
+    `consulted`: the callers whose agent consulted someone (first_bridged)."""
     groups: dict[tuple, list[tuple[float, float, str]]] = defaultdict(list)
     for uuid, c in seen.items():
         v = c.get("variables") or {}
         if c.get("bridged_at") and v.get("cc_queue") and v.get("cc_enqueued_at") and uuid not in left_for_callback:
             groups[(v["cc_queue"], str(v.get("cc_priority") or "0"))].append(
-                (float(v["cc_enqueued_at"]), float(c["bridged_at"]), uuid))
+                (float(v["cc_enqueued_at"]), first_bridged(c, uuid in consulted), uuid))
     pairs = []
     for (queue, priority), entries in groups.items():
         entries.sort()
@@ -136,11 +164,56 @@ def needing_login(logged_in_before: set[str], agents: dict[str, tuple[str, str |
     return out
 
 
+def consultations(calls_log: list[dict], seen: dict[str, dict], records: dict[str, dict],
+                  agent_ids: dict[int, str]) -> dict[str, dict]:
+    """Caller uuid -> what the switch shows of the last consultation about the caller, and what the record says:
+    {how (transferred, conference, back to the caller, not answered, answered but never joined to anyone), by and
+    consulted (employee numbers), kept_by (the agent who had the caller at the end, when the switch tells: None for
+    a conference that ended all at once), record_agent}."""
+    by_time = sorted(calls_log, key=lambda c: float(c.get("created") or 0.0))
+    consulted = consulted_legs(by_time)
+    last = {consulted[leg["uuid"]]: leg for leg in by_time if leg["uuid"] in consulted}
+    served_by = {(leg.get("variables") or {}).get("cc_call_uuid"): leg for leg in by_time
+                 if leg.get("direction") == "outbound" and leg.get("bridged_at")}   # the last agent leg bridged
+    out = {}
+    for uuid, leg in last.items():
+        if uuid not in seen:
+            continue
+        v, record = leg.get("variables") or {}, records.get(uuid)
+        how, kept = _consult_end(seen[uuid], leg, served_by.get(uuid))
+        out[uuid] = {"how": how, "by": v.get("cc_agent"), "consulted": v.get("cc_consulted"),
+                     "kept_by": v.get("cc_agent") if kept == "consulting" else v.get("cc_consulted") if kept else None,
+                     "record_agent": agent_ids.get(record["agent_id"]) if record and record["agent_id"] else None}
+    return out
+
+
+def _consult_end(caller: dict, leg: dict, agent_leg: dict | None) -> tuple[str, str | None]:
+    """(how a consultation ended on the switch, whose agent kept the caller: consulting, consulted or None)."""
+    v = leg.get("variables") or {}
+    if not leg.get("answered_at"):
+        return "not answered", "consulting"
+    if (caller.get("variables") or {}).get("last_bridge_to") == leg["uuid"]:
+        return "transferred", "consulted"
+    in_conference = "conference" in (leg.get("application"), v.get("last_app"))
+    if not leg.get("bridged_at") and not in_conference:
+        return "answered, never joined", "consulting"       # the consulted party talked with nobody
+    if in_conference:
+        ended_agent = float(agent_leg["ended"]) if agent_leg else 0.0
+        ended_other = float(leg.get("ended") or 0.0)
+        if ended_other - ended_agent >= OWNER_GAP_S:
+            return "conference", "consulted"
+        return "conference", ("consulting" if ended_agent - ended_other >= OWNER_GAP_S else None)
+    return "back to the caller", "consulting"
+
+
 def figures(calls_log: list[dict], live_after: list[dict], db: dict, queued_at_kills: dict[str, float],
             callback_pressed: dict[str, float], logged_in_before: set[str], takeovers: list[float],
-            outages: list[tuple[float, float]], t0: float = 0.0) -> tuple[dict, dict]:
+            outages: list[tuple[float, float]], t0: float = 0.0,
+            consulting_at_kills: dict[str, str] | None = None) -> tuple[dict, dict]:
     """(the figures of the last line, the detail behind them). `outages`: (kill, takeover) moments, when no engine
-    commanded the switch; `t0`: the start of the arrivals (the detail's times are seconds from it)."""
+    commanded the switch; `t0`: the start of the arrivals (the detail's times are seconds from it);
+    `consulting_at_kills`: caller uuid -> the kill and its phase then ("kill 2: conference"), for the callers whose
+    agent was consulting or in conference at a kill, or who had just been transferred to the consulted agent."""
     seen = callers(calls_log, live_after)
     alive = {c["uuid"] for c in live_after if c.get("direction") == "inbound"}
     records = {r["call_uuid"]: r for r in db["records"]}
@@ -149,7 +222,8 @@ def figures(calls_log: list[dict], live_after: list[dict], db: dict, queued_at_k
     fates = {u: fate(seen.get(u), u in alive, records.get(u), u in asked) for u in queued_at_kills}
     lost = {u: f for u, f in fates.items() if f.startswith("lost")}
     without = sorted(set(seen) - set(records))
-    pairs = order_violations(seen, served_offers(calls_log), asked)
+    consulted = consultations(calls_log, seen, records, db.get("agent_ids", {}))
+    pairs = order_violations(seen, served_offers(calls_log), asked, set(consulted))
     relogin = needing_login(logged_in_before, db["agents"])
     figs = {"kills": len(takeovers), "takeover_s_p50": _round(percentile(takeovers, 50)),
             "takeover_s_max": _round(max(takeovers) if takeovers else None), "calls": len(seen),
@@ -167,6 +241,11 @@ def figures(calls_log: list[dict], live_after: list[dict], db: dict, queued_at_k
                                    f"t={rel(p['later'][1])} bridged t={rel(p['later'][2])}" for p in pairs[:10]],
               "fault_records": _fault_records(records, {c["uuid"]: c for c in calls_log}, outages, rel),
               "agents_needing_login": relogin,
+              "agents_busy_at_end": {no: st for no, (st, _r) in sorted(db["agents"].items()) if st in BUSY_STATES},
+              "consultations": dict(Counter(c["how"] for c in consulted.values())),
+              "consulted_calls_kept_by_another_agent": _kept_wrong(consulted),
+              "consulting_at_kills": _consulting_at_kills(consulting_at_kills or {}, seen, live_after, records,
+                                                          twice, consulted),
               "record_outcomes": dict(Counter(r["outcome"] for r in db["records"])),
               "callbacks": dict(Counter(st for st, _n in db["callbacks"].values())),
               "callbacks_dialled_more_than_once": _dialled_twice(calls_log),
@@ -174,6 +253,30 @@ def figures(calls_log: list[dict], live_after: list[dict], db: dict, queued_at_k
               "agent_requests": db["requests"], "not_ready_changes": db["not_ready_changes"],
               "agents_set_aside": db["set_aside"][:10]}
     return figs, detail
+
+
+def _kept_wrong(consulted: dict[str, dict]) -> dict[str, str]:
+    """Consulted calls whose record names another agent than the one the switch shows keeping the caller."""
+    return {u: f"{c['how']}: kept by {c['kept_by']} on the switch, the record names {c['record_agent']}"
+            for u, c in sorted(consulted.items())
+            if c["kept_by"] is not None and c["record_agent"] != c["kept_by"]}
+
+
+def _consulting_at_kills(at_kills: dict[str, str], seen: dict[str, dict], live_after: list[dict],
+                         records: dict[str, dict], twice: dict[str, list[str]], consulted: dict[str, dict]) -> dict:
+    """Caller uuid -> what became of each caller a consultation was about at a kill (consulting, in conference,
+    transferred): how the consultation ended on the switch and who kept the caller, how the caller's leg ended, the
+    record (outcome, agent) and anything counted twice."""
+    alive = {c["uuid"] for c in live_after}
+    out = {}
+    for uuid, when in sorted(at_kills.items(), key=lambda kv: kv[1]):
+        caller, record, k = seen.get(uuid) or {}, records.get(uuid), consulted.get(uuid) or {}
+        ended = "still alive" if uuid in alive else f"{caller.get('hangup_cause')}/{caller.get('disposition')}"
+        recorded = f"{record['outcome']}, agent {k.get('record_agent')}" if record else "none"
+        out[uuid] = (f"{when}; then {k.get('how', 'no consulted leg')} (by {k.get('by')}, consulted "
+                     f"{k.get('consulted')}, kept by {k.get('kept_by')}); the caller: {ended}; record: {recorded}"
+                     + (f"; twice: {', '.join(twice[uuid])}" if uuid in twice else ""))
+    return out
 
 
 def _dialled_twice(calls_log: list[dict]) -> dict[str, str]:

@@ -1,5 +1,5 @@
 """What the engine wrote, read back with plain SQL (SQLite or PostgreSQL alike) into plain values for compare.py:
-call records, the call-event log, agents' states, callbacks and the agents' requests (holds)."""
+call records, the call-event log, agents' states, callbacks and the agents' requests (holds, consultations)."""
 from __future__ import annotations
 
 from collections import Counter
@@ -32,6 +32,17 @@ def logged_in(url: str) -> dict[str, str]:
     return {no: _value(state) for no, state in rows if _value(state) != "logged_out"}
 
 
+def ready_agents(url: str) -> set[str]:
+    """Employee numbers of the agents ready right now (the floor driver consults one of them)."""
+    db = _connect(url)
+    try:
+        with db.connect() as conn:
+            return {no for no, state in conn.execute(text("select employee_no, state from agents"))
+                    if _value(state) == "ready"}
+    finally:
+        db.dispose()
+
+
 def _count(url: str, sql: str) -> int:
     db = _connect(url)
     try:
@@ -60,8 +71,9 @@ def snapshot(url: str) -> dict:
             kinds = ", ".join(f"'{k}'" for k in EVENT_KINDS)
             events = [dict(call_uuid=u, kind=k, queue_code=q, detail=d) for u, k, q, d in conn.execute(text(
                 f"select call_uuid, kind, queue_code, detail from call_events where kind in ({kinds}) order by id"))]
-            agents = {no: (_value(st), _value(r)) for no, st, r in conn.execute(text(
-                "select employee_no, state, not_ready_reason from agents"))}
+            rows = conn.execute(text("select id, employee_no, state, not_ready_reason from agents")).all()
+            agents = {no: (_value(st), _value(r)) for _id, no, st, r in rows}
+            agent_ids = {agent_id: no for agent_id, no, _st, _r in rows}
             callbacks = {u: (st, n) for u, st, n in conn.execute(text(
                 "select call_uuid, status, attempts from callbacks"))}
             requests = Counter(f"{a}: {_short(r)}" for a, r in conn.execute(text(
@@ -76,7 +88,7 @@ def snapshot(url: str) -> dict:
                              "and c.reason in ('system', 'no_answer')) order by c.at"))]
     finally:
         db.dispose()
-    return {"records": records, "events": events, "agents": agents, "callbacks": callbacks,
+    return {"records": records, "events": events, "agents": agents, "agent_ids": agent_ids, "callbacks": callbacks,
             "requests": dict(requests), "not_ready_changes": dict(not_ready), "set_aside": set_aside}
 
 

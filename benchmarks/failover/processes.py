@@ -3,7 +3,9 @@ to the console), the console (gunicorn: the CTI API and the CDR intake), and two
 --no-sim --no-web --no-demo`) on one scratch database, one active and one waiting as hot standby."""
 from __future__ import annotations
 
+import base64
 import json
+import secrets
 import signal
 import subprocess
 import sys
@@ -18,7 +20,7 @@ from .scenario import FLOWS, QUEUE_A, QUEUE_B, CALLBACK_KEY, DIRECT_DID, IVR_DID
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 CREDENTIALS = "freeswitch:bench-failover"       # the switch's user:password at the console (mod_xml_cdr)
-ESL_PASSWORD = "ClueCon"
+ESL_PASSWORD = "bench-failover"                 # not the shipped ClueCon: outside --demo the engine refuses those
 
 
 # ------------------------------------------------------------------ the scratch database
@@ -98,8 +100,11 @@ def seed(work: Path, db_url: str, scn: Scenario) -> None:
 
 
 def engine_env(work: Path, db_url: str, esl_port: int, web_port: int) -> dict[str, str]:
-    """The CALLCENTER_* settings every process of the run shares."""
+    """The CALLCENTER_* settings every process of the run shares (secrets of the run's own: the engine and the
+    console refuse the shipped ones outside --demo, and want a Fernet key to seal the recordings with)."""
     return _env(PROJECT_ROOT, {
+        "CALLCENTER_WEB_SECRET_KEY": secrets.token_hex(32),
+        "CALLCENTER_KEYS_RECORDINGS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii"),
         "CALLCENTER_ESL_HOST": "127.0.0.1", "CALLCENTER_ESL_PORT": str(esl_port),
         "CALLCENTER_ESL_PASSWORD": ESL_PASSWORD, "CALLCENTER_DATABASE_URL": db_url,
         "CALLCENTER_PATHS_FLOWS_DIR": str(work / "flows"),

@@ -1,7 +1,7 @@
 """One failover run: the scratch database seeded with the failover center (scenario.py), the console, the simulated
 switch with the agents' phones, two engines (one active, one standby), callers from the plan, the floor driver
-(callback keys, holds), SIGKILL of the active engine at each planned moment (the killed one started again as the
-next standby once the other has taken over), the drain, then the comparison (compare.py)."""
+(callback keys, holds, consultations), SIGKILL of the active engine at each planned moment (the killed one started
+again as the next standby once the other has taken over), the drain, then the comparison (compare.py)."""
 from __future__ import annotations
 
 import dataclasses
@@ -18,7 +18,7 @@ from benchmarks.load.harness import RunFailed, _stop, _wait, free_ports
 from benchmarks.load.traffic import Traffic
 
 from . import compare, dbread, scenario
-from .floor import CALL_OVER, Cti, FloorDriver, classify
+from .floor import CALL_OVER, Consults, Cti, FloorDriver, classify, consulting
 from .processes import Engine, ScratchDatabase, agent_spec, engine_env, seed, start_console, start_switch, write_flows
 from .scenario import Scenario
 from .takeover import Takeover, takeover
@@ -37,6 +37,7 @@ class Kill:
     phases: Counter
     waiting: dict[str, dict]
     pending_callbacks: int
+    consulting: dict[str, str] = dataclasses.field(default_factory=dict)    # caller uuid -> floor.consulting
     takeover: Takeover | None = None
 
 
@@ -66,9 +67,13 @@ class Run:
             self._start()
             self.t0 = t0 = time.time() + 1.0
             traffic = self._traffic(t0).start()
-            users = {a["employee_no"]: (a["username"], a["password"]) for a in agent_spec(self.scn)}
+            agents = agent_spec(self.scn)
+            users = {a["employee_no"]: (a["username"], a["password"]) for a in agents}
+            consults = Consults(list(self.plan.consult_at),
+                                {a["employee_no"]: self.plan.phone_talk[a["extension"]] for a in agents},
+                                self.scn.ring, lambda: dbread.ready_agents(self.db.url))
             driver = FloorDriver(self.ctl_port, Cti(self.web_port, users), traffic, list(self.plan.callers),
-                                 list(self.plan.hold_at), t0, self.scn.seed).start()
+                                 list(self.plan.hold_at), t0, self.scn.seed, consults).start()
             for k, offset in enumerate(self.plan.kill_at):
                 self._kill(k + 1, t0 + offset, t0, driver)
             traffic.join()
@@ -107,14 +112,14 @@ class Run:
         time.sleep(1.0)
         callers = self.plan.callers
         self.say(f"bench-failover: {len(callers)} callers over {scn.seconds:g} s (Poisson, {scn.cps:g}/s), "
-                 f"{scn.agents} agents, {len(self.plan.kill_at)} kills at t="
+                 f"{scn.agents} agents (and {scn.consultants} to consult), {len(self.plan.kill_at)} kills at t="
                  + ", ".join(f"{k:.1f}" for k in self.plan.kill_at) + f" s, seed {scn.seed}")
         self.say(f"  database {self.db.describe()}; scratch {self.work}")
         self.say(f"  callers: {sum(c.did == scenario.IVR_DID for c in callers)} through the IVR, "
                  f"{sum(c.did == scenario.DIRECT_DID for c in callers)} straight to the queue, "
                  f"{sum(c.patience < scenario.PATIENT_S[0] for c in callers)} impatient, "
                  f"{sum(c.callback_after is not None for c in callers)} asking for a callback; "
-                 f"{len(self.plan.hold_at)} holds planned")
+                 f"{len(self.plan.hold_at)} holds and {len(self.plan.consult_at)} consultations planned")
 
     def _traffic(self, t0: float) -> Traffic:
         """The plan's callers at their own moments (Traffic places them at `due`)."""
@@ -134,9 +139,10 @@ class Run:
         if number == 1:
             self.logged_in_before = dbread.logged_in(self.db.url)
         pending = dbread.pending_callbacks(self.db.url)
-        phases, waiting = classify(self.ctl.get("/channels"), set(driver.pressed()))
+        channels = self.ctl.get("/channels")
+        phases, waiting = classify(channels, set(driver.pressed()))
         killed_at = active.kill()
-        kill = Kill(number, active.name, killed_at, phases, waiting, pending)
+        kill = Kill(number, active.name, killed_at, phases, waiting, pending, consulting(channels))
         self.kills.append(kill)
         late = killed_at - when
         standby.wait_for("switch connected", TAKEOVER_TIMEOUT_S, "to take over")
@@ -196,8 +202,12 @@ class Run:
             raise RunFailed(f"{len(self.kills) - len(seconds)} kill(s) with no command from a new engine")
         outages = [(k.at, k.at + k.takeover.seconds) for k in self.kills]
         queued = {u: k.at for k in reversed(self.kills) for u in k.waiting}
+        consulting_at: dict[str, str] = {}
+        for k in self.kills:
+            for u, phase in k.consulting.items():
+                consulting_at[u] = ", ".join(filter(None, (consulting_at.get(u), f"kill {k.number}: {phase}")))
         figs, detail = compare.figures(calls_log, live, snap, queued, driver.pressed(),
-                                       set(self.logged_in_before), seconds, outages, self.t0)
+                                       set(self.logged_in_before), seconds, outages, self.t0, consulting_at)
         detail = {"kills_at": [round(k.at - self.t0, 2) for k in self.kills],
                   "phases_at_kills": dict(sum((k.phases for k in self.kills), Counter())),
                   "takeovers": [{"connected": k.takeover.after(k.takeover.connected),
@@ -209,6 +219,7 @@ class Run:
                             "accepted": sum(h.status == 202 for h in driver.holds),
                             "taken_off_hold": sum(h.unhold_status == 202 for h in driver.holds),
                             "ended_on_hold": sum(h.unhold_status == CALL_OVER for h in driver.holds)},
+                  "floor_consultations": _consult_report(driver),
                   "driver_errors": dict(driver.errors),
                   "engine_log_issues": self._log_issues()}
         return figs, detail
@@ -232,6 +243,15 @@ class Run:
         for proc in reversed(self.procs):
             _stop(proc, 10)
         self.ctl.close()
+
+
+def _consult_report(driver: FloorDriver) -> dict:
+    """The floor's consultations: planned, started (the consult request accepted by the console), missed (by why),
+    how each went (by the ending asked for) and what the switch showed (Consult.outcome)."""
+    started = [c for c in driver.consults if c.status == 202]
+    return {"planned": len(driver.plan.at), "started": len(started), "missed": dict(driver.consults_missed),
+            "asked": dict(Counter(c.ending for c in started)),
+            "outcomes": dict(Counter(c.outcome or f"unfinished ({c.stage()})" for c in driver.consults))}
 
 
 def _kill_line(kill: Kill, t: float, new: str, late: float) -> str:

@@ -1,7 +1,9 @@
 """What a failover run does, all drawn from one seeded RNG so that the same seed gives the same run.
 
 The center: two queues (fo_a with a callback key, fo_b), agents on simulated phones that answer after `ring`
-seconds and hang up after a talk time of their own (PHONE_TALK_S), a wrap-up of `wrap_up_s`. Two numbers:
+seconds and hang up after a talk time of their own (PHONE_TALK_S), a wrap-up of `wrap_up_s`, and `consultants`
+agents of no queue (a back office: never offered a caller, ready to be consulted; on a loaded floor a queue agent
+is ready only for the moment before the next offer). Two numbers:
 
 * IVR_DID runs `fo_ivr`: a welcome prompt, a three-way menu (1: fo_a, 2: an id collected digit by digit then fo_b,
   3: fo_a at priority 5), and after the conversation, when the agent hangs up first, a satisfaction survey;
@@ -13,6 +15,11 @@ queue); they take DTMF_DELAY_S to press keys, and hang up TALK_S after being bri
 first. Some direct callers press the callback key once they have waited a few seconds in the queue (the floor
 driver presses it through POST /calls/<uuid>/dtmf). The floor driver also puts conversations on hold now and then
 through the console's CTI API, and one HOLD_BEFORE_KILL_S before each kill, so that a kill finds a caller on hold.
+In the same way, now and then (CONSULT_EVERY_S) and once shortly before each kill (CONSULT_BEFORE_KILL_S: the kill
+finds the third party's phone ringing, the two agents talking or the three in conference), an agent who has talked
+CONSULT_AFTER_S consults another ready agent; CONSULT_DECIDE_S after that agent answers, the first one joins the
+three in a conference (and hangs up CONFERENCE_S later: the consulted agent keeps the caller), transfers the caller
+to the consulted agent, or goes back to the caller (CONSULT_ENDINGS).
 The kills fall at random moments of the arrivals, at least `min_kill_gap_s` apart.
 """
 from __future__ import annotations
@@ -36,6 +43,12 @@ CALLBACK_AFTER_S = (3.0, 8.0)   # waited in the queue before pressing the key
 HOLD_EVERY_S = 8.0              # mean gap between the floor's own holds (besides one just before each kill)
 HOLD_S = (4.0, 8.0)
 HOLD_BEFORE_KILL_S = 2.0
+CONSULT_EVERY_S = 15.0          # mean gap between the floor's own consultations (besides one shortly before each kill)
+CONSULT_BEFORE_KILL_S = (1.0, 7.0)
+CONSULT_AFTER_S = 2.0           # talked at least this long before the agent consults
+CONSULT_DECIDE_S = (1.5, 3.0)   # the consulted agent answered: this long later, the consulting agent decides
+CONFERENCE_S = (1.0, 2.5)       # in conference: this long later, the consulting agent hangs up (if not done already)
+CONSULT_ENDINGS = ("conference", "consult_transfer", "consult_cancel")
 
 FLOWS = {
     "fo_ivr": f"""# written by benchmarks/failover: a prompt, a menu, digit collection, two queues and a survey
@@ -87,6 +100,7 @@ class Scenario:
     cps: float = 1.0                # mean arrival rate (Poisson)
     agents: int = 12
     seed: int = 12366
+    consultants: int = 2            # agents of no queue, after the queue agents: only ever consulted
     database_url: str | None = None  # a PostgreSQL server (a scratch database is created on it); None: SQLite
     keep: bool = False
     ring: float = 1.5               # every phone answers after this: one value, so bridges follow offers' order
@@ -97,10 +111,13 @@ class Scenario:
     drain_timeout_s: float = 240.0
 
     def extensions(self) -> list[str]:
-        return [str(FIRST_EXTENSION + i) for i in range(self.agents)]
+        return [str(FIRST_EXTENSION + i) for i in range(self.agents + self.consultants)]
 
     def skills(self, index: int) -> dict[str, int]:
-        """Every fourth agent takes both queues, every sixth fo_b only, the others fo_a (most callers go there)."""
+        """Every fourth agent takes both queues, every sixth fo_b only, the others fo_a (most callers go there); the
+        consultants none."""
+        if index >= self.agents:
+            return {}
         if index % 4 == 3:
             return {QUEUE_A: 5, QUEUE_B: 5}
         return {QUEUE_B: 5} if index % 6 == 2 else {QUEUE_A: 5}
@@ -130,6 +147,7 @@ class Plan:
     kill_at: tuple[float, ...]       # seconds after the start of the arrivals
     hold_at: tuple[float, ...]
     phone_talk: dict[str, float]
+    consult_at: tuple[float, ...] = ()
 
 
 def plan(scn: Scenario) -> Plan:
@@ -139,7 +157,9 @@ def plan(scn: Scenario) -> Plan:
     holds = sorted({*_poisson(rng, 1.0 / HOLD_EVERY_S, 3.0, scn.seconds),
                     *(k - HOLD_BEFORE_KILL_S for k in kills)})
     talk = {ext: round(rng.uniform(*PHONE_TALK_S), 1) for ext in scn.extensions()}
-    return Plan(tuple(callers), tuple(kills), tuple(holds), talk)
+    consults = sorted({*_poisson(rng, 1.0 / CONSULT_EVERY_S, 3.0, scn.seconds),     # drawn last: the same seed
+                       *(round(k - rng.uniform(*CONSULT_BEFORE_KILL_S), 3) for k in kills)})  # keeps its callers
+    return Plan(tuple(callers), tuple(kills), tuple(holds), talk, tuple(consults))
 
 
 def _poisson(rng: random.Random, rate: float, start: float, end: float) -> list[float]:

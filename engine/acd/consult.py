@@ -19,7 +19,7 @@ from engine.acd.floor import Floor
 from engine.domain import dialplan
 from engine.domain.agent import Agent, AgentTrigger
 from engine.domain.call import Call, CallPhase, Consult
-from engine.domain.commands import Bridge, Command, DialCustomer, Hangup, JoinConference, PlayMusic
+from engine.domain.commands import Bridge, Command, DialCustomer, Hangup, JoinConference, PlayMusic, SetLegVars
 from engine.domain.events import AgentRequest, LiveChannel, OriginateResult
 from engine.domain.routing import qualifies
 from engine.domain.states import AgentState
@@ -110,6 +110,7 @@ def on_result(floor: Floor, call: Call, ev: OriginateResult, out: list[Command])
         floor.change_agent(consult.agent_id, AgentTrigger.ANSWER, ev.at, out, cause="consult answered",
                            call_uuid=call.uuid)
     out.append(Bridge(call.agent_leg or "", consult.leg_uuid))     # the caller drops out and parks (06c)
+    out.append(SetLegVars(consult.leg_uuid, {"cc_consult_bridged": "1"}))     # for an engine taking over
     queue = floor.queues.get(call.queue_code or "")
     out.append(PlayMusic(call.uuid, floor.prompt(queue.moh if queue else "local_stream://moh")))
 
@@ -248,6 +249,12 @@ def adopt(floor: Floor, call: Call | None, leg: LiveChannel, consulted: Agent | 
                            answered=True, conference=f"cc-{call.uuid}" if in_conference else None)
     floor.consult_legs[leg.uuid] = call.uuid
     call.ivr_path.append(f"consult:{call.consult.kind}:{call.consult.target}:adopted after restart")
+    if not leg.cc_consult_bridged and not in_conference:
+        # it answered while no engine listened (its originate's result went to the dead engine): what that
+        # engine would have done, the agents are bridged and the caller waits with music (bench-failover)
+        out.append(Bridge(call.agent_leg or "", leg.uuid))
+        queue = floor.queues.get(call.queue_code or "")
+        out.append(PlayMusic(call.uuid, floor.prompt(queue.moh if queue else "local_stream://moh")))
     logger.warning("call %s taken over after restart %s %s %s", call.uuid,
                    "in conference with" if in_conference else "while its agent consults", call.consult.kind,
                    call.consult.target)

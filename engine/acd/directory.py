@@ -19,6 +19,7 @@ ADOPTABLE_APPS = ("playback", "play_and_get_digits")   # an IVR node's media: it
 ADOPTED_APP = "adopted:"      # pending_app of a call whose running app the previous engine started
 OUTCOMES = frozenset(o.value for o in CallOutcome)
 CUSTOMER_PHASES = ("callback", "dialout")       # callbacks.customer_marks
+LISTING_LAG_S = 2.0     # a call this young at the listing may be missing from it (its row not yet written)
 RESYNC_CAUSE = "SWITCH_RESYNC"      # hang-up cause recorded for calls that ended while the switch was unreachable
 
 
@@ -64,13 +65,26 @@ def configured_fields(agent: Agent) -> tuple:
 
 
 def on_switch_synced(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None:
-    """After (re)connecting: end calls the switch no longer has, free agents stuck on calls that do not exist."""
+    """After (re)connecting: end calls the switch no longer has, free agents stuck on calls that do not exist.
+
+    `show channels` reads FreeSWITCH's core database, whose rows lag the channels (54-159 ms seen on a real 1.11):
+    a call that arrived just before the listing is not in it, though its events reach this engine. So a call
+    younger than LISTING_LAG_S at the listing is never taken as vanished, and a second listing a moment later
+    (adopt_only) takes over what the first one missed (a caller parked 5 ms before the kill was left parked for
+    minutes on a real FreeSWITCH)."""
+    if ev.adopt_only:
+        _adopt(floor, ev, out)
+        floor.version += 1
+        return
+    young = (ev.listed_at or ev.at) - LISTING_LAG_S
     for leg in [leg for leg in floor.live_legs if leg not in ev.live_uuids]:
         floor.leg_gone(leg)
     cdrs = {cdr.uuid: cdr for cdr in ev.cdrs}
     for call in list(floor.calls.values()):
         if call.callback_of and call.answered_at is None and call.phase is not CallPhase.CONNECTED:
             continue            # a callback still waiting: it has no leg on the switch yet
+        if call.uuid not in ev.live_uuids and call.started_at >= young:
+            continue            # too young to be listed yet: its own hang-up, if any, is on its way
         if call.uuid not in ev.live_uuids:
             reconcile.close_vanished(floor, call, cdrs.get(call.uuid), ev.at, out)
         elif call.agent_leg and call.answered_at and call.agent_leg not in ev.live_uuids:
@@ -85,6 +99,7 @@ def _adopt(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None:
     """Calls the switch has but this engine does not know (it restarted): talking ones are taken over so their
     records and the agents' states stay right; parked ones start their flow (no caller left in silence)."""
     agent_legs = {ch.cc_call_uuid: ch for ch in ev.channels if not ch.inbound and ch.cc_call_uuid}
+    consulted = {ch.cc_consult_of: ch for ch in ev.channels if not ch.inbound and ch.cc_phase == "consult"}
     by_employee = {a.employee_no: a for a in floor.agents.values()}
     for ch in ev.channels:
         if ch.inbound or ch.uuid in floor.calls or ch.cc_phase not in CUSTOMER_PHASES:
@@ -107,6 +122,13 @@ def _adopt(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None:
             continue
         leg = agent_legs.get(ch.uuid)
         agent = by_employee.get(leg.cc_agent or "") if leg is not None else None
+        third = consulted.get(ch.uuid)
+        if leg is None and ch.cc_phase == "connected" and third is not None and third.answered \
+                and by_employee.get(third.cc_consulted) is not None:
+            # its agent had transferred it to the consulted agent, or left the three-party conference: the
+            # consulted agent has the caller now (bench-failover: such callers were released as "over")
+            _adopt_connected(floor, ch, third, by_employee[third.cc_consulted], ev.at, out, transferred=True)
+            continue
         if leg is not None and agent is not None and leg.answered:
             if ch.cc_phase == "queued" and leg.parked and ch.cc_queue in floor.queues:
                 _connect_answered_offer(floor, ch, leg, agent, ev.at, out)
@@ -119,6 +141,11 @@ def _adopt(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None:
             logger.warning("call %s: the agent leg %s a previous engine rang is cancelled", ch.uuid, leg.uuid)
             if agent is not None:
                 floor.leg_up(leg.uuid, agent.agent_id)
+                if agent.state is AgentState.RESERVED and agent.call_uuid == ch.uuid:
+                    # free for the dispatch point again (offered once that leg is gone): bench-failover found
+                    # such an agent left reserved for good, its caller queued again under the same uuid
+                    floor.change_agent(agent.agent_id, AgentTrigger.OFFER_CANCELLED, ev.at, out,
+                                       cause="reconciled: the previous engine's offer cancelled")
             out.append(Hangup(leg.uuid, "ORIGINATOR_CANCEL"))
         if ch.cc_phase == "queued" and ch.cc_queue in floor.queues:
             _adopt_waiting(floor, ch, ev.at, out)
@@ -134,7 +161,8 @@ def _adopt(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None:
                        started_at=ch.created_at)
     callers = {ch.uuid: ch for ch in ev.channels if ch.inbound}
     for ch in ev.channels:
-        if not ch.inbound and ch.cc_phase == "consult" and ch.uuid not in floor.consult_legs:
+        if not ch.inbound and ch.cc_phase == "consult" and ch.uuid not in floor.consult_legs \
+                and ch.uuid not in floor.agent_legs:
             caller = callers.get(ch.cc_consult_of)
             consult.adopt(floor, floor.calls.get(ch.cc_consult_of), ch, by_employee.get(ch.cc_consulted),
                           caller is not None and caller.application == "conference", ev.at, out)
@@ -328,14 +356,18 @@ def _close_after_talk(floor: Floor, ch: LiveChannel, agent: Agent | None, now: f
 
 
 def _adopt_connected(floor: Floor, ch: LiveChannel, leg: LiveChannel, agent: Agent, now: float,
-                     out: list[Command]) -> None:
-    """Take over a conversation in progress: the call is connected to that agent."""
+                     out: list[Command], transferred: bool = False) -> None:
+    """Take over a conversation in progress: the call is connected to that agent (the consulted one, on the
+    consulted party's leg, when the call had been handed over to them)."""
     call = Call(uuid=ch.uuid, ani=ch.ani, dnis=ch.dnis, caller_name=ch.caller_name, started_at=ch.created_at,
                 flow=floor.numbers.get(ch.dnis), phase=CallPhase.CONNECTED, queue_code=leg.cc_queue,
                 agent_id=agent.agent_id, agent_leg=leg.uuid, answered_at=ch.cc_answered_at or leg.created_at,
                 enqueued_at=ch.cc_enqueued_at)
     _restore(floor, call, ch)
     call.offers = 1
+    call.transfers = 1 if transferred else 0
+    if transferred:
+        call.queue_code = ch.cc_queue
     floor.calls[call.uuid] = call
     logger.warning("call %s taken over after restart: agent %s is talking to %s", call.uuid, agent.employee_no,
                    ch.ani)

@@ -158,6 +158,7 @@ class LiveChannel:
     cc_consulted: str = ""              # the consulted agent's employee number ("" for an outside number), and
     cc_consult_kind: str = ""           # what the consulting agent asked for (agent/number and its target)
     cc_consult_target: str = ""
+    cc_consult_bridged: str = ""        # "1" once the consulting agent was bridged to it
 
 
 @dataclasses.dataclass(frozen=True)
@@ -168,6 +169,9 @@ class SwitchSynced:
     at: float
     channels: tuple[LiveChannel, ...] = ()
     cdrs: tuple["Cdr", ...] = ()        # CDRs the switch posted while this engine was away: how vanished calls ended
+    listed_at: float = 0.0              # when `show channels` was asked (its rows lag the channels, see below)
+    adopt_only: bool = False            # a second look a moment later: channels the first listing missed are
+    #                                     taken over, nothing is closed (the core database lags, switch_core_sqldb.c)
 
 
 @dataclasses.dataclass(frozen=True)

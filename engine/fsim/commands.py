@@ -179,9 +179,10 @@ def api_show(sw, arg):
     as_json = len(words) >= 3 and words[1].lower() == "as" and words[2].lower() == "json"
     count = len(words) > 1 and words[1].lower() == "count"
     if what == "channels":
+        listed = sw.listed_channels()
         if count:
-            return "\n%d total.\n" % len(sw.all_channels())
-        return _table([_row(sw, c) for c in sw.all_channels()], CHANNEL_COLUMNS, as_json)
+            return "\n%d total.\n" % len(listed)
+        return _table([_row(sw, c) for c in listed], CHANNEL_COLUMNS, as_json)
     if what in ("calls", "bridged_calls"):
         rows = _call_rows(sw, what == "bridged_calls")
         if count:

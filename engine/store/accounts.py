@@ -137,3 +137,47 @@ def unlock(session: Session, username: str) -> int:
     """Lift the login throttle's lock on a username (its recent failures are forgotten)."""
     return session.execute(delete(LoginAttempt).where(LoginAttempt.username == username,
                                                       LoginAttempt.ok.is_(False))).rowcount or 0
+
+
+# ------------------------------------------------------------------ API tokens (CTI API, R-CTI-8)
+TOKEN_PREFIX = "cct_"
+
+
+def token_hash(token: str) -> str:
+    import hashlib
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_token(session: Session, agent_id: int, name: str, created_by: str) -> tuple[int, str]:
+    """A new token in an agent's name: (its id, the token, to be shown once; only its hash is kept)."""
+    from engine.store.models import ApiToken
+    if session.get(Agent, agent_id) is None:
+        raise AccountError("no_agent", f"no agent {agent_id}")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(name=(name or "token")[:64], token_hash=token_hash(token), agent_id=agent_id,
+                   created_by=created_by[:64])
+    session.add(row)
+    session.flush()
+    return row.id, token
+
+
+def agent_of_token(session: Session, token: str) -> int | None:
+    """The agent a live token acts for (its use stamped), or None."""
+    from engine.store.models import ApiToken
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token),
+                                                ApiToken.revoked_at.is_(None)))
+    if row is None:
+        return None
+    row.last_used_at = utcnow()
+    return row.agent_id
+
+
+def revoke_token(session: Session, token_id: int) -> bool:
+    from engine.store.models import ApiToken
+    row = session.get(ApiToken, token_id)
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = utcnow()
+    return True

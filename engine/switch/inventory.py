@@ -25,7 +25,8 @@ FLOW_MARKS = ("cc_flow", "cc_after", "cc_path")                              # e
 LEAVING_MARKS = ("cc_outcome", "cc_voicemail", "cc_media", "cc_done")       # engine.acd.effects.mark_leaving
 CUSTOMER_MARKS = ("cc_agent_leg", "cc_number", "cc_callback_of", "cc_dnis")   # engine.acd.callbacks.customer_marks
 CUSTOMER_PHASES = ("callback", "dialout")
-CONSULT_MARKS = ("cc_consult_of", "cc_consulted", "cc_consult_kind", "cc_consult_target")   # engine.acd.consult
+CONSULT_MARKS = ("cc_consult_of", "cc_consulted", "cc_consult_kind", "cc_consult_target",   # engine.acd.consult
+                 "cc_consult_bridged")
 NO_SUCH_CHANNEL = "No such channel"
 
 

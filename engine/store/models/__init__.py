@@ -10,12 +10,12 @@ from engine.store.models.reports import (ReportAgentDay, ReportCalls15m, ReportC
                                            ReportSetting)
 from engine.store.models.routing import PublishedNumber, Queue, QueueSkill, QueueStatus, TrunkStatus
 from engine.store.models.switch import EngineNode, SwitchCdr, SwitchStatus  # noqa: F401
-from engine.store.models.users import LoginAttempt, User, UserRole, UserSession
+from engine.store.models.users import ApiToken, LoginAttempt, User, UserRole, UserSession
 
 __all__ = [
     "CallEvent",
     "ReportAgentDay", "ReportCalls15m", "ReportCallsDay", "ReportCallerRegionDay", "ReportSetting",
     "CallNote", "Recording", "SurveyResult",
     "AgentRequest", "Callback", "CallOffer", "Voicemail", "Agent", "AgentGroup", "AgentSkill", "Skill", "AuditEntry", "AgentStateChange", "CallRecord",
-    "Hall", "HolidayOverride", "RoutingRule", "PublishedNumber", "Queue", "QueueSkill", "QueueStatus", "TrunkStatus", "User", "UserRole", "UserSession", "LoginAttempt",
+    "Hall", "HolidayOverride", "RoutingRule", "PublishedNumber", "Queue", "QueueSkill", "QueueStatus", "TrunkStatus", "User", "UserRole", "UserSession", "LoginAttempt", "ApiToken",
 ]

@@ -65,3 +65,18 @@ class LoginAttempt(Base):
     address: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[dt.datetime] = mapped_column(index=True)
     ok: Mapped[bool]
+
+
+class ApiToken(Base):
+    """A token a CRM uses on the CTI API in an agent's name (R-CTI-8): `Authorization: Bearer cct_…`. Only its
+    SHA-256 is kept; it works until revoked."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[intpk]
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[created_at]
+    last_used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]

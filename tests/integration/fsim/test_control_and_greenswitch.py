@@ -65,5 +65,6 @@ def test_greenswitch_inbound_esl(sim):
     assert uuid in parks
     # greenswitch quirk (FREESWITCH.md §5.2): the event body ends up in headers['Content-Length']
     assert jobs[0]["Job-UUID"] == job and "+OK " in jobs[0]["Content-Length"]
+    gevent.sleep(sim.sqldb_lag_s)                   # their rows in the core database (switch_core_sqldb.c)
     assert fs.send("api show channels as json").data.startswith('{"row_count":2')
     fs.stop()

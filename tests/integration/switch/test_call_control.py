@@ -128,6 +128,7 @@ def test_originate_to_registered_phone_then_kill(sim, events, cc):
     assert cc.exists(leg)
     events.wait("CHANNEL_PARK", leg)
     assert cc.getvar(leg, "origination_caller_id_name") == "Doe, John"
+    gevent.sleep(sim.sqldb_lag_s)                   # its row in the core database (switch_core_sqldb.c)
     assert leg in {row.uuid for row in cc.channels()}
     assert cc.kill(leg, "NORMAL_CLEARING") is True
     events.wait("CHANNEL_HANGUP", leg, Hangup_Cause="NORMAL_CLEARING")
@@ -229,6 +230,7 @@ def test_channels_registrations_and_contact(sim, events, cc):
     assert contact and contact.startswith("sofia/internal/sip:1001@")
     assert cc.contact("1005", sim.domain) is None
     caller = parked_caller(sim, events, cc, answer=False)
+    gevent.sleep(sim.sqldb_lag_s)                   # its row in the core database (switch_core_sqldb.c)
     (row,) = cc.channels()
     assert (row.uuid, row.direction, row.dest, row.application, row.callstate) == (
         caller, "inbound", "12366", "park", "RINGING")

@@ -321,13 +321,17 @@ def test_an_agent_an_earlier_engine_set_aside_for_its_phone_is_checked_again_aft
     assert of(out, c.ProbePhone)[0].extension == "1002"
 
 
-def test_after_a_restart_a_phone_still_ringing_for_a_waiting_caller_is_cancelled_then_rung_again():
+@pytest.mark.parametrize("stored_call", [None, "w"])
+def test_after_a_restart_a_phone_still_ringing_for_a_waiting_caller_is_cancelled_then_rung_again(stored_call):
     """The dead engine's offer still rings (no answer yet): its originate result went to that engine, so the leg is
-    cancelled; the caller is back in its place, and the phone is rung again by this engine once that leg is gone."""
+    cancelled; the caller is back in its place, and the phone is rung again by this engine once that leg is gone.
+    (bench-failover: an agent stored as reserved for that very caller was left reserved for good.)"""
+    import dataclasses as dc
     from engine.domain.events import LiveChannel
     ids = (f"id{n}" for n in itertools.count())
     cc = CallCenter({"tax_main": FLOW}, "/prompts", new_id=lambda: next(ids))
-    cc.handle(DirectoryLoaded((agent(3, {2: 9}, state=AgentState.RESERVED),), QUEUES, {"12366": "tax_main"}, 0.0))
+    cc.handle(DirectoryLoaded((dc.replace(agent(3, {2: 9}, state=AgentState.RESERVED), call_uuid=stored_call),),
+                              QUEUES, {"12366": "tax_main"}, 0.0))
     ringing = LiveChannel(uuid="leg", inbound=False, ani="139", dnis="1003", caller_name="", created_at=990.0,
                           parked=False, answered=False, cc_call_uuid="w", cc_agent="A3", cc_queue="etax")
     out = cc.handle(SwitchSynced(frozenset({"w", "leg"}), 1000.0, (_waiting("w", "etax", 900.0), ringing)))

@@ -25,7 +25,7 @@ def center(consulted_state=AgentState.TALKING):
     return cc
 
 
-def channels(answered=True, application="playback"):
+def channels(answered=True, application="playback", bridged=True, agent_leg_alive=True):
     caller = LiveChannel(uuid="x", inbound=True, ani="139", dnis="12366", caller_name="", created_at=1.0,
                          parked=False, answered=True, cc_phase="connected", cc_queue="policy", cc_enqueued_at=2.0,
                          cc_answered_at=5.0, cc_agent="A1", application=application)
@@ -33,8 +33,10 @@ def channels(answered=True, application="playback"):
                             parked=False, answered=True, cc_call_uuid="x", cc_agent="A1", cc_queue="policy")
     consulted = LiveChannel(uuid="k", inbound=False, ani="1001", dnis="1002", caller_name="", created_at=50.0,
                             parked=not answered, answered=answered, cc_agent="A1", cc_phase="consult",
-                            cc_consult_of="x", cc_consulted="A2", cc_consult_kind="agent", cc_consult_target="A2")
-    return SwitchSynced(frozenset({"x", "a", "k"}), 100.0, (caller, agent_leg, consulted))
+                            cc_consult_of="x", cc_consulted="A2", cc_consult_kind="agent", cc_consult_target="A2",
+                            cc_consult_bridged="1" if bridged else "")
+    legs = (caller, agent_leg, consulted) if agent_leg_alive else (caller, consulted)
+    return SwitchSynced(frozenset(ch.uuid for ch in legs), 100.0, legs)
 
 
 def ask(cc, agent_id, action, at=110.0):
@@ -81,3 +83,23 @@ def test_a_consulted_phone_still_ringing_at_the_takeover_is_released_and_its_age
     assert 2 in cc.floor.leg_of_agent                            # not offered a call until that leg is gone
     cc.handle(LegHungUp("k", "ORIGINATOR_CANCEL", 100.5))
     assert 2 not in cc.floor.leg_of_agent
+
+
+def test_a_consulted_phone_that_answered_while_no_engine_listened_is_bridged_to_the_consulting_agent():
+    cc = center()
+    out = cc.handle(channels(bridged=False))
+    assert c.Bridge("a", "k") in out and of(out, c.PlayMusic)[0].uuid == "x"
+    assert cc.floor.calls["x"].consult.answered
+
+
+def test_a_caller_the_consulted_agent_kept_is_taken_over_with_that_agent_not_released():
+    """Transferred to the consulted agent, or left to them in the conference, just before the kill: the caller's
+    own agent leg is gone, the consulted leg holds the caller (bench-failover: such callers were hung up)."""
+    cc = center()
+    out = cc.handle(channels(agent_leg_alive=False, application="conference"))
+    assert not of(out, c.Hangup)
+    call = cc.floor.calls["x"]
+    assert (call.agent_id, call.agent_leg, call.transfers, call.consult) == (2, "k", 1, None)
+    assert cc.floor.agents[2].state is AgentState.TALKING
+    record = of(cc.handle(LegHungUp("x", "NORMAL_CLEARING", 200.0)), c.SaveCallRecord)[0]
+    assert (record.agent_id, record.transfers) == (2, 1)

@@ -92,3 +92,26 @@ def test_a_caller_cut_by_the_switch_while_no_engine_was_active_is_engine_stopped
     record = of(out, c.SaveCallRecord)[0]
     assert (record.outcome, record.hangup_side) == (CallOutcome.ENGINE_STOPPED, HangupSide.SYSTEM)
     assert K.CUT in kinds(out) and K.ABANDONED not in kinds(out)
+
+
+def test_a_call_too_young_to_be_listed_is_not_taken_as_vanished(center):
+    """bench-failover: a caller that arrived 18 ms after the new engine's `show channels` was answered by it, then
+    closed as cut by the switch, and left in silence. The core database's rows lag the channels."""
+    queued_without_agents(center)
+    started = center.floor.calls["caller"].started_at
+    out = center.handle(SwitchSynced(frozenset(), started + 0.5, listed_at=started + 0.5))
+    assert "caller" in center.floor.calls and not of(out, c.SaveCallRecord)
+    out = center.handle(SwitchSynced(frozenset(), started + 60.0, listed_at=started + 60.0))
+    assert of(out, c.SaveCallRecord)            # one that old would have been listed: it is gone
+
+
+def test_a_second_look_takes_over_a_caller_the_first_listing_missed_and_closes_nothing(center):
+    """On a real FreeSWITCH a caller parked 5 ms before the kill was not in the new engine's first listing (its
+    row not yet in the core database) and was left parked for minutes."""
+    from engine.domain.events import LiveChannel
+    queued_without_agents(center)
+    parked = LiveChannel(uuid="late", inbound=True, ani="139", dnis="12366", caller_name="", created_at=40.0,
+                         parked=True, answered=False)
+    out = center.handle(SwitchSynced(frozenset({"late"}), 50.0, (parked,), listed_at=49.9, adopt_only=True))
+    assert c.Answer("late") in out and "late" in center.floor.calls
+    assert "caller" in center.floor.calls and not of(out, c.SaveCallRecord)     # not listed, not closed
