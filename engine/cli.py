@@ -505,6 +505,62 @@ def _audit(session, action: str, target: str, detail: str) -> None:
 
 
 @cli.group()
+def tokens() -> None:
+    """API tokens for CRM integrations on the CTI API (each acts for one agent; only its hash is stored)."""
+
+
+@tokens.command("create")
+@click.option("--agent", "employee_no", required=True, help="The agent the token acts for (employee number).")
+@click.option("--name", default="CRM", show_default=True, help="What it is for (shown in the list).")
+@click.pass_context
+def tokens_create(ctx: click.Context, employee_no: str, name: str) -> None:
+    """A new token, printed once: send it as `Authorization: Bearer <token>`."""
+    from sqlalchemy import select
+    from engine.store import accounts
+    from engine.store.models import Agent
+    db, session = _accounts_session(ctx)
+    with session:
+        agent_id = session.scalar(select(Agent.id).where(Agent.employee_no == employee_no))
+        if agent_id is None:
+            click.echo(f"no agent {employee_no}", err=True)
+            ctx.exit(1)
+        token_id, token = accounts.create_token(session, agent_id, name, "cli")
+        _audit(session, "token.create", f"token:{token_id}", f"agent {employee_no}, {name}")
+        session.commit()
+    db.dispose()
+    click.echo(f"token {token_id} for agent {employee_no}: {token} (shown only now)")
+
+
+@tokens.command("list")
+@click.pass_context
+def tokens_list(ctx: click.Context) -> None:
+    from sqlalchemy import select
+    from engine.store.models import ApiToken
+    db, session = _accounts_session(ctx)
+    with session:
+        for row in session.scalars(select(ApiToken).order_by(ApiToken.id)):
+            state = "revoked" if row.revoked_at else "active"
+            click.echo(f"{row.id:5} agent={row.agent_id} {state:8} {row.name} last used {row.last_used_at or '-'}")
+    db.dispose()
+
+
+@tokens.command("revoke")
+@click.argument("token_id", type=int)
+@click.pass_context
+def tokens_revoke(ctx: click.Context, token_id: int) -> None:
+    from engine.store import accounts
+    db, session = _accounts_session(ctx)
+    with session:
+        if not accounts.revoke_token(session, token_id):
+            click.echo(f"no active token {token_id}", err=True)
+            ctx.exit(1)
+        _audit(session, "token.revoke", f"token:{token_id}", "command line")
+        session.commit()
+    db.dispose()
+    click.echo(f"token {token_id} revoked")
+
+
+@cli.group()
 def recordings() -> None:
     """Recordings and voice messages on disk (encrypted at rest, engine.sealing)."""
 

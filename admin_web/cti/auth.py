@@ -19,6 +19,8 @@ from werkzeug.security import check_password_hash
 from admin_web.access import Access
 from admin_web.auth import guard, services
 from admin_web.db import get_session
+from engine.domain.states import Role
+from engine.store import accounts
 from admin_web.security import ConsoleUser
 from engine.store.models import Agent, User
 
@@ -29,7 +31,7 @@ class ApiCaller:
 
     username: str
     agent_id: int
-    via: str        # "session" or "basic"
+    via: str        # "session", "basic" or "token"
 
 
 def error(status: int, message: str, **extra):
@@ -79,8 +81,19 @@ def _cross_site_write() -> str | None:
 
 def _caller():
     """(ApiCaller, None) or (None, error response)."""
+    bearer = request.headers.get("Authorization", "")
     if current_user.is_authenticated:
         username, agent_id, via = current_user.username, current_user.agent_id, "session"
+    elif bearer.startswith("Bearer "):
+        # a CRM's API token (R-CTI-8): it acts for one agent, until revoked; only its hash is stored
+        session = get_session()
+        agent_id = accounts.agent_of_token(session, bearer[len("Bearer "):].strip())
+        if agent_id is None:
+            return None, error(401, "unknown or revoked API token")
+        session.commit()
+        username, via = f"token:agent{agent_id}", "token"
+        g._login_user = ConsoleUser(id=0, username=username, display_name="API token", role=Role.AGENT,
+                                    agent_id=agent_id, locale="zh_CN")     # the audit names the token
     elif request.authorization is not None:
         user, locked = _basic_user()
         if locked:

@@ -355,3 +355,19 @@ def test_basic_auth_shares_the_login_throttle(client, seed):
     for _ in range(10):
         assert client.get("/api/v1/me", headers=basic("agent1001", "wrong")).status_code == 401
     assert client.get("/api/v1/me", headers=basic("agent1001")).status_code == 429
+
+
+def test_a_crm_uses_an_api_token_in_an_agents_name_until_it_is_revoked(client, seed, db):
+    from engine.store import accounts
+    from engine.store.models import ApiToken
+    token_id, token = accounts.create_token(db, seed.agent_id, "CRM", "test")
+    db.commit()
+    assert db.get(ApiToken, token_id).token_hash != token and token not in db.get(ApiToken, token_id).token_hash
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200 and me.get_json()["agent"]["employee_no"] == "1001"
+    ready = client.post("/api/v1/me/state", json={"action": "ready"}, headers={"Authorization": f"Bearer {token}"})
+    assert ready.status_code == 202
+    assert accounts.revoke_token(db, token_id)
+    db.commit()
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert client.get("/api/v1/me", headers={"Authorization": "Bearer cct_forged"}).status_code == 401

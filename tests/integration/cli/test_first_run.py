@@ -80,3 +80,19 @@ def test_accounts_from_the_command_line(deployment):
     again = invoke(deployment, "users", "reset-password", "qc01")
     assert again.exit_code == 0 and "one-time password" in again.output
     assert "unlocked" in invoke(deployment, "users", "unlock", "qc01").output
+
+
+def test_api_tokens_from_the_command_line(deployment):
+    from engine.store.models import Agent
+    assert invoke(deployment, "init").exit_code == 0
+    config = load_config(deployment, env={})
+    db = make_engine(config.database_url)
+    with make_session_factory(db)() as session:
+        session.add(Agent(employee_no="1001", name="张三", extension="8001"))
+        session.commit()
+    db.dispose()
+    created = invoke(deployment, "tokens", "create", "--agent", "1001", "--name", "工单系统")
+    assert created.exit_code == 0 and "cct_" in created.output
+    assert "active" in invoke(deployment, "tokens", "list").output
+    assert "revoked" in invoke(deployment, "tokens", "revoke", "1").output
+    assert "revoked" in invoke(deployment, "tokens", "list").output
