@@ -10,14 +10,16 @@ K = CallEventKind
 
 def log(call: Call, kind: CallEventKind, now: float, out: list[Command], *, agent_id: int | None = None,
         wait_s: float | None = None, duration_s: float | None = None, value: int | None = None,
-        detail: str = "", queue_code: str | None = None) -> None:
-    """Append one entry about this call, carrying what every report groups by (queue, hall, queue-entry time)."""
+        detail: str = "", queue_code: str | None = None, unless_logged: bool = False) -> None:
+    """Append one entry about this call, carrying what every report groups by (queue, hall, queue-entry time);
+    unless_logged: only if the call has no entry of that kind yet (what a dead engine may not have written)."""
     out.append(LogCallEvent(
         call_uuid=call.uuid,
         kind=kind, at=now, queue_code=queue_code or call.queue_code,
         agent_id=agent_id if agent_id is not None else call.agent_id, queued_at=call.enqueued_at,
         ani=call.ani, dnis=call.dnis, hall_id=call.hall_chain[0] if call.hall_chain else None,
-        direction=call.direction, wait_s=wait_s, duration_s=duration_s, value=value, detail=detail[:255]))
+        direction=call.direction, wait_s=wait_s, duration_s=duration_s, value=value, detail=detail[:255],
+        unless_logged=unless_logged))
 
 
 def waited(call: Call, now: float) -> float | None:

@@ -5,7 +5,8 @@ import dataclasses
 import logging
 import urllib.parse
 
-from engine.acd import arrivals, callbacks, consult, ivr_runner, offers, phones, queueing, reconcile, waiting
+from engine.acd import arrivals, callbacks, calllog, consult, ivr_runner, offers, phones, queueing, reconcile, waiting
+from engine.acd.calllog import K
 from engine.acd.endings import on_agent_leg_hangup, on_caller_hangup
 from engine.acd.floor import Floor, Offer
 from engine.domain.agent import Agent, AgentTrigger
@@ -168,6 +169,18 @@ def _adopt(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None:
                           caller is not None and caller.application == "conference", ev.at, out)
 
 
+def _logged_as_before(call: Call, out: list[Command]) -> None:
+    """The log entries a taken-over call must have, written only where the engine that died had not written
+    them yet (real FreeSWITCH: a caller marked queued 3 ms before the kill had neither `arrived` nor `queued`,
+    and the report counted 29 requests for 30 answered calls)."""
+    calllog.log(call, K.ARRIVED, call.started_at, out, detail=call.caller_name, unless_logged=True)
+    if call.enqueued_at is not None:
+        calllog.log(call, K.QUEUED, call.enqueued_at, out, unless_logged=True)
+    if call.answered_at is not None and call.agent_id is not None:
+        calllog.log(call, K.ANSWERED, call.answered_at, out, wait_s=calllog.waited(call, call.answered_at),
+                    unless_logged=True)
+
+
 def _restore(floor: Floor, call: Call, ch: LiveChannel) -> None:
     """What a caller taken over keeps from its marks: its hall (tiered dispatch), its flow (the current version of
     the same name) and the node that follows its conversation (the survey), the IVR path it came by."""
@@ -192,6 +205,7 @@ def _adopt_waiting(floor: Floor, ch: LiveChannel, now: float, out: list[Command]
     floor.calls[call.uuid] = call
     logger.warning("call %s taken over after restart: waiting in %s since %.0f s ago", call.uuid, ch.cc_queue,
                    now - (ch.cc_enqueued_at or now))
+    _logged_as_before(call, out)
     queueing.resume(floor, call, ch.parked, now, out)
 
 
@@ -222,6 +236,7 @@ def _connect_answered_offer(floor: Floor, ch: LiveChannel, leg: LiveChannel, age
     call.move(CallPhase.OFFERING)
     logger.warning("call %s taken over after restart: agent %s had answered, not yet connected: connecting",
                    call.uuid, agent.employee_no)
+    _logged_as_before(call, out)       # its `answered` comes with the connection
     offers.connect(floor, call, made, now, out)
 
 
@@ -237,6 +252,7 @@ def _let_go(floor: Floor, ch: LiveChannel, now: float, out: list[Command]) -> No
     call.voicemail_path = ch.cc_voicemail or None
     call.ending = call.end_outcome is not CallOutcome.VOICEMAIL
     floor.calls[call.uuid] = call
+    _logged_as_before(call, out)
     logger.warning("call %s taken over after restart while leaving the queue (%s)", call.uuid, ch.cc_outcome)
     if ch.cc_media and ch.cc_done == ch.cc_media:      # its prompt or message ended while no engine listened
         if call.end_outcome is CallOutcome.VOICEMAIL:
@@ -269,6 +285,7 @@ def _adopt_ivr(floor: Floor, ch: LiveChannel, agent: Agent | None, now: float, o
         path.pop()                              # entered again below
     call.ivr_path = path + ["adopted after restart"]
     floor.calls[call.uuid] = call
+    _logged_as_before(call, out)
     logger.warning("call %s taken over after restart in the IVR: flow %s, node %s", call.uuid, ch.cc_flow, ch.cc_node)
     if ch.cc_media and ch.cc_done == ch.cc_media:
         # its media ended while no engine listened: the node goes on from there, with the keys it got
@@ -351,6 +368,7 @@ def _close_after_talk(floor: Floor, ch: LiveChannel, agent: Agent | None, now: f
     _restore(floor, call, ch)
     call.ending = True
     floor.calls[call.uuid] = call
+    _logged_as_before(call, out)
     logger.warning("call %s taken over after restart after its conversation: released", call.uuid)
     out.append(Hangup(call.uuid, "NORMAL_CLEARING"))
 
@@ -371,6 +389,7 @@ def _adopt_connected(floor: Floor, ch: LiveChannel, leg: LiveChannel, agent: Age
     floor.calls[call.uuid] = call
     logger.warning("call %s taken over after restart: agent %s is talking to %s", call.uuid, agent.employee_no,
                    ch.ani)
+    _logged_as_before(call, out)
     _agent_talking(floor, call, leg, agent, ch.held or leg.held, now, out)
 
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.domain.commands import (LogCallEvent, SaveAgentState, SaveCallback, SaveCallRecord, SaveCdrReconciled, SaveOffer,
@@ -118,6 +119,8 @@ class _Pending:
             (CallRecord.__table__, "call_uuid", [rec.call_uuid for rec in self.records]),
             (Recording.__table__, "path", [rec.path for rec in self.recordings])))
         script = bulk.Script(conn)
+        if any(entry.unless_logged for entry in self.entries):
+            self.entries[:] = _not_yet_logged(conn, self.entries)
         if self.entries:
             _write_entries(script, self.entries)
         if self.states:
@@ -145,6 +148,21 @@ class _Pending:
 _QUEUE_STATUS_COLUMNS = ("queue_code", "waiting", "longest_wait_since", "agents_ready", "agents_busy",
                          "agents_logged_in", "updated_at")
 _TRUNK_STATUS_COLUMNS = ("name", "channels", "in_use", "all_busy_since", "updated_at")
+
+
+def _not_yet_logged(conn, entries: list[LogCallEvent]) -> list[LogCallEvent]:
+    """The entries to write: those marked unless_logged only when their call has no entry of that kind."""
+    wanted = {(e.call_uuid, e.kind.value) for e in entries if e.unless_logged}
+    uuids = sorted({uuid for uuid, _kind in wanted})
+    have = set(conn.execute(select(CallEvent.call_uuid, CallEvent.kind).where(CallEvent.call_uuid.in_(uuids))))
+    out, seen = [], set()
+    for entry in entries:
+        key = (entry.call_uuid, entry.kind.value)
+        if entry.unless_logged and (key in have or key in seen):
+            continue
+        seen.add(key)
+        out.append(entry)
+    return out
 
 
 def _write_entries(script: bulk.Script, entries: list[LogCallEvent]) -> None:

@@ -313,3 +313,23 @@ def test_a_value_too_long_for_its_column_fares_as_with_the_orm(two_databases):
     assert outcomes[0] == ("written" if url_a.startswith("sqlite") else "DataError")
     assert_same(url_a, url_b)
 
+
+
+def test_an_entry_marked_unless_logged_is_written_only_where_the_call_has_none_of_its_kind(two_databases):
+    """An engine taking over logs `arrived`/`queued` unless the engine that died already did (and the rollups
+    count what is written, once)."""
+    from engine.domain.calllog import CallEventKind as K
+    from engine.domain.commands import LogCallEvent
+    from engine.store.models import CallEvent
+    url, _other, _ids = two_databases
+    first = [LogCallEvent("c1", K.ARRIVED, 1000.0), LogCallEvent("c1", K.QUEUED, 1001.0, queue_code="tax")]
+    again = [LogCallEvent("c1", K.ARRIVED, 1000.0, unless_logged=True),
+             LogCallEvent("c1", K.QUEUED, 1001.0, queue_code="tax", unless_logged=True),
+             LogCallEvent("c2", K.ARRIVED, 1002.0, unless_logged=True),
+             LogCallEvent("c2", K.ARRIVED, 1002.0, unless_logged=True)]
+    run(url, lambda session, batch: write_batch(session, batch, inspect=fake_inspect), [first, again])
+    eng = make_engine(url)
+    with eng.connect() as conn:
+        rows = sorted(conn.execute(select(CallEvent.call_uuid, CallEvent.kind)))
+    eng.dispose()
+    assert rows == [("c1", "arrived"), ("c1", "queued"), ("c2", "arrived")]
