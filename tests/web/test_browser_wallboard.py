@@ -50,7 +50,7 @@ def test_wallboard_matches_the_snapshot_and_updates_live(app, live_server, brows
     _call(db, "b", 100, 25, "answered", now)
     db.commit()
     publish_switch(db, connected=True, sps=30, max_sessions=1000)
-    engine_heartbeat(db)
+    engine_heartbeat(db, ago_s=-3600)          # beating until it dies below (a slow login must not outlive it)
 
     page = browser.new_page()
     page.goto(f"{live_server}/wallboard/")
