@@ -21,6 +21,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from engine.store.models import Agent, CallEvent, CallRecord, Hall, PublishedNumber, Recording, User
 
 SCOPE_KEY = "scope_halls"
+NUMBERS_KEY = "scope_numbers"
 
 
 def subtree(session: Session, hall_id: int) -> frozenset[int]:
@@ -43,9 +44,15 @@ def current_halls() -> frozenset[int] | None:
     return g.get(SCOPE_KEY)
 
 
-def _criteria(halls: frozenset[int]):
+def hall_numbers(session: Session, halls: frozenset[int]) -> tuple[str, ...]:
+    """The published numbers of these halls (call records and recordings hold the number sealed, so the scope
+    compares them with these values rather than with a subquery: engine.store.sealed)."""
+    return tuple(session.scalars(select(PublishedNumber.number).where(PublishedNumber.hall_id.in_(tuple(halls)))
+                                 .execution_options(unscoped=True)))
+
+
+def _criteria(halls: frozenset[int], numbers: tuple[str, ...]):
     ids = tuple(halls)
-    numbers = select(PublishedNumber.number).where(PublishedNumber.hall_id.in_(ids))
     agents = select(Agent.id).where(Agent.hall_id.in_(ids))
     employees = select(Agent.employee_no).where(Agent.hall_id.in_(ids))
     return [
@@ -65,7 +72,7 @@ def _add_criteria(state: ORMExecuteState) -> None:
     halls = state.session.info.get(SCOPE_KEY)
     if halls is None or not state.is_select or state.execution_options.get("unscoped"):
         return
-    state.statement = state.statement.options(*_criteria(halls))
+    state.statement = state.statement.options(*_criteria(halls, state.session.info.get(NUMBERS_KEY, ())))
 
 
 def init_app(app: Flask) -> None:
@@ -80,4 +87,5 @@ def init_app(app: Flask) -> None:
         session = get_session()
         halls = subtree(session, current_user.hall_id)
         g.setdefault(SCOPE_KEY, halls)
+        session.info[NUMBERS_KEY] = hall_numbers(session, halls)
         session.info[SCOPE_KEY] = halls

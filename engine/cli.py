@@ -189,12 +189,26 @@ def _upgrade_and_seed(config, demo: bool) -> None:
     from engine.store.session import make_engine, make_session_factory, transaction
     upgrade(config.database_url)
     db = make_engine(config.database_url)
+    _seal_data(make_session_factory(db))
     with transaction(make_session_factory(db)) as session:
         if demo:
             seed_demo(session)
         else:
             ensure_roles(session)
     db.dispose()
+
+
+def _seal_data(factory) -> None:
+    """Key data still clear (written before sealing) sealed, or re-sealed under a new first key."""
+    from engine.store.resealing import reseal_if_needed
+    from engine.store.sealed import SealError
+    try:
+        outcome = reseal_if_needed(factory)
+    except SealError as exc:
+        raise click.ClickException(f"{exc}: put the key it was sealed with back into [keys] data (after the "
+                                   "first), then run `callcenter data reseal`") from None
+    if outcome is not None and outcome.total:
+        click.echo(f"database key data sealed under key {outcome.key}: {outcome.total} values")
 
 
 def _local(host: str) -> str:
@@ -310,8 +324,13 @@ def db() -> None:
 def db_upgrade(ctx: click.Context, revision: str) -> None:
     """Apply migrations up to a revision."""
     from engine.store.migrate import upgrade
+    from engine.store.session import make_engine, make_session_factory
     config = _config(ctx.find_root())
     upgrade(config.database_url, revision)
+    if revision == "head":
+        db = make_engine(config.database_url)
+        _seal_data(make_session_factory(db))
+        db.dispose()
     click.echo(f"database at {revision}: {config.database_url}")
 
 
@@ -399,6 +418,44 @@ def recordings_reseal(ctx: click.Context) -> None:
     click.echo(f"{done} files sealed with the first key, {missing} missing, {failed} not opened by any key")
     if failed:
         ctx.exit(1)
+
+
+@cli.group()
+def data() -> None:
+    """Key data in the database (caller numbers, collected IVR data...: sealed, engine.store.sealed)."""
+
+
+@data.command("reseal")
+@click.pass_context
+def data_reseal(ctx: click.Context) -> None:
+    """Seal every value under the first key of [keys] data: clear ones sealed, others re-sealed (key rotation:
+    new key first, reseal, then drop the old key)."""
+    _data_pass(ctx, unseal=False)
+
+
+@data.command("unseal")
+@click.pass_context
+def data_unseal(ctx: click.Context) -> None:
+    """Write every value clear again (only before `db downgrade` below the sealing migration)."""
+    _data_pass(ctx, unseal=True)
+
+
+def _data_pass(ctx: click.Context, unseal: bool) -> None:
+    from engine.store import resealing
+    from engine.store.sealed import SealError
+    from engine.store.session import make_engine, make_session_factory
+    config = _config(ctx.find_root())
+    db = make_engine(config.database_url)
+    try:
+        outcome = (resealing.unseal if unseal else resealing.reseal)(make_session_factory(db))
+    except SealError as exc:
+        click.echo(f"data {'unseal' if unseal else 'reseal'}: {exc}", err=True)
+        ctx.exit(1)
+    finally:
+        db.dispose()
+    where = ", ".join(f"{t} {n}" for t, n in outcome.rewritten.items()) or "nothing to change"
+    click.echo(f"{outcome.total} values {'written clear' if unseal else 'sealed under key ' + outcome.key}"
+               f" ({where})")
 
 
 @cli.group()

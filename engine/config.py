@@ -57,6 +57,7 @@ class Config:
     web_max_upload_mb: int = 50
     international_dialling: bool = False
     recording_keys: str = ""            # [keys] recordings (secrets file): Fernet keys, the first seals
+    data_keys: str = ""                 # [keys] data (secrets file): AES-SIV keys for the database's key data
 
 
 _SCHEMA: dict[str, tuple[str, str, type]] = {
@@ -93,7 +94,9 @@ _SCHEMA: dict[str, tuple[str, str, type]] = {
 }
 
 
-_OPTIONAL: dict[str, tuple[str, str]] = {"recording_keys": ("keys", "recordings")}
+_OPTIONAL: dict[str, tuple[str, str]] = {"recording_keys": ("keys", "recordings"), "data_keys": ("keys", "data")}
+_KEY_SETTINGS = {"keys.recordings": "the key recordings are encrypted with",
+                 "keys.data": "the key caller numbers and collected data are encrypted with in the database"}
 
 
 def load_config(path: str | os.PathLike | None = None, env: dict[str, str] | None = None) -> Config:
@@ -115,7 +118,11 @@ def load_config(path: str | os.PathLike | None = None, env: dict[str, str] | Non
         values[field] = _read(data, env, section, key, kind, base)
     for field, (section, key) in _OPTIONAL.items():      # secrets only the private file (or the environment) holds
         values[field] = str(env.get(f"CALLCENTER_{section}_{key}".upper()) or data.get(section, {}).get(key) or "")
-    return _validate(values, str(path))
+    config = _validate(values, str(path))
+    # every process that reads its configuration seals and opens the database's key data with its keys
+    from engine.store import sealed
+    sealed.configure(config.data_keys)
+    return config
 
 
 def _read_secrets(path: Path) -> dict[str, dict]:
@@ -140,6 +147,9 @@ def shipped_secrets(config: Config) -> list[str]:
         names.append("web.secret_key")
     if not config.recording_keys:
         names.append("keys.recordings")     # recordings would lie on disk in clear
+    from engine.store.sealed import DEMO_DATA_KEY
+    if not config.data_keys or DEMO_DATA_KEY in config.data_keys:
+        names.append("keys.data")           # the database's key data sealed with the demo's key, or none
     return names
 
 
@@ -149,13 +159,14 @@ def require_own_secrets(config: Config) -> None:
     names = shipped_secrets(config)
     if not names:
         return
-    shipped = [n for n in names if n != "keys.recordings"]
+    shipped = [n for n in names if n not in _KEY_SETTINGS]
     parts = []
     if shipped:
         parts.append(f"setting {', '.join(shipped)} still {'holds' if len(shipped) == 1 else 'hold'} the value "
                      f"shipped with the project, which anyone can read")
-    if "keys.recordings" in names:
-        parts.append("setting keys.recordings (the key recordings are encrypted with) is missing")
+    for name, what in _KEY_SETTINGS.items():
+        if name in names:
+            parts.append(f"setting {name} ({what}) is missing")
     raise ConfigError(
         "; ".join(parts) + f": run `callcenter init` to generate your own into "
         f"{Path(config.source).parent / SECRETS_FILE_NAME}, or set "
@@ -214,6 +225,13 @@ def _validate(v: dict[str, object], source: str) -> Config:
         except ValueError:
             raise ConfigError("setting keys.recordings must be Fernet keys (comma-separated): `callcenter init` "
                               "makes one") from None
+    if v.get("data_keys"):
+        from engine.store.sealed import FieldKeys
+        try:
+            FieldKeys(str(v["data_keys"]))
+        except ValueError as exc:
+            raise ConfigError(f"setting keys.data must be AES-SIV keys, base64, comma-separated ({exc}): "
+                              "`callcenter init` makes one") from None
     if ":" not in str(v["directory_credentials"]):
         raise ConfigError("setting web.directory_credentials must be user:password")
     url = str(v["database_url"])

@@ -33,13 +33,15 @@ class Secrets:
     directory_credentials: str
     esl_password: str
     recording_key: str = ""
+    data_key: str = ""
 
     @classmethod
     def generate(cls) -> "Secrets":
         # letters and digits only: they go into TOML strings, XML attributes and a user:password pair unescaped
         from engine.sealing import new_key
+        from engine.store.sealed import new_key as new_data_key
         return cls(secret_key=secrets.token_hex(32), directory_credentials=f"freeswitch:{_token(24)}",
-                   esl_password=_token(24), recording_key=new_key())
+                   esl_password=_token(24), recording_key=new_key(), data_key=new_data_key())
 
 
 def _token(length: int) -> str:
@@ -60,7 +62,12 @@ def write_secrets(path: Path, new: Secrets) -> None:
             "# Recordings and voice messages are encrypted with the first key; any of them opens a file. To rotate,\n"
             "# put a new key first (`python -c 'from engine.sealing import new_key; print(new_key())'`), run\n"
             "# `callcenter recordings reseal`, then remove the old one.\n"
-            f'[keys]\nrecordings = "{new.recording_key}"\n')
+            f'[keys]\nrecordings = "{new.recording_key}"\n'
+            "# Caller numbers, collected IVR data, remote agents' numbers, SIP digest hashes and CDR variables are\n"
+            "# encrypted in the database with the first key. To rotate, put a new key first (`python -c 'from\n"
+            "# engine.store.sealed import new_key; print(new_key())'`), run `callcenter data reseal`, then remove\n"
+            "# the old one. Without this key the database's key data cannot be read: keep a copy offline.\n"
+            f'data = "{new.data_key}"\n')
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -7,7 +7,17 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
+from engine.store import sealed
 from engine.store.session import unreachable
+
+
+@pytest.fixture(autouse=True)
+def demo_field_keys():
+    """Every test starts and ends with the demo's database field keys (a test that loads a configuration with keys
+    of its own changes this process's keys: engine.config.load_config)."""
+    sealed.configure("")
+    yield
+    sealed.configure("")
 
 PG_ADMIN_URL = os.environ.get("CALLCENTER_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 

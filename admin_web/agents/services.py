@@ -6,6 +6,7 @@ import dataclasses
 from sqlalchemy.orm import Session
 
 from admin_web import audit
+from engine.domain.privacy import masked
 from engine.domain.states import NotReadyReason
 from engine.store.base import utcnow
 from engine.store.models import Agent, AgentGroup, AgentRequest, AgentSkill
@@ -29,7 +30,7 @@ def _describe(agent: Agent) -> dict[str, str]:
     group = agent.group.name if agent.group else ""
     skills = ",".join(f"{s.skill.code}:{s.level}" for s in sorted(agent.skills, key=lambda s: s.skill.code))
     return {"employee_no": agent.employee_no, "name": agent.name, "extension": agent.extension,
-            "group": group, "active": str(agent.active), "skills": skills, "remote": agent.remote_number or ""}
+            "group": group, "active": str(agent.active), "skills": skills, "remote": masked(agent.remote_number)}
 
 
 def _apply(session: Session, agent: Agent, data: AgentData) -> None:

@@ -141,7 +141,7 @@ def _live_context(session: Session, uuid: str, agent_id: int, now: dt.datetime) 
         elif kind == CallEventKind.IVR_ENTERED.value and context["flow"] is None:
             context["flow"] = event.detail or None
         elif kind == CallEventKind.IVR_COMPLETED.value:
-            path, _, data = event.detail.partition(" | ")
+            path, _, data = (event.private or event.detail).partition(" | ")   # detail: written before sealing
             context["ivr_path"] = path or None
             context["ivr_data"] = dict(item.split("=", 1) for item in data.split("; ") if "=" in item)
         elif kind == CallEventKind.QUEUED.value:

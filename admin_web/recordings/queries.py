@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from admin_web.voicemails.files import FileState, locate
 from engine.store.models import Agent, Queue, Recording
+from engine.store.sealed import number_forms
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,9 +39,9 @@ def search(filters: Filters, zone: str) -> Select:
     if filters.agent:
         query = query.where(or_(Recording.employee_no == filters.agent,
                                 Recording.agent_id.in_(select(Agent.id).where(Agent.employee_no == filters.agent))))
-    if filters.number:
-        pattern = f"%{filters.number}%"
-        query = query.where(or_(Recording.ani.like(pattern), Recording.dnis.like(pattern)))
+    if filters.number:      # numbers are sealed (engine.store.sealed): found by the whole number, in any form
+        forms = number_forms(filters.number)
+        query = query.where(or_(Recording.ani.in_(forms), Recording.dnis.in_(forms)))
     if filters.queue:
         query = query.where(Recording.queue_code == filters.queue)
     if filters.status:

@@ -105,6 +105,7 @@ def engine_env(work: Path, db_url: str, esl_port: int, web_port: int) -> dict[st
     return _env(PROJECT_ROOT, {
         "CALLCENTER_WEB_SECRET_KEY": secrets.token_hex(32),
         "CALLCENTER_KEYS_RECORDINGS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii"),
+        "CALLCENTER_KEYS_DATA": base64.urlsafe_b64encode(secrets.token_bytes(64)).decode("ascii"),
         "CALLCENTER_ESL_HOST": "127.0.0.1", "CALLCENTER_ESL_PORT": str(esl_port),
         "CALLCENTER_ESL_PASSWORD": ESL_PASSWORD, "CALLCENTER_DATABASE_URL": db_url,
         "CALLCENTER_PATHS_FLOWS_DIR": str(work / "flows"),

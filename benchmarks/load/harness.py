@@ -104,13 +104,15 @@ def _env(pythonpath: Path, extra: dict[str, str] | None = None) -> dict[str, str
     env["PYTHONUNBUFFERED"] = "1"
     env.update({"CALLCENTER_WEB_SECRET_KEY": _RUN_SECRET_KEY,
                 "CALLCENTER_WEB_DIRECTORY_CREDENTIALS": "freeswitch:bench-" + _RUN_SECRET_KEY[:12],
-                "CALLCENTER_ESL_PASSWORD": BENCH_ESL_PASSWORD, "CALLCENTER_KEYS_RECORDINGS": _RUN_RECORDING_KEY})
+                "CALLCENTER_ESL_PASSWORD": BENCH_ESL_PASSWORD, "CALLCENTER_KEYS_RECORDINGS": _RUN_RECORDING_KEY,
+                "CALLCENTER_KEYS_DATA": _RUN_DATA_KEY})
     env.update(extra or {})
     return env
 
 
 _RUN_SECRET_KEY = secrets.token_hex(32)
 _RUN_RECORDING_KEY = __import__("engine.sealing", fromlist=["new_key"]).new_key()
+_RUN_DATA_KEY = __import__("engine.store.sealed", fromlist=["new_key"]).new_key()
 
 
 def _stop(proc: subprocess.Popen | None, timeout: float) -> int | None:

@@ -14,6 +14,7 @@ from engine.domain.commands import Command, Hangup, HoldCall, PhoneEvent
 from engine.domain.events import AgentRequest
 from engine.domain import dialplan
 from engine.domain.states import AgentState
+from engine.domain.privacy import masked_target
 
 logger = logging.getLogger(__name__)
 CALL_ACTIONS = ("answer", "hangup", "hold", "unhold", "transfer", "dial", *consult.CONSULT_ACTIONS)
@@ -101,10 +102,10 @@ def _transfer(floor: Floor, agent, call: Call, ev: AgentRequest, out: list[Comma
     call.pending_transfer = (kind, target)
     call.variables.update({"transferred_by": agent.employee_no, "transfer_note": ev.note or ""})
     call.ivr_path.append(f"transfer:{kind}:{target}:by {agent.employee_no}")
-    calllog.log(call, K.TRANSFERRED, ev.at, out, agent_id=agent.agent_id, detail=f"{kind}:{target}",
+    calllog.log(call, K.TRANSFERRED, ev.at, out, agent_id=agent.agent_id, **calllog.transfer_detail(kind, target),
                 duration_s=_talked(call, agent, ev.at))
     out.append(Hangup(call.agent_leg, "NORMAL_CLEARING"))     # the caller stays parked (park_after_bridge)
-    logger.info("agent %s transfers call %s to %s %s", agent.employee_no, call.uuid, kind, target)
+    logger.info("agent %s transfers call %s to %s %s", agent.employee_no, call.uuid, kind, masked_target(kind, target))
     return ""
 
 

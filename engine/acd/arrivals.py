@@ -11,6 +11,7 @@ from engine.domain.call import Call
 from engine.domain.commands import Answer, Command, Play
 from engine.domain.events import CallParked
 from engine.domain.states import CallOutcome
+from engine.domain.privacy import masked
 
 logger = logging.getLogger(__name__)
 BLOCKED_PROMPT = "goodbye.wav"     # what a blocked caller hears when the rule names no prompt
@@ -24,13 +25,13 @@ def start_call(floor: Floor, ev: CallParked, out: list[Command], started_at: flo
     call.hall_chain = floor.hall_chain(ev.dnis)
     floor.calls[ev.uuid] = call
     out.append(Answer(ev.uuid))
-    calllog.log(call, K.ARRIVED, ev.at, out, detail=ev.caller_name or "")
+    calllog.log(call, K.ARRIVED, ev.at, out, private=ev.caller_name or "")
     decision = floor.decide(call, ev.at)
     if decision is not None:
         call.decision = decision
         call.ivr_path.append(f"rule:{decision.rule}")
         call.variables.update(decision.tags)
-        logger.info("call %s from %s: %s", ev.uuid, ev.ani, decision.explain())
+        logger.info("call %s from %s: %s", ev.uuid, masked(ev.ani), decision.explain())
         if decision.block:
             release(floor, call, CallOutcome.NO_ROUTE, decision.prompt or BLOCKED_PROMPT, out, ev.at)
             return
@@ -39,7 +40,7 @@ def start_call(floor: Floor, ev: CallParked, out: list[Command], started_at: flo
             hall = next((h for h in floor.halls.values() if h.code == decision.hall), None)
             call.hall_chain = floor.hall_chain_from(hall.hall_id if hall else None) or call.hall_chain
     if flow_name is None or flow_name not in floor.flows:
-        logger.warning("call %s from %s: number %s has no flow (%s); playing the fallback", ev.uuid, ev.ani,
+        logger.warning("call %s from %s: number %s has no flow (%s); playing the fallback", ev.uuid, masked(ev.ani),
                        ev.dnis, "unknown number" if flow_name is None else f"flow {flow_name} not loaded")
         call.ivr_path.append("fallback:unknown_number")
         call.pending_app = floor.new_id()

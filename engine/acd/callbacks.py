@@ -14,6 +14,7 @@ from engine.domain.call import Call, CallPhase
 from engine.domain.commands import (Bridge, CancelTimer, Command, DialCustomer, Hangup, SaveCallback, SetLegVars,
                                     StartTimer)
 from engine.domain.events import CallbacksLoaded, Cdr, OriginateResult
+from engine.domain.privacy import masked
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
@@ -138,7 +139,7 @@ def customer_result(floor: Floor, call: Call, result: OriginateResult, out: list
     if call.direction == "outbound":
         end_unreached_callback(floor, call, result.cause, result.at, out)
         return
-    logger.info("callback %s to %s failed: %s (attempt %d)", call.callback_of, call.ani, result.cause,
+    logger.info("callback %s to %s failed: %s (attempt %d)", call.callback_of, masked(call.ani), result.cause,
                 call.callback_attempts)
     status = "failed" if call.callback_attempts >= MAX_ATTEMPTS else "pending"
     out.append(_save(call, status, result.at, result.cause))

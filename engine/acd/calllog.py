@@ -10,8 +10,9 @@ K = CallEventKind
 
 def log(call: Call, kind: CallEventKind, now: float, out: list[Command], *, agent_id: int | None = None,
         wait_s: float | None = None, duration_s: float | None = None, value: int | None = None,
-        detail: str = "", queue_code: str | None = None, unless_logged: bool = False) -> None:
+        detail: str = "", private: str = "", queue_code: str | None = None, unless_logged: bool = False) -> None:
     """Append one entry about this call, carrying what every report groups by (queue, hall, queue-entry time);
+    detail: codes reports filter by; private: what identifies the caller (stored sealed);
     unless_logged: only if the call has no entry of that kind yet (what a dead engine may not have written)."""
     out.append(LogCallEvent(
         call_uuid=call.uuid,
@@ -19,7 +20,14 @@ def log(call: Call, kind: CallEventKind, now: float, out: list[Command], *, agen
         agent_id=agent_id if agent_id is not None else call.agent_id, queued_at=call.enqueued_at,
         ani=call.ani, dnis=call.dnis, hall_id=call.hall_chain[0] if call.hall_chain else None,
         direction=call.direction, wait_s=wait_s, duration_s=duration_s, value=value, detail=detail[:255],
-        unless_logged=unless_logged))
+        private=private, unless_logged=unless_logged))
+
+
+def transfer_detail(kind: str, target: str, prefix: str = "") -> dict[str, str]:
+    """A transfer's detail (kind and target) for log(); an outside number goes to the sealed private part."""
+    if kind == "number":
+        return {"detail": f"{prefix}{kind}:", "private": target}
+    return {"detail": f"{prefix}{kind}:{target}"}
 
 
 def waited(call: Call, now: float) -> float | None:

@@ -23,6 +23,7 @@ from engine.domain.commands import Bridge, Command, DialCustomer, Hangup, JoinCo
 from engine.domain.events import AgentRequest, LiveChannel, OriginateResult
 from engine.domain.routing import qualifies
 from engine.domain.states import AgentState
+from engine.domain.privacy import masked_target
 
 logger = logging.getLogger(__name__)
 CONSULT_ACTIONS = ("consult", "consult_transfer", "conference", "consult_cancel")
@@ -89,7 +90,8 @@ def _start(floor: Floor, agent, call: Call, ev: AgentRequest, out: list[Command]
                              **(EXEMPT if other is not None and floor.pacer.exempt else {})},
                             extension=other is not None and not other.remote_number))
     call.ivr_path.append(f"consult:{kind}:{target}:by {agent.employee_no}")
-    logger.info("agent %s consults %s %s about call %s", agent.employee_no, kind, target, call.uuid)
+    logger.info("agent %s consults %s %s about call %s", agent.employee_no, kind, masked_target(kind, target),
+                call.uuid)
     return ""
 
 
@@ -102,7 +104,8 @@ def on_result(floor: Floor, call: Call, ev: OriginateResult, out: list[Command])
             out.append(Hangup(ev.leg_uuid, "ORIGINATOR_CANCEL"))
         elif not ev.ok:
             leg_failed(floor, consult.leg_uuid, ev.cause, out)
-        logger.info("call %s: consult of %s %s failed (%s)", call.uuid, consult.kind, consult.target, ev.cause)
+        logger.info("call %s: consult of %s %s failed (%s)", call.uuid, consult.kind,
+                    masked_target(consult.kind, consult.target), ev.cause)
         _drop(floor, call, ev.at, out, answered=False)
         return
     consult.answered = True
@@ -122,7 +125,8 @@ def _transfer(floor: Floor, agent, call: Call, ev: AgentRequest, out: list[Comma
     old_leg = call.agent_leg or ""
     floor.agent_legs.pop(old_leg, None)
     talked = max(0.0, ev.at - (call.answered_at or ev.at))
-    calllog.log(call, K.TRANSFERRED, ev.at, out, agent_id=agent.agent_id, detail=f"consult:{consult.kind}:{consult.target}",
+    calllog.log(call, K.TRANSFERRED, ev.at, out, agent_id=agent.agent_id,
+                **calllog.transfer_detail(consult.kind, consult.target, "consult:"),
                 duration_s=talked)
     finish_talk(floor, call, ev.at, out)
     out.append(Hangup(old_leg, "NORMAL_CLEARING"))          # the consulting agent is left alone (06c)

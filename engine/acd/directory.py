@@ -14,6 +14,7 @@ from engine.domain.call import Call, CallPhase
 from engine.domain.commands import Command, Hangup, StopMedia
 from engine.domain.events import AppFinished, CallParked, DirectoryLoaded, LiveChannel, SwitchSynced
 from engine.domain.states import AgentState, CallOutcome, HangupSide, NotReadyReason
+from engine.domain.privacy import masked
 
 logger = logging.getLogger(__name__)
 ADOPTABLE_APPS = ("playback", "play_and_get_digits")   # an IVR node's media: its result serves the new engine
@@ -157,7 +158,7 @@ def _adopt(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None:
         elif ch.cc_phase == "ivr" and ch.cc_flow in floor.flows and ch.cc_node:
             _adopt_ivr(floor, ch, by_employee.get(ch.cc_agent or ""), ev.at, out)
         elif ch.parked:
-            logger.warning("call %s from %s was parked unattended: starting its flow", ch.uuid, ch.ani)
+            logger.warning("call %s from %s was parked unattended: starting its flow", ch.uuid, masked(ch.ani))
             arrivals.start_call(floor, CallParked(ch.uuid, ch.ani, ch.dnis, ch.caller_name, True, ev.at), out,
                        started_at=ch.created_at)
     callers = {ch.uuid: ch for ch in ev.channels if ch.inbound}
@@ -173,7 +174,7 @@ def _logged_as_before(call: Call, out: list[Command]) -> None:
     """The log entries a taken-over call must have, written only where the engine that died had not written
     them yet (real FreeSWITCH: a caller marked queued 3 ms before the kill had neither `arrived` nor `queued`,
     and the report counted 29 requests for 30 answered calls)."""
-    calllog.log(call, K.ARRIVED, call.started_at, out, detail=call.caller_name, unless_logged=True)
+    calllog.log(call, K.ARRIVED, call.started_at, out, private=call.caller_name, unless_logged=True)
     if call.enqueued_at is not None:
         calllog.log(call, K.QUEUED, call.enqueued_at, out, unless_logged=True)
     if call.answered_at is not None and call.agent_id is not None:

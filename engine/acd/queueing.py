@@ -41,7 +41,7 @@ def enqueue(floor: Floor, call: Call, queue_code: str, priority: int, now: float
                          if code in floor.skill_ids} or call.required
     call.ivr_path.append(f"queue:{queue_code}")
     if not call.transfers:
-        calllog.log(call, K.IVR_COMPLETED, now, out, detail=ivr_summary(call))
+        calllog.log(call, K.IVR_COMPLETED, now, out, private=ivr_summary(call))
     calllog.log(call, K.QUEUED, now, out, value=priority, detail="transfer" if call.transfers else "")
     if queue.max_size and sum(1 for u in floor.waiting if floor.calls[u].queue_code == queue_code) >= queue.max_size:
         logger.info("call %s refused: queue %s is full (%d waiting)", call.uuid, queue_code, queue.max_size)

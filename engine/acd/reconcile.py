@@ -20,6 +20,7 @@ from engine.domain.call import Call, CallPhase
 from engine.domain.commands import Command, SaveCdrReconciled
 from engine.domain.events import CallTrace, Cdr, CdrsArrived
 from engine.domain.states import FAULT_OUTCOMES, CallOutcome, HangupSide
+from engine.domain.privacy import masked
 
 logger = logging.getLogger(__name__)
 SWITCH_LOST_CAUSE = "SWITCH_LOST"
@@ -132,7 +133,7 @@ def close_orphan(floor: Floor, cdr: Cdr, trace: CallTrace, out: list[Command]) -
     have = trace.kinds
     dialled = call.callback_of is not None or call.direction == "outbound"    # a leg we dialled, not a caller's
     if K.ARRIVED.value not in have and not dialled:
-        calllog.log(call, K.ARRIVED, call.started_at, out, detail=cdr.caller_name)
+        calllog.log(call, K.ARRIVED, call.started_at, out, private=cdr.caller_name)
     if call.enqueued_at is not None and K.QUEUED.value not in have and not dialled:
         calllog.log(call, K.QUEUED, call.enqueued_at, out, detail="from the switch's CDR")
     if call.phase is CallPhase.QUEUED:
@@ -151,6 +152,6 @@ def close_orphan(floor: Floor, cdr: Cdr, trace: CallTrace, out: list[Command]) -
     out.append(record(floor, call, cdr.hangup_cause or SWITCH_LOST_CAUSE, side, end))
     if K.ENDED.value not in have:
         log_end(call, end, out)
-    logger.warning("call %s from %s closed from the switch's CDR: %s by %s (%s)", call.uuid, call.ani,
+    logger.warning("call %s from %s closed from the switch's CDR: %s by %s (%s)", call.uuid, masked(call.ani),
                    call.outcome().value, side.value, cdr.hangup_cause)
     return call

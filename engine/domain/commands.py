@@ -366,6 +366,7 @@ class LogCallEvent:
     duration_s: float | None = None
     value: int | None = None
     detail: str = ""
+    private: str = ""                   # the caller's own data (name, collected IDs): stored sealed
     unless_logged: bool = False         # written only if the call has no entry of this kind yet (a takeover:
     #                                     the engine that died may or may not have written it)
 

@@ -156,4 +156,10 @@ def calls_behind(session: Session, figure: str, start: int, end: int, d: Definit
     agents = {a.id: f"{a.employee_no} {a.name}" for a in session.scalars(select(Agent).where(Agent.id.in_(agent_ids)))}
     return total, [Entry(r.call_uuid, _aware(r.at), _aware(r.queued_at), r.kind, r.direction, r.ani, r.dnis,
                          r.queue_code or "", r.agent_id, agents.get(r.agent_id, ""), r.wait_s, r.duration_s, r.value,
-                         r.detail, outcomes.get(r.call_uuid, "")) for r in rows]
+                         _shown(r), outcomes.get(r.call_uuid, "")) for r in rows]
+
+
+def _shown(entry: CallEvent) -> str:
+    """An entry's detail as the drill-down shows it: its codes and its private part (the caller's name, the IVR
+    path with the data collected, a number transferred to)."""
+    return " ".join(filter(None, (entry.detail, entry.private)))

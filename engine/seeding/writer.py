@@ -2,7 +2,7 @@
 
 Rows come as tuples in the column order of TABLES, with times as epoch seconds; they are written as the store
 writes them (SQLite: 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC, as SQLAlchemy's DateTime does; PostgreSQL:
-timestamptz in UTC).
+timestamptz in UTC); the sealed columns' values sealed as their type seals them (engine.store.sealed).
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from sqlalchemy import Engine
 
 from engine.store.base import Base
+from engine.store.sealed import Sealed
 
 # table -> (columns in row order, indexes of the time columns)
 TABLES: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {
@@ -50,7 +51,7 @@ class BulkWriter:
         text = f"{date} {sec // 3600:02d}:{sec // 60 % 60:02d}:{sec % 60:02d}.{frac * 1000:06d}"
         return text + "+00" if self.postgres else text
 
-    def _convert(self, rows: list, times: tuple[int, ...]) -> list:
+    def _convert(self, rows: list, times: tuple[int, ...], sealed: list) -> list:
         fmt = self._time
         out = []
         for row in rows:
@@ -58,6 +59,9 @@ class BulkWriter:
             for i in times:
                 if row[i] is not None:
                     row[i] = fmt(row[i])
+            for i, seal in sealed:
+                if row[i] is not None:
+                    row[i] = seal(row[i])
             out.append(row)
         return out
 
@@ -65,7 +69,7 @@ class BulkWriter:
         if not rows:
             return
         columns, times = TABLES[table]
-        converted = self._convert(rows, times)
+        converted = self._convert(rows, times, _sealers(table, columns))
         raw = self.engine.raw_connection()
         try:
             cursor = raw.cursor()
@@ -107,6 +111,14 @@ class BulkWriter:
             raw.commit()
         finally:
             raw.close()
+
+
+def _sealers(table: str, columns: tuple[str, ...]) -> list:
+    """(index, sealing function) of the table's sealed columns."""
+    import engine.store.models  # noqa: F401  (every table on the metadata)
+    cols = Base.metadata.tables[table].c
+    return [(i, lambda v, t=cols[name].type: t.process_bind_param(v, None)) for i, name in enumerate(columns)
+            if isinstance(cols[name].type, Sealed)]
 
 
 def _copy_text(rows: list) -> io.StringIO:

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import BigInteger, Boolean, Date, DateTime, Enum, Float, Integer, Numeric, SmallInteger, String, Table
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.types import TypeDecorator
 
 _PLANS: dict[tuple, tuple[str, list]] = {}
 _MAX_PLANS = 2000           # statements differ by their columns (rollups: the columns a batch touches)
@@ -204,6 +205,8 @@ def _enum_lookup(impl, proc):
 def _pg_cast(column) -> str:
     """How a JSON text value becomes the column's value in PostgreSQL ("" for strings: assigned as text)."""
     t = column.type
+    if isinstance(t, TypeDecorator):      # e.g. a sealed column (engine.store.sealed): stored as its base type
+        t = t.impl_instance
     if isinstance(t, BigInteger):
         return "::int8"
     if isinstance(t, (SmallInteger, Integer)):

@@ -11,7 +11,7 @@ from engine.store.models import CallEvent
 from engine.store.repos import to_datetime
 
 EVENT_COLUMNS = ("at", "call_uuid", "kind", "direction", "ani", "dnis", "hall_id", "queue_code", "agent_id",
-                 "queued_at", "wait_s", "duration_s", "value", "detail")
+                 "queued_at", "wait_s", "duration_s", "value", "detail", "private")
 EventRow = namedtuple("EventRow", EVENT_COLUMNS)
 EventRow.__doc__ = "A call_events row (every column but the id), in EVENT_COLUMNS order."
 
@@ -20,7 +20,8 @@ def entry_row(entry: LogCallEvent) -> EventRow:
     """The call_events row of one log entry."""
     return EventRow(to_datetime(entry.at), entry.call_uuid, entry.kind.value, entry.direction, entry.ani[:64],
                     entry.dnis[:64], entry.hall_id, entry.queue_code, entry.agent_id, to_datetime(entry.queued_at),
-                    entry.wait_s, entry.duration_s, entry.value, entry.detail[:255])
+                    entry.wait_s, entry.duration_s, entry.value, entry.detail[:255],
+                    entry.private)
 
 
 def append(session: Session, entry: LogCallEvent) -> CallEvent:

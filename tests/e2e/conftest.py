@@ -27,14 +27,20 @@ def wait_until(predicate, timeout=15.0, what="condition"):
             gevent.sleep(0.02)
 
 
-@pytest.fixture
-def sim():
-    """The simulated switch with the demo agents' phones registered and answering after ~1 s (scaled)."""
-    switch = SimSwitch(host="127.0.0.1", esl_port=0, password="ClueCon", control_port=None,
+def demo_switch(password: str = "ClueCon") -> SimSwitch:
+    """A started simulated switch with the demo agents' phones registered and answering after ~1 s (scaled)."""
+    switch = SimSwitch(host="127.0.0.1", esl_port=0, password=password, control_port=None,
                        dialplan_dir=str(PROJECT_ROOT / "dialplans"), time_scale=TIME_SCALE)
     switch.start()
     for ext, *_ in AGENTS:
         switch.add_phone(ext, behaviour="answer", answer_delay=1.0)
+    return switch
+
+
+@pytest.fixture
+def sim():
+    """The simulated switch of the demo's phones (demo mode: the shipped event socket password)."""
+    switch = demo_switch()
     yield switch
     switch.stop()
 

@@ -17,9 +17,7 @@ from sqlalchemy import select
 from engine.config import PROJECT_ROOT
 from engine.store.models import EngineNode
 from engine.store.session import make_engine
-from engine.demo import AGENTS
-from engine.fsim import SimSwitch
-from tests.e2e.conftest import TIME_SCALE, wait_until
+from tests.e2e.conftest import demo_switch, wait_until
 from tests.e2e.test_walking_skeleton import record_of
 
 
@@ -35,16 +33,20 @@ def _text(path):
 
 ESL_PASSWORD = "standby-test-esl-secret"       # outside demo mode no shipped secret is accepted (issue 13)
 RECORDING_KEY = __import__("engine.sealing", fromlist=["new_key"]).new_key()
+DATA_KEY = __import__("engine.store.sealed", fromlist=["new_key"]).new_key()
+
+
+@pytest.fixture(autouse=True)
+def deployment_field_keys():
+    """This process reads what the engines sealed with the deployment's key."""
+    from engine.store import sealed
+    sealed.configure(DATA_KEY)
 
 
 @pytest.fixture
 def sim():
     """The e2e switch, with this deployment's own event socket password."""
-    switch = SimSwitch(host="127.0.0.1", esl_port=0, password=ESL_PASSWORD, control_port=None,
-                       dialplan_dir=str(PROJECT_ROOT / "dialplans"), time_scale=TIME_SCALE)
-    switch.start()
-    for ext, *_ in AGENTS:
-        switch.add_phone(ext, behaviour="answer", answer_delay=1.0)
+    switch = demo_switch(ESL_PASSWORD)
     yield switch
     switch.stop()
 
@@ -53,7 +55,8 @@ def _env(sim, db_url, tmp_path, esl_port=None):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
     env.update({"CALLCENTER_ESL_PASSWORD": ESL_PASSWORD, "CALLCENTER_WEB_SECRET_KEY": "standby-test-" + "k" * 32,
                 "CALLCENTER_WEB_DIRECTORY_CREDENTIALS": "freeswitch:standby-test-secret",
-                "CALLCENTER_KEYS_RECORDINGS": RECORDING_KEY})
+                "CALLCENTER_KEYS_RECORDINGS": RECORDING_KEY,
+                "CALLCENTER_KEYS_DATA": DATA_KEY})
     env.update({"CALLCENTER_ESL_PORT": str(esl_port or sim.esl_port), "CALLCENTER_DATABASE_URL": db_url,
                 "CALLCENTER_PATHS_RECORDINGS_DIR": str(tmp_path / "recordings"),
                 "CALLCENTER_PATHS_FLOWS_DIR": str(PROJECT_ROOT / "ivr_flows"),

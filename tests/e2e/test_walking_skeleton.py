@@ -1,6 +1,7 @@
 """A call flows end to end through the real ESL TCP path: DID -> IVR -> queue -> skilled agent -> record."""
 from __future__ import annotations
 
+import os
 import time
 
 from sqlalchemy import select
@@ -62,6 +63,12 @@ def test_caller_pressing_2_reaches_an_etax_agent_and_the_call_is_recorded(sim, e
         ("offered", rec.agent_id, "etax"), ("answered", rec.agent_id, "etax"), ("talk_ended", rec.agent_id, "etax"),
         ("ended", rec.agent_id, "etax"), ("wrap_up_ended", rec.agent_id, "etax")]
     assert any(c.startswith("api uuid_bridge " + uuid) for c in sent)
+    # what the engine stored is sealed: the caller's number is nowhere in the database file or its WAL
+    path = db_url.split("///", 1)[1]
+    for name in (path, path + "-wal"):
+        if os.path.exists(name):
+            with open(name, "rb") as fh:
+                assert b"13800138000" not in fh.read(), name
 
 
 def set_not_ready(engine, extensions, reason="break"):

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.domain.states import AgentState, NotReadyReason
 from engine.store.base import Base, created_at, intpk, str_enum, utcnow
+from engine.store.sealed import Sealed
 
 
 class AgentGroup(Base):
@@ -46,8 +47,8 @@ class Agent(Base):
     not_ready_reason: Mapped[NotReadyReason | None] = mapped_column(str_enum(NotReadyReason, "not_ready_reason"))
     state_since: Mapped[dt.datetime] = mapped_column(default=utcnow)
     current_call_uuid: Mapped[str | None] = mapped_column(String(64))
-    sip_a1_hash: Mapped[str | None] = mapped_column(String(32))   # md5(extension:domain:password), never the password
-    remote_number: Mapped[str | None] = mapped_column(String(32))  # remote/mobile agent: rung at this outside number
+    sip_a1_hash: Mapped[str | None] = mapped_column(Sealed(32, searchable=False))   # md5(extension:domain:password), never the password
+    remote_number: Mapped[str | None] = mapped_column(Sealed(32))  # remote/mobile agent: rung at this outside number
     hall_id: Mapped[int | None] = mapped_column(ForeignKey("halls.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[created_at]
 

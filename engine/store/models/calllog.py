@@ -11,6 +11,7 @@ from sqlalchemy import BigInteger, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.base import Base
+from engine.store.sealed import Sealed, SealedText
 
 bigintpk = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -30,8 +31,8 @@ class CallEvent(Base):
     call_uuid: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(24))
     direction: Mapped[str] = mapped_column(String(8), default="inbound")
-    ani: Mapped[str] = mapped_column(String(64), default="")
-    dnis: Mapped[str] = mapped_column(String(64), default="")
+    ani: Mapped[str] = mapped_column(Sealed(64), default="")
+    dnis: Mapped[str] = mapped_column(Sealed(64), default="")
     hall_id: Mapped[int | None]
     queue_code: Mapped[str | None] = mapped_column(String(32))
     agent_id: Mapped[int | None]
@@ -39,4 +40,6 @@ class CallEvent(Base):
     wait_s: Mapped[float | None]
     duration_s: Mapped[float | None]
     value: Mapped[int | None]
-    detail: Mapped[str] = mapped_column(String(255), default="")
+    detail: Mapped[str] = mapped_column(String(255), default="")         # codes: what reports group and filter by
+    # what identifies the caller (caller name, the data the IVR collected, a number transferred to): sealed
+    private: Mapped[str] = mapped_column(SealedText(), default="", server_default="")

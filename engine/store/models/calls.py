@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.domain.states import AgentState, CallOutcome, HangupSide, NotReadyReason
 from engine.store.base import Base, intpk, str_enum
+from engine.store.sealed import Sealed, SealedText
 
 
 class CallRecord(Base):
@@ -18,8 +19,8 @@ class CallRecord(Base):
                       CheckConstraint("direction IN ('inbound', 'outbound')", name="direction_known"))
     id: Mapped[intpk]
     call_uuid: Mapped[str] = mapped_column(String(64), unique=True)
-    ani: Mapped[str] = mapped_column(String(64))
-    dnis: Mapped[str] = mapped_column(String(64))
+    ani: Mapped[str] = mapped_column(Sealed(64))
+    dnis: Mapped[str] = mapped_column(Sealed(64))
     flow: Mapped[str | None] = mapped_column(String(64))
     queue_id: Mapped[int | None] = mapped_column(ForeignKey("queues.id", ondelete="SET NULL"))
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
@@ -31,7 +32,7 @@ class CallRecord(Base):
     outcome: Mapped[CallOutcome] = mapped_column(str_enum(CallOutcome, "call_outcome"))
     hangup_cause: Mapped[str] = mapped_column(String(48))
     hangup_side: Mapped[HangupSide] = mapped_column(str_enum(HangupSide, "hangup_side"))
-    ivr_path: Mapped[str] = mapped_column(Text, default="")
+    ivr_path: Mapped[str] = mapped_column(SealedText(), default="")    # with the data collected: sealed
     offers: Mapped[int] = mapped_column(default=0)
     priority: Mapped[int] = mapped_column(default=0, server_default="0")
     direction: Mapped[str] = mapped_column(String(8), default="inbound", server_default="inbound")
@@ -69,8 +70,8 @@ class AgentRequest(Base):
     requested_at: Mapped[dt.datetime]
     processed_at: Mapped[dt.datetime | None]
     result: Mapped[str] = mapped_column(String(255), default="")
-    argument: Mapped[str | None] = mapped_column(String(64))      # supervision: the supervisor's extension
-    note: Mapped[str] = mapped_column(Text, default="", server_default="")   # transfer note for the next agent
+    argument: Mapped[str | None] = mapped_column(Sealed(64))      # supervision: the supervisor's extension
+    note: Mapped[str] = mapped_column(SealedText(), default="", server_default="")   # transfer note for the next agent
 
 
 class AgentStateChange(Base):
@@ -96,7 +97,7 @@ class Callback(Base):
     __table_args__ = (Index("ix_callbacks_status", "status", "requested_at"),)
     id: Mapped[intpk]
     call_uuid: Mapped[str] = mapped_column(String(64), unique=True)    # the call that asked for it
-    number: Mapped[str] = mapped_column(String(64))
+    number: Mapped[str] = mapped_column(Sealed(64))
     queue_code: Mapped[str] = mapped_column(String(32))
     enqueued_at: Mapped[dt.datetime]            # the original place in the queue
     requested_at: Mapped[dt.datetime]
@@ -114,8 +115,8 @@ class Voicemail(Base):
     __table_args__ = (Index("ix_voicemails_recorded_at", "recorded_at"),)
     id: Mapped[intpk]
     call_uuid: Mapped[str] = mapped_column(String(64), unique=True)
-    ani: Mapped[str] = mapped_column(String(64))
-    dnis: Mapped[str] = mapped_column(String(64))
+    ani: Mapped[str] = mapped_column(Sealed(64))
+    dnis: Mapped[str] = mapped_column(Sealed(64))
     queue_code: Mapped[str] = mapped_column(String(32))
     recorded_at: Mapped[dt.datetime]
     file_path: Mapped[str] = mapped_column(String(512))

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.base import Base, intpk
+from engine.store.sealed import Sealed, SealedText
 
 
 class Recording(Base):
@@ -21,8 +22,8 @@ class Recording(Base):
     id: Mapped[intpk]
     path: Mapped[str] = mapped_column(String(512), unique=True)
     call_uuid: Mapped[str] = mapped_column(String(64))
-    ani: Mapped[str] = mapped_column(String(64))
-    dnis: Mapped[str] = mapped_column(String(64))
+    ani: Mapped[str] = mapped_column(Sealed(64))
+    dnis: Mapped[str] = mapped_column(Sealed(64))
     extension: Mapped[str] = mapped_column(String(32), default="")
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
     employee_no: Mapped[str] = mapped_column(String(32), default="")
@@ -60,5 +61,5 @@ class CallNote(Base):
     call_uuid: Mapped[str] = mapped_column(String(64))
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
     disposition: Mapped[str] = mapped_column(String(32))
-    summary: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(SealedText(), default="")    # the agent's words about the citizen: sealed
     written_at: Mapped[dt.datetime]

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String, Text
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.base import Base
+from engine.store.sealed import SealedText
 
 
 class SwitchStatus(Base):
@@ -45,7 +46,7 @@ class SwitchCdr(Base):
     ended_at: Mapped[dt.datetime | None]
     hangup_cause: Mapped[str] = mapped_column(String(64), default="")
     disposition: Mapped[str] = mapped_column(String(32), default="")     # sip_hangup_disposition: recv_bye…
-    variables: Mapped[str] = mapped_column(Text, default="{}")
+    variables: Mapped[str] = mapped_column(SealedText(), default="{}")
     reconciled_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     reconciled: Mapped[str] = mapped_column(String(16), default="")      # closed (a record from it) | known
 

@@ -49,6 +49,10 @@ def test_init_writes_private_secrets_and_a_first_admin_who_must_change_the_passw
     config = load_config(deployment, env={})
     assert config.web_secret_key != "dev-only-change-me" and len(config.web_secret_key) >= 32
     assert config.esl_password != "ClueCon" and config.directory_credentials != "freeswitch:change-me"
+    from engine.config import require_own_secrets
+    from engine.store.sealed import DEMO_DATA_KEY
+    assert config.recording_keys and config.data_keys and DEMO_DATA_KEY not in config.data_keys
+    require_own_secrets(config)             # nothing shipped is left
     # FreeSWITCH's side carries the same values
     assert f'value="{config.esl_password}"' in (tmp_path / "fs/autoload_configs/event_socket.conf.xml").read_text()
     assert f'value="{config.directory_credentials}"' in (tmp_path / "fs/autoload_configs/xml_cdr.conf.xml").read_text()
@@ -96,3 +100,23 @@ def test_api_tokens_from_the_command_line(deployment):
     assert "active" in invoke(deployment, "tokens", "list").output
     assert "revoked" in invoke(deployment, "tokens", "revoke", "1").output
     assert "revoked" in invoke(deployment, "tokens", "list").output
+
+
+def test_data_reseal_seals_what_an_earlier_version_left_clear_and_rotates_the_key(deployment):
+    from sqlalchemy import String, text, type_coerce
+    from engine.store.models import Callback
+    assert invoke(deployment, "init").exit_code == 0
+    config = load_config(deployment, env={})
+    db = make_engine(config.database_url)
+    with make_session_factory(db).begin() as session:
+        session.execute(text("insert into callbacks (call_uuid, number, queue_code, enqueued_at, requested_at, "
+                             "status, attempts, last_cause) values ('old', '13700137000', 'etax', '2026-12-01 10:00:00', "
+                             "'2026-12-01 10:00:00', 'pending', 0, '')"))
+    result = invoke(deployment, "data", "reseal")
+    assert result.exit_code == 0 and "1 values sealed" in result.output and "callbacks 1" in result.output
+    with make_session_factory(db)() as session:
+        stored = session.scalar(select(type_coerce(Callback.number, String())))
+        assert stored.startswith("s1.") and "13700137000" not in stored
+        assert session.scalar(select(Callback.number)) == "13700137000"
+    assert "0 values sealed" in invoke(deployment, "data", "reseal").output      # nothing left to do
+    db.dispose()

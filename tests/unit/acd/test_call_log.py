@@ -49,7 +49,7 @@ def test_a_call_missed_once_answered_held_and_wrapped_up_is_logged_step_by_step(
                                          K.ANSWERED, K.HELD, K.RETRIEVED, K.TALK_ENDED, K.ENDED, K.WRAP_UP_ENDED]
     by = {e.kind: e for e in entries}
     assert all(e.queued_at == 100.0 for e in entries[3:]) and entries[0].queued_at is None
-    assert entries[2].detail == "q > queue:policy"
+    assert entries[2].detail == "" and entries[2].private == "q > queue:policy"     # the IVR data: sealed
     assert by[K.NO_ANSWER].agent_id == 1 and by[K.NO_ANSWER].duration_s == 20.0
     assert by[K.NO_ANSWER].detail == "no_answer:NO_ANSWER"
     assert (by[K.ANSWERED].agent_id, by[K.ANSWERED].wait_s, by[K.ANSWERED].duration_s) == (2, 24.0, 4.0)

@@ -51,14 +51,20 @@ def test_outside_demo_mode_the_shipped_secrets_are_refused_naming_each_setting()
         require_own_secrets(load_config(env={}))
     message = str(err.value)
     assert "web.secret_key, web.directory_credentials, esl.password" in message and "callcenter init" in message
-    assert "keys.recordings" in message and "missing" in message
+    assert "keys.recordings" in message and "keys.data" in message and "missing" in message
     from engine.sealing import new_key
-    own = load_config(env={"CALLCENTER_WEB_SECRET_KEY": "k" * 40, "CALLCENTER_ESL_PASSWORD": "not-ClueCon",
-                           "CALLCENTER_WEB_DIRECTORY_CREDENTIALS": "freeswitch:own-secret",
-                           "CALLCENTER_KEYS_RECORDINGS": new_key()})
+    from engine.store.sealed import DEMO_DATA_KEY, new_key as new_data_key
+    mine = {"CALLCENTER_WEB_SECRET_KEY": "k" * 40, "CALLCENTER_ESL_PASSWORD": "not-ClueCon",
+            "CALLCENTER_WEB_DIRECTORY_CREDENTIALS": "freeswitch:own-secret", "CALLCENTER_KEYS_RECORDINGS": new_key()}
+    own = load_config(env={**mine, "CALLCENTER_KEYS_DATA": new_data_key()})
     require_own_secrets(own)
+    with pytest.raises(ConfigError, match="keys.data"):     # the demo's key is everyone's
+        require_own_secrets(load_config(env={**mine, "CALLCENTER_KEYS_DATA": DEMO_DATA_KEY}))
     with pytest.raises(ConfigError, match="keys.recordings must be Fernet keys"):
         load_config(env={"CALLCENTER_KEYS_RECORDINGS": "not-a-key"})
+    with pytest.raises(ConfigError, match="keys.data must be AES-SIV keys"):
+        load_config(env={"CALLCENTER_KEYS_DATA": "bm90LWEta2V5"})
+    load_config(env={})     # back to the demo's key for the tests after this one
     with pytest.raises(ConfigError, match="setting web.secret_key still holds"):
         require_own_secrets(load_config(env={"CALLCENTER_WEB_SECRET_KEY": "short", "CALLCENTER_ESL_PASSWORD": "x1",
                                              "CALLCENTER_WEB_DIRECTORY_CREDENTIALS": "fs:own-secret",
