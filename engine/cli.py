@@ -184,7 +184,8 @@ def _terminate(process: subprocess.Popen | None) -> None:
 
 def _upgrade_and_seed(config, demo: bool) -> None:
     """Bring the schema up to date; seed the demo data on an empty database."""
-    from engine.demo import ensure_roles, seed_demo
+    from engine.demo import seed_demo
+    from engine.store.accounts import ensure_roles
     from engine.store.migrate import upgrade
     from engine.store.session import make_engine, make_session_factory, transaction
     upgrade(config.database_url)
@@ -275,7 +276,7 @@ def init(ctx: click.Context, admin_username: str, freeswitch_conf: Path | None, 
     """First run of a deployment: generate its own secrets into the private settings file (mode 0600), bring the
     database up to date, and create the first administrator with a one-time password, shown once."""
     from engine import first_run
-    from engine.demo import ensure_roles
+    from engine.store.accounts import ensure_roles
     from engine.store.migrate import upgrade
     from engine.store.session import make_engine, make_session_factory, transaction
     config = _config(ctx)

@@ -152,38 +152,59 @@ def _audit(session, action: str, target: str, detail: str) -> None:
 
 @click.group()
 def tokens() -> None:
-    """API tokens for CRM integrations on the CTI API (each acts for one agent; only its hash is stored)."""
+    """API tokens for CRM integrations on the CTI API (each acts for one agent, or for a hall whose CRM names the
+    agent of its subtree in an X-Agent header on each request; only its hash is stored)."""
 
 
 @tokens.command("create")
-@click.option("--agent", "employee_no", required=True, help="The agent the token acts for (employee number).")
+@click.option("--agent", "employee_no", default=None, metavar="EMPLOYEE_NO",
+              help="The agent the token acts for (employee number).")
+@click.option("--hall", "hall_code", default=None, metavar="HALL_CODE",
+              help="Or the hall (code) whose subtree's agents it acts for, each request naming one in X-Agent.")
 @click.option("--name", default="CRM", show_default=True, help="What it is for (shown in the list).")
 @click.pass_context
-def tokens_create(ctx: click.Context, employee_no: str, name: str) -> None:
-    """A new token, printed once: send it as `Authorization: Bearer <token>`."""
+def tokens_create(ctx: click.Context, employee_no: str | None, hall_code: str | None, name: str) -> None:
+    """A new token, printed once: send it as `Authorization: Bearer <token>` (a hall's also with
+    `X-Agent: <employee no>`)."""
     from sqlalchemy import select
     from engine.store import accounts
-    from engine.store.models import Agent
+    from engine.store.models import Agent, Hall
+    if (employee_no is None) == (hall_code is None):
+        raise click.UsageError("give exactly one of --agent EMPLOYEE_NO and --hall HALL_CODE", ctx)
     with _session(ctx) as session:
-        agent_id = session.scalar(select(Agent.id).where(Agent.employee_no == employee_no))
-        if agent_id is None:
-            click.echo(f"no agent {employee_no}", err=True)
-            ctx.exit(1)
-        token_id, token = accounts.create_token(session, agent_id, name, "cli")
-        _audit(session, "token.create", f"token:{token_id}", f"agent {employee_no}, {name}")
+        agent_id = hall_id = None
+        if employee_no is not None:
+            agent_id = session.scalar(select(Agent.id).where(Agent.employee_no == employee_no))
+            if agent_id is None:
+                click.echo(f"no agent {employee_no}", err=True)
+                ctx.exit(1)
+            target = f"agent {employee_no}"
+        else:
+            hall_id = session.scalar(select(Hall.id).where(Hall.code == hall_code))
+            if hall_id is None:
+                click.echo(f"no hall {hall_code}", err=True)
+                ctx.exit(1)
+            target = f"hall {hall_code}"
+        token_id, token = accounts.create_token(session, agent_id, name, "cli", hall_id=hall_id)
+        _audit(session, "token.create", f"token:{token_id}", f"{target}, {name}")
         session.commit()
-    click.echo(f"token {token_id} for agent {employee_no}: {token} (shown only now)")
+    click.echo(f"token {token_id} for {target}: {token} (shown only now)")
 
 
 @tokens.command("list")
 @click.pass_context
 def tokens_list(ctx: click.Context) -> None:
+    """Every token: what it acts for (agent=<employee no> or hall=<code>), its state, its last use."""
     from sqlalchemy import select
-    from engine.store.models import ApiToken
+    from engine.store.models import Agent, ApiToken, Hall
     with _session(ctx) as session:
-        for row in session.scalars(select(ApiToken).order_by(ApiToken.id)):
+        rows = session.execute(select(ApiToken, Agent.employee_no, Hall.code)
+                               .outerjoin(Agent, Agent.id == ApiToken.agent_id)
+                               .outerjoin(Hall, Hall.id == ApiToken.hall_id).order_by(ApiToken.id)).all()
+        for row, employee_no, hall_code in rows:
             state = "revoked" if row.revoked_at else "active"
-            click.echo(f"{row.id:5} agent={row.agent_id} {state:8} {row.name} last used {row.last_used_at or '-'}")
+            target = f"agent={employee_no}" if row.agent_id is not None else f"hall={hall_code}"
+            click.echo(f"{row.id:5} {target:20} {state:8} {row.name} last used {row.last_used_at or '-'}")
 
 
 @tokens.command("revoke")

@@ -10,15 +10,14 @@ from werkzeug.security import generate_password_hash
 from engine.domain.states import AgentState, Role
 from engine.store.base import utcnow
 from engine.domain.regions import HallLevel
+from engine.store.accounts import ensure_roles
 from engine.store.models import (Agent, AgentGroup, AgentSkill, Hall, PublishedNumber, Queue, QueueSkill, Skill,
-                                 User, UserRole)
+                                 User)
 
 logger = logging.getLogger(__name__)
 
 DEMO_LOGIN = ("admin", "admin123")
 DEMO_SUPERVISOR_EXTENSION = "1099"      # the demo supervisor's own phone (the simulator registers it too)
-ROLE_NAMES = {Role.ADMIN: "管理员", Role.SUPERVISOR: "班长", Role.AGENT: "坐席", Role.QUALITY: "质检员",
-              Role.VIEWER: "只读查看"}
 SKILLS = [("tax_policy", "税收政策"), ("etax", "电子税务局与发票"), ("social_fee", "社保费")]
 QUEUES = [("tax_policy", "税收政策咨询", "tax_policy"), ("etax", "电子税务局与发票", "etax"),
           ("social_fee", "社保费缴纳", "social_fee")]
@@ -33,17 +32,6 @@ AGENTS = [
     ("1011", "徐丽", 2, {"social_fee": 7}), ("1012", "孙杰", 2, {"social_fee": 6}),
 ]
 GROUPS = [("税政一组", "税收政策咨询"), ("征管二组", "电子税务局与发票"), ("社保三组", "社保费")]
-
-
-def ensure_roles(session: Session) -> dict[Role, UserRole]:
-    """The console roles exist (needed even without demo data)."""
-    roles = {r.code: r for r in session.scalars(select(UserRole))}
-    for code, name in ROLE_NAMES.items():
-        if code not in roles:
-            roles[code] = UserRole(code=code, name=name)
-            session.add(roles[code])
-    session.flush()
-    return roles
 
 
 def seed_demo(session: Session) -> bool:

@@ -9,11 +9,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from admin_web.timeutil import now_utc
 from engine.domain.states import Role
-from engine.store.models import User, UserRole
-
-
-_ROLE_NAMES = {Role.ADMIN: "Administrator", Role.SUPERVISOR: "Supervisor", Role.AGENT: "Agent",
-               Role.QUALITY: "Quality inspector", Role.VIEWER: "Viewer"}
+from engine.store import accounts
+from engine.store.models import User
 
 
 class LoginResult(enum.Enum):
@@ -49,21 +46,11 @@ def authenticate(session: Session, username: str, password: str) -> tuple[LoginR
     return LoginResult.OK, user
 
 
-def ensure_role(session: Session, role: Role) -> UserRole:
-    """The user_roles row for `role`, created if missing."""
-    row = session.scalar(select(UserRole).where(UserRole.code == role))
-    if row is None:
-        row = UserRole(code=role, name=_ROLE_NAMES[role])
-        session.add(row)
-        session.flush()
-    return row
-
-
 def create_user(session: Session, username: str, password: str, role: Role, *, display_name: str = "",
                 agent_id: int | None = None, active: bool = True, locale: str = "zh_CN") -> User:
     """Add a user with a hashed password (the caller commits)."""
     user = User(username=username, password_hash=generate_password_hash(password), display_name=display_name,
-                role=ensure_role(session, role), agent_id=agent_id, active=active, locale=locale)
+                role=accounts.role_row(session, role), agent_id=agent_id, active=active, locale=locale)
     session.add(user)
     session.flush()
     return user

@@ -1,6 +1,9 @@
-"""Who is calling the API: the logged-in console user (cookie session) or HTTP Basic credentials.
+"""Who is calling the API: the logged-in console user (cookie session), HTTP Basic credentials or a CRM's API token
+(`Authorization: Bearer cct_…`, engine.store.accounts).
 
-Either way the user must be active and linked to an agent; the agent is the only one they can see or act for.
+Either way the user must be active and linked to an agent; the agent is the only one they can see or act for. An
+agent's token acts for its agent; a hall's token acts, on each request, for the agent of the hall's subtree named in
+an `X-Agent: <employee no>` header (audited as token:hall<id>:<employee no>).
 Cookie-session writes must carry the CSRF token in an X-CSRFToken header (the desktop page sends it), so another
 site cannot drive an agent's phone through the agent's browser.
 """
@@ -19,10 +22,11 @@ from werkzeug.security import check_password_hash
 from admin_web.access import Access
 from admin_web.auth import guard, services
 from admin_web.db import get_session
+from admin_web.scope import subtree
 from engine.domain.states import Role
 from engine.store import accounts
 from admin_web.security import ConsoleUser
-from engine.store.models import Agent, User
+from engine.store.models import Agent, Hall, User
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,21 +83,55 @@ def _cross_site_write() -> str | None:
     return None
 
 
+AGENT_HEADER = "X-Agent"
+
+
+def _token_agent(session, scope: accounts.TokenScope, named: str):
+    """(agent id, caller's name, None) for a live token and the X-Agent it was sent with, or (None, None, error).
+
+    A hall's token must name the agent (employee number) in X-Agent, one of the hall's subtree: an agent elsewhere
+    and an unknown one get the same 403, so that a token cannot probe other halls. An agent's token acts for its
+    agent only: X-Agent may name that agent, no other."""
+    if scope.hall_id is not None:
+        hall = session.get(Hall, scope.hall_id, execution_options={"unscoped": True})
+        if hall is None or not hall.active:
+            return None, None, error(403, "this API token's hall is disabled")
+        if not named:
+            return None, None, error(400, f"a hall's API token must name the agent it acts for in the {AGENT_HEADER} "
+                                          "header (the agent's employee number)")
+        agent_id = session.scalar(select(Agent.id).where(Agent.employee_no == named,
+                                                         Agent.hall_id.in_(subtree(session, scope.hall_id)))
+                                  .execution_options(unscoped=True))
+        if agent_id is None:
+            return None, None, error(403, f"{AGENT_HEADER} names no agent of this token's hall")
+        return agent_id, f"token:hall{scope.hall_id}:{named}", None
+    if named:
+        own = session.scalar(select(Agent.employee_no).where(Agent.id == scope.agent_id)
+                             .execution_options(unscoped=True))
+        if own != named:
+            return None, None, error(403, f"this API token acts for one agent only; {AGENT_HEADER} names another")
+    return scope.agent_id, f"token:agent{scope.agent_id}", None
+
+
 def _caller():
     """(ApiCaller, None) or (None, error response)."""
     bearer = request.headers.get("Authorization", "")
     if current_user.is_authenticated:
         username, agent_id, via = current_user.username, current_user.agent_id, "session"
     elif bearer.startswith("Bearer "):
-        # a CRM's API token (R-CTI-8): it acts for one agent, until revoked; only its hash is stored
+        # a CRM's API token (R-CTI-8): it acts for one agent, or for any agent of a hall's subtree whom each request
+        # names in X-Agent; it works until revoked; only its hash is stored
         session = get_session()
-        agent_id = accounts.agent_of_token(session, bearer[len("Bearer "):].strip())
-        if agent_id is None:
+        scope = accounts.token_scope(session, bearer[len("Bearer "):].strip())
+        if scope is None:
             return None, error(401, "unknown or revoked API token")
         session.commit()
-        username, via = f"token:agent{agent_id}", "token"
+        agent_id, username, failure = _token_agent(session, scope, request.headers.get(AGENT_HEADER, "").strip())
+        if failure is not None:
+            return None, failure
+        via = "token"
         g._login_user = ConsoleUser(id=0, username=username, display_name="API token", role=Role.AGENT,
-                                    agent_id=agent_id, locale="zh_CN")     # the audit names the token
+                                    agent_id=agent_id, locale="zh_CN", hall_id=scope.hall_id)  # the audit names it
     elif request.authorization is not None:
         user, locked = _basic_user()
         if locked:

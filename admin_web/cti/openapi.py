@@ -113,13 +113,19 @@ def document(server: str = "") -> dict:
         "info": {"title": "Call center CTI API", "version": "1.0.0", "description": (
             "Per-agent API of the call-center engine, used by the agent desktop and by CRMs (R-CTI-8). "
             "Authenticate with the console session cookie (writes then need the X-CSRFToken header) or with "
-            "HTTP Basic using the agent's console username and password. Actions are queued for the engine, "
-            "which carries them out within a second; GET /requests/{request_id} gives its answer.")},
+            "HTTP Basic using the agent's console username and password, or with an API token "
+            "(`callcenter tokens create`) as `Authorization: Bearer cct_…`: an agent's token acts for its agent; a "
+            "hall's token acts for the agent of the hall's subtree named on each request in the `X-Agent` header "
+            "(employee number; 400 without it, 403 for an agent outside the hall). Writes are JSON from this site. "
+            "Actions are queued for the engine, which carries them out within a second; GET /requests/{request_id} "
+            "gives its answer.")},
         "servers": [{"url": f"{server}/api/v1"}],
-        "security": [{"basic": []}, {"session": []}],
+        "security": [{"basic": []}, {"session": []}, {"token": []}],
         "components": {
             "securitySchemes": {"basic": {"type": "http", "scheme": "basic"},
-                                "session": {"type": "apiKey", "in": "cookie", "name": "session"}},
+                                "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+                                "token": {"type": "http", "scheme": "bearer",
+                                          "description": "An API token; a hall's token also needs X-Agent"}},
             "schemas": SCHEMAS,
             "responses": {
                 "Error": _ok("Error", "Invalid request: 'error' and per-field messages"),

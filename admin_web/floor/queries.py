@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from admin_web.timeutil import as_utc
 from engine.domain.states import AgentState, CallOutcome
-from engine.store.models import Agent, AgentStateChange, CallRecord, QueueStatus
+from engine.store.models import Agent, AgentStateChange, CallRecord, QueueHallStatus, QueueStatus
 
 
 @dataclasses.dataclass
@@ -29,15 +29,49 @@ class AgentDay:
     not_ready_count: int = 0
 
 
+@dataclasses.dataclass
+class QueueFigures:
+    """A queue as the engine last published it, for the halls the viewer may see."""
+
+    queue_code: str
+    updated_at: dt.datetime
+    waiting: int = 0
+    longest_wait_since: dt.datetime | None = None
+    agents_ready: int = 0
+    agents_busy: int = 0
+    agents_logged_in: int = 0
+
+
+def queue_figures(session: Session) -> list[QueueFigures]:
+    """Every published queue, its figures summed over the halls' rows (QueueHallStatus) the session's scope lets
+    through (admin_web.scope): a hall's supervisor sees the callers of their halls' numbers and their halls'
+    agents; a user of the whole province every hall's. One grouped query, whatever the number of halls."""
+    h = QueueHallStatus
+    sums = {row.queue_code: row for row in session.execute(
+        select(h.queue_code, func.sum(h.waiting).label("waiting"), func.min(h.longest_wait_since).label("since"),
+               func.sum(h.agents_ready).label("ready"), func.sum(h.agents_busy).label("busy"),
+               func.sum(h.agents_logged_in).label("logged_in")).group_by(h.queue_code))}
+    out = []
+    for q in session.scalars(select(QueueStatus).order_by(QueueStatus.queue_code)):
+        row = sums.get(q.queue_code)
+        figures = QueueFigures(q.queue_code, as_utc(q.updated_at))
+        if row is not None:
+            figures.waiting, figures.agents_ready = int(row.waiting or 0), int(row.ready or 0)
+            figures.agents_busy, figures.agents_logged_in = int(row.busy or 0), int(row.logged_in or 0)
+            figures.longest_wait_since = as_utc(row.since) if row.since is not None else None
+        out.append(figures)
+    return out
+
+
 def queue_rows(session: Session, now: dt.datetime) -> list[dict]:
     """Each queue's waiting calls, longest wait (s), agents ready/busy/signed in, and how fresh the data is."""
     rows = []
-    for q in session.scalars(select(QueueStatus).order_by(QueueStatus.queue_code)):
-        since = as_utc(q.longest_wait_since) if q.longest_wait_since else None
+    for q in queue_figures(session):
+        since = q.longest_wait_since
         rows.append({"queue": q.queue_code, "waiting": q.waiting,
                      "longest_wait_s": int((now - since).total_seconds()) if since else 0,
                      "ready": q.agents_ready, "busy": q.agents_busy, "logged_in": q.agents_logged_in,
-                     "age_s": int((now - as_utc(q.updated_at)).total_seconds())})
+                     "age_s": int((now - q.updated_at).total_seconds())})
     return rows
 
 

@@ -13,6 +13,7 @@ import uuid
 from flask import abort, current_app, jsonify, request, send_file, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from admin_web.reports import bp
 from admin_web.reports.forms import ReportFilterForm
@@ -21,6 +22,7 @@ from admin_web.reports.monthly import monthly_workbook
 from admin_web.reports.tables import KINDS, Query, build
 from admin_web.reports.views import _month_arg, today_local
 from admin_web.db import get_session
+from admin_web.scope import Scope, current_scope
 from admin_web.security import MONITORS, roles_required
 from engine.reports.definitions import load_definitions
 from engine.csvcells import safe_row
@@ -41,6 +43,8 @@ class ExportJob:
     path: str = ""
     error: str = ""
     filename: str = ""
+    owner: int = 0                 # the user who asked: only they see its progress and fetch its file
+    scope: Scope = dataclasses.field(default_factory=Scope)    # what that user may see (admin_web.scope)
 
     def status(self) -> dict:
         pct = 100 if self.state == "done" else (int(100 * self.done / self.total) if self.total else 0)
@@ -96,7 +100,7 @@ def _run(app, job: ExportJob, q: Query, locale: str) -> None:
     with app.app_context(), app.test_request_context(), force_locale(locale):
         job.state = "running"
         try:
-            with app.extensions["db_sessions"]() as session:
+            with job.scope.open(app.extensions["db_sessions"]) as session:
                 table = build(session, q, load_definitions(session))
             header, rows = header_and_rows(table)
             job.total = len(rows)
@@ -125,7 +129,7 @@ def export_start():
     if not form.validate():
         return jsonify(errors=form.errors), 400
     q = Query(kind, form.dimension.data, form.grain.data, form.start.data, form.end.data)
-    job = ExportJob(uuid.uuid4().hex, kind, fmt)
+    job = ExportJob(uuid.uuid4().hex, kind, fmt, owner=current_user.id, scope=current_scope())
     with _LOCK:
         _JOBS[job.id] = job
     app = current_app._get_current_object()
@@ -137,14 +141,20 @@ def export_start():
 @bp.route("/exports/<job_id>.json")
 @roles_required(*MONITORS)
 def export_status(job_id: str):
-    job = _JOBS.get(job_id) or abort(404)
+    job = _own_job(job_id) or abort(404)
     return jsonify(job.status())
+
+
+def _own_job(job_id: str) -> ExportJob | None:
+    """The export `job_id` if the logged-in user started it (another user's job is not there for them)."""
+    job = _JOBS.get(job_id)
+    return job if job is not None and job.owner == current_user.id else None
 
 
 @bp.route("/exports/<job_id>/file")
 @roles_required(*MONITORS)
 def export_file(job_id: str):
-    job = _JOBS.get(job_id)
+    job = _own_job(job_id)
     if job is None or job.state != "done":
         abort(404)
     mimetype = "text/csv" if job.fmt == "csv" else XLSX

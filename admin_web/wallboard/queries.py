@@ -18,11 +18,12 @@ import datetime as dt
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from admin_web.floor.queries import queue_figures
 from admin_web.timeutil import as_utc
 from engine.domain.calllog import CallEventKind
 from engine.domain.states import AgentState
 from engine.reports.definitions import ABANDONS_EXCLUDE, ABANDONS_INCLUDE, Definitions
-from engine.store.models import Agent, CallEvent, Queue, QueueStatus, SwitchStatus, TrunkStatus
+from engine.store.models import Agent, CallEvent, Queue, SwitchStatus, TrunkStatus
 from engine.store.switch_status import SWITCH_NAME
 
 STATE_ORDER = (AgentState.READY, AgentState.RESERVED, AgentState.TALKING, AgentState.ON_HOLD, AgentState.WRAP_UP,
@@ -62,12 +63,12 @@ def queues(session: Session, now: dt.datetime) -> list[dict]:
     """Each queue's waiting calls and longest wait (s), as the engine last published them."""
     names = dict(session.execute(select(Queue.code, Queue.name)).all())
     out = []
-    for q in session.scalars(select(QueueStatus).order_by(QueueStatus.queue_code)):
-        since = as_utc(q.longest_wait_since) if q.longest_wait_since and q.waiting else None
+    for q in queue_figures(session):      # the halls the viewer may see (admin_web.scope)
+        since = q.longest_wait_since if q.longest_wait_since and q.waiting else None
         out.append({"queue": q.queue_code, "name": names.get(q.queue_code, q.queue_code), "waiting": q.waiting,
                     "longest_wait_s": max(0, int((now - since).total_seconds())) if since else 0,
                     "ready": q.agents_ready, "busy": q.agents_busy, "logged_in": q.agents_logged_in,
-                    "stale": (now - as_utc(q.updated_at)).total_seconds() > STALE_AFTER_S})
+                    "stale": (now - q.updated_at).total_seconds() > STALE_AFTER_S})
     return out
 
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from admin_web import labels
 from admin_web.db import get_session
+from admin_web.scope import current_scope
 from admin_web.security import MONITORS, roles_required
 from admin_web.system.status import status as system_status
 from admin_web.timeutil import console_today, now_utc
@@ -38,6 +39,7 @@ def events():
     """`snapshot` events: one at once, then whenever the figures change (the database is read every
     WALLBOARD_POLL_S, 2 s); the stream ends after WALLBOARD_EVENTS_LIFETIME_S (300 s) and the browser reconnects."""
     factory = current_app.extensions["db_sessions"]
+    scope = current_scope()     # the stream's own sessions see what the user's request may see
     poll_s = float(current_app.config.get("WALLBOARD_POLL_S", 2.0))
     lifetime_s = float(current_app.config.get("WALLBOARD_EVENTS_LIFETIME_S", 300))
     get_session().close()       # the request's own session is not needed while streaming
@@ -47,7 +49,7 @@ def events():
         previous, counter = None, 0
         yield f"retry: {int(poll_s * 1000)}\n\n"
         while time.monotonic() - started < lifetime_s:
-            with factory() as session:
+            with scope.open(factory) as session:
                 data = snapshot(session)
             key = json.dumps({k: v for k, v in data.items() if k != "server_time"}, sort_keys=True)
             if key != previous:

@@ -17,7 +17,7 @@ if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.a
 def main(spec: dict) -> None:
     from werkzeug.security import generate_password_hash
 
-    from engine.demo import ensure_roles
+    from engine.store.accounts import ensure_roles
     from engine.domain.states import AgentState, Role
     from engine.store.base import utcnow
     from engine.store.migrate import upgrade

@@ -13,8 +13,8 @@ from engine.domain.agent import AgentTrigger
 from engine.domain.call import CallPhase
 from engine.domain import agent as agent_fsm
 from engine.domain import dialplan
-from engine.domain.commands import (CancelTimer, Command, Hangup, QueueSnapshot, SaveQueueStatus, SaveSwitchStatus,
-                                   SaveTrunkStatus, SaveRequestResult, StartTimer, Supervise)
+from engine.domain.commands import (CancelTimer, Command, HallFigures, Hangup, QueueSnapshot, SaveQueueStatus,
+                                   SaveSwitchStatus, SaveTrunkStatus, SaveRequestResult, StartTimer, Supervise)
 from engine.domain.errors import InvalidTransition
 from engine.domain.events import (AgentRequest, AppFinished, CallbacksLoaded, CallParked, CdrsArrived, CommandFailed,
                                   DigitPressed,
@@ -347,6 +347,15 @@ def _on_recording_stopped(floor: Floor, ev: RecordingStopped, out: list[Command]
     effects.recording_stopped(floor, ev.path, ev.uuid, ev.at, ev.record_ms, out)
 
 
+_BUSY = (AgentState.RESERVED, AgentState.TALKING, AgentState.ON_HOLD, AgentState.WRAP_UP)
+
+
+def _queue_figures(waiting: list, able: list) -> tuple:
+    """(waiting, longest wait since, agents ready, busy, signed in) of these calls and agents."""
+    return (len(waiting), min((c.enqueued_at for c in waiting if c.enqueued_at), default=None),
+            sum(a.state is AgentState.READY for a in able), sum(a.state in _BUSY for a in able), len(able))
+
+
 def _on_publish_status(floor: Floor, ev: PublishStatus, out: list[Command]) -> None:
     """Each queue's waiting calls, longest wait and agents able to take it, for the supervisors' floor view."""
     snapshots = []
@@ -354,11 +363,13 @@ def _on_publish_status(floor: Floor, ev: PublishStatus, out: list[Command]) -> N
         waiting = [floor.calls[u] for u in floor.waiting if floor.calls[u].queue_code == code]
         able = [a for a in floor.agents.values() if a.active and qualifies(a, queue.required_skills)
                 and a.state is not AgentState.LOGGED_OUT]
-        snapshots.append(QueueSnapshot(
-            code, len(waiting), min((c.enqueued_at for c in waiting if c.enqueued_at), default=None),
-            sum(a.state is AgentState.READY for a in able),
-            sum(a.state in (AgentState.RESERVED, AgentState.TALKING, AgentState.ON_HOLD, AgentState.WRAP_UP)
-                for a in able), len(able)))
+        by_hall: dict[int, tuple[list, list]] = {}
+        for call in waiting:
+            by_hall.setdefault(call.hall_chain[0] if call.hall_chain else 0, ([], []))[0].append(call)
+        for agent in able:
+            by_hall.setdefault(agent.hall_id or 0, ([], []))[1].append(agent)
+        snapshots.append(QueueSnapshot(code, *_queue_figures(waiting, able), halls=tuple(
+            HallFigures(hall, *_queue_figures(calls, agents)) for hall, (calls, agents) in sorted(by_hall.items()))))
     out.append(SaveQueueStatus(tuple(snapshots), ev.at))
     pacer = floor.pacer
     out.append(SaveSwitchStatus(floor.switch_connected, pacer.sessions_per_second, pacer.max_sessions, pacer.exempt,

@@ -328,8 +328,21 @@ Command = (Answer | Play | Collect | StopMedia | DialAgent | Bridge | Hangup | S
            | UpdateDisplay | SetLegVars)
 
 @dataclasses.dataclass(frozen=True)
+class HallFigures:
+    """One queue right now in one hall: the waiting calls of the hall's numbers, the hall's agents able to take
+    it (hall 0: numbers and agents with no hall)."""
+
+    hall_id: int
+    waiting: int
+    longest_wait_since: float | None
+    agents_ready: int
+    agents_busy: int
+    agents_logged_in: int
+
+
+@dataclasses.dataclass(frozen=True)
 class QueueSnapshot:
-    """One queue right now."""
+    """One queue right now, and the same figures hall by hall (only halls with something to show)."""
 
     queue_code: str
     waiting: int
@@ -337,6 +350,7 @@ class QueueSnapshot:
     agents_ready: int
     agents_busy: int
     agents_logged_in: int
+    halls: tuple[HallFigures, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -147,7 +147,7 @@ def agent_report(session: Session, start: int, end: int, grain: str, dimension: 
     if dimension not in ("agent", "group"):
         raise ValueError("agent statistics are per agent or per group")
     rollups.refresh(session, now)
-    calls = sums_by(session, start, end, grain, "agent")
+    calls = sums_by(session, start, end, grain, "agent", by_agent=True)
     states = state_sums(session, start, end, grain, now)
     mapping, labels = dimension_map(session, dimension)
     agent_labels = dimension_map(session, "agent")[1]

@@ -68,7 +68,7 @@ class Entry:
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    return None if value is None or value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return value if value is None or value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
 
 def _condition(figure: str, d: Definitions, where: dict):
@@ -141,10 +141,14 @@ def calls_behind(session: Session, figure: str, start: int, end: int, d: Definit
     where = dict(where or {})
     e = CallEvent
     conds = [_condition(figure, d, where), *_dimension_filters(session, where)]
+    # an agent's or a group's figures count the calls its agents took, of whatever hall (admin_web.scope)
+    options = {"scope_by": "agent"} if "agent" in where or "group" in where else {}
     total, rows = 0, []
     for in_range in _ranges(start, end):
-        total += session.scalar(select(func.count()).select_from(e).where(in_range, *conds)) or 0
-        rows += session.scalars(select(e).where(in_range, *conds).order_by(e.at, e.id).limit(limit + offset)).all()
+        total += session.scalar(select(func.count()).select_from(e).where(in_range, *conds)
+                                .execution_options(**options)) or 0
+        rows += session.scalars(select(e).where(in_range, *conds).order_by(e.at, e.id).limit(limit + offset)
+                                .execution_options(**options)).all()
     rows = sorted(rows, key=lambda r: (_aware(r.at), r.id))[offset:offset + limit]
     uuids = {r.call_uuid for r in rows if r.call_uuid}
     outcomes = {}

@@ -56,22 +56,27 @@ def uses_daily_table(start: int, end: int, grain: str) -> bool:
 
 
 def sums_by(session: Session, start: int, end: int, grain: str, dimension: str,
-            where: dict | None = None) -> dict[tuple[int, str], dict[str, int]]:
-    """{(bucket, raw dimension value): sums} of the range (bucket = 15-minute or day start)."""
+            where: dict | None = None, by_agent: bool = False) -> dict[tuple[int, str], dict[str, int]]:
+    """{(bucket, raw dimension value): sums} of the range (bucket = 15-minute or day start).
+
+    An ORM query of the rollup model, so that a console session scoped to some halls gets its criteria (the
+    call's hall; the handling agent's hall with `by_agent`, as agent statistics count: admin_web.scope)."""
     model = ReportCallsDay if uses_daily_table(start, end, grain) else ReportCalls15m
-    table = model.__table__
-    bucket = table.c.day if model is ReportCallsDay else table.c.bucket
-    dim = table.c[_DIM_COLUMN[dimension]] if dimension in _DIM_COLUMN else None
-    cols = [func.sum(table.c[n]).label(n) for n in SUM_NAMES]
-    cols += [func.max(table.c[n]).label(n) for n in MAX_NAMES]
+    bucket = (model.day if model is ReportCallsDay else model.bucket).label("bucket")
+    dim = getattr(model, _DIM_COLUMN[dimension]).label("dim") if dimension in _DIM_COLUMN else None
+    cols = [func.sum(getattr(model, n)).label(n) for n in SUM_NAMES]
+    cols += [func.max(getattr(model, n)).label(n) for n in MAX_NAMES]
     group = [bucket] + ([dim] if dim is not None else [])
-    query = select(*group, *cols).where(bucket >= start, bucket < end).group_by(*group)
+    query = select(*group, *cols).where(bucket.element >= start, bucket.element < end).group_by(
+        *(c.element for c in group))
     for name, value in (where or {}).items():
-        query = query.where(table.c[_DIM_COLUMN.get(name, name)] == value)
+        query = query.where(getattr(model, _DIM_COLUMN.get(name, name)) == value)
+    if by_agent:
+        query = query.execution_options(scope_by="agent")
     out: dict[tuple[int, str], dict[str, int]] = {}
     for row in session.execute(query).mappings():
-        key = str(row[dim.name]) if dim is not None else ""
-        out[(int(row[bucket.name]), key)] = {n: int(row[n] or 0) for n in (*SUM_NAMES, *MAX_NAMES)}
+        key = str(row["dim"]) if dim is not None else ""
+        out[(int(row["bucket"]), key)] = {n: int(row[n] or 0) for n in (*SUM_NAMES, *MAX_NAMES)}
     return out
 
 

@@ -539,9 +539,16 @@ def state_pieces(changes: Iterable[AgentStateChange], start_ms: int, end_ms: int
             t = piece_end
 
 
+# Statements that maintain derived data for every hall carry this option: a console session scoped to some halls
+# (admin_web.scope) must not narrow what they read, whoever's request triggers them.
+EVERY_HALL = {"unscoped": True}
+
+
 def load_changes(session: Session, start: dt.datetime, end: dt.datetime,
-                 agent_ids: Iterable[int] | None = None) -> dict[int, list[AgentStateChange]]:
-    """Each agent's changes in [start, end), preceded by its last change before start, in (at, id) order."""
+                 agent_ids: Iterable[int] | None = None, every_hall: bool = False) -> dict[int, list[AgentStateChange]]:
+    """Each agent's changes in [start, end), preceded by its last change before start, in (at, id) order
+    (`every_hall`: whatever the session's scope, to fold them into the rollup)."""
+    options = EVERY_HALL if every_hall else {}
     c = AgentStateChange
     ranked = (select(c.id, func.row_number().over(partition_by=c.agent_id, order_by=(c.at.desc(), c.id.desc()))
                      .label("rn")).where(c.at < start))
@@ -553,9 +560,10 @@ def load_changes(session: Session, start: dt.datetime, end: dt.datetime,
     if agent_ids is not None:
         inside = inside.where(c.agent_id.in_(list(agent_ids)))
     by_agent: dict[int, list[AgentStateChange]] = defaultdict(list)
-    for change in session.scalars(prior):
+    for change in session.scalars(prior.execution_options(**options)):
         by_agent[change.agent_id].append(change)
-    for change in session.scalars(inside.order_by(c.agent_id, c.at, c.id).execution_options(yield_per=20_000)):
+    for change in session.scalars(inside.order_by(c.agent_id, c.at, c.id).execution_options(yield_per=20_000,
+                                                                                            **options)):
         by_agent[change.agent_id].append(change)
     return by_agent
 
@@ -580,7 +588,7 @@ def rebuild_agent_days(session: Session, start: dt.datetime | None, end: dt.date
     today = day_start(epoch(now or utcnow()))
     first = start
     if first is None:
-        earliest = session.scalar(select(func.min(AgentStateChange.at)))
+        earliest = session.scalar(select(func.min(AgentStateChange.at)).execution_options(**EVERY_HALL))
         first = _utc(day_start(epoch(earliest))) if earliest is not None else _utc(today)
     stop = min(int(epoch(end)), today) if end is not None else today
     folded = _folded_until(session)
@@ -594,7 +602,7 @@ def _replace_agent_days(session: Session, first: int, stop: int) -> None:
     table = ReportAgentDay.__table__
     session.execute(delete(table).where(table.c.day >= first, table.c.day < stop))
     if first < stop:
-        by_agent = load_changes(session, _utc(first), _utc(stop))
+        by_agent = load_changes(session, _utc(first), _utc(stop), every_hall=True)
         _insert_agent_days(session, fold_days(by_agent, first * 1000, stop * 1000))
 
 
@@ -635,7 +643,7 @@ def refresh(session: Session, now: dt.datetime | None = None) -> None:
     if folded is not None and folded >= today:
         return
     if folded is None:
-        earliest = session.scalar(select(func.min(AgentStateChange.at)))
+        earliest = session.scalar(select(func.min(AgentStateChange.at)).execution_options(**EVERY_HALL))
         folded_from = day_start(epoch(earliest)) if earliest is not None else today
     else:
         folded_from = folded

@@ -48,14 +48,24 @@ class AccountFields:
     hall_id: int | None = None          # the hall whose subtree the user sees; None: every hall
 
 
-def _role_row(session: Session, role: Role) -> UserRole:
+# The console roles' rows (user_roles): created here only, whoever needs one first (first run, the demo, a test).
+ROLE_NAMES = {Role.ADMIN: "管理员", Role.SUPERVISOR: "班长", Role.AGENT: "坐席", Role.QUALITY: "质检员",
+              Role.VIEWER: "只读查看"}
+
+
+def role_row(session: Session, role: Role) -> UserRole:
+    """The user_roles row of `role`, created if missing."""
     row = session.scalar(select(UserRole).where(UserRole.code == role))
     if row is None:
-        from engine.demo import ROLE_NAMES
         row = UserRole(code=role, name=ROLE_NAMES[role])
         session.add(row)
         session.flush()
     return row
+
+
+def ensure_roles(session: Session) -> dict[Role, UserRole]:
+    """Every role's row exists (needed even without demo data)."""
+    return {role: role_row(session, role) for role in ROLE_NAMES}
 
 
 def _check(session: Session, fields: AccountFields, user_id: int | None) -> None:
@@ -82,7 +92,7 @@ def create(session: Session, username: str, fields: AccountFields) -> tuple[User
     _check(session, fields, None)
     password = one_time_password()
     user = User(username=username, password_hash=generate_password_hash(password),
-                display_name=fields.display_name or username, role=_role_row(session, fields.role),
+                display_name=fields.display_name or username, role=role_row(session, fields.role),
                 agent_id=fields.agent_id, extension=fields.extension or None, locale=fields.locale,
                 hall_id=fields.hall_id, must_change_password=True)
     session.add(user)
@@ -101,7 +111,7 @@ def edit(session: Session, user: User, fields: AccountFields) -> None:
     if user.role.code is Role.ADMIN and fields.role is not Role.ADMIN and user.active and _active_admins(session) <= 1:
         raise AccountError("last_admin_role", "the last active administrator keeps the role")
     user.display_name = fields.display_name or user.username
-    user.role = _role_row(session, fields.role)
+    user.role = role_row(session, fields.role)
     user.agent_id, user.extension, user.locale = fields.agent_id, fields.extension or None, fields.locale
     user.hall_id = fields.hall_id
 
@@ -148,21 +158,36 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_token(session: Session, agent_id: int, name: str, created_by: str) -> tuple[int, str]:
-    """A new token in an agent's name: (its id, the token, to be shown once; only its hash is kept)."""
+@dataclasses.dataclass(frozen=True)
+class TokenScope:
+    """What a live API token may act for: one agent (agent_id), or any agent of a hall's subtree (hall_id)."""
+
+    token_id: int
+    agent_id: int | None = None
+    hall_id: int | None = None
+
+
+def create_token(session: Session, agent_id: int | None = None, name: str = "token", created_by: str = "",
+                 hall_id: int | None = None) -> tuple[int, str]:
+    """A new token in an agent's name, or a hall's (exactly one of the two): (its id, the token, to be shown once;
+    only its hash is kept)."""
     from engine.store.models import ApiToken
-    if session.get(Agent, agent_id) is None:
+    if (agent_id is None) == (hall_id is None):
+        raise AccountError("agent_or_hall", "a token acts for exactly one agent or one hall")
+    if agent_id is not None and session.get(Agent, agent_id) is None:
         raise AccountError("no_agent", f"no agent {agent_id}")
+    if hall_id is not None and session.get(Hall, hall_id) is None:
+        raise AccountError("no_hall", f"no hall {hall_id}")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(name=(name or "token")[:64], token_hash=token_hash(token), agent_id=agent_id,
-                   created_by=created_by[:64])
+    row = ApiToken(name=(name or "token")[:64], token_hash=token_hash(token), agent_id=agent_id, hall_id=hall_id,
+                   created_by=(created_by or "")[:64])
     session.add(row)
     session.flush()
     return row.id, token
 
 
-def agent_of_token(session: Session, token: str) -> int | None:
-    """The agent a live token acts for (its use stamped), or None."""
+def token_scope(session: Session, token: str) -> TokenScope | None:
+    """What a live token acts for (its use stamped), or None (unknown, revoked)."""
     from engine.store.models import ApiToken
     if not token.startswith(TOKEN_PREFIX):
         return None
@@ -171,7 +196,13 @@ def agent_of_token(session: Session, token: str) -> int | None:
     if row is None:
         return None
     row.last_used_at = utcnow()
-    return row.agent_id
+    return TokenScope(token_id=row.id, agent_id=row.agent_id, hall_id=row.hall_id)
+
+
+def agent_of_token(session: Session, token: str) -> int | None:
+    """The agent a live agent token acts for (its use stamped), or None (a hall token names no one agent)."""
+    scope = token_scope(session, token)
+    return scope.agent_id if scope is not None else None
 
 
 def revoke_token(session: Session, token_id: int) -> bool:

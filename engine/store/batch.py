@@ -39,8 +39,8 @@ from engine.domain.commands import (LogCallEvent, SaveAgentState, SaveCallback, 
 from engine.reports.rollups import Increments
 from engine.store import bulk, repos, switch_status
 from engine.store.calllog import EVENT_COLUMNS, entry_row
-from engine.store.models import (Agent, AgentStateChange, CallEvent, CallOffer, CallRecord, QueueStatus, Recording,
-                                 TrunkStatus)
+from engine.store.models import (Agent, AgentStateChange, CallEvent, CallOffer, CallRecord, QueueHallStatus,
+                                 QueueStatus, Recording, TrunkStatus)
 from engine.store.models.switch import SwitchStatus
 from engine.store.repos import to_datetime
 from engine.store.writers import per_command_writers
@@ -147,6 +147,8 @@ class _Pending:
 
 _QUEUE_STATUS_COLUMNS = ("queue_code", "waiting", "longest_wait_since", "agents_ready", "agents_busy",
                          "agents_logged_in", "updated_at")
+_QUEUE_HALL_STATUS_COLUMNS = ("queue_code", "hall_id", "waiting", "longest_wait_since", "agents_ready",
+                              "agents_busy", "agents_logged_in")
 _TRUNK_STATUS_COLUMNS = ("name", "channels", "in_use", "all_busy_since", "updated_at")
 
 
@@ -242,6 +244,11 @@ def _write_queue_status(script: bulk.Script, statuses: list[SaveQueueStatus]) ->
                                      snap.agents_ready, snap.agents_busy, snap.agents_logged_in, at)
     script.insert(QueueStatus.__table__, _QUEUE_STATUS_COLUMNS, [rows[k] for k in sorted(rows)],
                 conflict=("queue_code",), on_conflict=_REPLACE_QUEUE_STATUS)
+    last = statuses[-1]         # the halls' figures of the last publication replace every earlier one
+    script.delete_all(QueueHallStatus.__table__)
+    script.insert(QueueHallStatus.__table__, _QUEUE_HALL_STATUS_COLUMNS,
+                  [(snap.queue_code, h.hall_id, h.waiting, to_datetime(h.longest_wait_since), h.agents_ready,
+                    h.agents_busy, h.agents_logged_in) for snap in last.queues for h in snap.halls])
 
 
 def _write_trunk_status(script: bulk.Script, trunks: list[SaveTrunkStatus]) -> None:

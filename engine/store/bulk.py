@@ -76,6 +76,14 @@ class Script:
             plan = _remember(plan_key, _update_plan(self.conn, table, key, columns))
         self._add(plan, rows)
 
+    def delete_all(self, table: Table) -> None:
+        """DELETE every row of `table` (a publication that replaces them all)."""
+        sql = f"DELETE FROM {table.name}"
+        if self.dialect == "sqlite":
+            self.conn.exec_driver_sql(sql)
+            return
+        self._sql.append(sql)
+
     def run(self) -> None:
         """Send what is waiting (PostgreSQL: every statement in one round trip)."""
         if self._sql:

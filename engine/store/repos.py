@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from engine.domain.agent import Agent as AcdAgent
@@ -20,7 +20,7 @@ from engine.domain.queueing import OVERFLOW_ACTIONS, OverflowStep
 from engine.domain.routing import QueueSpec
 from engine.domain.states import AgentState
 from engine.store.models import (Agent, AgentRequest, AgentSkill, AgentStateChange, Callback, CallOffer, CallRecord,
-                                 PublishedNumber, Queue, QueueSkill, QueueStatus, Recording, Skill, SurveyResult,
+                                 PublishedNumber, Queue, QueueHallStatus, QueueSkill, QueueStatus, Recording, Skill, SurveyResult,
                                  TrunkStatus, Voicemail)
 
 logger = logging.getLogger(__name__)
@@ -298,8 +298,9 @@ def save_voicemail(session: Session, vm: SaveVoicemail) -> None:
 
 
 def save_queue_status(session: Session, status: SaveQueueStatus) -> None:
-    """Replace each queue's published status."""
+    """Replace each queue's published status, and the figures of every hall (engine.store.models.QueueHallStatus)."""
     at = to_datetime(status.at)
+    session.execute(delete(QueueHallStatus))
     for snap in status.queues:
         row = session.get(QueueStatus, snap.queue_code) or QueueStatus(queue_code=snap.queue_code)
         row.waiting, row.longest_wait_since = snap.waiting, to_datetime(snap.longest_wait_since)
@@ -307,6 +308,10 @@ def save_queue_status(session: Session, status: SaveQueueStatus) -> None:
             snap.agents_logged_in
         row.updated_at = at
         session.add(row)
+        session.add_all(QueueHallStatus(queue_code=snap.queue_code, hall_id=h.hall_id, waiting=h.waiting,
+                                        longest_wait_since=to_datetime(h.longest_wait_since),
+                                        agents_ready=h.agents_ready, agents_busy=h.agents_busy,
+                                        agents_logged_in=h.agents_logged_in) for h in snap.halls)
 
 
 def save_trunk_status(session: Session, status: SaveTrunkStatus) -> None:

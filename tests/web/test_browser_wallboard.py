@@ -4,9 +4,9 @@ from __future__ import annotations
 import datetime as dt
 
 from engine.domain.states import AgentState, NotReadyReason
-from engine.store.models import QueueStatus, TrunkStatus
+from engine.store.models import TrunkStatus
 
-from .helpers import PASSWORD, set_state
+from .helpers import PASSWORD, publish_queue, set_state
 from .browser import browser, live_server, needs_chromium  # noqa: F401  (fixtures)
 
 pytestmark = needs_chromium
@@ -43,8 +43,8 @@ def _pct(value) -> str:
 def test_wallboard_matches_the_snapshot_and_updates_live(app, live_server, browser, seed, db):  # noqa: F811
     app.config["WALLBOARD_POLL_S"] = 0.2
     now = dt.datetime.now(UTC)
-    db.add(QueueStatus(queue_code="tax_policy", waiting=2, longest_wait_since=now - dt.timedelta(seconds=30),
-                       agents_ready=1, agents_busy=0, agents_logged_in=1, updated_at=now))
+    publish_queue(db, queue_code="tax_policy", waiting=2, longest_wait_since=now - dt.timedelta(seconds=30),
+                      agents_ready=1, agents_busy=0, agents_logged_in=1, updated_at=now)
     db.add(TrunkStatus(name="电信", channels=30, in_use=7, all_busy_since=None, updated_at=now))
     _call(db, "a", 120, 8, "answered", now)
     _call(db, "b", 100, 25, "answered", now)
@@ -77,8 +77,8 @@ def test_wallboard_matches_the_snapshot_and_updates_live(app, live_server, brows
     assert page.evaluate("document.getElementById('wb-engine').getAttribute('data-engine')") == "up"
 
     # the engine publishes a surge: 14 waiting, every trunk channel busy; an agent goes to lunch
-    row = db.get(QueueStatus, "tax_policy")
-    row.waiting, row.updated_at = 14, dt.datetime.now(UTC)
+    publish_queue(db, queue_code="tax_policy", waiting=14, longest_wait_since=now - dt.timedelta(seconds=30),
+                  agents_ready=1, agents_busy=0, agents_logged_in=1, updated_at=dt.datetime.now(UTC))
     trunk = db.get(TrunkStatus, "电信")
     trunk.in_use, trunk.all_busy_since, trunk.updated_at = 30, dt.datetime.now(UTC), dt.datetime.now(UTC)
     db.commit()

@@ -2,13 +2,15 @@
 import datetime as dt
 
 from engine.domain.states import AgentState, CallOutcome, HangupSide, NotReadyReason
-from engine.store.models import AgentStateChange, CallRecord, QueueStatus
+from engine.store.models import AgentStateChange, CallRecord
+
+from .helpers import publish_queue
 
 
 def test_floor_shows_queue_status_and_each_agents_day(as_supervisor, db, seed):
     now = dt.datetime.now(dt.timezone.utc)
-    db.add(QueueStatus(queue_code="tax_policy", waiting=3, longest_wait_since=now - dt.timedelta(seconds=95),
-                       agents_ready=0, agents_busy=4, agents_logged_in=5, updated_at=now))
+    publish_queue(db, queue_code="tax_policy", waiting=3, longest_wait_since=now - dt.timedelta(seconds=95),
+                      agents_ready=0, agents_busy=4, agents_logged_in=5, updated_at=now)
     t0 = now - dt.timedelta(seconds=180)    # well inside today (the day starts at local midnight)
     for seconds, src, dst, reason in ((0, AgentState.LOGGED_OUT, AgentState.READY, None),
                                       (60, AgentState.READY, AgentState.NOT_READY, NotReadyReason.MEAL),

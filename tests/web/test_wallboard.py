@@ -15,6 +15,8 @@ import pytest
 from engine.store.models import Agent, CallEvent, EngineNode, QueueStatus, SwitchStatus, TrunkStatus
 from engine.store.switch_status import save_switch_status
 
+from .helpers import publish_queue
+
 UTC = dt.timezone.utc
 
 
@@ -52,10 +54,10 @@ def _call(db, uuid: str, queued_ago_s: float, waited_s: float, outcome: str, now
 
 def test_snapshot_reflects_agents_queues_trunks_and_the_call_log(as_supervisor, db, seed):
     now = dt.datetime.now(UTC)
-    db.add(QueueStatus(queue_code="tax_policy", waiting=3, longest_wait_since=now - dt.timedelta(seconds=95),
-                       agents_ready=1, agents_busy=1, agents_logged_in=4, updated_at=now))
-    db.add(QueueStatus(queue_code="etax", waiting=0, longest_wait_since=None, agents_ready=0, agents_busy=0,
-                       agents_logged_in=0, updated_at=now))
+    publish_queue(db, queue_code="tax_policy", waiting=3, longest_wait_since=now - dt.timedelta(seconds=95),
+                      agents_ready=1, agents_busy=1, agents_logged_in=4, updated_at=now)
+    publish_queue(db, queue_code="etax", waiting=0, longest_wait_since=None, agents_ready=0, agents_busy=0,
+                      agents_logged_in=0, updated_at=now)
     db.add(TrunkStatus(name="电信", channels=90, in_use=42, all_busy_since=None, updated_at=now))
     _agent(db, "2001", AgentState.NOT_READY, NotReadyReason.MEAL)
     _agent(db, "2002", AgentState.NOT_READY, NotReadyReason.MEAL)
@@ -97,8 +99,8 @@ def test_snapshot_reflects_agents_queues_trunks_and_the_call_log(as_supervisor, 
 
 def test_alerts_follow_the_thresholds(as_supervisor, db, seed):
     now = dt.datetime.now(UTC)
-    db.add(QueueStatus(queue_code="tax_policy", waiting=12, longest_wait_since=now - dt.timedelta(seconds=200),
-                       agents_ready=0, agents_busy=8, agents_logged_in=8, updated_at=now))
+    publish_queue(db, queue_code="tax_policy", waiting=12, longest_wait_since=now - dt.timedelta(seconds=200),
+                      agents_ready=0, agents_busy=8, agents_logged_in=8, updated_at=now)
     db.add(TrunkStatus(name="联通", channels=60, in_use=60, all_busy_since=now - dt.timedelta(seconds=75),
                        updated_at=now))
     _call(db, "a", 60, 4, "answered", now)          # 100 % within T: no service-level alert
@@ -186,8 +188,8 @@ def test_switch_disconnected_or_stale(as_supervisor, db, seed):
 
     # stale queue and switch status: still one `stale` alert
     now = dt.datetime.now(UTC)
-    db.add(QueueStatus(queue_code="etax", waiting=0, longest_wait_since=None, agents_ready=0, agents_busy=0,
-                       agents_logged_in=0, updated_at=now - dt.timedelta(minutes=5)))
+    publish_queue(db, queue_code="etax", waiting=0, longest_wait_since=None, agents_ready=0, agents_busy=0,
+                      agents_logged_in=0, updated_at=now - dt.timedelta(minutes=5))
     db.commit()
     assert [a["kind"] for a in _snapshot(as_supervisor)["alerts"]] == ["stale"]
 
@@ -233,8 +235,8 @@ def _events(chunks, want: int, timeout: float = 8.0) -> list[tuple[str, dict]]:
 def test_event_stream_pushes_a_new_snapshot_when_the_data_changes(app, as_supervisor, db, seed):
     app.config.update(WALLBOARD_POLL_S=0.1, WALLBOARD_EVENTS_LIFETIME_S=6)
     now = dt.datetime.now(UTC)
-    db.add(QueueStatus(queue_code="etax", waiting=0, longest_wait_since=None, agents_ready=1, agents_busy=0,
-                       agents_logged_in=1, updated_at=now))
+    publish_queue(db, queue_code="etax", waiting=0, longest_wait_since=None, agents_ready=1, agents_busy=0,
+                      agents_logged_in=1, updated_at=now)
     db.commit()
     response = as_supervisor.get("/wallboard/events", buffered=False)
     assert response.status_code == 200 and response.mimetype == "text/event-stream"
@@ -243,8 +245,8 @@ def test_event_stream_pushes_a_new_snapshot_when_the_data_changes(app, as_superv
     assert kind == "snapshot" and first["waiting"] == 0
 
     def engine_publishes():
-        row = db.get(QueueStatus, "etax")
-        row.waiting, row.longest_wait_since, row.updated_at = 2, now, dt.datetime.now(UTC)
+        publish_queue(db, queue_code="etax", waiting=2, longest_wait_since=now, agents_ready=1, agents_busy=0,
+                      agents_logged_in=1, updated_at=dt.datetime.now(UTC))
         db.commit()
     timer = threading.Timer(0.3, engine_publishes)
     timer.start()

@@ -8,7 +8,7 @@ from engine.store.models.calls import (AgentRequest, AgentStateChange, Callback,
 from engine.store.models.org import Hall, HolidayOverride, RoutingRule
 from engine.store.models.reports import (ReportAgentDay, ReportCalls15m, ReportCallsDay, ReportCallerRegionDay,
                                            ReportSetting)
-from engine.store.models.routing import PublishedNumber, Queue, QueueSkill, QueueStatus, TrunkStatus
+from engine.store.models.routing import PublishedNumber, Queue, QueueHallStatus, QueueSkill, QueueStatus, TrunkStatus
 from engine.store.models.switch import EngineNode, SwitchCdr, SwitchStatus  # noqa: F401
 from engine.store.models.users import ApiToken, LoginAttempt, User, UserRole, UserSession
 
@@ -17,5 +17,5 @@ __all__ = [
     "ReportAgentDay", "ReportCalls15m", "ReportCallsDay", "ReportCallerRegionDay", "ReportSetting",
     "CallNote", "Recording", "SurveyResult",
     "AgentRequest", "Callback", "CallOffer", "Voicemail", "Agent", "AgentGroup", "AgentSkill", "Skill", "AuditEntry", "AgentStateChange", "CallRecord",
-    "Hall", "HolidayOverride", "RoutingRule", "PublishedNumber", "Queue", "QueueSkill", "QueueStatus", "TrunkStatus", "User", "UserRole", "UserSession", "LoginAttempt", "ApiToken",
+    "Hall", "HolidayOverride", "RoutingRule", "PublishedNumber", "Queue", "QueueSkill", "QueueStatus", "QueueHallStatus", "TrunkStatus", "User", "UserRole", "UserSession", "LoginAttempt", "ApiToken",
 ]

@@ -18,6 +18,8 @@ class AgentGroup(Base):
     id: Mapped[intpk]
     name: Mapped[str] = mapped_column(String(64), unique=True)
     description: Mapped[str] = mapped_column(String(255), default="")
+    # the hall whose team it is; None: the centre's, which a hall's own staff see but do not change (admin_web.scope)
+    hall_id: Mapped[int | None] = mapped_column(ForeignKey("halls.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[created_at]
 
     agents: Mapped[list["Agent"]] = relationship(back_populates="group")

@@ -22,6 +22,8 @@ class Queue(Base):
     id: Mapped[intpk]
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(64))
+    # the hall whose queue it is; None: the centre's, which a hall's own staff see but do not change (admin_web.scope)
+    hall_id: Mapped[int | None] = mapped_column(ForeignKey("halls.id", ondelete="SET NULL"), index=True)
     strategy: Mapped[str] = mapped_column(String(32), default="longest_idle")
     ring_timeout_s: Mapped[int] = mapped_column(default=20)
     wrap_up_s: Mapped[int] = mapped_column(default=30)
@@ -81,6 +83,22 @@ class QueueStatus(Base):
     agents_busy: Mapped[int] = mapped_column(default=0)
     agents_logged_in: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[dt.datetime]
+
+
+class QueueHallStatus(Base):
+    """A queue right now in one hall, as the engine last published it with the queue's row: the waiting calls of
+    the hall's numbers and the hall's agents able to take the queue (hall 0: numbers and agents with no hall).
+    Only halls with something to show have a row; each publication replaces them all. A hall's supervisor sees
+    the queue's figures summed over the halls in their scope (admin_web.scope), everyone else over every hall."""
+
+    __tablename__ = "queue_hall_status"
+    queue_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    hall_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    waiting: Mapped[int] = mapped_column(default=0)
+    longest_wait_since: Mapped[dt.datetime | None]
+    agents_ready: Mapped[int] = mapped_column(default=0)
+    agents_busy: Mapped[int] = mapped_column(default=0)
+    agents_logged_in: Mapped[int] = mapped_column(default=0)
 
 
 class TrunkStatus(Base):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.domain.states import Role
@@ -68,14 +68,21 @@ class LoginAttempt(Base):
 
 
 class ApiToken(Base):
-    """A token a CRM uses on the CTI API in an agent's name (R-CTI-8): `Authorization: Bearer cct_…`. Only its
-    SHA-256 is kept; it works until revoked."""
+    """A token a CRM uses on the CTI API (R-CTI-8): `Authorization: Bearer cct_…`. It acts either for one agent
+    (agent_id) or for a hall (hall_id): a CRM serving a whole hall names, on each request (`X-Agent: <employee
+    no>`), the agent of that hall's subtree it drives (admin_web/cti/auth.py). Exactly one of the two is set. Only
+    its SHA-256 is kept; it works until revoked."""
 
     __tablename__ = "api_tokens"
+    __table_args__ = (
+        CheckConstraint("(agent_id IS NOT NULL AND hall_id IS NULL) OR (agent_id IS NULL AND hall_id IS NOT NULL)",
+                        name="agent_or_hall"),
+    )
     id: Mapped[intpk]
     name: Mapped[str] = mapped_column(String(64))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    hall_id: Mapped[int | None] = mapped_column(ForeignKey("halls.id", ondelete="CASCADE"), index=True)
     created_by: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[created_at]
     last_used_at: Mapped[dt.datetime | None]

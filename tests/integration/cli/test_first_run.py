@@ -102,6 +102,40 @@ def test_api_tokens_from_the_command_line(deployment):
     assert "revoked" in invoke(deployment, "tokens", "list").output
 
 
+def test_hall_api_tokens_from_the_command_line(deployment):
+    from engine.store.models import Agent, ApiToken, AuditEntry
+    from engine.store.numbers import save_hall
+    assert invoke(deployment, "init").exit_code == 0
+    config = load_config(deployment, env={})
+    db = make_engine(config.database_url)
+    with make_session_factory(db)() as session:
+        save_hall(session, "GD-440000", "广东省", "province", "440000")
+        save_hall(session, "GD-440300", "深圳市", "city", "440300", "GD-440000")
+        session.add(Agent(employee_no="1001", name="张三", extension="8001"))
+        session.commit()
+    neither = invoke(deployment, "tokens", "create", "--name", "x")
+    assert neither.exit_code == 2 and "exactly one of --agent" in neither.output
+    both = invoke(deployment, "tokens", "create", "--agent", "1001", "--hall", "GD-440300")
+    assert both.exit_code == 2 and "exactly one of --agent" in both.output
+    unknown = invoke(deployment, "tokens", "create", "--hall", "GD-999999")
+    assert unknown.exit_code == 1 and "no hall GD-999999" in unknown.output
+    assert invoke(deployment, "tokens", "create", "--agent", "9999").exit_code == 1
+    created = invoke(deployment, "tokens", "create", "--hall", "GD-440300", "--name", "深圳工单")
+    assert created.exit_code == 0 and "hall GD-440300" in created.output and "cct_" in created.output
+    assert invoke(deployment, "tokens", "create", "--agent", "1001").exit_code == 0
+    listing = invoke(deployment, "tokens", "list").output.splitlines()
+    assert "hall=GD-440300" in listing[0] and "active" in listing[0] and "深圳工单" in listing[0]
+    assert "agent=1001" in listing[1]
+    with make_session_factory(db)() as session:
+        token = session.scalars(select(ApiToken).order_by(ApiToken.id)).first()
+        assert token.hall_id is not None and token.agent_id is None and token.created_by == "cli"
+        audit = session.scalar(select(AuditEntry).where(AuditEntry.action == "token.create"))
+        assert audit.target == f"token:{token.id}" and "hall GD-440300" in audit.detail
+    assert "revoked" in invoke(deployment, "tokens", "revoke", str(token.id)).output
+    assert "revoked" in invoke(deployment, "tokens", "list").output.splitlines()[0]
+    db.dispose()
+
+
 def test_data_reseal_seals_what_an_earlier_version_left_clear_and_rotates_the_key(deployment):
     from sqlalchemy import String, text, type_coerce
     from engine.store.models import Callback

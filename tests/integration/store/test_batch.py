@@ -176,8 +176,10 @@ def mixed_batch(ids: dict) -> list:
     log(K.IVR_ENTERED, T0 + 0.1, detail="tax_main")
     log(K.IVR_COMPLETED, T0 + 8, detail="welcome > menu:1")
     log(K.QUEUED, T0 + 8, queue_code="tax_policy", queued_at=T0 + 8, value=0)
-    out.append(c.SaveQueueStatus((c.QueueSnapshot("tax_policy", 1, T0 + 8, 2, 0, 2),
-                                  c.QueueSnapshot("etax", 0, None, 1, 0, 1)), T0 + 8.5))
+    out.append(c.SaveQueueStatus((c.QueueSnapshot("tax_policy", 1, T0 + 8, 2, 0, 2,
+                                                  (c.HallFigures(1, 1, T0 + 8, 1, 0, 1), c.HallFigures(0, 0, None, 1, 0, 1))),
+                                  c.QueueSnapshot("etax", 0, None, 1, 0, 1, (c.HallFigures(2, 0, None, 1, 0, 1),))),
+                                 T0 + 8.5))
     state(a1, T0 + 9, S.READY, S.RESERVED, "offer from tax_policy")
     log(K.OFFERED, T0 + 9, queue_code="tax_policy", queued_at=T0 + 8, agent_id=a1, wait_s=1.0, detail="longest_idle")
     state(UNKNOWN_AGENT, T0 + 9, S.READY, S.RESERVED, "offer from tax_policy")      # not in the database: skipped
@@ -230,8 +232,10 @@ def mixed_batch(ids: dict) -> list:
     out.append(SomethingNew(T0 + 72))                                                # logged, skipped
     if hasattr(c, "SaveSwitchStatus"):
         out.append(c.SaveSwitchStatus(True, 30, 1000, True, 2, 1, T0 + 50, T0 + 72))
-    out.append(c.SaveQueueStatus((c.QueueSnapshot("tax_policy", 0, None, 1, 1, 2),
-                                  c.QueueSnapshot("social_fee", 3, T0 + 40, 0, 2, 2)), T0 + 72.5))
+    out.append(c.SaveQueueStatus((c.QueueSnapshot("tax_policy", 0, None, 1, 1, 2, (c.HallFigures(1, 0, None, 1, 1, 2),)),
+                                  c.QueueSnapshot("social_fee", 3, T0 + 40, 0, 2, 2,
+                                                  (c.HallFigures(1, 2, T0 + 41, 0, 1, 1),
+                                                   c.HallFigures(2, 1, T0 + 40, 0, 1, 1)))), T0 + 72.5))
     state(a1, T0 + 90, S.WRAP_UP, S.READY, "wrap-up over", call=None)
     out.append(c.LogCallEvent("c1", K.WRAP_UP_ENDED, T0 + 90, queue_code="tax_policy", agent_id=a1, queued_at=T0 + 8,
                               hall_id=1, duration_s=30.0))
@@ -257,6 +261,8 @@ def test_a_mixed_batch_is_written_exactly_as_command_by_command(two_databases, c
     rows = contents(url_b)
     assert len(rows["call_events"]) == sum(isinstance(cmd, c.LogCallEvent) for cmd in batch)
     assert len(rows["report_calls_15m"]) > 5
+    assert [r[:3] for r in rows["queue_hall_status"]] == [("social_fee", 1, 2), ("social_fee", 2, 1),
+                                                          ("tax_policy", 1, 0)]    # the last publication's halls
 
 
 def test_any_cut_of_the_batch_and_one_command_at_a_time_write_the_same(two_databases):

@@ -156,6 +156,29 @@ def test_tiered_dispatch_tries_the_numbers_county_hall_then_the_city_then_the_pr
     assert cc.handle(CallParked("p", "139", "2", "", True, 10.0)) and cc.floor.calls["p"].hall_chain == (1,)
 
 
+def test_queue_status_is_published_hall_by_hall_for_the_halls_supervisors():
+    """Each hall's waiting callers (by the number they dialled) and its agents able to take the queue, beside the
+    queue's totals: a city supervisor's floor shows their halls only (admin_web.scope)."""
+    from engine.domain.events import PublishStatus
+    from engine.domain.regions import HallLevel, HallRef
+    halls = (HallRef(1, "GD", "广东省", HallLevel.PROVINCE), HallRef(2, "SZ", "深圳市", HallLevel.CITY, 1),
+             HallRef(3, "FT", "福田区", HallLevel.COUNTY, 2))
+    agents = [dataclasses.replace(agent(i, {1: 5}, idle=i, state=state), hall_id=hall) for i, hall, state in
+              ((1, 3, AgentState.NOT_READY), (2, 2, AgentState.READY), (4, None, AgentState.NOT_READY))]
+    ids = (f"id{n}" for n in itertools.count())
+    cc = CallCenter({"to_policy_0": flow("policy")}, "/p", new_id=lambda: next(ids))
+    cc.handle(DirectoryLoaded(tuple(agents), (QUEUES["policy"],), {"1": "to_policy_0", "2": "to_policy_0"}, 0.0,
+                              halls, {"1": 3, "2": 1}))
+    assert of(arrive(cc, "futian-1", "1", 1.0), c.DialAgent)[0].extension == "1002"    # served by the city
+    arrive(cc, "futian-2", "1", 2.0)
+    arrive(cc, "province", "2", 3.0)
+    snap, = of(cc.handle(PublishStatus(4.0)), c.SaveQueueStatus)[0].queues
+    assert (snap.waiting, snap.longest_wait_since, snap.agents_ready, snap.agents_busy, snap.agents_logged_in) \
+        == (2, 2.0, 0, 1, 3)
+    assert snap.halls == (c.HallFigures(0, 0, None, 0, 0, 1), c.HallFigures(1, 1, 3.0, 0, 0, 0),
+                          c.HallFigures(2, 0, None, 0, 1, 1), c.HallFigures(3, 1, 2.0, 0, 0, 1))
+
+
 def test_routing_rules_block_a_listed_caller_and_send_vips_to_another_queue_with_priority():
     from engine.domain.rules import Rule, RuleSet
     rules = RuleSet([Rule("blocklist", {"caller_in": ["13000000000"]}, {"block": True, "prompt": "bye.wav"}, 1),
