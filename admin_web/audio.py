@@ -13,9 +13,8 @@ logger = logging.getLogger(__name__)
 
 
 def keys():
-    """The console's keyring from app.config RECORDING_KEYS (None without keys: files are served as they are)."""
-    spec = current_app.config.get("RECORDING_KEYS", "")
-    return sealing.keyring(spec) if spec else None
+    """The console's keyring from app.config RECORDING_KEYS (without keys, demo mode: the demo's key)."""
+    return sealing.keyring(current_app.config.get("RECORDING_KEYS", ""))
 
 
 def read(path: Path) -> bytes:

@@ -398,10 +398,10 @@ def recordings_reseal(ctx: click.Context) -> None:
     from engine.store.models import Recording, Voicemail
     from engine.store.session import make_engine, make_session_factory
     config = _config(ctx.find_root())
-    keys = sealing.keyring(config.recording_keys)
-    if keys is None:
+    if not sealing.keys_of(config.recording_keys):
         click.echo("no key: set [keys] recordings (callcenter init writes one)", err=True)
         ctx.exit(2)
+    keys = sealing.keyring(config.recording_keys)       # opens the demo's files too: they move under the key
     db = make_engine(config.database_url)
     with make_session_factory(db)() as session:
         paths = list(session.scalars(select(Recording.path))) + list(session.scalars(select(Voicemail.file_path)))

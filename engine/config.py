@@ -145,8 +145,9 @@ def shipped_secrets(config: Config) -> list[str]:
     names = [name for name, (field, shipped) in SHIPPED_SECRETS.items() if getattr(config, field) == shipped]
     if "web.secret_key" not in names and len(config.web_secret_key) < MIN_SECRET_KEY_LENGTH:
         names.append("web.secret_key")
-    if not config.recording_keys:
-        names.append("keys.recordings")     # recordings would lie on disk in clear
+    from engine.sealing import DEMO_KEY, keys_of
+    if not config.recording_keys or keys_of(config.recording_keys)[0] == DEMO_KEY:
+        names.append("keys.recordings")     # recordings sealed with the published demo key, or none
     from engine.store.sealed import DEMO_DATA_KEY
     if not config.data_keys or DEMO_DATA_KEY in config.data_keys:
         names.append("keys.data")           # the database's key data sealed with the demo's key, or none

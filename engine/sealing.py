@@ -7,7 +7,9 @@ with an HMAC-SHA256 over it: a file cannot be read, nor changed unnoticed, witho
 * Keys: `[keys] recordings` in the private settings file (conf/secrets.toml, `callcenter init` generates one),
   a comma-separated list: new files are sealed with the first, any of them opens a file (MultiFernet). Rotation:
   put a new key first, run `callcenter recordings reseal` (every file re-sealed with it), then drop the old key.
-  No key (demo mode only: require_own_secrets asks for one otherwise): files stay as the switch wrote them.
+  No key (demo mode only: require_own_secrets asks for one otherwise): files are sealed with the demo's key,
+  which every keyring also opens, so that after `callcenter init` a `callcenter recordings reseal` moves the demo's
+  files under the new key (a file sealed with the published demo key is no secret, only not plain on disk).
 """
 from __future__ import annotations
 
@@ -29,10 +31,28 @@ def new_key() -> str:
     return Fernet.generate_key().decode("ascii")
 
 
-def keyring(spec: str) -> MultiFernet | None:
-    """The keys of a `[keys] recordings` setting (None when empty). Raises ValueError for a malformed key."""
-    keys = [k.strip() for k in (spec or "").split(",") if k.strip()]
-    return MultiFernet([Fernet(k.encode("ascii")) for k in keys]) if keys else None
+# The demo's key (published here, so it protects nothing): recordings of a demo without keys are sealed with it.
+DEMO_KEY = "ZGVtby1vbmx5LXJlY29yZGluZ3Mta2V5LWNoYW5nZSE="   # b"demo-only-recordings-key-change!"
+_warned = False
+
+
+def keys_of(spec: str) -> list[str]:
+    """The keys a `[keys] recordings` setting lists, in order."""
+    return [k.strip() for k in (spec or "").split(",") if k.strip()]
+
+
+def keyring(spec: str) -> MultiFernet:
+    """The keys of a `[keys] recordings` setting: the first seals, any opens, and so does the demo's key (a file a
+    demo sealed). Without a key (demo mode only) the demo's key seals. Raises ValueError for a malformed key."""
+    global _warned
+    keys = keys_of(spec)
+    if not keys and not _warned:
+        logger.warning("no recordings key configured: recordings sealed with the demo key (callcenter init)")
+        _warned = True
+    keys = keys or [DEMO_KEY]
+    if DEMO_KEY not in keys:
+        keys.append(DEMO_KEY)
+    return MultiFernet([Fernet(k.encode("ascii")) for k in keys])
 
 
 def is_sealed(path: str) -> bool:

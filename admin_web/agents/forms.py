@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from admin_web.halls.fields import hall_field, set_hall_choices
 from admin_web.agents import queries
 from engine.store.models import AgentGroup, Skill
 
@@ -36,11 +37,13 @@ class AgentForm(FlaskForm):
                                 validators=[Optional(), Length(max=32),
                                             Regexp(r"^[0-9]+$", message=_l("A phone number has digits only."))])
     active = BooleanField(_l("Active"), default=True)
+    hall_id = hall_field(_l("The service hall the agent works for: its calls come to them first."))
     skills = FieldList(FormField(SkillLevelForm))
 
     def __init__(self, session: Session, groups: list[AgentGroup], skills: list[Skill],
                  agent_id: int | None = None, **kwargs):
         super().__init__(**kwargs)
+        set_hall_choices(self.hall_id, session, _l("No hall"))
         self._session = session
         self._agent_id = agent_id
         self._skill_ids = {s.id for s in skills}

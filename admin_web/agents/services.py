@@ -23,6 +23,7 @@ class AgentData:
     active: bool
     skill_levels: dict[int, int]
     remote_number: str | None = None
+    hall_id: int | None = None          # the service hall the agent works for
 
 
 def _describe(agent: Agent) -> dict[str, str]:
@@ -30,7 +31,8 @@ def _describe(agent: Agent) -> dict[str, str]:
     group = agent.group.name if agent.group else ""
     skills = ",".join(f"{s.skill.code}:{s.level}" for s in sorted(agent.skills, key=lambda s: s.skill.code))
     return {"employee_no": agent.employee_no, "name": agent.name, "extension": agent.extension,
-            "group": group, "active": str(agent.active), "skills": skills, "remote": masked(agent.remote_number)}
+            "group": group, "active": str(agent.active), "skills": skills, "remote": masked(agent.remote_number),
+            "hall": str(agent.hall_id or "")}
 
 
 def _apply(session: Session, agent: Agent, data: AgentData) -> None:
@@ -39,6 +41,7 @@ def _apply(session: Session, agent: Agent, data: AgentData) -> None:
     agent.group = session.get(AgentGroup, data.group_id) if data.group_id else None
     agent.active = data.active
     agent.remote_number = data.remote_number or None
+    agent.hall_id = data.hall_id
     current = {s.skill_id: s for s in agent.skills}
     for skill_id, row in current.items():
         if skill_id not in data.skill_levels:

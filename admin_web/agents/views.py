@@ -5,6 +5,7 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import gettext as _
 
 from admin_web import audit, labels
+from admin_web.halls.fields import hall_data, hall_value
 from admin_web.agents import bp, queries
 from flask_login import current_user
 from sqlalchemy import select
@@ -56,7 +57,7 @@ def _form(agent: Agent | None = None) -> AgentForm:
     if agent is not None:
         obj_kwargs = dict(employee_no=agent.employee_no, name=agent.name, extension=agent.extension,
                           group_id=agent.group_id or NO_GROUP, active=agent.active,
-                          remote_number=agent.remote_number or "")
+                          remote_number=agent.remote_number or "", hall_id=hall_data(agent.hall_id))
     form = AgentForm(session, queries.all_groups(session), skills, agent.id if agent else None, **obj_kwargs)
     if not form.is_submitted():
         levels = queries.skill_levels(agent) if agent else {}
@@ -70,7 +71,8 @@ def _data(form: AgentForm) -> AgentData:
     """The validated form as AgentData."""
     return AgentData(employee_no=form.employee_no.data, name=form.name.data, extension=form.extension.data,
                      group_id=form.group_id.data or None, active=form.active.data,
-                     skill_levels=form.chosen_levels(), remote_number=form.remote_number.data or None)
+                     skill_levels=form.chosen_levels(), remote_number=form.remote_number.data or None,
+                     hall_id=hall_value(form.hall_id))
 
 
 @bp.route("/new", methods=["GET", "POST"])

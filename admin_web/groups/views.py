@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from admin_web.db import get_session
 from admin_web.groups import bp, queries
 from admin_web.groups.forms import GroupForm
+from admin_web.halls.fields import hall_data, hall_value
 from admin_web.groups.services import GroupNotEmpty, create_group, delete_group, update_group
 from admin_web.security import ADMIN, roles_required
 from engine.store.models import AgentGroup
@@ -26,7 +27,7 @@ def create():
     session = get_session()
     form = GroupForm(session)
     if form.validate_on_submit():
-        group = create_group(session, form.name.data, form.description.data)
+        group = create_group(session, form.name.data, form.description.data, hall_value(form.hall_id))
         session.commit()
         flash(_("Group %(name)s created.", name=group.name), "success")
         return redirect(url_for("groups.index"))
@@ -39,9 +40,10 @@ def edit(group_id: int):
     """Edit a group."""
     session = get_session()
     group = session.get(AgentGroup, group_id) or abort(404)
-    form = GroupForm(session, group.id, name=group.name, description=group.description)
+    form = GroupForm(session, group.id, name=group.name, description=group.description,
+                     hall_id=hall_data(group.hall_id))
     if form.validate_on_submit():
-        update_group(session, group, form.name.data, form.description.data)
+        update_group(session, group, form.name.data, form.description.data, hall_value(form.hall_id))
         session.commit()
         flash(_("Group %(name)s saved.", name=group.name), "success")
         return redirect(url_for("groups.index"))

@@ -15,6 +15,7 @@ from wtforms import FieldList, FormField, HiddenField, IntegerField, SelectField
 from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, StopValidation,
                                 ValidationError)
 
+from admin_web.halls.fields import hall_field, set_hall_choices
 from admin_web.queues import queries
 from admin_web.queues.vocab import NO_AGENT_LABELS, OVERFLOW_ACTION_LABELS, STRATEGY_LABELS
 from engine.store.models import Queue, Skill
@@ -136,11 +137,13 @@ class QueueForm(FlaskForm):
         Optional(), Regexp(KEY_PATTERN, message=_l("One key: 0-9, * or #."))])
     voicemail_key = StringField(_l("Voice message key"), filters=[_strip], validators=[
         Optional(), Regexp(KEY_PATTERN, message=_l("One key: 0-9, * or #."))])
+    hall_id = hall_field(_l("The hall whose queue it is; none: the centre's, which only the centre's staff change."))
     skills = FieldList(FormField(SkillMinForm))
     rules = FieldList(FormField(OverflowRuleForm))
 
     def __init__(self, session: Session, skills: list[Skill], queue: Queue | None = None, **kwargs):
         super().__init__(**kwargs)
+        set_hall_choices(self.hall_id, session, _l("The centre (every hall)"))
         self.strategy.choices = list(STRATEGY_LABELS.items())
         self.no_agent_action.choices = list(NO_AGENT_LABELS.items())
         self._session = session

@@ -29,10 +29,11 @@ class QueueData:
     voicemail_key: str | None
     skill_levels: dict[int, int]
     overflow_rules: str
+    hall_id: int | None = None          # the hall whose queue it is; None: the centre's
 
 
 _FIELDS = ("name", "strategy", "ring_timeout_s", "wrap_up_s", "max_wait_s", "max_size", "priority_step_s",
-           "no_agent_action", "moh", "announce_every_s", "callback_key", "voicemail_key", "overflow_rules")
+           "no_agent_action", "moh", "announce_every_s", "callback_key", "voicemail_key", "overflow_rules", "hall_id")
 
 
 class QueueInUse(Exception):

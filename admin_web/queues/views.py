@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from admin_web.halls.fields import hall_data, hall_value
 from admin_web.db import get_session
 from admin_web.queues import bp, queries
 from admin_web.queues.forms import QueueForm
@@ -38,6 +39,7 @@ def _form(queue: Queue | None = None) -> QueueForm:
         values = {f: getattr(queue, f) for f in ("name", "strategy", "ring_timeout_s", "wrap_up_s", "max_wait_s",
                                                  "max_size", "priority_step_s", "no_agent_action", "moh",
                                                  "announce_every_s", "callback_key", "voicemail_key")}
+        values["hall_id"] = hall_data(queue.hall_id)
     form = QueueForm(session, skills, queue, **values)
     form.rules_unreadable = False
     if not form.is_submitted():
@@ -65,7 +67,8 @@ def _data(form: QueueForm) -> QueueData:
                      priority_step_s=form.priority_step_s.data, no_agent_action=form.no_agent_action.data,
                      moh=form.moh.data, announce_every_s=form.announce_every_s.data,
                      callback_key=form.callback_key.data or None, voicemail_key=form.voicemail_key.data or None,
-                     skill_levels=form.chosen_skills(), overflow_rules=form.overflow_json())
+                     skill_levels=form.chosen_skills(), overflow_rules=form.overflow_json(),
+                     hall_id=hall_value(form.hall_id))
 
 
 def _adding_row(form: QueueForm) -> bool:

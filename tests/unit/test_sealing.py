@@ -72,3 +72,28 @@ def test_the_store_writer_seals_a_closed_recording_after_storing_the_facts_of_it
         row = session.scalar(select(Recording))
         assert (row.status, row.duration_s) == ("complete", 2.0) and row.checksum
     db.dispose()
+
+
+def test_a_demo_without_keys_seals_with_the_demo_key_and_a_real_key_takes_its_files_over(tmp_path):
+    """Demo mode (no [keys] recordings): nothing lies on disk as plain audio; once `callcenter init` gave a key,
+    every keyring still opens the demo's files and `recordings reseal` moves them under the new key."""
+    path = tmp_path / "demo.wav"
+    clear = wav_bytes()
+    path.write_bytes(clear)
+    assert sealing.seal(str(path), sealing.keyring(""))
+    assert b"RIFF" not in path.read_bytes()
+    own = sealing.new_key()
+    assert sealing.open_audio(str(path), sealing.keyring(own)) == clear
+    sealing.reseal(str(path), sealing.keyring(own))
+    from cryptography.fernet import Fernet, MultiFernet
+    assert sealing.open_audio(str(path), MultiFernet([Fernet(own)])) == clear   # under the new key alone now
+    with pytest.raises(sealing.SealError):
+        sealing.open_audio(str(path), MultiFernet([Fernet(sealing.DEMO_KEY)]))
+
+
+def test_the_demo_key_counts_as_a_shipped_secret():
+    import dataclasses
+    from engine.config import load_config, shipped_secrets
+    config = load_config(env={})
+    assert "keys.recordings" in shipped_secrets(dataclasses.replace(config, recording_keys=sealing.DEMO_KEY))
+    assert "keys.recordings" not in shipped_secrets(dataclasses.replace(config, recording_keys=sealing.new_key()))

@@ -77,8 +77,9 @@ def test_drill_down_page_lists_the_calls(as_supervisor, day):
     assert as_json["total"] == 2 and {c["call_uuid"] for c in as_json["calls"]} == {"C6", "C7"}
 
 
-def _run_export(client, fmt):
-    started = client.post("/reports/exports", data={"kind": "service", "format": fmt, **Q})
+def finished_export(client, fmt, query=Q):
+    """Start an export of the service report and wait for it: the job's last status."""
+    started = client.post("/reports/exports", data={"kind": "service", "format": fmt, **query})
     assert started.status_code == 202
     job = started.get_json()
     for _ in range(200):
@@ -87,7 +88,11 @@ def _run_export(client, fmt):
             break
         time.sleep(0.05)
     assert job["state"] == "done" and job["percent"] == 100
-    return client.get(job["download"])
+    return job
+
+
+def _run_export(client, fmt):
+    return client.get(finished_export(client, fmt)["download"])
 
 
 def test_csv_and_xlsx_exports_run_as_jobs(as_supervisor, day):

@@ -8,7 +8,6 @@ import csv
 import datetime as dt
 import io
 import json
-import time
 
 import pytest
 
@@ -18,6 +17,7 @@ from engine.domain.states import AgentState, CallOutcome, HangupSide
 from engine.store.calllog import append
 from engine.store.models import AgentStateChange, Callback, CallRecord, Queue, Voicemail
 from .helpers import publish_queue
+from .test_reports import finished_export
 from .test_scope import as_user, two_halls  # noqa: F401  (fixture)
 
 LOCAL = dt.timezone(dt.timedelta(hours=8))
@@ -101,22 +101,9 @@ def test_agent_statistics_show_the_halls_agents_with_every_call_they_took(app, d
     assert {c["call_uuid"] for c in behind["calls"]} == {"sz-1"}
 
 
-def _export(client, **form):
-    started = client.post("/reports/exports", data={"kind": "service", "format": "csv", **Q, **form})
-    assert started.status_code == 202
-    job = started.get_json()
-    for _ in range(200):
-        job = client.get(f"/reports/exports/{job['id']}.json").get_json()
-        if job["state"] in ("done", "failed"):
-            break
-        time.sleep(0.05)
-    assert job["state"] == "done"
-    return job
-
-
 def test_an_export_holds_the_users_halls_only_and_is_theirs_alone(app, day):
     sz, gz = as_user(app, "sz-boss"), as_user(app, "gz-boss")
-    job = _export(sz)
+    job = finished_export(sz, "csv", Q)
     rows = list(csv.reader(io.StringIO(sz.get(job["download"]).get_data().decode("utf-8-sig"))))
     assert rows[-1][0] == "合计" and rows[-1][2] == "1"            # the total's requests (the first figure)
     assert gz.get(f"/reports/exports/{job['id']}.json").status_code == 404
@@ -206,3 +193,34 @@ def test_a_halls_admin_changes_its_own_teams_only_and_sees_the_centres(app, db, 
     assert db.get(AgentGroup, centre_id).name == centre_name and db.get(AgentGroup, gz_id).name == "广州一组"
     province = as_user(app, "admin")                                  # the centre's own admin changes it
     assert province.post(f"/groups/{centre_id}/edit", data={"name": "改名", "description": ""}).status_code == 302
+
+
+def test_agents_are_placed_in_halls_from_their_form_within_the_users_scope(app, db, seed, two_halls):  # noqa: F811
+    from sqlalchemy import select
+    from admin_web.auth.services import create_user
+    from engine.domain.states import Role
+    from engine.store.models import Agent, Hall, User
+    from .helpers import PASSWORD
+    from .test_agents import agent_form
+    sz_hall = db.scalar(select(Hall.id).where(Hall.code == "GD-440300"))
+    create_user(db, "sz-admin", PASSWORD, Role.ADMIN)
+    db.scalar(select(User).where(User.username == "sz-admin")).hall_id = sz_hall
+    db.commit()
+    province = as_user(app, "admin")
+    form = province.get("/agents/new").get_data(as_text=True)
+    assert "广州市" in form and "福田区" in form and "无服务厅" in form
+    created = province.post("/agents/new", data=agent_form(seed, hall_id=str(two_halls["gz"])))
+    assert "坐席 2001 已创建" in created.get_data(as_text=True)       # with its login's one-time password
+    db.expire_all()
+    assert db.scalar(select(Agent.hall_id).where(Agent.employee_no == "2001")) == two_halls["gz"]
+    city = as_user(app, "sz-admin")
+    form = city.get("/agents/new").get_data(as_text=True)
+    assert "福田区" in form and "广州市" not in form and "无服务厅" not in form
+    created = city.post("/agents/new", data=agent_form(seed, employee_no="2002", extension="8003"))
+    assert "坐席 2002 已创建" in created.get_data(as_text=True)       # no hall chosen: the admin's own
+    moved = city.post(f"/agents/{two_halls['sz_agent']}/edit",
+                      data=agent_form(seed, employee_no="1001", extension="8001", hall_id=str(two_halls["gz"])))
+    assert moved.status_code == 200 and "已保存" not in moved.get_data(as_text=True)   # the form again: no such hall
+    db.expire_all()
+    assert db.scalar(select(Agent.hall_id).where(Agent.employee_no == "2002")) == sz_hall
+    assert db.get(Agent, two_halls["sz_agent"]).hall_id == two_halls["ft"]     # not moved out of the scope
