@@ -11,10 +11,21 @@ from typing import TypeVar
 F = TypeVar("F", bound=Callable)
 
 
+# What part of the data a route reaches (tests/web/test_scope_matrix.py tries every route across two halls):
+SCOPES = {
+    "hall": "the user's halls and those under them (admin_web.scope; every hall for the province's staff)",
+    "own": "the caller's own agent or account only",
+    "centre": "the centre's shared configuration (flows, prompts, routing rules, the calendar, report definitions): "
+              "every hall's staff read it, only users who see every hall change it",
+    "none": "no center data (login, the API's description, FreeSWITCH's own routes)",
+}
+
+
 @dataclasses.dataclass(frozen=True)
 class Access:
     kind: str                   # "roles", "signed_in" (any logged-in user), "agent" (CTI API), "switch", "public"
     roles: tuple = ()           # for "roles": who may
+    scope: str = "hall"         # one of SCOPES
 
     def allows(self, role) -> bool:
         if self.kind in ("public", "signed_in"):
@@ -33,15 +44,15 @@ def declare(view: F, access: Access) -> F:
 
 def public(view: F) -> F:
     """Anyone, signed in or not (the login page, the API's description)."""
-    return declare(view, Access("public"))
+    return declare(view, Access("public", scope="none"))
 
 
 def signed_in(view: F) -> F:
     """Any logged-in user, whatever the role (logout, one's own password, the system alerts); to be used with
     flask_login.login_required, which does the check."""
-    return declare(view, Access("signed_in"))
+    return declare(view, Access("signed_in", scope="own"))
 
 
 def switch_only(view: F) -> F:
     """FreeSWITCH with the directory credentials (mod_xml_curl, mod_xml_cdr), never a console user."""
-    return declare(view, Access("switch"))
+    return declare(view, Access("switch", scope="none"))

@@ -64,8 +64,10 @@ def _load_user(user_id: str) -> ConsoleUser | None:
     return ConsoleUser.from_model(user)
 
 
-def roles_required(*roles: Role) -> Callable[[F], F]:
-    """Require a logged-in user having one of `roles`: anonymous → login page, wrong role → 403."""
+def roles_required(*roles: Role, scope: str = "hall") -> Callable[[F], F]:
+    """Require a logged-in user having one of `roles`: anonymous → login page, wrong role → 403. `scope` says what
+    data the route reaches (admin_web.access.SCOPES); a "centre" route changes the centre's shared configuration,
+    which a hall's own user may read but never change (403 on anything but GET)."""
 
     def decorator(view: F) -> F:
         @functools.wraps(view)
@@ -76,9 +78,11 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
                 return login_manager.unauthorized()
             if current_user.role not in roles:
                 abort(403)
+            if scope == "centre" and current_user.hall_id is not None and request.method not in ("GET", "HEAD"):
+                abort(403)
             return view(*args, **kwargs)
 
-        wrapped.access = Access("roles", tuple(roles))  # type: ignore[attr-defined]
+        wrapped.access = Access("roles", tuple(roles), scope)  # type: ignore[attr-defined]
         return wrapped  # type: ignore[return-value]
 
     return decorator

@@ -170,5 +170,5 @@ def agent_api(view: Callable) -> Callable:
         g.caller = caller
         return view(*args, **kwargs)
 
-    wrapped.access = Access("agent")  # type: ignore[attr-defined]
+    wrapped.access = Access("agent", scope="own")  # type: ignore[attr-defined]
     return wrapped

@@ -30,7 +30,7 @@ def index():
 
 
 @bp.route("/upload", methods=["POST"])
-@roles_required(*ADMIN)
+@roles_required(*ADMIN, scope="centre")
 def upload():
     """Create or replace a flow file; refused (current file kept) with the loader's messages when invalid."""
     session = get_session()
@@ -114,7 +114,7 @@ def prompt_audio(filename: str):
 
 
 @bp.route("/prompts/upload", methods=["POST"])
-@roles_required(*ADMIN)
+@roles_required(*ADMIN, scope="centre")
 def prompt_upload():
     """Convert an upload into the 8 kHz and 16 kHz prompt files; PromptError's message when it cannot."""
     session = get_session()

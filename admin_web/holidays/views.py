@@ -32,7 +32,7 @@ def index():
 
 
 @bp.route("/overrides", methods=["POST"])
-@roles_required(*ADMIN)
+@roles_required(*ADMIN, scope="centre")
 def add_override():
     """Declare a date a holiday or a working day (replacing an override of the same date)."""
     session = get_session()
@@ -51,7 +51,7 @@ def add_override():
 
 
 @bp.route("/overrides/delete", methods=["POST"])
-@roles_required(*ADMIN)
+@roles_required(*ADMIN, scope="centre")
 def remove_override():
     session = get_session()
     form = DeleteOverrideForm()

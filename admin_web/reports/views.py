@@ -144,7 +144,7 @@ def scorecard_api():
 
 
 @bp.route("/definitions", methods=["GET", "POST"])
-@roles_required(*ADMIN)
+@roles_required(*ADMIN, scope="centre")
 def definitions():
     """Edit the definitions (admins); reports use them at once, no rebuild needed."""
     session = get_session()
@@ -174,7 +174,7 @@ def definitions():
 
 
 @bp.route("/refresh", methods=["POST"])
-@roles_required(*ADMIN)
+@roles_required(*ADMIN, scope="centre")
 def refresh():
     """Fold closed days of agent state time now (reports also do it on demand)."""
     rollups.refresh(get_session())

@@ -91,7 +91,7 @@ def _preview(form: RuleForm) -> tuple[str, list[str]]:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(*ADMIN)
+@roles_required(*ADMIN, scope="centre")
 def create():
     session = get_session()
     form, flows = _form(session)
@@ -101,7 +101,7 @@ def create():
 
 
 @bp.route("/<int:rule_id>/edit", methods=["GET", "POST"])
-@roles_required(*ADMIN)
+@roles_required(*ADMIN, scope="centre")
 def edit(rule_id: int):
     session = get_session()
     rule = session.get(RoutingRule, rule_id) or abort(404)
@@ -114,7 +114,7 @@ def edit(rule_id: int):
 
 
 @bp.route("/<int:rule_id>/move/<direction>", methods=["POST"])
-@roles_required(*ADMIN)
+@roles_required(*ADMIN, scope="centre")
 def move(rule_id: int, direction: str):
     session = get_session()
     rule = session.get(RoutingRule, rule_id) or abort(404)
@@ -126,7 +126,7 @@ def move(rule_id: int, direction: str):
 
 
 @bp.route("/<int:rule_id>/active", methods=["POST"])
-@roles_required(*ADMIN)
+@roles_required(*ADMIN, scope="centre")
 def toggle(rule_id: int):
     session = get_session()
     rule = session.get(RoutingRule, rule_id) or abort(404)
@@ -144,7 +144,7 @@ def toggle(rule_id: int):
 
 
 @bp.route("/<int:rule_id>/delete", methods=["POST"])
-@roles_required(*ADMIN)
+@roles_required(*ADMIN, scope="centre")
 def delete(rule_id: int):
     session = get_session()
     rule = session.get(RoutingRule, rule_id) or abort(404)

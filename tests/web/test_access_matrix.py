@@ -34,6 +34,9 @@ def test_every_route_declares_who_may_use_it(app):
     undeclared = [endpoint for endpoint, _m, _u, view in routes(app) if not isinstance(getattr(view, "access", None),
                                                                                       Access)]
     assert undeclared == [], "declare with roles_required, agent_api, public, signed_in or switch_only"
+    from admin_web.access import SCOPES
+    unscoped = [endpoint for endpoint, _m, _u, view in routes(app) if view.access.scope not in SCOPES]
+    assert unscoped == [], "each route says what part of the data it reaches (admin_web.access.SCOPES)"
 
 
 @pytest.fixture

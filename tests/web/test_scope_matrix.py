@@ -1,0 +1,140 @@
+"""The route × scope matrix, generated from the console's url_map (issue 13, items 3 and 4): with two halls, every
+route is tried by 深圳市's administrator and 深圳市's supervisor with the ids of 广州市's rows (its agent, team,
+queue, number, hall, account, call, recording, voice message) in the URL, and with the ids of 广州市's rows in
+the form of every write. Nothing of 广州市 may show in any answer (page, JSON, CSV, XLSX or zip), and after every
+write every row of 广州市 is as it was. The centre's shared configuration is read by both, changed by neither."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+import pytest
+from sqlalchemy import inspect, select
+
+from admin_web.auth.services import create_user
+from engine.domain.states import CallOutcome, HangupSide, Role
+from engine.store.models import (Agent, AgentGroup, Callback, CallRecord, Hall, PublishedNumber, Queue, Recording,
+                                 RoutingRule, User, Voicemail)
+from .helpers import PASSWORD, login
+from .test_access_matrix import SAMPLE, routes
+from .test_scope import two_halls  # noqa: F401  (fixture)
+
+UTC = dt.timezone.utc
+# what only 广州市's rows contain: names, numbers, codes, uuids
+MARKERS = ("广州坐席", "02088880001", "gz-call", "广州一组", "gz_queue", "广州队列", "13922220002", "gz-boss",
+           "广州纳税", "gz-vm")
+STREAMS = ("wallboard.events", "cti.events")
+
+
+@pytest.fixture
+def gz(app, db, two_halls):  # noqa: F811
+    """广州市's rows beyond those of two_halls, and 深圳市's administrator; the ids to put in URLs."""
+    app.config.update(WALLBOARD_POLL_S=0.05, WALLBOARD_EVENTS_LIFETIME_S=0.01)
+    sz_hall = db.scalar(select(Hall.id).where(Hall.code == "GD-440300"))
+    create_user(db, "sz-admin", PASSWORD, Role.ADMIN)
+    db.scalar(select(User).where(User.username == "sz-admin")).hall_id = sz_hall
+    group = AgentGroup(name="广州一组", hall_id=two_halls["gz"])
+    queue = Queue(code="gz_queue", name="广州队列", hall_id=two_halls["gz"])
+    now = dt.datetime.now(UTC)
+    voicemail = Voicemail(call_uuid="gz-vm", ani="13922220002", dnis="02088880001", queue_code="gz_queue",
+                          recorded_at=now, file_path="/nowhere/gz-vm.wav")
+    db.add_all([group, queue, voicemail,
+                CallRecord(call_uuid="gz-cb", ani="13922220002", dnis="02088880001", started_at=now, ended_at=now,
+                           outcome=CallOutcome.CALLBACK, hangup_cause="NORMAL_CLEARING", hangup_side=HangupSide.CALLER),
+                Callback(call_uuid="gz-cb", number="13922220002", queue_code="gz_queue", enqueued_at=now,
+                         requested_at=now),
+                RoutingRule(name="中心规则", match={"caller_prefix": "139"}, action={"priority": 1}, position=1)])
+    db.flush()
+    db.get(Agent, two_halls["gz_agent"]).group_id = group.id
+    db.commit()
+    ids = {"agent_id": two_halls["gz_agent"], "group_id": group.id, "queue_id": queue.id, "hall_id": two_halls["gz"],
+           "number_id": db.scalar(select(PublishedNumber.id).where(PublishedNumber.number == "02088880001")),
+           "user_id": db.scalar(select(User.id).where(User.username == "gz-boss")),
+           "recording_id": db.scalar(select(Recording.id).where(Recording.call_uuid == "gz-call")),
+           "voicemail_id": voicemail.id, "call_uuid": "gz-call", "rule_id": db.scalar(select(RoutingRule.id))}
+    return ids
+
+
+def gz_rows(db, ids) -> dict:
+    """Every column of every row of 广州市 (and of the centre's rule), to compare before and after the writes."""
+    db.expire_all()
+    rows = {}
+    for model, key in ((Agent, ids["agent_id"]), (AgentGroup, ids["group_id"]), (Queue, ids["queue_id"]),
+                       (Hall, ids["hall_id"]), (PublishedNumber, ids["number_id"]), (User, ids["user_id"]),
+                       (Recording, ids["recording_id"]), (Voicemail, ids["voicemail_id"]),
+                       (RoutingRule, ids["rule_id"])):
+        row = db.get(model, key)
+        assert row is not None, f"{model.__name__} {key} is gone"
+        rows[(model.__name__, key)] = {c.key: getattr(row, c.key) for c in inspect(model).column_attrs
+                                       if c.key not in ("last_login_at", "updated_at", "failed_logins")}
+    rows["callback"] = db.scalar(select(Callback.status).where(Callback.call_uuid == "gz-cb"))
+    rows["call"] = db.scalar(select(CallRecord.outcome).where(CallRecord.call_uuid == "gz-call"))
+    return rows
+
+
+def _url(app, endpoint, ids):
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    values = {name: ids.get(name, SAMPLE.get(name, "x")) for name in rule.arguments}
+    with app.test_request_context():
+        from flask import url_for
+        return url_for(endpoint, **values)
+
+
+def _shown(response) -> str:
+    """Everything the answer shows: its text, or the text of every member of a zip (an XLSX is one too)."""
+    body = response.get_data()
+    if body[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            return "".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
+    return body.decode("utf-8", "replace")
+
+
+def _form(ids) -> dict:
+    """A write's form: every id field names 广州市's row (lists too: a batch of recordings, of agents)."""
+    values = {name: str(value) for name, value in ids.items()}
+    return {**values, "ids": str(ids["recording_id"]), "agent_ids": str(ids["agent_id"]),
+            "recording_ids": str(ids["recording_id"]), "name": "改名", "code": "renamed", "command": "logout",
+            "action": "logout", "state": "logout", "number": "075599990000", "description": "x",
+            "hall_id": str(ids["hall_id"]), "group_id": str(ids["group_id"])}
+
+
+def test_no_route_shows_or_changes_another_halls_rows(app, db, gz):
+    before = gz_rows(db, gz)
+    leaks, tried = [], 0
+    for username in ("sz-admin", "sz-boss"):
+        client = app.test_client()
+        assert login(client, username).status_code == 302
+        for endpoint, method, _url_sample, view in routes(app):
+            if endpoint in ("auth.logout", "auth.password") or view.access.kind in ("switch", "agent"):
+                continue        # leaving, or not a console user's route (FreeSWITCH's, the agent's own API)
+            url = _url(app, endpoint, gz)
+            if method == "GET":
+                response = client.get(url)
+            else:
+                response = client.post(url, data=_form(gz))
+            tried += 1
+            shown = _shown(response).replace(url, "")        # a page may link to itself (language switch)
+            found = [m for m in MARKERS if m in shown]
+            if found:
+                leaks.append(f"{username} {method} {url} ({response.status_code}): {found}")
+    assert tried > 150
+    assert leaks == []
+    assert gz_rows(db, gz) == before
+
+
+def test_the_centres_configuration_is_read_by_a_hall_and_changed_only_by_the_centre(app, db, gz):
+    city = app.test_client()
+    assert login(city, "sz-admin").status_code == 302
+    centre_routes = [(e, m) for e, m, _u, v in routes(app) if v.access.scope == "centre"]
+    assert {e for e, _m in centre_routes} >= {"rules.create", "holidays.add_override", "flows.upload",
+                                              "reports.definitions"}
+    for endpoint, method in centre_routes:
+        url = _url(app, endpoint, gz)
+        if method == "GET":
+            assert city.get(url).status_code != 403, url
+        else:
+            assert city.post(url, data=_form(gz)).status_code == 403, url
+    province = app.test_client()
+    assert login(province, "admin").status_code == 302
+    assert province.post(f"/rules/{gz['rule_id']}/active").status_code in (200, 302)
