@@ -2,10 +2,12 @@
 first rates the service — through the real ESL path."""
 from __future__ import annotations
 
+import io
 import wave
 
 from sqlalchemy import select
 
+from engine import sealing
 from engine.domain.states import CallOutcome, HangupSide
 from engine.store.models import Recording, SurveyResult
 from tests.e2e.conftest import wait_until
@@ -22,7 +24,10 @@ def test_an_answered_call_is_recorded_in_stereo_with_its_metadata(sim, engine, d
         "13811112222", "12366", rec.agent_id, "etax")
     assert recording.employee_no.startswith("A") and recording.extension.isdigit()
     assert recording.size_bytes > 44 and len(recording.checksum) == 64 and recording.duration_s > 0
-    with wave.open(recording.path) as w:
+    # sealed on disk once the switch closed it (no key configured: the demo's), stereo inside
+    sealed = wait_until(lambda: sealing.is_sealed(recording.path), 5, "the recording sealed")
+    assert sealed and b"RIFF" not in open(recording.path, "rb").read(64)
+    with wave.open(io.BytesIO(sealing.open_audio(recording.path, sealing.keyring("")))) as w:
         assert w.getnchannels() == 2            # caller left, agent right
     # started in the caller's own thread (sendmsg execute record_session), never by uuid_record from outside,
     # which on FreeSWITCH can leak the session when it races the caller's hang-up (docs/fsim-fidelity.md)

@@ -161,7 +161,7 @@ def test_a_hall_token_goes_with_its_hall(db, seed):
 
 
 def test_the_migration_keeps_agent_tokens_and_drops_hall_tokens_on_the_way_down(empty_database_url):
-    """Upgrade, a token of each kind, downgrade one step: the agent's stays (agent_id NOT NULL again), the hall's
+    """Upgrade, a token of each kind, downgrade past the hall tokens: the agent's stays (agent_id NOT NULL again), the hall's
     goes; upgrade again. On SQLite and PostgreSQL."""
     from sqlalchemy import inspect, text
     from engine.store import migrate
@@ -176,7 +176,7 @@ def test_the_migration_keeps_agent_tokens_and_drops_hall_tokens_on_the_way_down(
         session.add_all([ApiToken(name="agent", token_hash="a" * 64, agent_id=agent.id),
                          ApiToken(name="hall", token_hash="h" * 64, hall_id=hall.id)])
     db.dispose()
-    migrate.downgrade(empty_database_url, "-1")
+    migrate.downgrade(empty_database_url, "5b6c7d8e9f0a")          # to just before the hall tokens
     db = make_engine(empty_database_url)
     with db.connect() as conn:
         assert conn.execute(text("SELECT name FROM api_tokens")).scalars().all() == ["agent"]
