@@ -69,6 +69,9 @@ def configure_app(app: Flask, config: "Config | None", overrides: dict[str, Any]
         SESSION_COOKIE_NAME="cc_session",
         IDLE_TIMEOUT_MINUTES=30,
         MAX_CONTENT_LENGTH=50 * 1024 * 1024,
+        LIVE_POLL_S=0.2,            # SQLite: how often each console process reads the live feed (PostgreSQL: NOTIFY)
+        FLOOR_SHARED_S=1.0,         # the floor's figures, computed once per this for all viewers of the same halls
+        WALLBOARD_SHARED_S=1.0,     # the wallboard's likewise
     )
     if config is not None:
         app.config.update(IDLE_TIMEOUT_MINUTES=config.web_idle_timeout_minutes,
@@ -99,10 +102,11 @@ def configure_extensions(app: Flask) -> None:
 
 def configure_db(app: Flask) -> None:
     """Request-scoped sessions on the engine's store."""
-    from admin_web import db, scope
+    from admin_web import db, live, scope
 
     db.init_app(app)
     scope.init_app(app)
+    live.init_app(app)
 
 
 def configure_babel(app: Flask) -> None:

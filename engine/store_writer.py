@@ -4,6 +4,7 @@ if the database stays away the records are logged in full, never dropped; data t
 command at a time, so only the refused one is left to the log."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 from collections.abc import Callable
@@ -13,11 +14,14 @@ from sqlalchemy.exc import OperationalError
 
 from engine import recording, sealing
 from engine.domain.commands import SaveRecording, SaveVoicemail
+from engine.store import live
+from engine.store.base import utcnow
 from engine.store.batch import write_batch
 from engine.store.session import transaction
 
 logger = logging.getLogger(__name__)
 RETRY_DELAYS = (0.2, 1.0, 3.0, 10.0, 0.0)
+PRUNE_EVERY_S = 60          # the live feed's old changes
 
 
 class StoreWriter:
@@ -29,6 +33,7 @@ class StoreWriter:
         self.inspect = inspect
         self.delays = delays
         self.keys = keys            # engine.sealing keyring: files closed by the switch are sealed once stored
+        self._pruned = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
 
     def write(self, commands: list) -> None:
         for attempt, delay in enumerate(self.delays):
@@ -48,8 +53,13 @@ class StoreWriter:
         logger.error("store unavailable; records kept in the log only: %r", commands)
 
     def _write(self, commands: list) -> None:
+        now = utcnow()
         with transaction(self.sessions) as session:
             write_batch(session, commands, inspect=self.inspect)
+            live.publish(session, live.changes_of(commands), now)      # the consoles' live feed, same transaction
+            if (now - self._pruned).total_seconds() >= PRUNE_EVERY_S:
+                live.prune(session, now)
+                self._pruned = now
         if self.keys is not None:
             self._seal(commands)
 

@@ -178,13 +178,13 @@ def me_json(session: Session, agent: Agent, now: dt.datetime | None = None) -> d
     """The agent, their state (with translated labels) and their current call."""
     now = now or now_utc()
     last = session.scalar(select(AgentRequest).where(AgentRequest.agent_id == agent.id)
-                          .order_by(AgentRequest.id.desc()))
+                          .order_by(AgentRequest.id.desc()).limit(1))
     login = session.scalar(select(AgentStateChange).where(AgentStateChange.agent_id == agent.id,
                                                           AgentStateChange.from_state == AgentState.LOGGED_OUT)
-                           .order_by(AgentStateChange.at.desc()))
+                           .order_by(AgentStateChange.at.desc()).limit(1))
     logout = session.scalar(select(AgentStateChange).where(AgentStateChange.agent_id == agent.id,
                                                            AgentStateChange.to_state == AgentState.LOGGED_OUT)
-                            .order_by(AgentStateChange.at.desc()))
+                            .order_by(AgentStateChange.at.desc()).limit(1))
     return {"agent": {"id": agent.id, "employee_no": agent.employee_no, "name": agent.name,
                       "extension": agent.extension, "group": agent.group.name if agent.group else None},
             "state": agent.state.value, "state_label": labels.label(labels.STATE_LABELS, agent.state),

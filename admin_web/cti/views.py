@@ -13,6 +13,7 @@ from admin_web import audit
 from admin_web.agents.services import request_state
 from admin_web.cti import bp, openapi, queries
 from admin_web.cti.auth import agent_api, error
+from admin_web import live
 from admin_web.db import get_session
 from admin_web.timeutil import console_today, now_utc
 from engine.domain.states import AgentState
@@ -231,11 +232,13 @@ def _sse(event: str, data: dict, event_id: int | None = None) -> str:
 @agent_api
 def events():
     """Server-Sent Events: `state` (the /me document) now and whenever the state or the call changes, and
-    `request` when one of the agent's requests gets the engine's answer. The database is read every
-    CTI_EVENTS_POLL_S (0.5 s); the stream ends after CTI_EVENTS_LIFETIME_S (300 s) and the client reconnects."""
+    `request` when one of the agent's requests gets the engine's answer. The stream waits on the console's live
+    feed (admin_web.live) and reads the agent's document only when the engine published a change of this agent;
+    the stream ends after CTI_EVENTS_LIFETIME_S (300 s) and the client reconnects."""
     agent_id = g.caller.agent_id
     factory = current_app.extensions["db_sessions"]
-    poll_s = float(current_app.config.get("CTI_EVENTS_POLL_S", 0.5))
+    feed = live.feed()
+    topic = (live.AGENT_TOPIC, str(agent_id))
     lifetime_s = float(current_app.config.get("CTI_EVENTS_LIFETIME_S", 300))
     heartbeat_s = 15.0
     get_session().close()   # the request's own session is not needed while streaming
@@ -251,6 +254,7 @@ def events():
     def stream():
         started = last_beat = time.monotonic()
         previous_key, answered, counter = None, None, 0
+        seen = feed.versions([topic])
         yield f"retry: {int(current_app.config.get('CTI_EVENTS_RETRY_MS', 2000))}\n\n"
         while time.monotonic() - started < lifetime_s:
             with factory() as session:
@@ -274,10 +278,14 @@ def events():
                 yield _sse("request", done[request_id], counter)
                 answered.add(request_id)
                 last_beat = time.monotonic()
-            if time.monotonic() - last_beat >= heartbeat_s:
-                yield ": keep-alive\n\n"
-                last_beat = time.monotonic()
-            time.sleep(poll_s)
+            while time.monotonic() - started < lifetime_s:        # until the engine publishes a change of ours
+                moved = feed.wait([topic], seen, min(heartbeat_s, max(0.0, lifetime_s - (time.monotonic() - started))))
+                if moved != seen:
+                    seen = moved
+                    break
+                if time.monotonic() - last_beat >= heartbeat_s:
+                    yield ": keep-alive\n\n"
+                    last_beat = time.monotonic()
         yield _sse("bye", {"reconnect": True})
 
     return Response(stream_with_context(stream()), mimetype="text/event-stream",

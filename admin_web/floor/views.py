@@ -4,10 +4,12 @@ from __future__ import annotations
 import dataclasses
 
 from flask import current_app, jsonify, render_template
+from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import select
 
-from admin_web import labels
+from admin_web import labels, live
+from admin_web.scope import current_scope
 from admin_web.agents.forms import StateRequestForm, SuperviseForm
 from admin_web.db import get_session
 from admin_web.floor import bp, queries
@@ -29,7 +31,13 @@ def index():
 @bp.route("/data.json")
 @roles_required(*STAFF)
 def data():
-    """Queues (waiting, longest wait, agents) and agents (state, time in state, today's figures)."""
+    """Queues (waiting, longest wait, agents) and agents (state, time in state, today's figures), computed once per
+    FLOOR_SHARED_S for every viewer of the same halls in this console process (admin_web.live)."""
+    key = ("floor", current_scope().key, str(get_locale()))
+    return jsonify(live.feed().shared(key, float(current_app.config.get("FLOOR_SHARED_S", 1.0)), _figures))
+
+
+def _figures() -> dict:
     session, now = get_session(), now_utc()
     start, _end = console_today()
     agents = []
@@ -38,4 +46,4 @@ def data():
         row["state_label"] = labels.label(labels.STATE_LABELS, AgentState(day.state))
         row["reason_label"] = labels.label(labels.REASON_LABELS, NotReadyReason(day.reason)) if day.reason else ""
         agents.append(row)
-    return jsonify(server_time=now.isoformat(), queues=queries.queue_rows(session, now), agents=agents)
+    return {"server_time": now.isoformat(), "queues": queries.queue_rows(session, now), "agents": agents}

@@ -6,9 +6,9 @@ import json
 import time
 
 from flask import Response, current_app, jsonify, render_template, stream_with_context
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 
-from admin_web import labels
+from admin_web import labels, live
 from admin_web.db import get_session
 from admin_web.scope import current_scope
 from admin_web.security import MONITORS, roles_required
@@ -29,28 +29,41 @@ def index():
 @bp.route("/api/snapshot")
 @roles_required(*MONITORS)
 def snapshot_json():
-    """Everything the wallboard shows, now."""
-    return jsonify(snapshot(get_session()))
+    """Everything the wallboard shows, now (computed once per tick for every viewer of the same halls)."""
+    return jsonify(shared_snapshot(current_scope(), lambda: snapshot(get_session())))
+
+
+def shared_snapshot(scope, compute):
+    """The snapshot of `scope`'s halls, shared by every viewer in this console process for SHARED_S."""
+    key = ("wallboard", scope.key, str(get_locale()))
+    return live.feed().shared(key, float(current_app.config.get("WALLBOARD_SHARED_S", 1.0)), compute)
 
 
 @bp.route("/events")
 @roles_required(*MONITORS)
 def events():
-    """`snapshot` events: one at once, then whenever the figures change (the database is read every
-    WALLBOARD_POLL_S, 2 s); the stream ends after WALLBOARD_EVENTS_LIFETIME_S (300 s) and the browser reconnects."""
+    """`snapshot` events: one at once, then whenever the figures change: at once when the engine publishes a
+    change (admin_web.live), at least every WALLBOARD_POLL_S (2 s: waits grow, windows slide), the figures computed
+    once for every stream of the same halls in this process; the stream ends after WALLBOARD_EVENTS_LIFETIME_S
+    (300 s) and the browser reconnects."""
     factory = current_app.extensions["db_sessions"]
     scope = current_scope()     # the stream's own sessions see what the user's request may see
+    feed = live.feed()
     poll_s = float(current_app.config.get("WALLBOARD_POLL_S", 2.0))
     lifetime_s = float(current_app.config.get("WALLBOARD_EVENTS_LIFETIME_S", 300))
     get_session().close()       # the request's own session is not needed while streaming
 
+    def compute():
+        with scope.open(factory) as session:
+            return snapshot(session)
+
     def stream():
         started = last_sent = time.monotonic()
         previous, counter = None, 0
+        seen = feed.versions([live.ANY])
         yield f"retry: {int(poll_s * 1000)}\n\n"
         while time.monotonic() - started < lifetime_s:
-            with scope.open(factory) as session:
-                data = snapshot(session)
+            data = shared_snapshot(scope, compute)
             key = json.dumps({k: v for k, v in data.items() if k != "server_time"}, sort_keys=True)
             if key != previous:
                 counter += 1
@@ -59,7 +72,7 @@ def events():
             elif time.monotonic() - last_sent >= 15:
                 last_sent = time.monotonic()
                 yield ": keep-alive\n\n"
-            time.sleep(poll_s)
+            seen = feed.wait([live.ANY], seen, min(poll_s, max(0.0, lifetime_s - (time.monotonic() - started))))
         yield "event: bye\ndata: {}\n\n"
 
     return Response(stream_with_context(stream()), mimetype="text/event-stream",

@@ -256,7 +256,7 @@ def _on_agent_request(floor: Floor, ev: AgentRequest, out: list[Command]) -> Non
         if message:
             logger.warning("request %s from %s for agent %s refused: %s", ev.action, ev.actor, ev.agent_id, message)
         if ev.request_id is not None:
-            out.append(SaveRequestResult(ev.request_id, not message, message))
+            out.append(SaveRequestResult(ev.request_id, not message, message, ev.agent_id))
         return
     message = ""
     try:
@@ -281,7 +281,7 @@ def _on_agent_request(floor: Floor, ev: AgentRequest, out: list[Command]) -> Non
     else:
         logger.warning("request from %s for agent %s refused: %s", ev.actor, ev.agent_id, message)
     if ev.request_id is not None:
-        out.append(SaveRequestResult(ev.request_id, accepted, message))
+        out.append(SaveRequestResult(ev.request_id, accepted, message, ev.agent_id))
 
 
 def _on_command_failed(floor: Floor, ev: CommandFailed, out: list[Command]) -> None:

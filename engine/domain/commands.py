@@ -253,6 +253,7 @@ class SaveRequestResult:
     request_id: int
     accepted: bool
     message: str
+    agent_id: int | None = None         # whose request (the console's live feed wakes that agent's desktop)
 
 
 @dataclasses.dataclass(frozen=True)

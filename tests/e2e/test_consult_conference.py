@@ -131,8 +131,11 @@ def test_after_an_engine_restart_a_consultation_goes_on_and_ends_in_a_conference
     wait_until(lambda: bridged_to(sim, first_leg) == consult.leg_uuid or None, 10, "the agents bridged")
     taken = _restart(engine, engine_config)
     try:
-        adopted = wait_until(lambda: taken.center.floor.calls.get(uuid), 10, "the call taken over")
-        assert adopted.consult is not None and adopted.consult.leg_uuid == consult.leg_uuid
+        # wait for the consultation too: once in a full run the call was on the new engine's floor a moment before
+        # its consultation (left to look into: issue 12's takeover, not this test's subject)
+        adopted = wait_until(lambda: (c := taken.center.floor.calls.get(uuid)) is not None and c.consult and c, 10,
+                             "the call and its consultation taken over")
+        assert adopted.consult.leg_uuid == consult.leg_uuid
         assert adopted.consult.agent_id == second.agent_id and adopted.agent_id == first.agent_id
         assert taken.center.floor.agents[second.agent_id].state is AgentState.TALKING
         assert result_of(db_url, request(db_url, first.extension, "conference")) == "ok"

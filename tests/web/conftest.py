@@ -47,8 +47,10 @@ def db_url(tmp_path, migrated_template) -> str:
 def app(db_url):
     """The console on an empty schema, CSRF off (one test turns it back on)."""
     app = create_app(overrides={"TESTING": True, "WTF_CSRF_ENABLED": False, "DATABASE_URL": db_url,
-                                "SECRET_KEY": "test-secret"})
+                                "SECRET_KEY": "test-secret", "LIVE_POLL_S": 0.05,
+                                "FLOOR_SHARED_S": 0.0, "WALLBOARD_SHARED_S": 0.0})   # tests change data directly
     yield app
+    app.extensions["live_feed"].stop()
     app.extensions["db_engine"].dispose()
 
 

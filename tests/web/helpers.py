@@ -18,9 +18,11 @@ def login(client, username: str, password: str = PASSWORD, **extra):
 
 def set_state(db: Session, agent_id: int, state: AgentState, reason: NotReadyReason | None = None) -> None:
     """What the engine does when an agent's state changes."""
+    from engine.store import live
     agent = db.get(Agent, agent_id)
     agent.state, agent.not_ready_reason = state, reason
     agent.state_since = dt.datetime.now(dt.timezone.utc)
+    live.publish(db, [(live.AGENT, str(agent_id))], agent.state_since)     # the consoles' live feed
     db.commit()
 
 

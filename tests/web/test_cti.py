@@ -279,8 +279,10 @@ def test_event_stream_reports_the_engines_answer_and_ends(app, as_agent, seed, d
     _events(chunks, 1)
 
     def engine():
+        from engine.store import live
         row = db.get(AgentRequest, request_id)
         row.result = "ok"
+        live.publish(db, [(live.AGENT, str(row.agent_id))], dt.datetime.now(dt.timezone.utc))
         db.commit()
     threading.Timer(0.3, engine).start()
     rest = _events(chunks, 2)

@@ -63,13 +63,18 @@
     li.querySelector(".answer").textContent = request.status === "pending" ? WORDS.pending :
       request.status === "ok" ? "ok" : "refused: " + request.message;
   }
+  /* The answer comes on the event stream ("request"); asking for it is the fallback, seldom while the stream is
+     up (every 3 s), often while it is down (300 ms), and stops as soon as the stream told the answer. */
   function follow(li, id, started) {
+    if (li.getAttribute("data-status") && li.getAttribute("data-status") !== "pending") { return; }
     api("GET", "/requests/" + id).then(function (r) {
       if (!r.ok) { return; }
+      if (li.getAttribute("data-status") !== "pending" && r.data.status === "pending") { return; }
       showAnswer(li, r.data);
       if (r.data.status === "pending") {
-        if (Date.now() - started < 15000) { window.setTimeout(function () { follow(li, id, started); }, 300); }
-        else { li.querySelector(".answer").textContent = WORDS.no_answer; }
+        if (Date.now() - started < 15000) {
+          window.setTimeout(function () { follow(li, id, started); }, streamUp ? 3000 : 300);
+        } else { li.querySelector(".answer").textContent = WORDS.no_answer; }
       } else { refreshToday(); refreshMe(); }
     });
   }
@@ -182,10 +187,13 @@
   }
 
   /* ---- live updates over SSE (EventSource reconnects by itself; `bye` ends a stream on purpose) ---- */
+  var streamUp = false;
   function connect() {
     var source = new EventSource(API + "/events");
     var live = $("live");
-    source.addEventListener("open", function () { live.textContent = WORDS.connected; live.classList.remove("down"); });
+    source.addEventListener("open", function () {
+      streamUp = true; live.textContent = WORDS.connected; live.classList.remove("down");
+    });
     source.addEventListener("state", function (e) {
       var previous = current && current.state;
       render(JSON.parse(e.data));
@@ -194,10 +202,16 @@
     source.addEventListener("request", function (e) {
       var request = JSON.parse(e.data);
       var li = document.querySelector('#request-log li[data-request-id="' + request.id + '"]');
-      if (li) { showAnswer(li, request); }
+      if (li) {
+        var wasPending = li.getAttribute("data-status") === "pending";
+        showAnswer(li, request);
+        if (wasPending && request.status !== "pending") { refreshToday(); refreshMe(); }
+      }
     });
     source.addEventListener("bye", function () { source.close(); window.setTimeout(connect, 200); });
-    source.addEventListener("error", function () { live.textContent = WORDS.reconnecting; live.classList.add("down"); });
+    source.addEventListener("error", function () {
+      streamUp = false; live.textContent = WORDS.reconnecting; live.classList.add("down");
+    });
   }
 
   /* ---- buttons ---- */

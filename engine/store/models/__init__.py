@@ -9,7 +9,7 @@ from engine.store.models.org import Hall, HolidayOverride, RoutingRule
 from engine.store.models.reports import (ReportAgentDay, ReportCalls15m, ReportCallsDay, ReportCallerRegionDay,
                                            ReportSetting)
 from engine.store.models.routing import PublishedNumber, Queue, QueueHallStatus, QueueSkill, QueueStatus, TrunkStatus
-from engine.store.models.switch import EngineNode, SwitchCdr, SwitchStatus  # noqa: F401
+from engine.store.models.switch import EngineNode, LiveChange, SwitchCdr, SwitchStatus  # noqa: F401
 from engine.store.models.users import ApiToken, LoginAttempt, User, UserRole, UserSession
 
 __all__ = [

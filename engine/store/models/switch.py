@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String
+from sqlalchemy import BigInteger, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.base import Base
@@ -61,3 +61,15 @@ class EngineNode(Base):
     since: Mapped[dt.datetime]
     heartbeat_at: Mapped[dt.datetime] = mapped_column(index=True)
     switch_connected: Mapped[bool | None]        # its own connection to the switch is up (None: not known)
+
+
+class LiveChange(Base):
+    """The live feed (engine.store.live): what changed, written by the engine in the same transaction as the change
+    itself, read by each console process once for all its streams (admin_web.live). Kept for minutes only."""
+
+    __tablename__ = "live_changes"
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                     autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(16))        # agent, queue
+    key: Mapped[str] = mapped_column(String(64), default="")
+    at: Mapped[dt.datetime] = mapped_column(index=True)
