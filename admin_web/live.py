@@ -8,8 +8,8 @@ something changed; a stream reads its own figures only when its topic moved.
 * SQLite: the listener reads the table every LIVE_POLL_S (0.2 s), once for all the process's streams.
 Either way one query reads every change since the last one it saw.
 
-Topics are (topic, key) pairs: ("agent", "<id>") for one agent, ("agent", "*") for any agent, ("queue", "") for
-the queues' status, ("*", "*") for anything. `wait(keys, seen, timeout)` blocks until one of `keys` moved past
+Topics are (topic, key) pairs: ("agent", "<id>") for one agent, ("call", "<uuid>") for one call, ("agent", "*")
+for any agent, ("queue", "") for the queues' status, ("*", "*") for anything. `wait(keys, seen, timeout)` blocks until one of `keys` moved past
 what the caller saw.
 
 Figures many viewers share (the floor view, the wallboard) are computed once per tick and scope and handed to
@@ -26,7 +26,8 @@ from collections.abc import Callable, Iterable
 from sqlalchemy import func, select as sql_select
 from sqlalchemy.engine import Engine
 
-from engine.store.live import AGENT as AGENT_TOPIC, CHANNEL, QUEUE as QUEUE_TOPIC  # noqa: F401  (re-exported)
+from engine.store.live import (AGENT as AGENT_TOPIC, CALL as CALL_TOPIC, CHANNEL,  # noqa: F401  (re-exported)
+                               QUEUE as QUEUE_TOPIC)
 from engine.store.models import LiveChange
 
 logger = logging.getLogger(__name__)

@@ -238,7 +238,7 @@ def events():
     agent_id = g.caller.agent_id
     factory = current_app.extensions["db_sessions"]
     feed = live.feed()
-    topic = (live.AGENT_TOPIC, str(agent_id))
+    mine = (live.AGENT_TOPIC, str(agent_id))
     lifetime_s = float(current_app.config.get("CTI_EVENTS_LIFETIME_S", 300))
     heartbeat_s = 15.0
     get_session().close()   # the request's own session is not needed while streaming
@@ -254,7 +254,8 @@ def events():
     def stream():
         started = last_beat = time.monotonic()
         previous_key, answered, counter = None, None, 0
-        seen = feed.versions([topic])
+        topics = [mine]
+        seen = feed.versions(topics)
         yield f"retry: {int(current_app.config.get('CTI_EVENTS_RETRY_MS', 2000))}\n\n"
         while time.monotonic() - started < lifetime_s:
             with factory() as session:
@@ -278,8 +279,13 @@ def events():
                 yield _sse("request", done[request_id], counter)
                 answered.add(request_id)
                 last_beat = time.monotonic()
+            # the agent, and the call they are on (a transfer to them, a consultation, changes it, not them)
+            call_topic = [(live.CALL_TOPIC, me["call"]["uuid"])] if me.get("call") else []
+            if topics != [mine, *call_topic]:
+                topics = [mine, *call_topic]
+                seen = {**feed.versions(call_topic), **seen}
             while time.monotonic() - started < lifetime_s:        # until the engine publishes a change of ours
-                moved = feed.wait([topic], seen, min(heartbeat_s, max(0.0, lifetime_s - (time.monotonic() - started))))
+                moved = feed.wait(topics, seen, min(heartbeat_s, max(0.0, lifetime_s - (time.monotonic() - started))))
                 if moved != seen:
                     seen = moved
                     break

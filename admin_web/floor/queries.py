@@ -76,34 +76,59 @@ def queue_rows(session: Session, now: dt.datetime) -> list[dict]:
 
 
 def agent_days(session: Session, day_start: dt.datetime, now: dt.datetime) -> list[AgentDay]:
-    """Figures since day_start for every active agent, from the state log and the call records."""
+    """Figures since day_start for every active agent: answered calls from the call records, signed-in and
+    not-ready time from the state log, summed in the database (a few rows per agent, however long the day):
+    each change lasts until the agent's next one (or now); the state before the first change of the day lasted
+    from the start of the day."""
     agents = session.scalars(select(Agent).where(Agent.active).order_by(Agent.employee_no)).all()
     answered = dict(session.execute(
         select(CallRecord.agent_id, func.count()).where(CallRecord.started_at >= day_start,
                                                         CallRecord.outcome == CallOutcome.ANSWERED)
         .group_by(CallRecord.agent_id)).all())
-    changes = session.scalars(select(AgentStateChange).where(AgentStateChange.at >= day_start)
-                              .order_by(AgentStateChange.agent_id, AgentStateChange.at)).all()
-    by_agent: dict[int, list[AgentStateChange]] = {}
-    for change in changes:
-        by_agent.setdefault(change.agent_id, []).append(change)
+    totals, first, entered = _state_time(session, day_start, now)
     days = []
     for agent in agents:
         since = as_utc(agent.state_since)
         day = AgentDay(agent.id, agent.employee_no, agent.name, agent.extension, agent.state.value,
                        agent.not_ready_reason.value if agent.not_ready_reason else None,
                        int((now - since).total_seconds()), answered.get(agent.id, 0))
-        log = by_agent.get(agent.id, [])
-        # the state before the first change today lasted from the start of the day
-        state, start = (log[0].from_state if log else agent.state), day_start
-        for change in log:
-            _add(day, state, (as_utc(change.at) - start).total_seconds())
-            if change.to_state is AgentState.NOT_READY and change.from_state is not AgentState.NOT_READY:
-                day.not_ready_count += 1
-            state, start = change.to_state, as_utc(change.at)
-        _add(day, state, (now - start).total_seconds())
+        opening = first.get(agent.id)          # (state before the day's first change, when that change came)
+        if opening is None:
+            _add(day, agent.state, (now - day_start).total_seconds())          # no change today
+        else:
+            _add(day, opening[0], (as_utc(opening[1]) - day_start).total_seconds())
+        for state, seconds in totals.get(agent.id, {}).items():
+            _add(day, state, seconds)
+        day.not_ready_count = entered.get(agent.id, 0)
         days.append(day)
     return days
+
+
+def _state_time(session: Session, day_start: dt.datetime, now: dt.datetime):
+    """({agent: {state: seconds}} of the day's changes, {agent: (from_state, at) of its first change},
+    {agent: times it went not ready}), each one grouped query over the day's changes."""
+    c = AgentStateChange
+    epoch = (func.extract("epoch", c.at) if session.get_bind().dialect.name == "postgresql"
+             else func.julianday(c.at) * 86400.0)
+    ordered = select(c.agent_id, c.from_state, c.to_state, c.at, epoch.label("t"),
+                     func.lead(epoch).over(partition_by=c.agent_id, order_by=(c.at, c.id)).label("next_t"),
+                     func.row_number().over(partition_by=c.agent_id, order_by=(c.at, c.id)).label("n")) \
+        .where(c.at >= day_start, c.at <= now).subquery()
+    now_t = (now.timestamp() if session.get_bind().dialect.name == "postgresql"
+             else session.scalar(select(func.julianday(now) * 86400.0)))
+    lasted = func.coalesce(ordered.c.next_t, now_t) - ordered.c.t
+    totals: dict[int, dict[AgentState, float]] = {}
+    for agent_id, state, seconds in session.execute(
+            select(ordered.c.agent_id, ordered.c.to_state, func.sum(lasted))
+            .group_by(ordered.c.agent_id, ordered.c.to_state)):
+        totals.setdefault(agent_id, {})[state] = float(seconds or 0)
+    first = {agent_id: (state, at) for agent_id, state, at in session.execute(
+        select(ordered.c.agent_id, ordered.c.from_state, ordered.c.at).where(ordered.c.n == 1))}
+    entered = dict(session.execute(
+        select(ordered.c.agent_id, func.count()).where(ordered.c.to_state == AgentState.NOT_READY,
+                                                       ordered.c.from_state != AgentState.NOT_READY)
+        .group_by(ordered.c.agent_id)).all())
+    return totals, first, entered
 
 
 def _add(day: AgentDay, state: AgentState, seconds: float) -> None:

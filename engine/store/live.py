@@ -1,7 +1,7 @@
 """The live feed, the engine's side (issue 14): what each stored batch changed, published once for every console.
 
-The store writes one `live_changes` row per thing changed (an agent: state, call, request answered; the queues'
-published status) in the same transaction as the change itself, so a reader that sees the row sees the change.
+The store writes one `live_changes` row per thing changed (an agent: state, call, request answered; a call: its
+log, its record; the queues' published status) in the same transaction as the change itself, so a reader that sees the row sees the change.
 On PostgreSQL the transaction also sends NOTIFY callcenter_live, which wakes each console process's listener at
 once (LISTEN/NOTIFY is delivered on commit); on SQLite each console process reads the table itself, a few times a
 second, once for all its streams (admin_web.live). Rows older than KEEP_S are pruned by the engine.
@@ -14,12 +14,12 @@ from collections.abc import Iterable
 from sqlalchemy import delete, insert, text
 from sqlalchemy.orm import Session
 
-from engine.domain.commands import LogCallEvent, SaveAgentState, SaveQueueStatus, SaveRequestResult
+from engine.domain.commands import LogCallEvent, SaveAgentState, SaveCallRecord, SaveQueueStatus, SaveRequestResult
 from engine.store.models import LiveChange
 
 CHANNEL = "callcenter_live"
 KEEP_S = 600
-AGENT, QUEUE = "agent", "queue"
+AGENT, QUEUE, CALL = "agent", "queue", "call"
 
 
 def changes_of(commands: Iterable) -> list[tuple[str, str]]:
@@ -28,10 +28,12 @@ def changes_of(commands: Iterable) -> list[tuple[str, str]]:
     for cmd in commands:
         if isinstance(cmd, SaveAgentState):
             seen[(AGENT, str(cmd.change.agent_id))] = None
-        elif isinstance(cmd, (SaveRequestResult, LogCallEvent)) and cmd.agent_id is not None:
-            seen[(AGENT, str(cmd.agent_id))] = None        # a request answered; the agent's call held, moved…
         elif isinstance(cmd, SaveQueueStatus):
             seen[(QUEUE, "")] = None
+        if isinstance(cmd, (SaveRequestResult, LogCallEvent)) and cmd.agent_id is not None:
+            seen[(AGENT, str(cmd.agent_id))] = None        # a request answered; the agent's call held, moved…
+        if isinstance(cmd, (LogCallEvent, SaveCallRecord)) and cmd.call_uuid:
+            seen[(CALL, cmd.call_uuid)] = None             # every desktop on that call: transferred to, consulted…
     return list(seen)
 
 

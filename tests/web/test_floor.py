@@ -4,7 +4,15 @@ import datetime as dt
 from engine.domain.states import AgentState, CallOutcome, HangupSide, NotReadyReason
 from engine.store.models import AgentStateChange, CallRecord
 
+import pytest
+
 from .helpers import publish_queue
+
+
+@pytest.fixture
+def db_url(database_url):
+    """The floor's day figures are summed in SQL: on each database kind."""
+    return database_url
 
 
 def test_floor_shows_queue_status_and_each_agents_day(as_supervisor, db, seed):

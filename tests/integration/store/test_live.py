@@ -39,7 +39,7 @@ def changes(factory) -> list[tuple[str, str]]:
         return [(r.topic, r.key) for r in s.scalars(sql_select(LiveChange).order_by(LiveChange.seq))]
 
 
-def test_a_batch_publishes_each_agent_it_changed_once_and_the_queues(store):
+def test_a_batch_publishes_each_agent_and_call_it_changed_once_and_the_queues(store):
     eng, factory, (a1, a2) = store
     t = time.time()
     batch = [c.SaveAgentState(AgentStateChanged(a1, t, S.READY, S.RESERVED, None, "offer", "system", "u1")),
@@ -47,9 +47,10 @@ def test_a_batch_publishes_each_agent_it_changed_once_and_the_queues(store):
              c.SaveAgentState(AgentStateChanged(a1, t + 1, S.RESERVED, S.TALKING, None, "answered", "system", "u1")),
              c.SaveRequestResult(999_999, False, "no such request", a2),
              c.SaveQueueStatus((c.QueueSnapshot("tax_policy", 0, None, 1, 1, 2),), t),
-             c.LogCallEvent("u2", K.ARRIVED, t)]                    # no agent: nothing for a desktop
+             c.LogCallEvent("u2", K.ARRIVED, t)]                    # no agent yet: its call only
     StoreWriter(factory).write(batch)
-    assert changes(factory) == [("agent", str(a1)), ("agent", str(a2)), ("queue", "")]
+    assert changes(factory) == [("agent", str(a1)), ("call", "u1"), ("agent", str(a2)), ("queue", ""),
+                                ("call", "u2")]
 
 
 def test_a_failed_batch_publishes_nothing(store):
