@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test test-deps lint bench bench-routing bench-sim bench-reports bench-load bench-failover day-sim browser clean
+.PHONY: run test test-deps lint bench bench-routing bench-sim bench-reports bench-load bench-failover bench-web day-sim browser clean
 
 $(STAMP): setup.cfg setup.py
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -49,6 +49,10 @@ bench-load: $(STAMP)
 ## bench-failover: SIGKILL of the active engine at random moments beside a hot standby on a loaded simulated floor (IVR, queues, ringing, hold, callbacks); the database against the switch's record of every caller, as JSON (KILLS=5 SECONDS=90 CPS=1 AGENTS=12 SEED=12366; DB_URL=postgresql+psycopg2://postgres@127.0.0.1:5432/test runs it on a scratch PostgreSQL database; ~4 min)
 bench-failover: $(STAMP)
 	$(BIN)/python benchmarks/bench_failover.py $(if $(KILLS),--kills $(KILLS)) $(if $(SECONDS),--seconds $(SECONDS)) $(if $(CPS),--cps $(CPS)) $(if $(AGENTS),--agents $(AGENTS)) $(if $(SEED),--seed $(SEED)) $(if $(DB_URL),--database-url $(DB_URL))
+
+## bench-web: the console under 190 agent desktops, 10 supervisors, 30 page clients and a month of agent statistics while callers arrive (DESKTOPS SUPERVISORS PAGE_CLIENTS SECONDS; ~6 min); the last line is JSON
+bench-web: $(STAMP)
+	$(BIN)/python benchmarks/bench_web.py $(if $(DESKTOPS),--desktops $(DESKTOPS)) $(if $(SUPERVISORS),--supervisors $(SUPERVISORS)) $(if $(PAGE_CLIENTS),--page-clients $(PAGE_CLIENTS)) $(if $(SECONDS),--seconds $(SECONDS)) $(if $(DB_URL),--database-url $(DB_URL))
 
 ## day-sim: a working day of the 110-agent 12366 center on the simulated switch (~10 min; HOURS=3 for the morning)
 day-sim: $(STAMP)

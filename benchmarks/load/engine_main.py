@@ -37,4 +37,28 @@ if os.environ.get("BENCH_ENGINE_PROFILE"):       # cProfile of the whole engine 
     profiler = cProfile.Profile()
     atexit.register(lambda: profiler.dump_stats(os.environ["BENCH_ENGINE_PROFILE"]))
     profiler.enable()
+if os.environ.get("BENCH_ENGINE_STALLS"):        # the event loop's lateness, each second's worst (bench-web)
+    import json
+    import time
+
+    import gevent
+
+    def _watch_loop(path: str, tick: float = 0.05) -> None:
+        seconds: list[tuple[float, float]] = []
+        second, worst, written = int(time.time()), 0.0, 0.0
+        while True:
+            t = time.perf_counter()
+            gevent.sleep(tick)
+            worst = max(worst, time.perf_counter() - t - tick)
+            now = time.time()
+            if int(now) != second:
+                seconds.append((float(second), round(worst, 4)))
+                del seconds[:-3600]
+                second, worst = int(now), 0.0
+            if now - written >= 1.0:
+                with open(path + ".tmp", "w", encoding="utf-8") as fh:
+                    json.dump({"at": now, "recent": seconds}, fh)
+                os.replace(path + ".tmp", path)
+                written = now
+    gevent.spawn(_watch_loop, os.environ["BENCH_ENGINE_STALLS"])
 cli(["run", "--no-sim", "--no-web", "--no-demo"], prog_name="callcenter")  # pylint: disable=no-value-for-parameter
