@@ -69,7 +69,7 @@ def configure_app(app: Flask, config: "Config | None", overrides: dict[str, Any]
         SESSION_COOKIE_NAME="cc_session",
         IDLE_TIMEOUT_MINUTES=30,
         MAX_CONTENT_LENGTH=50 * 1024 * 1024,
-        LIVE_POLL_S=0.2,            # SQLite: how often each console process reads the live feed (PostgreSQL: NOTIFY)
+        LIVE_POLL_S=0.1,            # SQLite: how often each console process reads the live feed (PostgreSQL: NOTIFY)
         FLOOR_SHARED_S=1.0,         # the floor's figures, computed once per this for all viewers of the same halls
         WALLBOARD_SHARED_S=1.0,     # the wallboard's likewise
     )

@@ -20,6 +20,8 @@ _STOP = object()
 STORE_BATCH_MAX = 500
 STORE_COALESCE_S = 0.2      # a batch collects what comes in this long: a transaction per call event would cost
                             # more than every write in it (records still reach the database within ~0.2 s)
+STORE_URGENT_S = 0.05       # ...but closes this soon after what a desktop waits to see (an agent's new state, the
+                            # answer to a request): the consoles' live feed publishes it with the batch
 
 
 class Runtime:
@@ -126,7 +128,7 @@ class Runtime:
         while True:
             batch = [self._store_q.get()]
             self._storing = batch[0] is not _STOP          # held in hand counts as not idle
-            deadline = time.monotonic() + self.store_coalesce_s
+            deadline = self._deadline(batch[0], time.monotonic() + self.store_coalesce_s)
             while len(batch) < STORE_BATCH_MAX and batch[-1] is not _STOP:
                 if self._store_q.empty():
                     left = deadline - time.monotonic()
@@ -138,6 +140,7 @@ class Runtime:
                         break
                 else:
                     batch.append(self._store_q.get_nowait())
+                deadline = self._deadline(batch[-1], deadline)
             stop = batch[-1] is _STOP
             commands = [cmd for cmd in batch if cmd is not _STOP]
             if commands:
@@ -150,6 +153,12 @@ class Runtime:
                     self._storing = False
             if stop:
                 return
+
+    def _deadline(self, command, deadline: float) -> float:
+        """When the batch closes: sooner once it holds what an agent's desktop is waiting for."""
+        if isinstance(command, (c.SaveAgentState, c.SaveRequestResult)):
+            return min(deadline, time.monotonic() + min(STORE_URGENT_S, self.store_coalesce_s))
+        return deadline
 
     def idle(self) -> bool:
         """True when nothing is queued anywhere (tests and shutdown use it)."""

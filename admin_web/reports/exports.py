@@ -22,6 +22,7 @@ from admin_web.reports.monthly import monthly_workbook
 from admin_web.reports.tables import KINDS, Query, build
 from admin_web.reports.views import _month_arg, today_local
 from admin_web.db import get_session
+from admin_web.offload import heavy
 from admin_web.scope import Scope, current_scope
 from admin_web.security import MONITORS, roles_required
 from engine.reports.definitions import load_definitions
@@ -167,7 +168,8 @@ def monthly():
     """The monthly operating report (运行分析月报) of ?month=YYYY-MM as an XLSX workbook with charts."""
     year, month = _month_arg()
     session = get_session()
-    data = monthly_workbook(session, year, month, load_definitions(session))
+    d = load_definitions(session)
+    data = heavy(lambda s: monthly_workbook(s, year, month, d))
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
                      download_name=f"运行分析月报_{year:04d}-{month:02d}.xlsx")
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from admin_web.offload import heavy
 from admin_web.paging import page_arg
 from admin_web.audit import record as audit_record
 from admin_web.db import get_session
@@ -59,7 +60,7 @@ def report(kind: str):
     form, q = _query(kind)
     session = get_session()
     d = load_definitions(session)
-    table = build(session, q, d) if q is not None else None
+    table = heavy(lambda s: build(s, q, d)) if q is not None else None
     return render_template("reports/report.html", kind=kind, form=form, q=q, table=table, d=d,
                            titles=REPORT_TITLES, figure_labels=FIGURE_LABELS, formulas=FORMULAS,
                            is_percent=is_percent, abandon_labels=ABANDON_LABELS)
@@ -76,7 +77,7 @@ def api(kind: str):
         return jsonify(errors=form.errors), 400
     session = get_session()
     d = load_definitions(session)
-    table = build(session, q, d)
+    table = heavy(lambda s: build(s, q, d))
     return jsonify(kind=kind, query=q.args(), definitions=dataclasses.asdict(d),
                    labels={c: str(FIGURE_LABELS.get(c, c)) for c in table["columns"]},
                    grain_label=str(GRAIN_LABELS[q.grain]), dimension_label=str(DIMENSION_LABELS[q.dimension]),
@@ -129,7 +130,7 @@ def scorecard():
     year, month = _month_arg()
     session = get_session()
     d = load_definitions(session)
-    card = monthly_scorecard(session, year, month, d)
+    card = heavy(lambda s: monthly_scorecard(s, year, month, d))
     return render_template("reports/scorecard.html", card=card, month=f"{year:04d}-{month:02d}", d=d,
                            figure_labels=FIGURE_LABELS, formulas=FORMULAS, abandon_labels=ABANDON_LABELS)
 
@@ -139,7 +140,8 @@ def scorecard():
 def scorecard_api():
     year, month = _month_arg()
     session = get_session()
-    card = monthly_scorecard(session, year, month, load_definitions(session))
+    d = load_definitions(session)
+    card = heavy(lambda s: monthly_scorecard(s, year, month, d))
     return jsonify(card.as_dict())
 
 
