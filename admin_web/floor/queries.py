@@ -104,19 +104,20 @@ def agent_days(session: Session, day_start: dt.datetime, now: dt.datetime) -> li
     return days
 
 
+UNIX_EPOCH_JULIAN_DAY = 2440587.5      # SQLite's julianday() of 1970-01-01T00:00Z
+
+
 def _state_time(session: Session, day_start: dt.datetime, now: dt.datetime):
     """({agent: {state: seconds}} of the day's changes, {agent: (from_state, at) of its first change},
     {agent: times it went not ready}), each one grouped query over the day's changes."""
     c = AgentStateChange
     epoch = (func.extract("epoch", c.at) if session.get_bind().dialect.name == "postgresql"
-             else func.julianday(c.at) * 86400.0)
+             else (func.julianday(c.at) - UNIX_EPOCH_JULIAN_DAY) * 86400.0)
     ordered = select(c.agent_id, c.from_state, c.to_state, c.at, epoch.label("t"),
                      func.lead(epoch).over(partition_by=c.agent_id, order_by=(c.at, c.id)).label("next_t"),
                      func.row_number().over(partition_by=c.agent_id, order_by=(c.at, c.id)).label("n")) \
         .where(c.at >= day_start, c.at <= now).subquery()
-    now_t = (now.timestamp() if session.get_bind().dialect.name == "postgresql"
-             else session.scalar(select(func.julianday(now) * 86400.0)))
-    lasted = func.coalesce(ordered.c.next_t, now_t) - ordered.c.t
+    lasted = func.coalesce(ordered.c.next_t, now.timestamp()) - ordered.c.t
     totals: dict[int, dict[AgentState, float]] = {}
     for agent_id, state, seconds in session.execute(
             select(ordered.c.agent_id, ordered.c.to_state, func.sum(lasted))

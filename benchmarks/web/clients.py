@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import http.client
 import json
@@ -18,6 +19,8 @@ import re
 import threading
 import time
 import urllib.parse
+
+from benchmarks.load.control import KeptConnection
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 REQUEST_GIVE_UP_S = 15.0
@@ -58,36 +61,24 @@ class Session:
     """One client's connection and cookies (the console's login form, its CSRF token)."""
 
     def __init__(self, host: str, port: int, timeout: float = 60.0):
-        self.host, self.port, self.timeout = host, port, timeout
+        self.host, self.port = host, port
         self.cookies: dict[str, str] = {}
-        self.conn: http.client.HTTPConnection | None = None
-
-    def _connection(self) -> http.client.HTTPConnection:
-        if self.conn is None:
-            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-        return self.conn
+        self._kept = KeptConnection(host, port, timeout)
 
     def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None
                 ) -> tuple[int, bytes]:
         headers = dict(headers or {})
         if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        for attempt in (1, 2):
-            conn = self._connection()
-            try:
-                conn.request(method, path, body=body, headers=headers)
-                response = conn.getresponse()
-                data = response.read()
-                break
-            except (http.client.HTTPException, OSError):
-                self.close()
-                if attempt == 2:
-                    raise
+            headers["Cookie"] = self.cookie_header()
+        response, data = self._kept.exchange(method, path, body, headers)
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":
                 name, _, rest = value.partition("=")
                 self.cookies[name.strip()] = rest.split(";", 1)[0]
         return response.status, data
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
 
     def login(self, username: str, password: str) -> None:
         status, page = self.request("GET", "/auth/login")
@@ -99,9 +90,7 @@ class Session:
             raise RuntimeError(f"login of {username} answered {status}")
 
     def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
+        self._kept.close()
 
 
 def sse_events(response):
@@ -206,7 +195,7 @@ class Actor(threading.Thread):
                         self.stats.count("requests_given_up")
 
 
-class LoggedIn(threading.Thread):
+class LoggedIn(threading.Thread, abc.ABC):
     """A console user: logs in, then `step()` until stopped."""
 
     def __init__(self, host: str, port: int, username: str, password: str, stats: Stats, stop: threading.Event):
@@ -235,8 +224,9 @@ class LoggedIn(threading.Thread):
             self.stats.count("http_5xx")
         return status
 
+    @abc.abstractmethod
     def step(self) -> None:
-        raise NotImplementedError
+        """One thing the user does (each kind of user says what)."""
 
 
 class FloorViewer(LoggedIn):
@@ -249,8 +239,8 @@ class Wallboard(LoggedIn):
     def step(self) -> None:
         conn = http.client.HTTPConnection(self.session.host, self.session.port, timeout=60)
         try:
-            cookie = "; ".join(f"{k}={v}" for k, v in self.session.cookies.items())
-            conn.request("GET", "/wallboard/events", headers={"Cookie": cookie, "Accept": "text/event-stream"})
+            conn.request("GET", "/wallboard/events", headers={"Cookie": self.session.cookie_header(),
+                                                              "Accept": "text/event-stream"})
             response = conn.getresponse()
             for kind, _data in sse_events(response):
                 if kind == "snapshot":

@@ -10,7 +10,6 @@ import time
 import pytest
 from sqlalchemy import select as sql_select
 
-from engine.demo import seed_demo
 from engine.domain import commands as c
 from engine.domain.agent import AgentStateChanged
 from engine.domain.calllog import CallEventKind as K
@@ -24,14 +23,10 @@ UTC = dt.timezone.utc
 
 
 @pytest.fixture
-def store(database_url):
-    eng = make_engine(database_url)
-    factory = make_session_factory(eng)
-    with transaction(factory) as s:
-        seed_demo(s)
-        agents = [a.id for a in s.scalars(sql_select(Agent).order_by(Agent.id).limit(2))]
-    yield eng, factory, agents
-    eng.dispose()
+def store(sessions):
+    """(the demo center's session factory, two of its agents)."""
+    with sessions() as s:
+        return sessions, [a.id for a in s.scalars(sql_select(Agent).order_by(Agent.id).limit(2))]
 
 
 def changes(factory) -> list[tuple[str, str]]:
@@ -40,7 +35,7 @@ def changes(factory) -> list[tuple[str, str]]:
 
 
 def test_a_batch_publishes_each_agent_and_call_it_changed_once_and_the_queues(store):
-    eng, factory, (a1, a2) = store
+    factory, (a1, a2) = store
     t = time.time()
     batch = [c.SaveAgentState(AgentStateChanged(a1, t, S.READY, S.RESERVED, None, "offer", "system", "u1")),
              c.LogCallEvent("u1", K.OFFERED, t, queue_code="tax_policy", agent_id=a1),
@@ -54,7 +49,7 @@ def test_a_batch_publishes_each_agent_and_call_it_changed_once_and_the_queues(st
 
 
 def test_a_failed_batch_publishes_nothing(store):
-    _eng, factory, (a1, _a2) = store
+    factory, (a1, _a2) = store
     with pytest.raises(RuntimeError):
         with transaction(factory) as s:
             live.publish(s, [("agent", str(a1))], dt.datetime.now(UTC))
@@ -63,7 +58,7 @@ def test_a_failed_batch_publishes_nothing(store):
 
 
 def test_old_changes_are_pruned(store):
-    _eng, factory, (a1, a2) = store
+    factory, (a1, a2) = store
     now = dt.datetime.now(UTC)
     with transaction(factory) as s:
         live.publish(s, [("agent", str(a1))], now - dt.timedelta(seconds=live.KEEP_S + 5))

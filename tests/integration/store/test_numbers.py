@@ -6,26 +6,15 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from engine.calendar_source import load_calendar
-from engine.demo import seed_demo
 from engine.domain.calendar import DayKind
 from engine.domain.regions import HallLevel, tier_chain, validate_tree
 from engine.domain.rules import RuleContext, RuleError, evaluate
 from engine.region_lookup import lookup_region
 from engine.store import numbers
 from engine.store.models import Agent, Hall, HolidayOverride, PublishedNumber, RoutingRule
-from engine.store.session import make_engine, make_session_factory, transaction
+from engine.store.session import transaction
 
 FLOWS = {"tax_main", "citizen_main"}
-
-
-@pytest.fixture
-def sessions(database_url):
-    eng = make_engine(database_url)
-    factory = make_session_factory(eng)
-    with transaction(factory) as s:
-        assert seed_demo(s) is True
-    yield factory
-    eng.dispose()
 
 
 def test_demo_has_200_numbers_across_a_province_city_county_tree(sessions):

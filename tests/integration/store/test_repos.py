@@ -12,16 +12,6 @@ from engine.store.models import Agent, AgentSkill, AgentStateChange, CallRecord
 from engine.store.session import make_engine, make_session_factory, transaction
 
 
-@pytest.fixture
-def sessions(database_url):
-    eng = make_engine(database_url)
-    factory = make_session_factory(eng)
-    with transaction(factory) as s:
-        assert seed_demo(s) is True
-    yield factory
-    eng.dispose()
-
-
 def test_seeded_directory_gives_the_acd_agents_skills_queues_and_numbers(sessions):
     with transaction(sessions) as s:
         agents, queues, numbers = repos.load_directory(s)

@@ -8,26 +8,15 @@ import os
 import pytest
 from sqlalchemy import String, select, text, type_coerce
 
-from engine.demo import seed_demo
 from engine.domain.calllog import CallEventKind
 from engine.domain.commands import LogCallEvent, SaveCallRecord
 from engine.domain.states import CallOutcome, HangupSide
 from engine.store import calllog, repos, resealing, sealed
 from engine.store.models import Agent, CallEvent, CallRecord, ReportCallerRegionDay
-from engine.store.session import make_engine, make_session_factory, transaction
+from engine.store.session import transaction
 
 CALLER = "13800138000"
 TAXPAYER_ID = "91440300MA5F1234X7"
-
-
-@pytest.fixture
-def sessions(database_url):
-    eng = make_engine(database_url)
-    factory = make_session_factory(eng)
-    with transaction(factory) as s:
-        seed_demo(s)
-    yield factory
-    eng.dispose()
 
 
 def _call(s, uuid="c-1", ani=CALLER, at=1_800_000_000.0):
