@@ -69,7 +69,7 @@ def configure_app(app: Flask, config: "Config | None", overrides: dict[str, Any]
         SESSION_COOKIE_NAME="cc_session",
         IDLE_TIMEOUT_MINUTES=30,
         MAX_CONTENT_LENGTH=50 * 1024 * 1024,
-        LIVE_POLL_S=0.1,            # SQLite: how often each console process reads the live feed (PostgreSQL: NOTIFY)
+        LIVE_POLL_S=0.05,           # SQLite: how often each console process reads the live feed (PostgreSQL: NOTIFY)
         FLOOR_SHARED_S=1.0,         # the floor's figures, computed once per this for all viewers of the same halls
         WALLBOARD_SHARED_S=1.0,     # the wallboard's likewise
     )
@@ -84,7 +84,7 @@ def configure_app(app: Flask, config: "Config | None", overrides: dict[str, Any]
                           BABEL_DEFAULT_LOCALE=config.default_locale, RECORDINGS_DIR=str(config.recordings_dir),
                           FLOWS_DIR=str(config.flows_dir), PROMPTS_DIR=str(config.prompts_dir),
                           SIP_DOMAIN=config.sip_domain, DIRECTORY_CREDENTIALS=config.directory_credentials,
-                          RECORDING_KEYS=config.recording_keys)
+                          RECORDING_KEYS=config.recording_keys, REPORT_WORKERS=config.web_report_workers)
     app.config.update(overrides)
 
 
@@ -102,11 +102,12 @@ def configure_extensions(app: Flask) -> None:
 
 def configure_db(app: Flask) -> None:
     """Request-scoped sessions on the engine's store."""
-    from admin_web import db, live, scope
+    from admin_web import db, jobs, live, scope
 
     db.init_app(app)
     scope.init_app(app)
     live.init_app(app)
+    jobs.init_app(app)
 
 
 def configure_babel(app: Flask) -> None:

@@ -5,7 +5,7 @@ something changed; a stream reads its own figures only when its topic moved.
 * PostgreSQL: the listener LISTENs on callcenter_live on a connection of its own and waits in select(): the
   engine's NOTIFY arrives when the transaction that changed something commits (and the wait ends every half
   second anyway, so a lost connection is noticed and reopened).
-* SQLite: the listener reads the table every LIVE_POLL_S (0.1 s), once for all the process's streams.
+* SQLite: the listener reads the table every LIVE_POLL_S (0.05 s), once for all the process's streams.
 Either way one query reads every change since the last one it saw.
 
 Topics are (topic, key) pairs: ("agent", "<id>") for one agent, ("call", "<uuid>") for one call, ("agent", "*")
@@ -161,4 +161,4 @@ def feed() -> Feed:
 
 
 def init_app(app) -> None:
-    app.extensions["live_feed"] = Feed(app.extensions["db_engine"], float(app.config.get("LIVE_POLL_S", 0.1)))
+    app.extensions["live_feed"] = Feed(app.extensions["db_engine"], float(app.config.get("LIVE_POLL_S", 0.05)))

@@ -42,13 +42,17 @@ def serve(config: "Config", app: "Flask | None" = None) -> None:
         server.stop()
 
 
-def serve_production(config: "Config", config_path: str | None = None) -> None:
+def serve_production(config: "Config", config_path: str | None = None, demo: bool = False) -> None:
     """The console in its own processes: gunicorn with gevent workers (config.web_workers) on web.bind.
 
     Each worker builds the app itself (after gunicorn's gevent worker has patched it), so a worker busy hashing
-    passwords or rendering a report slows only its own requests, never call control, which runs in the engine's
-    process. Blocks until SIGTERM/SIGINT; gunicorn restarts a worker that dies."""
+    passwords slows only its own requests, never call control, which runs in the engine's process. Reports and
+    exports are computed by config.web_report_workers report worker processes, kept running from here
+    (admin_web.jobs.supervisor). Blocks until SIGTERM/SIGINT; gunicorn restarts a worker that dies."""
     from gunicorn.app.base import BaseApplication
+
+    from admin_web.jobs.supervisor import ReportWorkers, environment
+    report_workers = ReportWorkers(config.web_report_workers, config_path, environment(), demo)
 
     class ConsoleApplication(BaseApplication):
         def load_config(self) -> None:
@@ -64,6 +68,8 @@ def serve_production(config: "Config", config_path: str | None = None) -> None:
             # cores the engine leaves, not the engine's
             self.cfg.set("post_fork", lambda _server, _worker: os.nice(WORKER_NICENESS))
             self.cfg.set("errorlog", "-")
+            self.cfg.set("when_ready", lambda _server: report_workers.start())
+            self.cfg.set("on_exit", lambda _server: report_workers.stop())
 
         def load(self):
             from engine.config import load_config

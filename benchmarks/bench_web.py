@@ -7,14 +7,16 @@ minute) for IDLE seconds with nobody on the console, then for SECONDS under the 
 
 * DESKTOPS agents' event streams (/api/v1/events), ACTORS of them pressing 示忙/示闲 every 20 s;
 * SUPERVISORS: 60 % on the floor view (/floor/data.json every 2 s), the others on wallboards (/wallboard/events);
-* PAGE_CLIENTS browsing ordinary pages one after another; one user running the month of agent statistics.
+* PAGE_CLIENTS browsing ordinary pages one after another; one user running the month of agent statistics and,
+  every third run, the monthly operating report (XLSX), each computed afresh by the report worker (?fresh=1).
 
 The last line printed is one JSON object: desktops, page_clients, page_p95_s, event_delivery_p95_s (a state change
-to the desktop: received − the change's time), request_answer_p95_s (a 示忙/示闲 request to its answer on the
-stream), report_month_s (the slowest month of agent statistics), calls_offered, calls_answered (under the load),
-answer_ratio_vs_idle (the share of callers bridged under the load over the share with no load), answer_p95_ms
-(a caller's channel to the engine's answer, under the load and idle), engine_loop_stall_max_s (the engine's
-event loop late the most, under the load), and the counts behind them.
+to the desktop: received − the change's time; event_server_p95_s: of which until the console wrote the document),
+request_answer_p95_s (a 示忙/示闲 request to its answer on the stream), report_month_s (the slowest month of agent
+statistics), monthly_xlsx_s (the slowest monthly workbook), calls_offered, calls_answered (under the load),
+answer_ratio_vs_idle (the share of callers bridged under the load over the share with no load), answer_p95_ms (a
+caller's channel to the engine's answer, under the load and idle), engine_loop_stall_max_s (the engine's event loop
+late the most, under the load), and the counts behind them.
 """
 from __future__ import annotations
 
@@ -78,7 +80,8 @@ def run(args) -> dict:
         "CALLCENTER_PATHS_FLOWS_DIR": str(work / "flows"), "CALLCENTER_PATHS_RECORDINGS_DIR": str(work / "recordings"),
         "CALLCENTER_SWITCH_RING_TIMEOUT": "20", "CALLCENTER_WEB_BIND": f"127.0.0.1:{web_port}",
         "CALLCENTER_SIM_CONTROL_PORT": str(ctl_port), "BENCH_ENGINE_LOG_LEVEL": "WARNING",
-        "BENCH_ENGINE_STALLS": str(work / "stalls.json")})
+        "BENCH_ENGINE_STALLS": str(work / "stalls.json"),
+        **({"CALLCENTER_WEB_WORKERS": str(args.web_workers)} if args.web_workers else {})})
     procs: dict[str, subprocess.Popen] = {}
     stop = threading.Event()
     try:
@@ -167,6 +170,8 @@ def run(args) -> dict:
         idle_callers, idle_bridged, idle_answer = _callers(calls_log, {p.uuid for p in idle.admitted()})
         load_callers, load_bridged, load_answer = _callers(calls_log, {p.uuid for p in loaded.admitted()})
         s = stats.samples
+        if args.samples:
+            Path(args.samples).write_text(json.dumps(s))
         idle_ratio = idle_bridged / idle_callers if idle_callers else None
         load_ratio = load_bridged / load_callers if load_callers else None
         return {
@@ -177,10 +182,13 @@ def run(args) -> dict:
             "floor_p95_s": clients.percentile(s.get("floor", []), 95),
             "event_delivery_p95_s": clients.percentile(s.get("event_delivery", []), 95),
             "events": len(s.get("event_delivery", [])),
+            "event_server_p95_s": clients.percentile(s.get("event_server", []), 95),
             "request_answer_p95_s": clients.percentile(s.get("request_answer", []), 95),
             "requests": stats.counts.get("requests", 0), "requests_given_up": stats.counts.get("requests_given_up", 0),
             "report_month_s": round(max(s.get("report_month", [0.0]) or [0.0]), 3) if s.get("report_month") else None,
             "report_runs": len(s.get("report_month", [])),
+            "monthly_xlsx_s": round(max(s["monthly_xlsx"]), 3) if s.get("monthly_xlsx") else None,
+            "monthly_xlsx_runs": len(s.get("monthly_xlsx", [])),
             "calls_offered": load_callers, "calls_answered": load_bridged,
             "calls_offered_idle": idle_callers, "calls_answered_idle": idle_bridged,
             "answer_ratio_vs_idle": round(load_ratio / idle_ratio, 3) if idle_ratio and load_ratio is not None
@@ -234,7 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--history-calls", type=int, default=100_000, help="calls of the seeded month")
     ap.add_argument("--history-agents", type=int, default=124)
     ap.add_argument("--database-url", default="", help="a scratch PostgreSQL database instead of SQLite")
+    ap.add_argument("--web-workers", type=int, default=0, help="console worker processes (default: [web] workers)")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--samples", default="", help="write every sample (seconds, by name) to this JSON file")
     args = ap.parse_args(argv)
     try:
         figures = run(args)

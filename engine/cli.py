@@ -14,7 +14,8 @@ import click
 
 def main() -> None:
     """Console entry point: gevent needs its monkey-patching before anything else is imported."""
-    if "web" not in sys.argv[1:]:   # gunicorn's master stays unpatched; its gevent workers patch themselves
+    # gunicorn's master stays unpatched (its gevent workers patch themselves); a report worker computes in plain threads
+    if not {"web", "worker"} & set(sys.argv[1:]):
         from gevent import monkey
         monkey.patch_all()
     cli()  # pylint: disable=no-value-for-parameter
@@ -260,7 +261,21 @@ def web(ctx: click.Context, demo: bool) -> None:
     config = _config(ctx)
     if not demo:
         _require_own_secrets(ctx, config)
-    serve_production(config, ctx.obj.get("config_path"))
+    serve_production(config, ctx.obj.get("config_path"), demo)
+
+
+@cli.command()
+@click.option("--demo/--no-demo", default=False, show_default=True,
+              help="Demo mode: the shipped secrets are accepted.")
+@click.pass_context
+def worker(ctx: click.Context, demo: bool) -> None:
+    """Run one report worker: computes the reports and exports the console queues (`callcenter web` starts
+    [web] report_workers of these itself)."""
+    from admin_web.jobs.worker import serve
+    config = _config(ctx)
+    if not demo:
+        _require_own_secrets(ctx, config)
+    serve(config)
 
 
 @cli.command()

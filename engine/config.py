@@ -51,6 +51,7 @@ class Config:
     sim_time_scale: float
     source: str = ""
     web_workers: int = 2
+    web_report_workers: int = 1
     web_idle_timeout_minutes: int = 30
     web_secure_cookies: bool = False
     web_behind_proxy: bool = False
@@ -79,6 +80,7 @@ _SCHEMA: dict[str, tuple[str, str, type]] = {
     "web_bind": ("web", "bind", str),
     "web_secret_key": ("web", "secret_key", str),
     "web_workers": ("web", "workers", int),
+    "web_report_workers": ("web", "report_workers", int),
     "default_locale": ("web", "default_locale", str),
     "web_idle_timeout_minutes": ("web", "idle_timeout_minutes", int),
     "web_secure_cookies": ("web", "secure_cookies", bool),
@@ -247,6 +249,8 @@ def _validate(v: dict[str, object], source: str) -> Config:
         raise ConfigError(f"setting web.bind must be host:port, got {bind!r}")
     if not 1 <= int(v["web_workers"]) <= 64:  # type: ignore[arg-type]
         raise ConfigError(f"setting web.workers must be 1 to 64, got {v['web_workers']}")
+    if not 0 <= int(v["web_report_workers"]) <= 16:  # type: ignore[arg-type]
+        raise ConfigError(f"setting web.report_workers must be 0 to 16, got {v['web_report_workers']}")
     if not 1 <= int(v["web_idle_timeout_minutes"]) <= 24 * 60:  # type: ignore[arg-type]
         raise ConfigError("setting web.idle_timeout_minutes must be 1 to 1440")
     if not 1 <= int(v["web_max_upload_mb"]) <= 2048:  # type: ignore[arg-type]

@@ -15,7 +15,7 @@ from engine.domain.events import Event, PublishStatus
 
 logger = logging.getLogger(__name__)
 DIRECTORY_RELOAD_S = 2.0
-REQUEST_POLL_S = 0.25
+REQUEST_POLL_S = 0.1       # a 示闲 pressed reaches the ACD within this (one indexed read when none waits)
 LIMITS_REFRESH_S = 2.0      # `status`: the console shows the switch's load, and `fsctl sps N` changes its rate live
 
 

@@ -76,9 +76,12 @@ def skill_levels(agent: Agent) -> dict[int, int]:
 
 
 def recent_requests(session: Session, now: dt.datetime, window_s: int = 120) -> dict[int, dict]:
-    """Each agent's latest console request of the last minutes and the engine's answer (for the live page)."""
+    """Each agent's latest console request of the last minutes and the engine's answer (for the live page).
+
+    Read in time order through ix_agent_requests_requested_at: the last minutes' rows only, however many requests
+    the agents made before (in id order, SQLite would rather walk the whole table than sort a few rows)."""
     since = now - dt.timedelta(seconds=window_s)
     rows = session.scalars(select(AgentRequest).where(AgentRequest.requested_at >= since)
-                           .order_by(AgentRequest.id)).all()
+                           .order_by(AgentRequest.requested_at, AgentRequest.id)).all()
     return {r.agent_id: {"action": r.action, "reason": r.reason.value if r.reason else None, "actor": r.actor,
                          "result": r.result or "pending"} for r in rows}

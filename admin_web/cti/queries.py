@@ -70,7 +70,7 @@ def _transfer_origin(session: Session, call_uuid: str, agent_id: int) -> dict | 
         request = session.scalar(select(AgentRequest).where(
             AgentRequest.agent_id == offer.agent_id, AgentRequest.action.in_(("transfer", "consult_transfer")),
             AgentRequest.result == "ok", AgentRequest.requested_at >= offer.offered_at)
-            .order_by(AgentRequest.requested_at))
+            .order_by(AgentRequest.requested_at).limit(1))
         if request is not None:
             by = session.get(Agent, offer.agent_id)
             return {"employee_no": by.employee_no if by else None, "name": by.name if by else None,
@@ -84,13 +84,13 @@ def call_json(session: Session, agent: Agent, now: dt.datetime) -> dict | None:
     if not uuid:
         return None
     recording = session.scalar(select(Recording).where(Recording.call_uuid == uuid)
-                               .order_by(Recording.started_at.desc()))
+                               .order_by(Recording.started_at.desc()).limit(1))
     record = session.scalar(select(CallRecord).where(CallRecord.call_uuid == uuid))
     offer = session.scalar(select(CallOffer).where(CallOffer.call_uuid == uuid, CallOffer.agent_id == agent.id)
-                           .order_by(CallOffer.offered_at.desc()))
+                           .order_by(CallOffer.offered_at.desc()).limit(1))
     first_change = session.scalar(select(AgentStateChange).where(AgentStateChange.agent_id == agent.id,
                                                                  AgentStateChange.call_uuid == uuid)
-                                  .order_by(AgentStateChange.at))
+                                  .order_by(AgentStateChange.at).limit(1))
     direction = record.direction if record else "inbound"
     dialled = None
     if first_change is not None and first_change.cause.startswith("dialling "):
@@ -162,14 +162,14 @@ def _consult_state(session: Session, agent_id: int, first_change: AgentStateChan
                                                      AgentRequest.action.in_(CONSULT_STEPS),
                                                      AgentRequest.result == "ok",
                                                      AgentRequest.requested_at >= first_change.at)
-                          .order_by(AgentRequest.id.desc()))
+                          .order_by(AgentRequest.id.desc()).limit(1))
     if last is None or last.action in ("consult_transfer", "consult_cancel"):
         return None
     target = last.argument
     if last.action == "conference":
         started = session.scalar(select(AgentRequest.argument).where(
             AgentRequest.agent_id == agent_id, AgentRequest.action == "consult", AgentRequest.result == "ok",
-            AgentRequest.id < last.id).order_by(AgentRequest.id.desc()))
+            AgentRequest.id < last.id).order_by(AgentRequest.id.desc()).limit(1))
         target = started
     return {"target": target, "conference": last.action == "conference"}
 

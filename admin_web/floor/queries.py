@@ -81,8 +81,11 @@ def agent_days(session: Session, day_start: dt.datetime, now: dt.datetime) -> li
     each change lasts until the agent's next one (or now); the state before the first change of the day lasted
     from the start of the day."""
     agents = session.scalars(select(Agent).where(Agent.active).order_by(Agent.employee_no)).all()
+    # the day's calls, bounded on both sides: read through ix_call_records_started_at (open-ended, SQLite would
+    # rather walk every call ever recorded in agent order than sort the day's by agent)
     answered = dict(session.execute(
         select(CallRecord.agent_id, func.count()).where(CallRecord.started_at >= day_start,
+                                                        CallRecord.started_at <= now,
                                                         CallRecord.outcome == CallOutcome.ANSWERED)
         .group_by(CallRecord.agent_id)).all())
     totals, first, entered = _state_time(session, day_start, now)

@@ -53,16 +53,17 @@ def index():
     """Search and list; each row says whether its file is there now (missing / damaged rows are flagged)."""
     session = get_session()
     form = _form(session)
-    query = queries.search(_filters(form), str(get_timezone()))
+    query = queries.search(session, _filters(form), str(get_timezone()))
     per_page = current_app.config.get("LIST_PER_PAGE", 50)
-    page = max(1, page_arg())
     total = queries.count(session, query)
+    pages = max(1, -(-total // per_page))
+    page = min(page_arg(), pages)       # past the last page (an old link, a typed number): the last one
     rows = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
     states = queries.file_states(rows)
     problems = {r.id: queries.problem_of(r, states[r.id]) for r in rows}
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("recordings/index.html", form=form, rows=rows, states=states, problems=problems,
-                           FileState=FileState, total=total, page=page, pages=max(1, -(-total // per_page)),
+                           FileState=FileState, total=total, page=page, pages=pages,
                            args=args, status_labels=STATUS_LABELS, batch_form=BatchForm(),
                            batch_max=current_app.config.get("RECORDINGS_ZIP_MAX", 500))
 
@@ -135,7 +136,7 @@ def batch():
     if request.form.get("all") == "1":
         form = RecordingSearchForm(request.form)
         form.queue.choices = [("", "")] + queries.queue_codes(session)
-        recordings = session.scalars(queries.search(_filters(form), str(get_timezone())).limit(limit)).all()
+        recordings = session.scalars(queries.search(session, _filters(form), str(get_timezone())).limit(limit)).all()
     else:
         ids = _ids_from_request()[:limit]
         recordings = session.scalars(select(Recording).where(Recording.id.in_(ids)).order_by(Recording.started_at)).all() \

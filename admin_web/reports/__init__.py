@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-from admin_web.reports import views, exports  # noqa: E402,F401
+from admin_web.reports import views, exports, jobs  # noqa: E402,F401

@@ -9,7 +9,8 @@ from decimal import Decimal
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from admin_web.offload import heavy
+from admin_web.jobs import queue
+from admin_web.jobs import web as jobs
 from admin_web.paging import page_arg
 from admin_web.audit import record as audit_record
 from admin_web.db import get_session
@@ -17,13 +18,13 @@ from admin_web.reports import bp
 from admin_web.reports.forms import DefinitionsForm, ReportFilterForm
 from admin_web.reports.labels import (ABANDON_LABELS, DIMENSION_LABELS, FIGURE_LABELS, GRAIN_LABELS,
                                       REPORT_TITLES)
-from admin_web.reports.tables import KINDS, Query, build, is_percent
+from admin_web.reports.jobs import SCORECARD, TABLE, month_params, query_params, scorecard_of, table_of
+from admin_web.reports.tables import KINDS, Query, is_percent
 from admin_web.security import ADMIN, MONITORS, roles_required
 from engine.reports import periods, rollups
 from engine.reports.definitions import Definitions, load_definitions, save_definitions
 from engine.reports.drill import DRILL, calls_behind
 from admin_web.reports.labels import FORMULA_LABELS as FORMULAS
-from engine.reports.scorecard import monthly_scorecard
 
 PER_PAGE = 100
 
@@ -39,10 +40,18 @@ def _query(kind: str) -> tuple[ReportFilterForm, Query | None]:
     return form, Query(kind, form.dimension.data, form.grain.data, form.start.data, form.end.data)
 
 
-def _json_safe(value):
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
+def _fresh() -> bool:
+    """?fresh=1: compute again now instead of sharing a result of the last seconds."""
+    return request.args.get("fresh") == "1"
+
+
+def failed_page(job, title: str):
+    """A job that failed: said in the page's language (the worker's log has the reason, under the job's id)."""
+    return render_template("reports/pending.html", job=job, job_status=jobs.status(job), title=title, then=""), 500
+
+
+def _table_job(q: Query, d):
+    return jobs.for_request(TABLE.name, query_params(q, d), fresh=_fresh())
 
 
 @bp.route("/")
@@ -60,10 +69,18 @@ def report(kind: str):
     form, q = _query(kind)
     session = get_session()
     d = load_definitions(session)
-    table = heavy(lambda s: build(s, q, d)) if q is not None else None
+    table = computed_at = None
+    if q is not None:
+        job = _table_job(q, d)
+        if job.state == queue.FAILED:
+            return failed_page(job, str(REPORT_TITLES[kind]))
+        if job.state != queue.DONE:
+            args = {k: v for k, v in request.args.items() if k != "fresh"}
+            return jobs.pending_page(job, str(REPORT_TITLES[kind]), url_for("reports.report", kind=kind, **args))
+        table, computed_at = table_of(job), job.finished_at
     return render_template("reports/report.html", kind=kind, form=form, q=q, table=table, d=d,
                            titles=REPORT_TITLES, figure_labels=FIGURE_LABELS, formulas=FORMULAS,
-                           is_percent=is_percent, abandon_labels=ABANDON_LABELS)
+                           is_percent=is_percent, abandon_labels=ABANDON_LABELS, computed_at=computed_at)
 
 
 @bp.route("/api/<kind>.json")
@@ -75,9 +92,11 @@ def api(kind: str):
     form, q = _query(kind)
     if q is None:
         return jsonify(errors=form.errors), 400
-    session = get_session()
-    d = load_definitions(session)
-    table = heavy(lambda s: build(s, q, d))
+    d = load_definitions(get_session())
+    job = _table_job(q, d)
+    if job.state != queue.DONE:
+        return jsonify(job=jobs.status(job)), 500 if job.state == queue.FAILED else 202
+    table = table_of(job)
     return jsonify(kind=kind, query=q.args(), definitions=dataclasses.asdict(d),
                    labels={c: str(FIGURE_LABELS.get(c, c)) for c in table["columns"]},
                    grain_label=str(GRAIN_LABELS[q.grain]), dimension_label=str(DIMENSION_LABELS[q.dimension]),
@@ -128,21 +147,26 @@ def _month_arg() -> tuple[int, int]:
 def scorecard():
     """The month's KPIs against the purchaser's targets (seed 003) and the points each scores."""
     year, month = _month_arg()
-    session = get_session()
-    d = load_definitions(session)
-    card = heavy(lambda s: monthly_scorecard(s, year, month, d))
-    return render_template("reports/scorecard.html", card=card, month=f"{year:04d}-{month:02d}", d=d,
-                           figure_labels=FIGURE_LABELS, formulas=FORMULAS, abandon_labels=ABANDON_LABELS)
+    d = load_definitions(get_session())
+    job = jobs.for_request(SCORECARD.name, month_params(year, month, d), fresh=_fresh())
+    if job.state == queue.FAILED:
+        return failed_page(job, _("Monthly scorecard"))
+    if job.state != queue.DONE:
+        return jobs.pending_page(job, _("Monthly scorecard"), url_for("reports.scorecard", month=f"{year:04d}-{month:02d}"))
+    return render_template("reports/scorecard.html", card=scorecard_of(job), month=f"{year:04d}-{month:02d}", d=d,
+                           figure_labels=FIGURE_LABELS, formulas=FORMULAS, abandon_labels=ABANDON_LABELS,
+                           computed_at=job.finished_at)
 
 
 @bp.route("/api/scorecard.json")
 @roles_required(*MONITORS)
 def scorecard_api():
     year, month = _month_arg()
-    session = get_session()
-    d = load_definitions(session)
-    card = heavy(lambda s: monthly_scorecard(s, year, month, d))
-    return jsonify(card.as_dict())
+    job = jobs.for_request(SCORECARD.name, month_params(year, month, load_definitions(get_session())),
+                           fresh=_fresh())
+    if job.state != queue.DONE:
+        return jsonify(job=jobs.status(job)), 500 if job.state == queue.FAILED else 202
+    return jsonify(scorecard_of(job).as_dict())
 
 
 @bp.route("/definitions", methods=["GET", "POST"])

@@ -144,6 +144,10 @@ class Desktop(threading.Thread):
                         self.connected.set()
                         if not first and doc.get("since"):
                             self.stats.add("event_delivery", now - _epoch(doc["since"]))
+                            if doc.get("server_time"):      # of which: the change to the console's document
+                                server = _epoch(doc["server_time"]) - _epoch(doc["since"])
+                                self.stats.add("event_server", server)
+                                self.stats.add(f"event_server:{doc.get('state')}", server)
                         first = False
                     elif kind == "request":
                         doc = json.loads(data)
@@ -262,15 +266,21 @@ class PageClient(LoggedIn):
 
 
 class ReportRunner(LoggedIn):
-    """The month of agent statistics (per agent and day), one run after another."""
+    """The month of agent statistics (per agent and day) and the monthly operating report (XLSX), one run after
+    another, each computed afresh (?fresh=1: no viewer before shares its result)."""
 
     def __init__(self, *args, first: dt.date, last: dt.date, **kwargs):
         super().__init__(*args, **kwargs)
         self.path = ("/reports/api/agents.json?" + urllib.parse.urlencode(
-            {"dimension": "agent", "grain": "day", "start": first.isoformat(), "end": last.isoformat()}))
+            {"dimension": "agent", "grain": "day", "start": first.isoformat(), "end": last.isoformat(), "fresh": 1}))
+        self.workbook = "/reports/monthly.xlsx?" + urllib.parse.urlencode({"month": first.strftime("%Y-%m"),
+                                                                          "fresh": 1})
+        self.runs = 0
 
     def step(self) -> None:
-        status = self.timed("report_month", self.path)
+        self.runs += 1
+        name, path = ("monthly_xlsx", self.workbook) if self.runs % 3 == 0 else ("report_month", self.path)
+        status = self.timed(name, path)
         if status != 200:
             self.stats.count("report_errors")
         self.stop_event.wait(1.0)

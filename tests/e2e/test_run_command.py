@@ -35,6 +35,38 @@ def answered_records(url):
         eng.dispose()
 
 
+def _report_workers(web_pid: int) -> list[int]:
+    """The `callcenter worker` processes the console (gunicorn's master) started."""
+    out = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(web_pid)], capture_output=True, text=True).stdout
+    return [int(line.split()[0]) for line in out.splitlines() if " worker" in line]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:        # a zombie not yet reaped counts as gone
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _monthly_workbook(web_port: int) -> bytes:
+    """Log in as the demo admin and download this month's operating report."""
+    import http.cookiejar
+    import re
+    import urllib.parse
+    base = f"http://127.0.0.1:{web_port}"
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    login = opener.open(f"{base}/auth/login", timeout=10).read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login).group(1)
+    opener.open(f"{base}/auth/login", urllib.parse.urlencode(
+        {"csrf_token": token, "username": "admin", "password": "admin123"}).encode(), timeout=10).read()
+    return opener.open(f"{base}/reports/monthly.xlsx", timeout=60).read()
+
+
 def test_run_answers_demo_calls_and_stops_cleanly(tmp_path):
     db_url = f"sqlite:///{tmp_path / 'run.db'}"
     web_port = free_port()
@@ -55,6 +87,12 @@ def test_run_answers_demo_calls_and_stops_cleanly(tmp_path):
         children = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(proc.pid)], capture_output=True,
                                   text=True).stdout
         assert " web" in children and "engine.fsim" in children, children
+        web_pid = next(int(line.split()[0]) for line in children.splitlines() if " web" in line)
+        workers = _report_workers(web_pid)
+        assert len(workers) == 1, "no report worker beside the console"
+        # a report from outside: the console queues it, the report worker process computes it
+        workbook = _monthly_workbook(web_port)
+        assert workbook[:2] == b"PK"
         with transaction(make_session_factory(make_engine(db_url))) as s:
             assert [n.role for n in s.scalars(select(EngineNode))] == ["active"]
             assert s.scalar(select(func.count()).select_from(SwitchCdr)) >= 3     # the switch posts its CDRs
@@ -77,4 +115,5 @@ def test_run_answers_demo_calls_and_stops_cleanly(tmp_path):
             CallRecord.hangup_cause == "SYSTEM_SHUTDOWN", CallRecord.outcome == CallOutcome.ABANDONED)) == 0
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", web_port)) != 0          # the console it started is gone too
+    assert not [pid for pid in workers if _alive(pid)], "a report worker outlived the console"
     eng.dispose()

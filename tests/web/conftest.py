@@ -51,6 +51,8 @@ def app(db_url):
                                 "FLOOR_SHARED_S": 0.0, "WALLBOARD_SHARED_S": 0.0})   # tests change data directly
     yield app
     app.extensions["live_feed"].stop()
+    if app.extensions.get("report_jobs") is not None:
+        app.extensions["report_jobs"].stop()
     app.extensions["db_engine"].dispose()
 
 

@@ -83,7 +83,7 @@ def finished_export(client, fmt, query=Q):
     assert started.status_code == 202
     job = started.get_json()
     for _ in range(200):
-        job = client.get(f"/reports/exports/{job['id']}.json").get_json()
+        job = client.get(job["status"]).get_json()
         if job["state"] in ("done", "failed"):
             break
         time.sleep(0.05)

@@ -1,5 +1,5 @@
-// Report pages: the chart (ECharts, bundled locally) from the page's JSON API, and exports run as background
-// jobs whose progress is polled and shown until the file is ready.
+// Report pages: the chart (ECharts, bundled locally) from the page's JSON API, and exports computed by a report
+// worker whose progress is polled and shown until the file is ready.
 (function () {
   "use strict";
   var chartEl = document.getElementById("report-chart");
@@ -42,16 +42,16 @@
       if (csrf) { body.append("csrf_token", csrf.value); }
       progress.hidden = false; progress.value = 0; status.textContent = "0%";
       fetch(box.dataset.url, {method: "POST", body: body, credentials: "same-origin"})
-        .then(function (r) { return r.json(); }).then(function (job) { poll(job.id); });
+        .then(function (r) { return r.json(); }).then(function (job) { poll(job.status); });
     });
   });
-  function poll(id) {
-    fetch(box.dataset.url + "/" + id + ".json", {credentials: "same-origin"}).then(function (r) { return r.json(); })
+  function poll(url) {
+    fetch(url, {credentials: "same-origin"}).then(function (r) { return r.json(); })
       .then(function (job) {
         progress.value = job.percent; status.textContent = job.percent + "%";
         if (job.state === "done") { window.location = job.download; }
-        else if (job.state === "failed") { status.textContent = status.dataset.failed + ": " + job.error; }
-        else { setTimeout(function () { poll(id); }, 300); }
+        else if (job.state === "failed") { status.textContent = status.dataset.failed; }
+        else { setTimeout(function () { poll(url); }, 300); }
       });
   }
 })();

@@ -7,14 +7,14 @@ from engine.store.models.calls import (AgentRequest, AgentStateChange, Callback,
                                        Voicemail)
 from engine.store.models.org import Hall, HolidayOverride, RoutingRule
 from engine.store.models.reports import (ReportAgentDay, ReportCalls15m, ReportCallsDay, ReportCallerRegionDay,
-                                           ReportSetting)
+                                           ReportJob, ReportSetting)
 from engine.store.models.routing import PublishedNumber, Queue, QueueHallStatus, QueueSkill, QueueStatus, TrunkStatus
 from engine.store.models.switch import EngineNode, LiveChange, SwitchCdr, SwitchStatus  # noqa: F401
 from engine.store.models.users import ApiToken, LoginAttempt, User, UserRole, UserSession
 
 __all__ = [
     "CallEvent",
-    "ReportAgentDay", "ReportCalls15m", "ReportCallsDay", "ReportCallerRegionDay", "ReportSetting",
+    "ReportAgentDay", "ReportCalls15m", "ReportCallsDay", "ReportCallerRegionDay", "ReportJob", "ReportSetting",
     "CallNote", "Recording", "SurveyResult",
     "AgentRequest", "Callback", "CallOffer", "Voicemail", "Agent", "AgentGroup", "AgentSkill", "Skill", "AuditEntry", "AgentStateChange", "CallRecord",
     "Hall", "HolidayOverride", "RoutingRule", "PublishedNumber", "Queue", "QueueSkill", "QueueStatus", "QueueHallStatus", "TrunkStatus", "User", "UserRole", "UserSession", "LoginAttempt", "ApiToken",

@@ -16,6 +16,9 @@ class CallRecord(Base):
 
     __tablename__ = "call_records"
     __table_args__ = (Index("ix_call_records_started_at", "started_at"),
+                      # an agent's calls of a day (the CTI API's /me/calls/today), and the rows an agent's
+                      # deletion sets to NULL
+                      Index("ix_call_records_agent_started_at", "agent_id", "started_at"),
                       CheckConstraint("direction IN ('inbound', 'outbound')", name="direction_known"))
     id: Mapped[intpk]
     call_uuid: Mapped[str] = mapped_column(String(64), unique=True)
@@ -61,7 +64,15 @@ class AgentRequest(Base):
     """A state change asked from the console (agent or supervisor), carried out by the engine."""
 
     __tablename__ = "agent_requests"
-    __table_args__ = (Index("ix_agent_requests_pending", "processed_at", "id"),)
+    __table_args__ = (
+        Index("ix_agent_requests_pending", "processed_at", "id"),
+        # every agent's requests of the last minutes (the agents page's state.json, polled every 2 s)
+        Index("ix_agent_requests_requested_at", "requested_at"),
+        # an agent's latest requests (the CTI API's /me and its event stream, the last consultation step)
+        Index("ix_agent_requests_agent_id", "agent_id", "id"),
+        # an agent's requests since a time (the call card: a consultation, who transferred the call)
+        Index("ix_agent_requests_agent_requested_at", "agent_id", "requested_at"),
+    )
     id: Mapped[intpk]
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
     action: Mapped[str] = mapped_column(String(16))          # login, ready, not_ready, logout
@@ -78,7 +89,14 @@ class AgentStateChange(Base):
     """Every change of an agent's state: when, from what, to what, why and by whom."""
 
     __tablename__ = "agent_state_changes"
-    __table_args__ = (Index("ix_agent_state_changes_agent_at", "agent_id", "at"),)
+    __table_args__ = (
+        Index("ix_agent_state_changes_agent_at", "agent_id", "at"),
+        # every agent's changes of the day (the floor view's figures, summed once a second)
+        Index("ix_agent_state_changes_at", "at"),
+        # an agent's changes on one call, in order (the CTI API's call card: when and how the call reached them);
+        # both equalities lead, so that SQLite prefers it to the agent's whole log in time order
+        Index("ix_agent_state_changes_call_agent_at", "call_uuid", "agent_id", "at"),
+    )
     id: Mapped[intpk]
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
     at: Mapped[dt.datetime]
@@ -94,7 +112,8 @@ class Callback(Base):
     """A caller who asked to be called back: keeps their place in the queue and is dialled when an agent is free."""
 
     __tablename__ = "callbacks"
-    __table_args__ = (Index("ix_callbacks_status", "status", "requested_at"),)
+    __table_args__ = (Index("ix_callbacks_status", "status", "requested_at"),
+                      Index("ix_callbacks_requested_at", "requested_at"))   # the console's list, every status
     id: Mapped[intpk]
     call_uuid: Mapped[str] = mapped_column(String(64), unique=True)    # the call that asked for it
     number: Mapped[str] = mapped_column(Sealed(64))
@@ -112,7 +131,8 @@ class Voicemail(Base):
     """A voice message left by a caller (语音留言): who, which number and queue, when, and the file."""
 
     __tablename__ = "voicemails"
-    __table_args__ = (Index("ix_voicemails_recorded_at", "recorded_at"),)
+    __table_args__ = (Index("ix_voicemails_recorded_at", "recorded_at"),
+                      Index("ix_voicemails_status", "status", "recorded_at"))    # the console's list, by status
     id: Mapped[intpk]
     call_uuid: Mapped[str] = mapped_column(String(64), unique=True)
     ani: Mapped[str] = mapped_column(Sealed(64))

@@ -17,6 +17,12 @@ class Recording(Base):
     __table_args__ = (
         Index("ix_recordings_started_at", "started_at"),
         Index("ix_recordings_call_uuid", "call_uuid"),
+        # the console's search by number (caller or dialled, sealed deterministically: equality works) and by
+        # agent (the employee number recorded, or the agent's id), whatever the dates asked for
+        Index("ix_recordings_ani", "ani"),
+        Index("ix_recordings_dnis", "dnis"),
+        Index("ix_recordings_employee_no", "employee_no"),
+        Index("ix_recordings_agent_id", "agent_id"),
         CheckConstraint("status IN ('recording', 'complete', 'missing', 'damaged')", name="status_known"),
     )
     id: Mapped[intpk]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Column, Integer, String, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.base import Base, utcnow
@@ -100,3 +100,33 @@ class ReportSetting(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ReportJob(Base):
+    """A report, scorecard or export asked for on the console and computed by a report worker process
+    (admin_web.jobs): the request only queues it and waits for the result; viewers asking for the same figures in
+    the same scope share one computation while it is fresh (cache_key)."""
+
+    __tablename__ = "report_jobs"
+    __table_args__ = (Index("ix_report_jobs_state_created", "state", "created_at"),
+                      Index("ix_report_jobs_cache_key_finished", "cache_key", "finished_at"))
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    cache_key: Mapped[str] = mapped_column(String(64))          # sha-256 of kind, parameters, scope, locale, definitions
+    params: Mapped[str] = mapped_column(Text, default="{}")      # JSON
+    scope: Mapped[str] = mapped_column(Text, default="{}")       # JSON: {"halls": [..] | null, "numbers": [..]}
+    locale: Mapped[str] = mapped_column(String(16), default="zh_CN")
+    owner_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    state: Mapped[str] = mapped_column(String(16), default="queued")     # queued, running, done, failed
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str] = mapped_column(String(255), default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+    result: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)   # read on demand
+    mimetype: Mapped[str] = mapped_column(String(128), default="")
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    beat_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)

@@ -9,6 +9,7 @@ def test_shipped_defaults_load_and_point_at_loopback_and_sqlite():
     assert (cfg.esl_host, cfg.esl_port, cfg.esl_password) == ("127.0.0.1", 8021, "ClueCon")
     assert cfg.database_url.startswith("sqlite:////") and cfg.database_url.endswith("data/callcenter.db")
     assert (cfg.web_host, cfg.web_port) == ("127.0.0.1", 8080)
+    assert (cfg.web_workers, cfg.web_report_workers) == (2, 1)         # reports in a process of their own
 
 
 def test_environment_overrides_the_file():
@@ -24,6 +25,7 @@ def test_environment_overrides_the_file():
     ({"CALLCENTER_WEB_BIND": "nowhere"}, "setting web.bind must be host:port"),
     ({"CALLCENTER_DATABASE_URL": "mysql://x"}, "setting database.url must be a sqlite:// or postgresql:// URL"),
     ({"CALLCENTER_WEB_DEFAULT_LOCALE": "fr"}, "setting web.default_locale must be zh_CN or en"),
+    ({"CALLCENTER_WEB_REPORT_WORKERS": "-1"}, "setting web.report_workers must be 0 to 16, got -1"),
 ])
 def test_bad_values_stop_with_a_one_line_message_naming_the_setting(env, message):
     with pytest.raises(ConfigError) as err:
