@@ -42,6 +42,13 @@ def serve(config: "Config", app: "Flask | None" = None) -> None:
         server.stop()
 
 
+def cooperative_postgresql() -> None:
+    """In a gevent worker, psycopg2 waits for the server through gevent (psycogreen): while one request waits for
+    PostgreSQL, the worker's other greenlets (hundreds of event streams) run. SQLite's calls are short and local."""
+    from psycogreen.gevent import patch_psycopg
+    patch_psycopg()
+
+
 def serve_production(config: "Config", config_path: str | None = None, demo: bool = False) -> None:
     """The console in its own processes: gunicorn with gevent workers (config.web_workers) on web.bind.
 
@@ -73,6 +80,7 @@ def serve_production(config: "Config", config_path: str | None = None, demo: boo
 
         def load(self):
             from engine.config import load_config
+            cooperative_postgresql()
             return create_app(load_config(config_path) if config_path else config)
 
     ConsoleApplication().run()

@@ -254,7 +254,8 @@ def test_a_supervisor_listens_then_whispers_from_their_own_phone(sim, engine, db
                                      ch["eavesdrop"]["mode"] != "listen"), None), 15, "the supervisor whispering")
     assert coach["mode"] == "whisper_agent" and coach["heard_by"] == [call.agent_leg]   # the caller hears nothing
     sim.hangup(uuid)
-    wait_until(lambda: record_of(db_url, uuid), 10, "the record")
+    wait_until(lambda: (record_of(db_url, uuid) or None) and record_of(db_url, uuid).ended_at, 10,
+               "the record of the ended call")      # (a record exists from the answer on: wait for its end)
     late = ask("whisper")
     row = wait_until(lambda: read(db_url, lambda s: s.get(AgentRequest, late) if s.get(AgentRequest, late).result
                                   else None), 10, "the refusal")

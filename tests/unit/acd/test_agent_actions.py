@@ -131,3 +131,17 @@ def test_a_supervisor_takes_over_the_call_on_their_extension(cc):
     assert (dial.number, dial.extension) == ("2000", True)
     assert cc.handle(OriginateResult(dial.job_uuid, True, dial.leg_uuid, "", 53.0)) == [c.Bridge("caller", dial.leg_uuid)]
     assert cc.floor.agents[1].state is AgentState.READY         # its conversation handed over; no wrap-up time
+
+
+def test_supervision_is_refused_once_the_caller_has_hung_up_though_the_agent_leg_is_still_going(cc):
+    """FreeSWITCH tears the agent's leg down after the caller's: a whisper asked in between would eavesdrop on a
+    leg being hung up; it is refused like one after the call."""
+    leg = connected(cc)
+    _, result = ask(cc, 1, "listen", "2000", request_id=8)
+    assert result.accepted
+    cc.handle(LegHungUp("caller", "NORMAL_CLEARING", 60.0))
+    out, result = ask(cc, 1, "whisper", "2000", at=60.1, request_id=9)
+    assert not result.accepted and "not in a conversation" in result.message and not of(out, c.Supervise)
+    cc.handle(LegHungUp(leg, "NORMAL_CLEARING", 60.2))
+    _, result = ask(cc, 1, "whisper", "2000", at=60.3, request_id=10)
+    assert not result.accepted
