@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
+import hmac
+import threading
+import time
 from collections.abc import Callable
 
 from flask import current_app, g, jsonify, request
@@ -48,9 +52,47 @@ def error(status: int, message: str, **extra):
     return response
 
 
+class VerifiedCredentials:
+    """HTTP Basic credentials this process has checked, for VERIFIED_S: a client sending the same name and password
+    on every call pays the password hash (~0.1 s of CPU, scrypt) once, not per request (issue 14). Kept as an HMAC
+    of name, password and the stored hash under the app's secret, never the password: a changed password (a new
+    stored hash) or a disabled user (read on every request) no longer matches; a wrong password always pays the
+    hash and counts in the login throttle."""
+
+    VERIFIED_S = 300.0
+    MAX = 10_000
+
+    def __init__(self):
+        self._expiry: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def _key(self, secret: str, username: str, password: str, stored_hash: str) -> str:
+        return hmac.new(secret.encode(), "\0".join((username, password, stored_hash)).encode(),
+                        hashlib.sha256).hexdigest()
+
+    def known(self, secret: str, username: str, password: str, stored_hash: str) -> bool:
+        key = self._key(secret, username, password, stored_hash)
+        with self._lock:
+            return self._expiry.get(key, 0.0) > time.monotonic()
+
+    def remember(self, secret: str, username: str, password: str, stored_hash: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if len(self._expiry) >= self.MAX:
+                self._expiry = {k: t for k, t in self._expiry.items() if t > now}
+                if len(self._expiry) >= self.MAX:
+                    self._expiry.clear()
+            self._expiry[self._key(secret, username, password, stored_hash)] = now + self.VERIFIED_S
+
+
+def _verified() -> VerifiedCredentials:
+    return current_app.extensions.setdefault("cti_verified_credentials", VerifiedCredentials())
+
+
 def _basic_user() -> tuple[User | None, bool]:
     """(the active user named by valid HTTP Basic credentials, else None; whether that name or address is locked).
-    The same throttle as the login page (admin_web.auth.guard): every try counts, a lock refuses without a check."""
+    The same throttle as the login page (admin_web.auth.guard): every try counts, a lock refuses without a check;
+    credentials checked in the last VerifiedCredentials.VERIFIED_S pass without hashing again."""
     auth = request.authorization
     if auth is None or auth.type != "basic" or not auth.username or auth.password is None:
         return None, False
@@ -59,12 +101,16 @@ def _basic_user() -> tuple[User | None, bool]:
     if guard.lock_of(session, auth.username, address) is not None:
         return None, True
     user = session.scalar(select(User).where(User.username == auth.username))
+    secret, verified = str(current_app.secret_key), _verified()
+    if user is not None and user.active and verified.known(secret, auth.username, auth.password, user.password_hash):
+        return user, False
     ok = (check_password_hash(user.password_hash, auth.password) if user is not None
           else check_password_hash(services.unknown_user_hash(), auth.password) and False)
     guard.record_attempt(session, auth.username, address, ok)
     session.commit()
     if not ok or user is None or not user.active:
         return None, False
+    verified.remember(secret, auth.username, auth.password, user.password_hash)
     return user, False
 
 

@@ -113,7 +113,8 @@ def document(server: str = "") -> dict:
         "info": {"title": "Call center CTI API", "version": "1.0.0", "description": (
             "Per-agent API of the call-center engine, used by the agent desktop and by CRMs (R-CTI-8). "
             "Authenticate with the console session cookie (writes then need the X-CSRFToken header) or with "
-            "HTTP Basic using the agent's console username and password, or with an API token "
+            "HTTP Basic using the agent's console username and password (checked once, then remembered for five "
+            "minutes by each console process, so repeating them costs no password hash), or with an API token "
             "(`callcenter tokens create`) as `Authorization: Bearer cct_…`: an agent's token acts for its agent; a "
             "hall's token acts for the agent of the hall's subtree named on each request in the `X-Agent` header "
             "(employee number; 400 without it, 403 for an agent outside the hall). Writes are JSON from this site. "

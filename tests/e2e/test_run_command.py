@@ -16,6 +16,7 @@ from engine.config import PROJECT_ROOT
 from engine.domain.states import AgentState, CallOutcome
 from engine.store.models import Agent, AgentSkill, CallRecord, EngineNode, QueueSkill, SwitchCdr
 from engine.store.session import make_engine, make_session_factory, transaction
+from tests.processes import alive
 
 
 def free_port() -> int:
@@ -39,18 +40,6 @@ def _report_workers(web_pid: int) -> list[int]:
     """The `callcenter worker` processes the console (gunicorn's master) started."""
     out = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(web_pid)], capture_output=True, text=True).stdout
     return [int(line.split()[0]) for line in out.splitlines() if " worker" in line]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:        # a zombie not yet reaped counts as gone
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def _monthly_workbook(web_port: int) -> bytes:
@@ -115,5 +104,5 @@ def test_run_answers_demo_calls_and_stops_cleanly(tmp_path):
             CallRecord.hangup_cause == "SYSTEM_SHUTDOWN", CallRecord.outcome == CallOutcome.ABANDONED)) == 0
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", web_port)) != 0          # the console it started is gone too
-    assert not [pid for pid in workers if _alive(pid)], "a report worker outlived the console"
+    assert not [pid for pid in workers if alive(pid)], "a report worker outlived the console"
     eng.dispose()

@@ -14,6 +14,7 @@ from admin_web import create_app
 from admin_web.jobs import queue
 from admin_web.jobs.supervisor import ReportWorkers, environment
 from admin_web.scope import Scope
+from tests.processes import alive
 
 Q = {"kind": "service", "dimension": "all", "grain": "day", "start": "2026-03-02", "end": "2026-03-02",
      "definitions": "{}"}
@@ -34,18 +35,6 @@ def _wait_done(factory, job_id: str, timeout_s: float = 60.0):
             return job
         time.sleep(0.1)
     raise AssertionError(f"job {job_id} not computed within {timeout_s} s: {job.state}")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:        # a zombie nobody reaped yet counts as gone
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def test_the_worker_process_computes_queued_jobs_and_is_started_again_when_it_dies(console, database_url):
@@ -71,7 +60,7 @@ def test_the_worker_process_computes_queued_jobs_and_is_started_again_when_it_di
         assert json.loads(again.scope)["halls"] == [1]
     finally:
         workers.stop()
-    assert not any(_alive(p.pid) for p in workers.processes if p is not None and p.poll() is None)
+    assert all(p.poll() is not None for p in workers.processes if p is not None)        # stopped with it
 
 
 def test_a_worker_whose_console_was_killed_stops(database_url):
@@ -91,13 +80,13 @@ def test_a_worker_whose_console_was_killed_stops(database_url):
     try:
         pid = int(parent.stdout.readline())
         time.sleep(1.0)
-        assert _alive(pid)
+        assert alive(pid)
         parent.kill()
         parent.wait(timeout=10)
         deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and _alive(pid):
+        while time.monotonic() < deadline and alive(pid):
             time.sleep(0.2)
-        assert not _alive(pid), "the report worker outlived its console"
+        assert not alive(pid), "the report worker outlived its console"
     finally:
         if parent.poll() is None:
             parent.kill()

@@ -63,6 +63,31 @@ def test_basic_auth_with_console_credentials(client, seed):
     assert client.get("/api/v1/me", headers=basic("gone")).status_code == 401      # inactive user
 
 
+def test_basic_auth_pays_the_password_hash_once_not_on_every_call(client, seed, db, monkeypatch):
+    """A CRM sending the agent's name and password on every call costs one scrypt hash, not one per call; a wrong
+    password always pays (and counts in the throttle); a new password or a disabled user is not passed on memory."""
+    from sqlalchemy import select
+    from werkzeug.security import generate_password_hash
+
+    import admin_web.cti.auth as auth
+    from engine.store.models import User
+    hashed, real = [], auth.check_password_hash
+    monkeypatch.setattr(auth, "check_password_hash", lambda stored, given: hashed.append(given) or real(stored, given))
+    for _ in range(5):
+        assert client.get("/api/v1/me", headers=basic("agent1001")).status_code == 200
+    assert len(hashed) == 1
+    assert client.get("/api/v1/me", headers=basic("agent1001", "wrong")).status_code == 401
+    assert len(hashed) == 2
+    user = db.scalar(select(User).where(User.username == "agent1001"))
+    user.password_hash = generate_password_hash("a-new-password-2026")
+    db.commit()
+    assert client.get("/api/v1/me", headers=basic("agent1001")).status_code == 401
+    assert client.get("/api/v1/me", headers=basic("agent1001", "a-new-password-2026")).status_code == 200
+    user.active = False
+    db.commit()
+    assert client.get("/api/v1/me", headers=basic("agent1001", "a-new-password-2026")).status_code == 401
+
+
 def test_user_not_linked_to_an_agent_is_forbidden(as_supervisor):
     response = as_supervisor.get("/api/v1/me")
     assert response.status_code == 403
