@@ -50,7 +50,7 @@ bench-load: $(STAMP)
 bench-failover: $(STAMP)
 	$(BIN)/python benchmarks/bench_failover.py $(if $(KILLS),--kills $(KILLS)) $(if $(SECONDS),--seconds $(SECONDS)) $(if $(CPS),--cps $(CPS)) $(if $(AGENTS),--agents $(AGENTS)) $(if $(SEED),--seed $(SEED)) $(if $(DB_URL),--database-url $(DB_URL))
 
-## bench-web: the console under 190 agent desktops, 10 supervisors, 30 page clients and a month of agent statistics while callers arrive (DESKTOPS SUPERVISORS PAGE_CLIENTS SECONDS; ~6 min); the last line is JSON
+## bench-web: the console under 190 agent desktops, 10 supervisors, 30 page clients and a report user (month of agent statistics, monthly workbook) while callers arrive (DESKTOPS SUPERVISORS PAGE_CLIENTS SECONDS; DB_URL=postgresql+psycopg2://postgres@127.0.0.1:5432/test runs it on a scratch database of that server; ~6 min); the last line is JSON
 bench-web: $(STAMP)
 	$(BIN)/python benchmarks/bench_web.py $(if $(DESKTOPS),--desktops $(DESKTOPS)) $(if $(SUPERVISORS),--supervisors $(SUPERVISORS)) $(if $(PAGE_CLIENTS),--page-clients $(PAGE_CLIENTS)) $(if $(SECONDS),--seconds $(SECONDS)) $(if $(DB_URL),--database-url $(DB_URL))
 

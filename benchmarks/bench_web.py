@@ -38,6 +38,7 @@ if str(ROOT) not in sys.path:
 from benchmarks.load import harness  # noqa: E402
 from benchmarks.load.control import Control  # noqa: E402
 from benchmarks.load.traffic import Traffic  # noqa: E402
+from benchmarks.failover.processes import ScratchDatabase  # noqa: E402
 from benchmarks.web import clients  # noqa: E402
 
 PASSWORD = "bench-web-password-1"
@@ -68,8 +69,9 @@ def run(args) -> dict:
     (work / "flows").mkdir()
     (work / "recordings").mkdir()
     (work / "flows" / f"{harness.FLOW}.yaml").write_text(harness.FLOW_YAML, encoding="utf-8")
-    db_path = work / "web.db"
-    db_url = args.database_url or f"sqlite:///{db_path}"
+    scratch = ScratchDatabase(work, args.database_url or None)    # SQLite here, or a database of its own on the server
+    scratch.create()
+    db_url = scratch.url
     esl_port, ctl_port, web_port = harness.free_ports(3)
     scn = harness.Scenario(agents=args.desktops, cps=args.cps, seconds=args.seconds, ring=1.0, talk=args.talk,
                            patience=args.patience, first_extension=7001)
@@ -206,8 +208,9 @@ def run(args) -> dict:
         for name in ("web", "engine", "sim"):
             harness._stop(procs.get(name), 20)
         if args.keep:
-            say(f"  scratch directory kept: {work}")
+            say(f"  scratch directory kept: {work}" + (f", database {scratch.url}" if scratch.name else ""))
         else:
+            scratch.drop()
             shutil.rmtree(work, ignore_errors=True)
 
 
@@ -241,7 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--patience", type=float, default=30.0)
     ap.add_argument("--history-calls", type=int, default=100_000, help="calls of the seeded month")
     ap.add_argument("--history-agents", type=int, default=124)
-    ap.add_argument("--database-url", default="", help="a scratch PostgreSQL database instead of SQLite")
+    ap.add_argument("--database-url", default="", help="a PostgreSQL server (any database on it) to run on instead of "
+                    "SQLite: a scratch database is created there and dropped")
     ap.add_argument("--web-workers", type=int, default=0, help="console worker processes (default: [web] workers)")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--samples", default="", help="write every sample (seconds, by name) to this JSON file")
