@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -157,8 +156,8 @@ def _serving(host: str, port: int) -> bool:
 
 def _start_web(ctx: click.Context, demo: bool) -> subprocess.Popen:
     """Start the console (`callcenter web`, gunicorn) as its own processes."""
-    from engine.config import PROJECT_ROOT
-    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    from engine.config import child_environment
+    env = child_environment()
     path = ctx.obj.get("config_path")
     return subprocess.Popen([sys.executable, "-m", "engine", *(["--config", path] if path else []), "web",
                              "--demo" if demo else "--no-demo"], env=env)
@@ -237,9 +236,8 @@ def _sim_args(config, demo: bool, web: bool = True) -> list[str]:
 
 def _start_sim(config, demo: bool, web: bool) -> subprocess.Popen:
     """Start the simulated FreeSWITCH as its own process."""
-    from engine.config import PROJECT_ROOT
-    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    return subprocess.Popen(_sim_args(config, demo, web), env=env)
+    from engine.config import child_environment
+    return subprocess.Popen(_sim_args(config, demo, web), env=child_environment())
 
 
 @cli.command()

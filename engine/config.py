@@ -7,6 +7,12 @@ import tomllib
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def child_environment() -> dict[str, str]:
+    """This environment with this checkout first on PYTHONPATH: for the processes a command starts (the console,
+    the simulated switch, report workers)."""
+    return dict(os.environ, PYTHONPATH=str(PROJECT_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
 DEFAULT_CONFIG_FILE = PROJECT_ROOT / "conf" / "callcenter.toml"
 SECRETS_FILE_NAME = "secrets.toml"      # beside the config file, mode 0600, written by `callcenter init`
 # The secrets the repository ships (conf/callcenter.toml, the FreeSWITCH overlay): fine for the demo, refused

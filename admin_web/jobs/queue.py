@@ -11,7 +11,7 @@ import time
 import uuid
 
 from sqlalchemy import and_, delete, or_, select, update
-from sqlalchemy.orm import Session, sessionmaker, undefer
+from sqlalchemy.orm import sessionmaker, undefer
 
 from admin_web.jobs import registry
 from admin_web.jobs.registry import Result
@@ -171,8 +171,3 @@ def prune(factory: sessionmaker, now: dt.datetime | None = None) -> int:
         session.commit()
         return n
 
-
-def backlog(session: Session) -> int:
-    """Jobs waiting for a worker."""
-    from sqlalchemy import func
-    return session.scalar(select(func.count()).select_from(ReportJob).where(ReportJob.state == QUEUED)) or 0

@@ -67,7 +67,8 @@ class ReportWorkers:
                     process.kill()
 
 
+
 def environment() -> dict:
     """The console's environment with the project importable (as `callcenter run` starts the console)."""
-    from engine.config import PROJECT_ROOT
-    return dict(os.environ, PYTHONPATH=str(PROJECT_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    from engine.config import child_environment
+    return child_environment()

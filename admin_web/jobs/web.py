@@ -13,18 +13,25 @@ from engine.store.models import ReportJob
 REPORT_WAIT_S = 25.0        # a request waits this long for its job, then shows the page that keeps waiting
 
 
-def for_request(kind: str, params: dict, *, fresh: bool = False) -> ReportJob:
-    """kind(params) for this user's scope and language: a fresh shared result at once, else queued (or joined)
-    and waited for up to REPORT_WAIT_S. The job comes back done (with its result), failed, or still pending."""
+def submit(kind: str, params: dict, *, fresh: bool = False) -> ReportJob:
+    """kind(params) queued (or a shared one joined) for the logged-in user, in their scope and language."""
     app = current_app._get_current_object()
-    factory = app.extensions["db_sessions"]
     owner = current_user.id if current_user.is_authenticated else None
-    job = queue.submit(factory, kind, params, scope=current_scope(), locale=str(get_locale() or "zh_CN"),
-                       owner_id=owner, fresh=fresh)
+    job = queue.submit(app.extensions["db_sessions"], kind, params, scope=current_scope(),
+                       locale=str(get_locale() or "zh_CN"), owner_id=owner, fresh=fresh)
+    if job.state not in (queue.DONE, queue.FAILED):
+        worker.wake(app)
+    return job
+
+
+def for_request(kind: str, params: dict, *, fresh: bool = False) -> ReportJob:
+    """submit(), then its result: a fresh shared one at once, else waited for up to REPORT_WAIT_S. The job comes
+    back done (with its result), failed, or still pending."""
+    factory = current_app.extensions["db_sessions"]
+    job = submit(kind, params, fresh=fresh)
     if job.state in (queue.DONE, queue.FAILED):
         return queue.get(factory, job.id, with_result=True) or job
-    worker.wake(app)
-    return queue.wait(factory, job.id, float(app.config.get("REPORT_WAIT_S", REPORT_WAIT_S))) or job
+    return queue.wait(factory, job.id, float(current_app.config.get("REPORT_WAIT_S", REPORT_WAIT_S))) or job
 
 
 def find(job_id: str, with_result: bool = False) -> ReportJob | None:

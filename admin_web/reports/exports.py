@@ -6,23 +6,19 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import abort, current_app, jsonify, request, send_file, url_for
-from flask_babel import get_locale
+from flask import abort, jsonify, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from admin_web.db import get_session
 from admin_web.jobs import queue
 from admin_web.jobs import web as jobs
 from admin_web.jobs.registry import Progress
-from admin_web.jobs.worker import wake
 from admin_web.reports import bp
 from admin_web.reports.forms import ReportFilterForm
 from admin_web.reports.jobs import EXPORT, WORKBOOK, month_params, query_params
 from admin_web.reports.labels import FIGURE_LABELS, REPORT_TITLES
 from admin_web.reports.tables import KINDS, Query
 from admin_web.reports.views import _month_arg, failed_page, today_local
-from admin_web.scope import current_scope
 from admin_web.security import MONITORS, roles_required
 from engine.csvcells import safe_row
 from engine.reports.definitions import load_definitions
@@ -79,10 +75,7 @@ def export_start():
     if not form.validate():
         return jsonify(errors=form.errors), 400
     q = Query(kind, form.dimension.data, form.grain.data, form.start.data, form.end.data)
-    factory = current_app.extensions["db_sessions"]
-    job = queue.submit(factory, EXPORT.name, {**query_params(q, load_definitions(get_session())), "format": fmt},
-                       scope=current_scope(), locale=str(get_locale() or "zh_CN"), owner_id=current_user.id)
-    wake(current_app._get_current_object())
+    job = jobs.submit(EXPORT.name, {**query_params(q, load_definitions(get_session())), "format": fmt})
     return jsonify(jobs.status(job)), 202
 
 

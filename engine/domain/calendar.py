@@ -162,6 +162,13 @@ class TimeRange:
             raise HoursError(f'time range "{text}" is empty')
         return cls(start, end)
 
+    def on(self, day: dt.date, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+        """This range on `day` as aware datetimes; one to 24:00 or past midnight ends at that day's midnight."""
+        start = dt.datetime.combine(day, self.start, tz)
+        if self.end is None or self.end < self.start:
+            return start, dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tz)
+        return start, dt.datetime.combine(day, self.end, tz)
+
     def contains(self, t: dt.time) -> bool:
         t = t.replace(tzinfo=None)
         if self.end is None:

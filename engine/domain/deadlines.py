@@ -60,15 +60,7 @@ def _periods(day: dt.date, calendar: WorkCalendar, hours: BusinessHours, tz: dt.
         raise CalendarNotCovered(day.year)
     if not calendar.is_workday(day):
         return []
-    out = []
-    for r in hours.ranges_on(day, calendar):
-        start = dt.datetime.combine(day, r.start, tz)
-        if r.end is None or r.end < r.start:            # to midnight (a range past midnight stops there)
-            end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tz)
-        else:
-            end = dt.datetime.combine(day, r.end, tz)
-        out.append((start, end))
-    return sorted(out)
+    return sorted(r.on(day, tz) for r in hours.ranges_on(day, calendar))
 
 
 def _days_from(start: dt.datetime, tz: dt.tzinfo):

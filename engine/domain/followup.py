@@ -93,10 +93,7 @@ class RetryPolicy:
     def _next_open(self, at: dt.datetime, calendar: WorkCalendar, tz: dt.tzinfo) -> dt.datetime:
         day = at.date()
         for _ in range(MAX_DAYS):
-            for r in sorted(self.hours.ranges_on(day, calendar), key=lambda r: r.start):
-                start = dt.datetime.combine(day, r.start, tz)
-                end = (dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tz)
-                       if r.end is None or r.end < r.start else dt.datetime.combine(day, r.end, tz))
+            for start, end in sorted(r.on(day, tz) for r in self.hours.ranges_on(day, calendar)):
                 if at < end:
                     return max(at, start)
             day += dt.timedelta(days=1)
