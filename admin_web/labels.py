@@ -53,6 +53,7 @@ ROLE_LABELS = {
     Role.AGENT: _l("Agent"),
     Role.QUALITY: _l("Quality inspector"),
     Role.VIEWER: _l("Viewer (read-only)"),
+    Role.DEPARTMENT: _l("Department (handles its orders)"),
 }
 
 

@@ -10,6 +10,9 @@ scoped, and how:
 * agents, published numbers, halls, users: by their hall;
 * call records and recordings: by the number called (its hall) or the agent who took the call (their hall);
 * voice messages: by the number called; callbacks: by the number their call dialled;
+* departments, work orders, their alerts and follow-ups: by their hall (an order's is the number's that was called,
+  or the registering user's; an agent's own orders too, whichever hall's number the caller dialled, and an order
+  dispatched to one of the hall's departments);
 * call-log events: by the hall the engine logged (the number's);
 * queue status on the floor and the wallboard: the per-hall figures the engine publishes (QueueHallStatus);
 * reports: the call rollups by the call's hall (the number's), the caller-region rollup likewise, agent state
@@ -31,8 +34,9 @@ from flask_login import current_user
 from sqlalchemy import event, exists, inspect, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
-from engine.store.models import (Agent, AgentGroup, AgentStateChange, Callback, CallEvent, CallRecord, Hall,
-                                 PublishedNumber, Queue, QueueHallStatus, Recording, User, Voicemail)
+from engine.store.models import (Agent, AgentGroup, AgentStateChange, Callback, CallEvent, CallRecord, Department,
+                                 FollowUp, Hall, OrderAlert, PublishedNumber, Queue, QueueHallStatus, Recording, User,
+                                 Voicemail, WorkOrder, WorkOrderPart)
 from engine.store.models.reports import ReportAgentDay, ReportCallerRegionDay, ReportCalls15m, ReportCallsDay
 
 logger = logging.getLogger(__name__)
@@ -73,6 +77,7 @@ def _criteria(halls: frozenset[int], numbers: tuple[str, ...], by_agent: bool = 
     ids = tuple(halls)
     agents = select(Agent.id).where(Agent.hall_id.in_(ids))
     employees = select(Agent.employee_no).where(Agent.hall_id.in_(ids))
+    departments = select(Department.id).where(Department.hall_id.in_(ids))
     calls = [with_loader_criteria(model, (model.agent_id.in_(agents) if by_agent else model.hall_id.in_(ids)),
                                   include_aliases=True) for model in (ReportCalls15m, ReportCallsDay)]
     return [
@@ -95,6 +100,13 @@ def _criteria(halls: frozenset[int], numbers: tuple[str, ...], by_agent: bool = 
         with_loader_criteria(AgentGroup, or_(AgentGroup.hall_id.in_(ids), AgentGroup.hall_id.is_(None)),
                              include_aliases=True),
         with_loader_criteria(Voicemail, Voicemail.dnis.in_(numbers), include_aliases=True),
+        with_loader_criteria(Department, Department.hall_id.in_(ids), include_aliases=True),
+        with_loader_criteria(WorkOrder, or_(WorkOrder.hall_id.in_(ids), WorkOrder.agent_id.in_(agents),
+                                            exists().where(WorkOrderPart.order_id == WorkOrder.id,
+                                                           WorkOrderPart.department_id.in_(departments))),
+                             include_aliases=True),
+        with_loader_criteria(FollowUp, FollowUp.hall_id.in_(ids), include_aliases=True),
+        with_loader_criteria(OrderAlert, OrderAlert.hall_id.in_(ids), include_aliases=True),
         with_loader_criteria(Callback, exists().where(CallRecord.call_uuid == Callback.call_uuid,
                                                       CallRecord.dnis.in_(numbers)), include_aliases=True),
     ]
@@ -141,7 +153,7 @@ class OutOfScope(Exception):
 
 # What a hall's user may write: rows of these kinds whose hall (a hall: its parent, for a new one) is in the scope.
 # A new row given no hall gets the user's own. Queues and teams without a hall are the centre's: seen, not changed.
-_OWNED = (Agent, PublishedNumber, User, Queue, AgentGroup)
+_OWNED = (Agent, PublishedNumber, User, Queue, AgentGroup, Department)
 
 
 def _owner(obj) -> int | None:

@@ -33,6 +33,7 @@ class ConsoleUser(UserMixin):
     active: bool = True
     must_change_password: bool = False      # a one-time password: nothing but changing it until it is changed
     hall_id: int | None = None              # the hall whose subtree this user sees (admin_web.scope); None: all
+    department_id: int | None = None        # a department user's department: they see only its orders
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
@@ -44,7 +45,8 @@ class ConsoleUser(UserMixin):
         """Snapshot of a users row (its role is eagerly joined by the model)."""
         return cls(id=user.id, username=user.username, display_name=user.display_name or user.username,
                    role=user.role.code, agent_id=user.agent_id, locale=user.locale, active=user.active,
-                   must_change_password=bool(user.must_change_password), hall_id=user.hall_id)
+                   must_change_password=bool(user.must_change_password), hall_id=user.hall_id,
+                   department_id=user.department_id)
 
 
 @login_manager.user_loader

@@ -62,6 +62,7 @@ def seed_demo(session: Session) -> bool:
                      display_name="值班班长", role=roles[Role.SUPERVISOR], extension=DEMO_SUPERVISOR_EXTENSION))
     session.flush()
     seed_halls_and_numbers(session)
+    seed_knowledge(session)
     logger.info("demo data seeded: %d agents, %d queues, %d numbers", len(AGENTS), len(QUEUES), len(NUMBERS))
     return True
 
@@ -153,3 +154,102 @@ def seed_halls_and_numbers(session: Session) -> int:
     session.flush()
     logger.info("demo halls seeded: %d halls, %d numbers", len(halls), count)
     return count
+
+
+# ---------------------------------------------------------------- knowledge base (知识库, issue 15 item 5)
+# the category tree: (name, [sub-categories])
+KNOWLEDGE_CATEGORIES = [
+    ("税费政策", ["个人所得税", "增值税"]),
+    ("电子税务局与发票", ["电子税务局", "发票"]),
+    ("社保费", []),
+    ("政务服务（12345）", ["户籍与证照", "住房公积金"]),
+]
+# (category, title, keywords, body, queues, IVR choices, state); 12345 answers follow the citizen flow's choices
+KNOWLEDGE_ARTICLES = [
+    ("个人所得税", "个人所得税专项附加扣除怎么填报", "个税 专项扣除 子女教育 赡养老人 住房租金 房贷利息",
+     "专项附加扣除共七项：子女教育、继续教育、大病医疗、住房贷款利息、住房租金、赡养老人、3岁以下婴幼儿照护。\n"
+     "填报方式：登录“个人所得税”APP或自然人电子税务局网页端，进入“专项附加扣除填报”，选择扣除年度和项目，"
+     "按提示填写信息。\n"
+     "申报方式：可选择“通过扣缴义务人申报”，由任职单位在每月预扣预缴时扣除；也可选择“综合所得年度自行申报”，"
+     "在次年3月1日至6月30日办理年度汇算时扣除。\n"
+     "主要标准：子女教育、3岁以下婴幼儿照护每个子女每月2000元；赡养老人独生子女每月3000元；"
+     "住房贷款利息每月1000元；住房租金按城市每月1500元、1100元或800元。",
+     ["tax_policy"], ["to_policy"], "published"),
+    ("个人所得税", "个人所得税综合所得年度汇算怎么办理", "个税 汇算 退税 补税",
+     "办理时间：每年3月1日至6月30日，办理上一年度的综合所得汇算。\n"
+     "需要办理的情形：已预缴税额大于年度应纳税额且申请退税的；综合所得收入超过12万元且需要补税金额超过400元的。\n"
+     "办理渠道：“个人所得税”APP首页“综合所得年度汇算”，可选择使用已填好的申报数据，核对收入、扣除后提交；"
+     "退税需填写本人实名的境内银行账户。\n"
+     "提醒：年度汇算初期可能需要预约，按APP提示的日期办理即可。",
+     ["tax_policy"], ["to_policy"], "published"),
+    ("电子税务局", "电子税务局登录不了怎么办", "登录 密码 实名 关联企业 账户中心",
+     "1. 忘记密码：在登录页点击“忘记密码”，通过本人实名手机号接收验证码重置。\n"
+     "2. 提示未查询到关联企业：企业办税人员须先完成实名认证，再由法定代表人或财务负责人登录，"
+     "在“账户中心—人员权限管理”中添加该办税人员并授权。\n"
+     "3. 页面空白或无法加载：请使用新版Chrome或Edge浏览器，清除缓存后重试。\n"
+     "4. 仍无法登录：请记下页面提示的原文或截图，转人工或到办税服务厅处理。",
+     ["etax"], ["to_etax"], "published"),
+    ("发票", "数电发票（全面数字化的电子发票）怎么开具", "数电发票 全电发票 开票 蓝字发票 开票额度",
+     "开具路径：登录电子税务局，进入“我要办税—开票业务—蓝字发票开具”，选择发票类型"
+     "（增值税专用发票或普通发票），填写购买方名称、纳税人识别号和项目信息，核对后提交。\n"
+     "交付：开具后系统自动交付到购买方的税务数字账户，也可通过邮箱、二维码等方式交付。\n"
+     "开票额度不足：可在“开票业务—开票额度调整申请”中提出，税务机关审核后调整。",
+     ["etax"], ["to_etax"], "published"),
+    ("发票", "发票开错了怎么红冲", "红冲 红字发票 确认单 作废 开错",
+     "数电发票开错后不能作废，应开具红字发票冲销。\n"
+     "受票方未确认用途（未勾选抵扣、未入账）的，开票方可直接在“红字发票开具”中全额冲红。\n"
+     "受票方已确认用途的，由开票方或受票方在电子税务局填开《红字发票信息确认单》，经对方确认后，"
+     "开票方据此开具红字发票。",
+     ["etax"], ["to_etax"], "published"),
+    ("社保费", "灵活就业人员怎么缴纳社保费", "灵活就业 个体 社保 养老保险 缴费基数",
+     "灵活就业人员可自愿参加企业职工基本养老保险和职工基本医疗保险。\n"
+     "办理：先到人社、医保部门办理参保登记，再通过“粤税通”小程序、电子税务局（自然人业务）、"
+     "银行网点或办税服务厅缴费。\n"
+     "缴费基数：在当地公布的缴费基数上下限之间自行选择；可按月、按季或按年缴纳。",
+     ["social_fee"], ["to_social"], "published"),
+    ("社保费", "城乡居民医保怎么缴费", "城乡居民 医保 居民医保 缴费期",
+     "城乡居民基本医疗保险按年度缴费，集中征收期内缴纳下一年度的费用（具体起止日期以当地通告为准）。\n"
+     "渠道：“粤税通”小程序、微信或支付宝的城乡居民医保缴费入口、合作银行。\n"
+     "新生儿、新参保人员可在征收期外按当地规定办理参保缴费。",
+     ["social_fee"], ["to_social"], "published"),
+    ("户籍与证照", "居住证怎么办理", "居住证 暂住证 申领 派出所",
+     "在居住地居住半年以上，并有合法稳定就业、合法稳定住所或连续就读三者之一的，可申领居住证。\n"
+     "办理地点：居住地公安派出所或街道（镇）政务服务中心，部分城市可网上申请。\n"
+     "材料：本人居民身份证、近期照片，以及住所证明（租赁合同或房产证明）、就业或就读证明。",
+     [], ["citizen_main/to_policy"], "published"),
+    ("住房公积金", "住房公积金怎么提取", "公积金 提取 租房 购房 离职",
+     "常见提取情形：购买、建造、翻建、大修自住住房；偿还住房贷款本息；租房自住；离职或退休等。\n"
+     "渠道：住房公积金管理中心网站或APP、手机政务服务平台，部分情形需到服务网点办理。\n"
+     "材料：身份证件和与提取情形对应的证明材料，如购房合同、租赁备案证明等。",
+     [], ["citizen_main/to_social"], "published"),
+    ("发票", "纸质发票领用（已改为数电发票）", "领票 纸质发票 发票领用",
+     "本条为全面推行数电发票前的纸质发票领用流程，现已下架，请按“数电发票怎么开具”答复。",
+     ["etax"], [], "retired"),
+    ("增值税", "小规模纳税人增值税减免政策", "小规模 增值税 减免 起征点",
+     "（草稿，待政策文件发布后补充）",
+     ["tax_policy"], [], "draft"),
+]
+
+
+def seed_knowledge(session: Session) -> int:
+    """The demo knowledge base: the category tree and the 12366 and 12345 answers above, meant for the demo queues
+    and flows' choices; returns how many articles."""
+    from engine.store import knowledge as kb
+    categories = {}
+    for position, (name, children) in enumerate(KNOWLEDGE_CATEGORIES):
+        parent = kb.save_category(session, None, name=name, parent_id=None, position=position)
+        categories[name] = parent
+        for sub_position, child in enumerate(children):
+            categories[child] = kb.save_category(session, None, name=child, parent_id=parent.id,
+                                                 position=sub_position)
+    for category, title, keywords, body, queues, ivr, state in KNOWLEDGE_ARTICLES:
+        article = kb.save_article(session, None, kb.ArticleFields(
+            title=title, body=body, keywords=keywords, category_id=categories[category].id, queue_codes=queues,
+            ivr_choices=ivr), DEMO_LOGIN[0])
+        if state in ("published", "retired"):
+            kb.publish(article, DEMO_LOGIN[0])
+        if state == "retired":
+            kb.retire(article, DEMO_LOGIN[0])
+    session.flush()
+    logger.info("demo knowledge base seeded: %d articles", len(KNOWLEDGE_ARTICLES))
+    return len(KNOWLEDGE_ARTICLES)

@@ -25,6 +25,8 @@ def index():
     """Today's call totals and agents by state; an agent is sent to their own page."""
     if current_user.role is Role.AGENT:
         return redirect(url_for("dashboard.me"))
+    if current_user.role is Role.DEPARTMENT:
+        return redirect(url_for("orders.index"))     # a department's home is its orders
     return _staff_home()
 
 

@@ -163,8 +163,13 @@ def node_view(node: Node, start: bool) -> NodeView:
     elif isinstance(node, VoicemailNode):
         facts.append(_("records up to %(seconds)d s, then hangs up", seconds=node.max_s))
     elif isinstance(node, SurveyNode):
-        facts.append(_("rating keys %(low)d–%(high)d, %(tries)d tries", low=node.low, high=node.high,
-                       tries=node.tries))
+        if node.ratings:
+            facts.append(_("rating keys %(keys)s, %(tries)d tries", keys=", ".join(node.keys), tries=node.tries))
+            facts += [_("key %(key)s stores rating %(rating)d", key=key, rating=rating)
+                      for key, rating in sorted(node.ratings.items()) if str(rating) != key]
+        else:
+            facts.append(_("rating keys %(low)d–%(high)d, %(tries)d tries", low=node.low, high=node.high,
+                           tries=node.tries))
         exits.append(Exit(_("then"), _("next"), node.next))
     elif isinstance(node, HangupNode):
         facts.append(_("hangs up (cause %(cause)s)", cause=node.cause))

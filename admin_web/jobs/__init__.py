@@ -19,8 +19,15 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Jobs computed in this process when the configuration has no report worker processes (report_workers = 0,
-    tests); the thread starts with the first job."""
+    tests); the thread starts with the first job (outside tests with the first request: its upkeep sweeps the
+    work orders' deadlines)."""
     from admin_web.jobs.worker import InProcessWorkers
 
     app.config.setdefault("REPORT_WORKERS", 0)
     app.extensions["report_jobs"] = InProcessWorkers(app) if not app.config["REPORT_WORKERS"] else None
+    if app.extensions["report_jobs"] is not None and not app.testing:
+        @app.before_request
+        def _start_upkeep() -> None:
+            """The worker's upkeep sweeps the work orders' deadlines: with no worker process, start this process's
+            thread with the console rather than with its first report."""
+            app.extensions["report_jobs"].wake()

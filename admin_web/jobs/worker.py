@@ -4,7 +4,8 @@ dies leaves its job to the next one (queue.recover) rather than to nobody.
 `callcenter worker` runs `serve(config)`: its own process, below call control in priority, started and kept
 alive by `callcenter web` ([web] report_workers, admin_web.jobs.supervisor). With report_workers = 0 every
 console process computes its own jobs in one thread (`InProcessWorkers`, for small installations and tests);
-the queue, the claim and the stored result are the same."""
+the queue, the claim and the stored result are the same. Their upkeep also sweeps the work orders' deadlines
+(admin_web.jobs.order_deadlines)."""
 from __future__ import annotations
 
 import json
@@ -18,12 +19,12 @@ import time
 from flask import Flask
 from flask_babel import force_locale
 
-from admin_web.jobs import queue, registry
+from admin_web.jobs import order_deadlines, queue, registry
 from admin_web.jobs.supervisor import SUPERVISED_ENV
 
 logger = logging.getLogger(__name__)
 IDLE_POLL_S = 0.2           # how often an idle worker looks for a queued job
-MAINTAIN_S = 30.0           # how often it takes back jobs of dead workers and prunes old ones
+MAINTAIN_S = 30.0           # how often it takes back jobs of dead workers, prunes old ones and sweeps deadlines
 PROGRESS_S = 0.5            # progress written at most this often
 WORKER_NICENESS = 10
 
@@ -75,6 +76,7 @@ class Worker:
             if requeued or failed:
                 logger.warning("report jobs of a stopped worker: %d queued again, %d failed", requeued, failed)
             queue.prune(self.factory)
+            order_deadlines.sweep(self.factory, self.app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
         job = queue.claim(self.factory, self.name)
         if job is None:
             return False

@@ -9,9 +9,10 @@ from wtforms import DateField, DecimalField, IntegerField, SelectField, SelectMu
 from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from admin_web.reports.labels import ABANDON_LABELS, DIMENSION_LABELS, GRAIN_LABELS, ROUNDING_LABELS
+from admin_web.reports.labels import (ABANDON_LABELS, ANSWER_RATE_ABANDON_LABELS, DIMENSION_LABELS, GRAIN_LABELS,
+                                      RATING_LABELS, ROUNDING_LABELS)
 from admin_web.reports.tables import DIMENSIONS, MAX_SUB_DAY_DAYS
-from engine.reports.definitions import NOT_READY_REASONS
+from engine.reports.definitions import ABANDONS_INCLUDE, NOT_READY_REASONS
 from engine.reports.periods import GRAINS, SUB_DAY_GRAINS
 from engine.store.models.reports import SHORT_ABANDON_THRESHOLDS, SL_THRESHOLDS
 
@@ -51,7 +52,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-RATING_CHOICES = [(str(k), str(k)) for k in range(10)]
+RATING_CHOICES = [(str(k), RATING_LABELS.get(k, str(k))) for k in range(10)]
 
 
 class DefinitionsForm(FlaskForm):
@@ -63,8 +64,10 @@ class DefinitionsForm(FlaskForm):
                                             choices=list(ABANDON_LABELS.items()))
     short_abandon_s = SelectField(_l("Short abandon: abandoned within (seconds)"),
                                   choices=[(str(s), str(s)) for s in SHORT_ABANDON_THRESHOLDS], coerce=int)
-    valid_ratings = MultiCheckboxField(_l("Survey keys that are a rating"), choices=RATING_CHOICES)
-    satisfied_ratings = MultiCheckboxField(_l("Survey keys meaning satisfied"), choices=RATING_CHOICES)
+    abandons_in_answer_rate = SelectField(_l("Abandoned calls in the answer rate (人工接通率)"),
+                                          choices=list(ANSWER_RATE_ABANDON_LABELS.items()), default=ABANDONS_INCLUDE)
+    valid_ratings = MultiCheckboxField(_l("Valid ratings (stored codes)"), choices=RATING_CHOICES)
+    satisfied_ratings = MultiCheckboxField(_l("Satisfied ratings (stored codes)"), choices=RATING_CHOICES)
     rest_reasons = MultiCheckboxField(_l("Not-ready reasons counted as rest"),
                                       choices=[(r, r) for r in NOT_READY_REASONS])
     target_answer_rate = DecimalField(_l("Target answer rate (%)"), places=2,

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 FIGURE_LABELS = {
     "arrived": _l("Inbound calls"), "ivr_entered": _l("Entered IVR"),
     "requests": _l("Requests for an agent"), "queued": _l("Entered queue"), "overflow_in": _l("Overflowed in"),
+    "rewaits": _l("Transferred back to a queue"),
     "overflowed": _l("Overflowed out"), "offered": _l("Offers to agents"), "no_answer": _l("Offers not answered"),
     "answered": _l("Answered"), "answer_rate": _l("Answer rate (人工接通率)"),
     "answered_within": _l("Answered within T"), "service_level": _l("Service level (T-second answer rate)"),
@@ -50,14 +51,24 @@ REPORT_TITLES = {"service": _l("Queues and service"), "callers": _l("Caller stat
 ABANDON_LABELS = {"include": _l("Count abandons as not answered in time"),
                   "exclude": _l("Leave all abandons out"),
                   "exclude_short": _l("Leave short abandons out")}
+ANSWER_RATE_ABANDON_LABELS = {"include": _l("Count abandons as not answered"),
+                              "exclude": _l("Leave all abandons out"),
+                              "exclude_short": _l("Leave short abandons out")}
+# What each stored rating code means (engine.reports.definitions.RATING_MEANINGS), for the definitions form.
+RATING_LABELS = {1: _l("1 very dissatisfied (非常不满意)"), 2: _l("2 dissatisfied (不满意)"),
+                 3: _l("3 average (一般, the first survey's key 3)"), 4: _l("4 satisfied (满意)"),
+                 5: _l("5 very satisfied (非常满意)"), 6: _l("6 basically satisfied (基本满意, key 3 now)")}
 ROUNDING_LABELS = {"proportional": _l("Proportional (0.4 points below deducts 0.4 × the rate)"),
                    "whole_points": _l("Whole percentage points only")}
 
 # The formulas of engine.reports.figures.FORMULAS (same keys, same meaning), translated for the pages.
 FORMULA_LABELS = {
-    "requests": _l("queued entries (+ calls overflowed in, per queue)"),
+    "requests": _l("queued entries; a call an agent sent back to a queue counts once (per queue: + calls overflowed "
+                   "or sent back into it)"),
+    "rewaits": _l("calls an agent sent back to a queue (queued again): no new requests; their second wait counts per "
+                  "queue, skill, agent and group, not in totals"),
     "answered": _l("answered entries"),
-    "answer_rate": _l("answered / requests"),
+    "answer_rate": _l("answered / (requests, less abandons per the treatment chosen for the answer rate)"),
     "answered_within": _l("answered with wait ≤ T"),
     "service_level": _l("answered within T / (requests, less abandons per the treatment chosen, less callers cut "
                         "off by a fault)"),

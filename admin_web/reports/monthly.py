@@ -34,9 +34,11 @@ def monthly_workbook(session: Session, year: int, month: int, d: Definitions) ->
     ws.title = "概要"
     ws.append([f"{year}年{month}月 运行分析月报"])
     ws.append([])
-    ws.append(["考核项目", "本月", "目标", "得分", "满分", "评分规则（采购需求 003）"])
+    ws.append(["考核项目", "本月", "目标", "得分", "满分", "评分规则（采购需求 003）", "超出分项分值的加分（不计入）"])
     for item in card.items:
-        ws.append([item.name, _r(item.value), item.target, item.points, item.max_points, item.rule])
+        ws.append([item.name, _r(item.value), item.target, item.points, item.max_points, item.rule,
+                   item.bonus_beyond_max])
+    ws.append(["计分规则", card.cap_rule])
     ws.append([])
     ws.append(["指标", "数值"])
     for key, name in (("arrived", "呼入次数"), ("requests", "人工请求量"), ("answered", "人工接通量"),

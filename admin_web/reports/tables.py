@@ -17,7 +17,7 @@ KINDS = ("service", "callers", "traffic", "agents", "regions")
 COLUMNS = {
     "service": ("requests", "answered", "answer_rate", "answered_within", "service_level", "abandoned",
                 "abandoned_short", "abandoned_ringing", "abandon_rate", "cut", "avg_wait_s", "asa_s", "max_wait_s",
-                "talk_s", "hold_s", "wrap_s", "aht_s", "transfers", "callbacks", "voicemails", "overflowed",
+                "talk_s", "hold_s", "wrap_s", "aht_s", "transfers", "rewaits", "callbacks", "voicemails", "overflowed",
                 "overflow_in", "rated", "satisfaction_rate", "rating_rate"),
     "callers": ("arrived", "requests", "talk_s", "abandoned", "avg_abandon_s", "queue_time_s", "avg_wait_s",
                 "hold_s", "holds", "talks", "handle_s", "abandon_rate"),

@@ -16,8 +16,8 @@ from admin_web.audit import record as audit_record
 from admin_web.db import get_session
 from admin_web.reports import bp
 from admin_web.reports.forms import DefinitionsForm, ReportFilterForm
-from admin_web.reports.labels import (ABANDON_LABELS, DIMENSION_LABELS, FIGURE_LABELS, GRAIN_LABELS,
-                                      REPORT_TITLES)
+from admin_web.reports.labels import (ABANDON_LABELS, ANSWER_RATE_ABANDON_LABELS, DIMENSION_LABELS, FIGURE_LABELS,
+                                      GRAIN_LABELS, RATING_LABELS, REPORT_TITLES)
 from admin_web.reports.jobs import SCORECARD, TABLE, month_params, query_params, scorecard_of, table_of
 from admin_web.reports.tables import KINDS, Query, is_percent
 from admin_web.security import ADMIN, MONITORS, roles_required
@@ -50,6 +50,12 @@ def failed_page(job, title: str):
     return render_template("reports/pending.html", job=job, job_status=jobs.status(job), title=title, then=""), 500
 
 
+def _definition_labels() -> dict:
+    """What the definitions card (reports/_definitions.html) names its choices with."""
+    return {"abandon_labels": ABANDON_LABELS, "answer_rate_abandon_labels": ANSWER_RATE_ABANDON_LABELS,
+            "rating_labels": RATING_LABELS}
+
+
 def _table_job(q: Query, d):
     return jobs.for_request(TABLE.name, query_params(q, d), fresh=_fresh())
 
@@ -80,7 +86,7 @@ def report(kind: str):
         table, computed_at = table_of(job), job.finished_at
     return render_template("reports/report.html", kind=kind, form=form, q=q, table=table, d=d,
                            titles=REPORT_TITLES, figure_labels=FIGURE_LABELS, formulas=FORMULAS,
-                           is_percent=is_percent, abandon_labels=ABANDON_LABELS, computed_at=computed_at)
+                           is_percent=is_percent, computed_at=computed_at, **_definition_labels())
 
 
 @bp.route("/api/<kind>.json")
@@ -154,8 +160,8 @@ def scorecard():
     if job.state != queue.DONE:
         return jobs.pending_page(job, _("Monthly scorecard"), url_for("reports.scorecard", month=f"{year:04d}-{month:02d}"))
     return render_template("reports/scorecard.html", card=scorecard_of(job), month=f"{year:04d}-{month:02d}", d=d,
-                           figure_labels=FIGURE_LABELS, formulas=FORMULAS, abandon_labels=ABANDON_LABELS,
-                           computed_at=job.finished_at)
+                           figure_labels=FIGURE_LABELS, formulas=FORMULAS, computed_at=job.finished_at,
+                           **_definition_labels())
 
 
 @bp.route("/api/scorecard.json")
@@ -181,7 +187,8 @@ def definitions():
     data["rest_reasons"] = list(data["rest_reasons"])
     form = DefinitionsForm(data=data) if request.method == "GET" else DefinitionsForm()
     if form.validate_on_submit():
-        values = {name: getattr(form, name).data for name in data}
+        # every definition the form edits; the others (rating_codes) stay as they are
+        values = {name: getattr(form, name).data if name in form._fields else data[name] for name in data}
         values["valid_ratings"] = tuple(sorted(int(v) for v in values["valid_ratings"]))
         values["satisfied_ratings"] = tuple(sorted(int(v) for v in values["satisfied_ratings"]))
         values["rest_reasons"] = tuple(values["rest_reasons"])

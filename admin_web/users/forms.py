@@ -25,6 +25,8 @@ class UserForm(FlaskForm):
     display_name = StringField(_l("Display name"), filters=[_strip], validators=[Length(max=64)])
     role = SelectField(_l("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in Role], default=Role.AGENT.value)
     agent_id = SelectField(_l("Agent"), default=NO_AGENT)
+    department_id = SelectField(_l("Department"), default="", description=_l(
+        "For the role Department: the department whose orders the user handles."))
     extension = StringField(_l("Own extension"), filters=[_strip], validators=[
         Optional(), Length(max=32), Regexp(r"^[0-9]+$", message=_l("The extension must contain digits only."))],
         description=_l("The phone this user supervises calls from (listen, whisper, barge in)."))
@@ -32,6 +34,9 @@ class UserForm(FlaskForm):
         "The user sees and changes only this hall and the halls under it; none: every hall."))
     locale = SelectField(_l("Language"), choices=[("zh_CN", "简体中文"), ("en", "English")], default="zh_CN")
     active = BooleanField(_l("Active"), default=True)
+
+    def set_departments(self, departments) -> None:
+        self.department_id.choices = [("", _l("None"))] + [(str(d.id), d.name) for d in departments]
 
     def set_halls(self, halls, everything: bool) -> None:
         self.hall_id.choices = ([("", _l("Every hall"))] if everything else []) + [(str(h.id), h.name) for h in halls]

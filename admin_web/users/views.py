@@ -16,7 +16,7 @@ from admin_web.users import bp
 from admin_web.users.forms import NO_AGENT, UserForm
 from engine.domain.states import Role
 from engine.store import accounts
-from engine.store.models import Agent, Hall, User
+from engine.store.models import Agent, Department, Hall, User
 
 
 REFUSALS = {
@@ -30,6 +30,8 @@ REFUSALS = {
     "last_admin_disable": _l("The last active administrator cannot be disabled."),
     "self_disable": _l("You cannot disable your own account."),
     "no_hall": _l("That hall does not exist."),
+    "department_required": _l("A department user's account must name the department."),
+    "no_department": _l("That department does not exist."),
 }
 
 
@@ -41,7 +43,8 @@ def _fields(form: UserForm) -> accounts.AccountFields:
     return accounts.AccountFields(display_name=form.display_name.data or "", role=Role(form.role.data),
                                   agent_id=int(form.agent_id.data) if form.agent_id.data != NO_AGENT else None,
                                   extension=form.extension.data or None, locale=form.locale.data,
-                                  hall_id=int(form.hall_id.data) if form.hall_id.data else _own_hall())
+                                  hall_id=int(form.hall_id.data) if form.hall_id.data else _own_hall(),
+                                  department_id=int(form.department_id.data) if form.department_id.data else None)
 
 
 def _own_hall() -> int | None:
@@ -53,12 +56,14 @@ def _form(session, user: User | None = None) -> UserForm:
     form = UserForm(obj=None)
     form.set_agents(session.scalars(select(Agent).order_by(Agent.employee_no)))
     form.set_halls(session.scalars(select(Hall).order_by(Hall.code)), everything=current_user.hall_id is None)
+    form.set_departments(session.scalars(select(Department).order_by(Department.hall_id, Department.name)))
     if user is not None and not form.is_submitted():
         form.username.data, form.display_name.data = user.username, user.display_name
         form.role.data, form.extension.data = user.role.code.value, user.extension or ""
         form.agent_id.data = str(user.agent_id) if user.agent_id else NO_AGENT
         form.locale.data, form.active.data = user.locale, user.active
         form.hall_id.data = str(user.hall_id) if user.hall_id else ""
+        form.department_id.data = str(user.department_id) if user.department_id else ""
     return form
 
 

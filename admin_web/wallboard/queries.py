@@ -8,14 +8,16 @@ over the calls whose wait *ended* in the window (answered or abandoned entries w
          answered + abandoned                    (abandons included)
          answered                                (abandons excluded)
          answered + abandoned - abandoned within S   (short abandons excluded, the default).
-"Today" counts the calls that entered a queue since local midnight (the reports' attribution rule).
+"Today" counts the calls that entered a queue since local midnight (the reports' attribution rule). As in the
+reports' totals, a call an agent sent back to a queue is no new request: its second wait is left out of both
+(engine.reports.rollups.REWAIT).
 """
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, not_, select
 from sqlalchemy.orm import Session
 
 from admin_web.floor.queries import queue_figures
@@ -23,6 +25,7 @@ from admin_web.timeutil import as_utc
 from engine.domain.calllog import CallEventKind
 from engine.domain.states import AgentState
 from engine.reports.definitions import ABANDONS_EXCLUDE, ABANDONS_INCLUDE, Definitions
+from engine.reports.rollups import rewait_sql
 from engine.store.models import Agent, CallEvent, Queue, SwitchStatus, TrunkStatus
 from engine.store.switch_status import SWITCH_NAME
 
@@ -108,7 +111,8 @@ def service_level(session: Session, now: dt.datetime, minutes: int, d: Definitio
         func.count(case(((e.kind == answered) & (e.wait_s <= t), 1))),
         func.count(case((e.kind == abandoned, 1))),
         func.count(case(((e.kind == abandoned) & (e.wait_s <= s), 1))),
-    ).where(e.at >= now - dt.timedelta(minutes=minutes), e.at <= now, e.kind.in_((answered, abandoned)))).one()
+    ).where(e.at >= now - dt.timedelta(minutes=minutes), e.at <= now, e.kind.in_((answered, abandoned)),
+            not_(rewait_sql()))).one()
     sl = ServiceLevel(minutes, *(int(v or 0) for v in row))
     if d.abandons_in_service_level == ABANDONS_INCLUDE:
         sl.base = sl.answered + sl.abandoned
@@ -125,6 +129,7 @@ def today(session: Session, day_start: dt.datetime, now: dt.datetime) -> dict[st
     e = CallEvent
     kinds = (CallEventKind.QUEUED.value, CallEventKind.ANSWERED.value, CallEventKind.ABANDONED.value)
     counts = dict(session.execute(select(e.kind, func.count()).where(e.queued_at >= day_start, e.queued_at <= now,
-                                                                      e.kind.in_(kinds)).group_by(e.kind)).all())
+                                                                      e.kind.in_(kinds), not_(rewait_sql()))
+                                  .group_by(e.kind)).all())
     return {"requests": counts.get("queued", 0), "answered": counts.get("answered", 0),
             "abandoned": counts.get("abandoned", 0)}

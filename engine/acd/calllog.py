@@ -6,6 +6,10 @@ from engine.domain.calllog import CallEventKind
 from engine.domain.commands import Command, LogCallEvent
 
 K = CallEventKind
+# The entries that end a wait in a queue. After an agent sent the call back to a queue (call.transfers > 0: its
+# `queued` entry has detail "transfer"), the one ending that wait carries the number of transfers in `value`, so
+# that reports count one caller's call as one request (engine.reports.rollups.REWAIT).
+WAIT_ENDS = frozenset({K.ANSWERED, K.ABANDONED, K.CALLBACK_REQUESTED, K.VOICEMAIL, K.RELEASED, K.CUT})
 
 
 def log(call: Call, kind: CallEventKind, now: float, out: list[Command], *, agent_id: int | None = None,
@@ -14,6 +18,8 @@ def log(call: Call, kind: CallEventKind, now: float, out: list[Command], *, agen
     """Append one entry about this call, carrying what every report groups by (queue, hall, queue-entry time);
     detail: codes reports filter by; private: what identifies the caller (stored sealed);
     unless_logged: only if the call has no entry of that kind yet (what a dead engine may not have written)."""
+    if kind in WAIT_ENDS and value is None and call.transfers and not unless_logged:
+        value = call.transfers      # the end of a wait after a transfer back to a queue (WAIT_ENDS)
     out.append(LogCallEvent(
         call_uuid=call.uuid,
         kind=kind, at=now, queue_code=queue_code or call.queue_code,

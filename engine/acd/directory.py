@@ -193,6 +193,8 @@ def _restore(floor: Floor, call: Call, ch: LiveChannel) -> None:
             call.after_call = ch.cc_after
     path = [p for p in urllib.parse.unquote(ch.cc_path).split(" > ") if p]
     call.ivr_path = path + ["adopted after restart"]
+    # sent back to a queue by an agent before: the end of this wait is marked as such (calllog.WAIT_ENDS)
+    call.transfers = sum(1 for p in path if p.startswith("transfer:"))
 
 
 def _adopt_waiting(floor: Floor, ch: LiveChannel, now: float, out: list[Command]) -> None:

@@ -107,8 +107,9 @@ def _start_marked_media(floor: Floor, call: Call, node, out: list[Command]) -> N
         _collect(floor, call, out, node.prompt, node.invalid_prompt, node.min_digits, node.max_digits, node.tries,
                  node.timeout_ms, node.regex, node.terminator)
     elif isinstance(node, SurveyNode):
+        keys = f"{node.low}-{node.high}" if not node.ratings else _regex_class(node.keys)
         _collect(floor, call, out, node.prompt, node.invalid_prompt, 1, 1, node.tries, node.timeout_ms,
-                 f"^[{node.low}-{node.high}]$")
+                 f"^[{keys}]$")
 
 
 def _start_other_media(floor: Floor, call: Call, node, now: float, out: list[Command]) -> None:
@@ -176,12 +177,13 @@ def next_node(floor: Floor, call: Call, result: AppFinished, out: list[Command])
         logger.info("call %s: nothing valid collected in %s (%s)", call.uuid, node.id, result.read_result)
         return node.on_failure
     if isinstance(node, SurveyNode):
-        if ok:
-            out.append(SaveSurveyResult(call.uuid, call.agent_id, int(result.digits), call.queue_code,  # type: ignore[arg-type]
-                                        result.at))
+        rating = node.rating_of(result.digits) if ok else None   # type: ignore[arg-type]
+        if rating is not None:
+            out.append(SaveSurveyResult(call.uuid, call.agent_id, rating, call.queue_code, result.at))
             call.ivr_path.append(f"rated:{result.digits}")
-            calllog.log(call, K.SURVEY, result.at, out, value=int(result.digits),  # type: ignore[arg-type]
-                        detail=f"scale:{node.low}-{node.high}")
+            # the key pressed and, when the flow maps keys to ratings, the rating it stores
+            detail = f"scale:{node.low}-{node.high}" if not node.ratings else f"key:{result.digits}"
+            calllog.log(call, K.SURVEY, result.at, out, value=rating, detail=detail)
         return node.next
     if isinstance(node, HangupNode):
         call.ending = True

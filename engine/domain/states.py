@@ -66,3 +66,4 @@ class Role(str, enum.Enum):
     AGENT = "agent"
     QUALITY = "quality"         # 质检员: listens to recordings, reads calls and reports; changes nothing
     VIEWER = "viewer"           # read-only: the wallboard, the home page and the reports (the purchaser's monitors)
+    DEPARTMENT = "department"   # 承办单位: a responsible department's staff, who see and handle their own orders only

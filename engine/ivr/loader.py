@@ -190,10 +190,31 @@ def _voicemail(node_id: str, spec: dict) -> VoicemailNode:
 
 
 def _survey(node_id: str, spec: dict) -> SurveyNode:
+    ratings = spec.get("ratings")
+    tries, timeout = _tries_timeout(spec, 2, 6000)
+    if ratings is not None:
+        if "low" in spec or "high" in spec:
+            raise ValueError("give either 'ratings' (key: rating stored) or low/high, not both")
+        if not isinstance(ratings, dict) or len(ratings) < 2:
+            raise ValueError("'ratings' must map at least two keys (0-9) to the rating each stores (0-9)")
+        mapped: dict[str, int] = {}
+        for key, rating in ratings.items():
+            key = str(key)
+            if len(key) != 1 or not key.isdigit():
+                raise ValueError(f"rating keys must be single keys 0-9, got {key!r}")
+            if isinstance(rating, str) and rating.strip().isdigit():
+                rating = int(rating)
+            if isinstance(rating, bool) or not isinstance(rating, int) or not 0 <= rating <= 9:
+                raise ValueError(f"key {key} must store a rating 0-9, got {rating!r}")
+            mapped[key] = rating
+        if len(set(mapped.values())) != len(mapped):
+            raise ValueError("two keys of 'ratings' store the same rating")
+        keys = sorted(mapped)
+        return SurveyNode(node_id, _req(spec, "prompt"), _req(spec, "invalid_prompt"), _req(spec, "next"),
+                          int(keys[0]), int(keys[-1]), tries, timeout, mapped)
     low, high = int(spec.get("low", 1)), int(spec.get("high", 5))
     if not 0 <= low < high <= 9:
         raise ValueError("low/high must be keys 0-9 with low < high")
-    tries, timeout = _tries_timeout(spec, 2, 6000)
     return SurveyNode(node_id, _req(spec, "prompt"), _req(spec, "invalid_prompt"), _req(spec, "next"), low, high,
                       tries, timeout)
 

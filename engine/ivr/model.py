@@ -105,7 +105,9 @@ class VoicemailNode:
 
 @dataclasses.dataclass(frozen=True)
 class SurveyNode:
-    """Satisfaction survey (满意度): one key rating low..high, stored with the call and the agent."""
+    """Satisfaction survey (满意度): one key, stored as a rating with the call and the agent. The keys are low..high,
+    each stored as pressed, unless `ratings` maps the keys taken to the rating each stores (e.g. the shipped flows:
+    key 3 "基本满意" stores 6, so that a 3 stored before keeps meaning 一般: engine.reports.definitions)."""
 
     id: str
     prompt: str
@@ -115,6 +117,19 @@ class SurveyNode:
     high: int = 5
     tries: int = 2
     timeout_ms: int = 6000
+    ratings: Mapping[str, int] = dataclasses.field(default_factory=dict)
+
+    @property
+    def keys(self) -> str:
+        """The keys taken, in order."""
+        return "".join(sorted(self.ratings)) if self.ratings else "".join(str(k) for k in range(self.low,
+                                                                                                 self.high + 1))
+
+    def rating_of(self, key: str) -> int | None:
+        """The rating a key stores; None for a key the survey does not take."""
+        if self.ratings:
+            return self.ratings.get(key)
+        return int(key) if key.isdigit() and len(key) == 1 and self.low <= int(key) <= self.high else None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The report definitions a center may set differently, stored as one JSON setting (see docs/reports.md).
 
-Everything else is fixed and written down in docs/reports.md: a request for an agent is a `queued` entry,
-figures are attributed to the 15-minute interval in which the call entered its queue, durations are summed
+Everything else is fixed and written down in docs/reports.md: a request for an agent is a `queued` entry (a
+transfer back to a queue is not a new one: engine.reports.rollups.REWAIT), figures are attributed to the 15-minute interval in which the call entered its queue, durations are summed
 in milliseconds.
 """
 from __future__ import annotations
@@ -16,11 +16,21 @@ from engine.store.models.reports import SHORT_ABANDON_THRESHOLDS, SL_THRESHOLDS,
 
 SETTING_NAME = "definitions"
 
-# How abandoned calls count in the service level (15秒接通率) denominator.
-ABANDONS_INCLUDE = "include"              # answered within T / requests
-ABANDONS_EXCLUDE = "exclude"              # answered within T / (requests − abandoned)
-ABANDONS_EXCLUDE_SHORT = "exclude_short"  # answered within T / (requests − abandoned within S)
+# How abandoned calls count in the denominators of the service level (15秒接通率) and, chosen separately, of the
+# answer rate (人工接通率): the same three treatments and the same short-abandon threshold S.
+ABANDONS_INCLUDE = "include"              # answered (within T) / requests
+ABANDONS_EXCLUDE = "exclude"              # answered (within T) / (requests − abandoned)
+ABANDONS_EXCLUDE_SHORT = "exclude_short"  # answered (within T) / (requests − abandoned within S)
 ABANDON_TREATMENTS = (ABANDONS_INCLUDE, ABANDONS_EXCLUDE, ABANDONS_EXCLUDE_SHORT)
+
+# What a stored rating (survey_results.rating, the `survey` entry's value) means. Codes 1–5 are the five-key
+# scale the survey had first (5 非常满意, 4 满意, 3 一般, 2 不满意, 1 非常不满意); 基本满意 came later and was given a
+# code of its own, 6, so that every rating stored before keeps its meaning (a 3 stays 一般, not satisfied). The
+# shipped flows say "非常满意请按5，满意请按4，基本满意请按3，不满意请按2，非常不满意请按1" and store key 3 as 6
+# (ivr_flows/tax_main.yaml, the survey node's `ratings`).
+RATING_MEANINGS = {1: "非常不满意", 2: "不满意", 3: "一般", 4: "满意", 5: "非常满意", 6: "基本满意"}
+BASICALLY_SATISFIED = 6
+RATING_CODES_VERSION = 2                  # 1: definitions saved before code 6 existed
 
 # How the seed 003 "每下降一个百分点扣1分" rules turn a shortfall into points.
 ROUND_PROPORTIONAL = "proportional"       # 0.4 points below → 0.4 × the per-point deduction
@@ -38,9 +48,10 @@ class Definitions:
     service_level_s: int = 15                       # T: answered within T seconds (15秒接通率); one of SL_THRESHOLDS
     abandons_in_service_level: str = ABANDONS_EXCLUDE_SHORT
     short_abandon_s: int = 5                        # S: abandoned within S seconds is a short abandon
-    valid_ratings: tuple[int, ...] = (1, 2, 3, 4, 5)   # survey keys that are a rating (others: invalid key)
-    satisfied_ratings: tuple[int, ...] = (4, 5)        # survey keys meaning satisfied: the shipped survey says
-                                                       # 5 非常满意, 4 满意 … 1 非常不满意 (ivr_flows/prompts)
+    abandons_in_answer_rate: str = ABANDONS_INCLUDE  # the answer rate's own treatment (default: answered / requests)
+    valid_ratings: tuple[int, ...] = (1, 2, 3, 4, 5, 6)   # stored ratings that are a rating (RATING_MEANINGS)
+    satisfied_ratings: tuple[int, ...] = (4, 5, 6)        # those meaning satisfied: 满意, 非常满意, 基本满意
+    rating_codes: int = RATING_CODES_VERSION        # which rating codes the sets above were chosen among
     rest_reasons: tuple[str, ...] = ("break", "meal")  # not-ready reasons counted as rest (休息)
     # seed 003 monthly targets (考核表: 热线运行 / 服务质量保证)
     target_answer_rate: float = 95.0                # 呼入接通率 ≥ 95 %
@@ -63,14 +74,31 @@ class Definitions:
 
     @classmethod
     def from_json(cls, text: str) -> "Definitions":
-        """Stored form back; unknown keys are ignored and missing ones take the default."""
+        """Stored form back; unknown keys are ignored and missing ones take the default. Rating sets saved before
+        基本满意 had its code (no `rating_codes`) are brought up to date (`with_basically_satisfied`)."""
         data = json.loads(text or "{}")
         names = {f.name: f for f in dataclasses.fields(cls)}
         kwargs = {}
         for key, value in data.items():
             if key in names:
                 kwargs[key] = tuple(value) if isinstance(value, list) else value
+        if data and "rating_codes" not in data:
+            kwargs.update(with_basically_satisfied(kwargs.get("valid_ratings", cls.valid_ratings),
+                                                   kwargs.get("satisfied_ratings", cls.satisfied_ratings)))
         return cls(**kwargs)
+
+
+def with_basically_satisfied(valid: tuple[int, ...], satisfied: tuple[int, ...]) -> dict:
+    """Rating sets chosen before 基本满意 (code 6) existed, with it: valid where the old five-key scale (codes within
+    1–5) was, satisfied where 满意 (4) was. No rating stored before had code 6 (the shipped survey took keys 1–5
+    and stored them as pressed), so no stored rating changes meaning."""
+    valid, satisfied = tuple(valid), tuple(satisfied)
+    if BASICALLY_SATISFIED in valid or not set(valid) <= set(range(1, 6)):
+        return {"valid_ratings": valid, "satisfied_ratings": satisfied, "rating_codes": RATING_CODES_VERSION}
+    if 4 in satisfied:
+        satisfied = tuple(sorted({*satisfied, BASICALLY_SATISFIED}))
+    return {"valid_ratings": tuple(sorted({*valid, BASICALLY_SATISFIED})), "satisfied_ratings": satisfied,
+            "rating_codes": RATING_CODES_VERSION}
 
 
 def validate(d: Definitions) -> list[str]:
@@ -82,6 +110,8 @@ def validate(d: Definitions) -> list[str]:
         problems.append(f"short-abandon threshold must be one of {SHORT_ABANDON_THRESHOLDS}")
     if d.abandons_in_service_level not in ABANDON_TREATMENTS:
         problems.append(f"abandon treatment must be one of {ABANDON_TREATMENTS}")
+    if d.abandons_in_answer_rate not in ABANDON_TREATMENTS:
+        problems.append(f"abandon treatment of the answer rate must be one of {ABANDON_TREATMENTS}")
     if d.scorecard_rounding not in ROUNDINGS:
         problems.append(f"scorecard rounding must be one of {ROUNDINGS}")
     if not d.valid_ratings or any(not 0 <= r <= 9 for r in d.valid_ratings):

@@ -8,12 +8,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from engine.domain.calllog import CallEventKind as K
 from engine.reports.definitions import Definitions
-from engine.reports.rollups import LEFT_QUEUE, OVERFLOW_PREFIX, TRUNK_KINDS
+from engine.reports.queries import counts_every_wait
+from engine.reports.rollups import LEFT_QUEUE, OVERFLOW_PREFIX, TRUNK_KINDS, WAIT_ENDS, rewait_sql
 from engine.store.models import Agent, CallEvent, Queue, QueueSkill
 
 # figure → (kinds, extra condition name)
@@ -21,6 +22,7 @@ DRILL: dict[str, tuple[tuple[K, ...], str | None]] = {
     "arrived": ((K.ARRIVED,), None), "ivr_entered": ((K.IVR_ENTERED,), None),
     "requests": ((K.QUEUED,), "requests"), "queued": ((K.QUEUED,), None),
     "overflow_in": ((K.OVERFLOWED,), "overflow_in"), "overflowed": ((K.OVERFLOWED,), None),
+    "rewaits": ((K.QUEUED,), "rewait"),
     "offered": ((K.OFFERED,), None), "no_answer": ((K.NO_ANSWER,), None),
     "answered": ((K.ANSWERED,), None), "answer_rate": ((K.ANSWERED,), None), "asa_s": ((K.ANSWERED,), None),
     "answered_within": ((K.ANSWERED,), "within_t"), "service_level": ((K.ANSWERED,), "within_t"),
@@ -71,13 +73,20 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     return value if value is None or value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
 
+_WAIT_KINDS = frozenset((K.QUEUED, *WAIT_ENDS))
+
+
 def _condition(figure: str, d: Definitions, where: dict):
     e = CallEvent
     kinds, extra = DRILL[figure]
     cond = e.kind.in_([k.value for k in kinds])
+    if extra == "rewait":
+        cond = and_(cond, rewait_sql())
+    elif set(kinds) & _WAIT_KINDS and not counts_every_wait("all", where):
+        cond = and_(cond, not_(rewait_sql()))     # one caller's call is one request (rollups.REWAIT)
     queue = where.get("queue")
     if extra == "requests" and queue is not None:
-        # a queue's requests: calls that entered it, and calls overflowed into it
+        # a queue's requests: calls that entered it (every wait), and calls overflowed into it
         return or_(and_(cond, func.coalesce(e.queue_code, "") == queue),
                    and_(e.kind == K.OVERFLOWED.value, e.detail == OVERFLOW_PREFIX + queue))
     if extra == "overflow_in":

@@ -12,11 +12,17 @@ from engine.store.models.reports import CALL_COUNTS, CALL_MAXES_MS, CALL_SUMS_MS
 
 SUM_NAMES = CALL_COUNTS + CALL_SUMS_MS
 MAX_NAMES = CALL_MAXES_MS
+# Not a rollup column: the `queued` entries of waits after a transfer back to a queue (engine.reports.rollups.REWAIT),
+# counted while the reports fold those rows in or leave them out (engine.reports.queries.fold_rewaits).
+REWAITS = "rewaits"
 
 FORMULAS = {
-    "requests": "queued entries (+ calls overflowed in, per queue)",
+    "requests": "queued entries; a call an agent sent back to a queue counts once (per queue: + calls overflowed "
+                "or sent back into it)",
+    "rewaits": "calls an agent sent back to a queue (queued again): no new requests; their second wait counts per "
+               "queue, skill, agent and group, not in totals",
     "answered": "answered entries",
-    "answer_rate": "answered / requests",
+    "answer_rate": "answered / (requests, less abandons per the treatment chosen for the answer rate)",
     "answered_within": "answered with wait ≤ T",
     "service_level": "answered within T / (requests, less abandons per the treatment chosen, less callers cut off "
                      "by a fault)",
@@ -44,7 +50,7 @@ FORMULAS = {
 
 def empty_sums() -> dict[str, int]:
     """All rollup sums at zero."""
-    return {name: 0 for name in (*SUM_NAMES, *MAX_NAMES)}
+    return {name: 0 for name in (*SUM_NAMES, *MAX_NAMES, REWAITS)}
 
 
 def add_sums(into: dict[str, int], other: Mapping[str, int]) -> dict[str, int]:
@@ -81,21 +87,26 @@ def call_figures(s: Mapping[str, int], d: Definitions, per_queue: bool = False) 
     answered, abandoned = s["answered"], s["abandoned"]
     within = s[f"ans_le_{d.service_level_s}"]
     short = s[f"abn_le_{d.short_abandon_s}"]
-    if d.abandons_in_service_level == ABANDONS_INCLUDE:
-        sl_base = requests
-    elif d.abandons_in_service_level == ABANDONS_EXCLUDE:
-        sl_base = requests - abandoned
-    else:
-        sl_base = requests - short
+
+    def less_abandons(treatment: str) -> int:
+        if treatment == ABANDONS_INCLUDE:
+            return requests
+        if treatment == ABANDONS_EXCLUDE:
+            return requests - abandoned
+        return requests - short
+
+    sl_base = less_abandons(d.abandons_in_service_level)
     sl_base -= s["cut"]         # a fault of the system is not the center's service to that caller
+    ar_base = less_abandons(d.abandons_in_answer_rate)
     rated = sum(s[f"r{v}"] for v in d.valid_ratings)
     satisfied = sum(s[f"r{v}"] for v in d.satisfied_ratings)
     talk_ms = max(0, s["talk_ms"] - s["hold_ms"])
     return {
         "arrived": s["arrived"], "ivr_entered": s["ivr_entered"],
         "requests": requests, "queued": s["queued"], "overflow_in": s["overflow_in"], "overflowed": s["overflowed"],
+        "rewaits": s.get(REWAITS, 0),
         "offered": s["offered"], "no_answer": s["no_answer"],
-        "answered": answered, "answer_rate": pct(answered, requests),
+        "answered": answered, "answer_rate": pct(answered, ar_base),
         "answered_within": within, "service_level": pct(within, sl_base),
         "abandoned": abandoned, "abandoned_short": short, "abandoned_ringing": s["abandoned_ringing"],
         "abandon_rate": pct(abandoned, requests), "avg_abandon_s": avg_s(s["abandoned_wait_ms"], abandoned),

@@ -8,18 +8,28 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from engine.reports.definitions import Definitions
-from engine.reports.figures import MAX_NAMES, SUM_NAMES, add_sums, call_figures, empty_sums, merged
+from engine.reports.figures import MAX_NAMES, REWAITS, SUM_NAMES, add_sums, call_figures, empty_sums, merged
 from engine.reports.periods import SUB_DAY_GRAINS, day_start, period_of
+from engine.reports.rollups import REWAIT
 from engine.store.models import Agent, AgentGroup, Hall, Queue, QueueSkill, Skill
 from engine.store.models.reports import ReportCalls15m, ReportCallsDay
 
 DIMENSIONS = ("all", "queue", "skill", "hall", "agent", "group", "direction", "trunk")
 _DIM_COLUMN = {"queue": "queue_code", "skill": "queue_code", "hall": "hall_id", "agent": "agent_id",
                "group": "agent_id", "direction": "direction", "trunk": "trunk"}
+# Where a call's wait after a transfer back to a queue counts (engine.reports.rollups.REWAIT): for the queue it
+# entered (and that queue's skills) and the agent who took it (and the agent's group). Everywhere else one
+# caller's call is one request: totals, periods, halls, directions, trunk groups.
+EVERY_WAIT_DIMENSIONS = ("queue", "skill", "agent", "group")
+
+
+def counts_every_wait(dimension: str, where: dict | None = None) -> bool:
+    """Whether figures per `dimension` (filtered by `where`) count the waits after a transfer back to a queue."""
+    return dimension in EVERY_WAIT_DIMENSIONS or any(name in EVERY_WAIT_DIMENSIONS for name in (where or {}))
 
 
 @dataclasses.dataclass
@@ -55,29 +65,61 @@ def uses_daily_table(start: int, end: int, grain: str) -> bool:
     return grain not in SUB_DAY_GRAINS and day_start(start) == start and day_start(end) == end
 
 
-def sums_by(session: Session, start: int, end: int, grain: str, dimension: str,
-            where: dict | None = None, by_agent: bool = False) -> dict[tuple[int, str], dict[str, int]]:
-    """{(bucket, raw dimension value): sums} of the range (bucket = 15-minute or day start).
+def raw_sums(session: Session, start: int, end: int, grain: str, dimension: str,
+             where: dict | None = None, by_agent: bool = False) -> dict[tuple[int, str, bool], dict[str, int]]:
+    """{(bucket, raw dimension value, rewait): sums} of the range (bucket = 15-minute or day start; rewait: the
+    rows of waits after a transfer back to a queue, engine.reports.rollups.REWAIT).
 
     An ORM query of the rollup model, so that a console session scoped to some halls gets its criteria (the
     call's hall; the handling agent's hall with `by_agent`, as agent statistics count: admin_web.scope)."""
     model = ReportCallsDay if uses_daily_table(start, end, grain) else ReportCalls15m
     bucket = (model.day if model is ReportCallsDay else model.bucket).label("bucket")
     dim = getattr(model, _DIM_COLUMN[dimension]).label("dim") if dimension in _DIM_COLUMN else None
+    rewait = case((model.trunk == REWAIT, 1), else_=0).label("rewait")
     cols = [func.sum(getattr(model, n)).label(n) for n in SUM_NAMES]
     cols += [func.max(getattr(model, n)).label(n) for n in MAX_NAMES]
-    group = [bucket] + ([dim] if dim is not None else [])
+    group = [bucket] + ([dim] if dim is not None else []) + [rewait]
     query = select(*group, *cols).where(bucket.element >= start, bucket.element < end).group_by(
         *(c.element for c in group))
     for name, value in (where or {}).items():
         query = query.where(getattr(model, _DIM_COLUMN.get(name, name)) == value)
     if by_agent:
         query = query.execution_options(scope_by="agent")
-    out: dict[tuple[int, str], dict[str, int]] = {}
+    out: dict[tuple[int, str, bool], dict[str, int]] = {}
     for row in session.execute(query).mappings():
         key = str(row["dim"]) if dim is not None else ""
-        out[(int(row["bucket"]), key)] = {n: int(row[n] or 0) for n in (*SUM_NAMES, *MAX_NAMES)}
+        if dimension == "trunk" and key == REWAIT:
+            key = ""                    # not a trunk group: call entries, as every other call entry
+        sums = {n: int(row[n] or 0) for n in (*SUM_NAMES, *MAX_NAMES)}
+        slot = (int(row["bucket"]), key, bool(row["rewait"]))
+        out[slot] = add_sums(out[slot], sums) if slot in out else sums
     return out
+
+
+def fold_rewaits(raw: dict[tuple[int, str, bool], dict[str, int]], every_wait: bool) -> dict[tuple[int, str],
+                                                                                                 dict[str, int]]:
+    """{(bucket, value): sums} from raw_sums: the rows of waits after a transfer back to a queue added in when
+    `every_wait`, else left out; either way their `queued` entries are counted as `rewaits`."""
+    out: dict[tuple[int, str], dict[str, int]] = {}
+    for (bucket, key, rewait), sums in raw.items():
+        acc = out.get((bucket, key))
+        if acc is None:
+            acc = out[(bucket, key)] = empty_sums()
+        if not rewait:
+            add_sums(acc, sums)
+            continue
+        acc[REWAITS] += sums["queued"]
+        if every_wait:
+            add_sums(acc, sums)
+    return out
+
+
+def sums_by(session: Session, start: int, end: int, grain: str, dimension: str,
+            where: dict | None = None, by_agent: bool = False) -> dict[tuple[int, str], dict[str, int]]:
+    """{(bucket, raw dimension value): sums} of the range (bucket = 15-minute or day start), the waits after a
+    transfer back to a queue counted as `counts_every_wait` says for the dimension."""
+    return fold_rewaits(raw_sums(session, start, end, grain, dimension, where, by_agent),
+                        counts_every_wait(dimension, where))
 
 
 def dimension_map(session: Session, dimension: str) -> tuple[dict[str, list[str]], dict[str, str]]:
@@ -107,7 +149,8 @@ def call_report(session: Session, start: int, end: int, grain: str, dimension: s
     """Call figures of [start, end) per period of `grain` and per value of `dimension`."""
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}")
-    raw = sums_by(session, start, end, grain, dimension, where)
+    every = raw_sums(session, start, end, grain, dimension, where)
+    raw = fold_rewaits(every, counts_every_wait(dimension, where))
     mapping, labels = dimension_map(session, dimension)
     grouped: dict[tuple[int, str, str], dict[str, int]] = {}
     for (bucket, value), sums in raw.items():
@@ -124,7 +167,8 @@ def call_report(session: Session, start: int, end: int, grain: str, dimension: s
     rows = [Row(p_start, p_label, key, labels.get(key, key), sums, call_figures(sums, d, per_queue))
             for (p_start, p_label, key), sums in grouped.items()]
     rows.sort(key=lambda r: (r.period_start, r.label))
-    total_sums = merged(raw.values())
+    # the total of the range: one request per caller's call, unless a queue/agent filter asks for every wait
+    total_sums = merged(fold_rewaits(every, counts_every_wait("all", where)).values())
     total = Row(start, "", "", "", total_sums, call_figures(total_sums, d, per_queue=bool(where and "queue" in where)))
     return Report(rows, total, dimension, grain, start, end)
 

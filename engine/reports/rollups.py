@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from itertools import compress
 from typing import NamedTuple
 
-from sqlalchemy import BigInteger, and_, case, cast, delete, func, literal, select, update
+from sqlalchemy import BigInteger, and_, case, cast, delete, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.domain.calllog import CallEventKind as K
@@ -40,6 +40,35 @@ LEFT_QUEUE = (K.ANSWERED, K.ABANDONED, K.CALLBACK_REQUESTED, K.VOICEMAIL, K.RELE
 TRUNK_KINDS = (K.TRUNK_ALL_BUSY, K.TRUNK_FREE)
 OVERFLOW_PREFIX = "overflow:"
 FOLDED_UNTIL = "agent_days_folded_until"
+
+# A call an agent sends back to a queue (a blind transfer to a queue or to a named agent, a failed transfer to a
+# number) waits again: its `queued` entry has detail TRANSFERRED_BACK and the entry that ends that wait (answered,
+# abandoned, callback, voice message, released, cut) carries in `value` how many times the call had been
+# transferred (engine.acd.calllog). Such a wait is not a new request: those entries are summed in rollup rows of
+# their own, keyed by the sentinel REWAIT in the `trunk` key column (a call entry's trunk is "" otherwise), which
+# the reports add per queue, skill, agent and group but leave out of totals, periods, halls and directions
+# (engine.reports.queries), so that one caller's call is one request in the answer rate, the waits and the
+# service level. A call offered again after an agent did not answer keeps its place and its single `queued` entry.
+TRANSFERRED_BACK = "transfer"
+REWAIT = "~transfer"
+WAIT_ENDS = (*LEFT_QUEUE, K.CUT)
+_WAIT_END_VALUES = frozenset(k.value for k in WAIT_ENDS)
+_QUEUED = K.QUEUED.value
+
+
+def is_rewait(entry) -> bool:
+    """Whether a log entry is part of a call's wait after a transfer back to a queue (see REWAIT)."""
+    kind = entry.kind
+    if kind == _QUEUED:
+        return entry.detail == TRANSFERRED_BACK
+    return kind in _WAIT_END_VALUES and (entry.value or 0) > 0
+
+
+def rewait_sql():
+    """is_rewait as an SQL condition on call_events."""
+    e = CallEvent
+    return or_(and_(e.kind == _QUEUED, e.detail == TRANSFERRED_BACK),
+               and_(e.kind.in_(sorted(_WAIT_END_VALUES)), func.coalesce(e.value, 0) > 0))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -209,7 +238,10 @@ class Increments:
             direction, hall_id, agent_id = entry.direction or "inbound", entry.hall_id or 0, entry.agent_id or 0
             rows = self.rows
             if plan is not None and (plan.always or held):
-                trunk = (entry.detail or "")[:32] if kind in _TRUNK_VALUES else ""
+                if kind in _TRUNK_VALUES:
+                    trunk = (entry.detail or "")[:32]
+                else:
+                    trunk = REWAIT if is_rewait(entry) else ""
                 key = (interval, day, direction, entry.queue_code or "", hall_id, agent_id, trunk)
                 acc = rows.get(key)
                 if acc is None:
@@ -376,7 +408,8 @@ def _basis_sql():
 
 def _key_sql():
     e = CallEvent
-    trunk = case((e.kind.in_([k.value for k in TRUNK_KINDS]), func.substr(e.detail, 1, 32)), else_="")
+    trunk = case((e.kind.in_([k.value for k in TRUNK_KINDS]), func.substr(e.detail, 1, 32)),
+                 (rewait_sql(), literal(REWAIT)), else_="")
     return [e.direction.label("direction"), func.coalesce(e.queue_code, "").label("queue_code"),
             func.coalesce(e.hall_id, 0).label("hall_id"), func.coalesce(e.agent_id, 0).label("agent_id"),
             trunk.label("trunk")]

@@ -3,15 +3,21 @@
 Seed 003 (太仓市税务局 12366 坐席服务, 考核要求 → 热线运行 → 服务质量保证, each item worth 5 points):
 
 * 热线电话呼入接通率达95%以上 — "呼入接通率每下降一个百分点扣1分, 呼入接通率大于95%的, 每提高一个百分点加1分".
-  Here: 人工接通率 = answered / requests for an agent; 5 − 1 per point below 95 %, + 1 per point above.
+  Here: 人工接通率 = answered / requests for an agent (short abandons left out if the definitions say so; a
+  transfer back to a queue is not a new request); 5 − 1 per point below 95 %, + 1 per point above.
 * 平均等待时长低于60秒 — "60秒≤平均等待时长<90秒, 扣1分, 90秒≤平均等待时长<120秒, 扣2分, 平均等待时长≥120秒, 扣5分".
 * 及时解答率达到95%以上 — "及时解答率每下降一个百分点扣0.5分". Here: the service level (answered within T).
-* 坐席服务满意度达到95%以上 — "服务满意度每下降一个百分点扣1分". Here: 满意率 = satisfied / valid ratings.
+* 坐席服务满意度达到95%以上 — "服务满意度每下降一个百分点扣1分". Here: 满意率 = satisfied / valid ratings, satisfied being
+  非常满意, 满意 and 基本满意 by default (engine.reports.definitions.RATING_MEANINGS).
 * 投诉举报类工单质检率 ≥ 99 % and 出勤率 ≥ 98 % are scored on the same card but are not in the call log
   (work-order inspection and attendance records): they are listed with their rule, unscored.
 
-An item never scores below 0 (its 5 points are what can be lost). Seed 003 pays the full fee at ≥ 85 points
-overall and 1 % less per point below; the other items of the card are assessed by hand.
+Every item scores between 0 and its 分项分值 (5): the seed gives each item 5 points (热线运行 50 = ten items × 5,
+the card 100 in all) and writes no other ceiling, so a deduction stops at 0 and the bonus of the answer rate
+("每提高一个百分点加1分") cannot take the item above its 5 points. What the rule gives above them is shown apart
+(`bonus_beyond_max`), never added to the item or to the total: whether the purchaser lets it make up for a
+deduction elsewhere is the purchaser's call, made by hand. Seed 003 pays the full fee at ≥ 85 points overall and
+1 % less per point below; the other items of the card are assessed by hand.
 """
 from __future__ import annotations
 
@@ -20,12 +26,13 @@ import math
 
 from sqlalchemy.orm import Session
 
-from engine.reports.definitions import ROUND_WHOLE_POINTS, Definitions
+from engine.reports.definitions import RATING_MEANINGS, ROUND_WHOLE_POINTS, Definitions
 from engine.reports.figures import call_figures
 from engine.reports.periods import month_range
 from engine.reports.queries import call_report
 
 ITEM_POINTS = 5.0
+CAP_RULE = "每项得分在0分至分项分值（5分）之间：扣分扣至0分为止，加分后不超过分项分值，超出部分单列、不计入得分和合计"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,8 +47,9 @@ class ScoreItem:
     target: str                # e.g. "≥ 95%"
     rule: str                  # the seed's scoring rule, quoted
     max_points: float
-    points: float | None       # None: no data, or not measured here
+    points: float | None       # None: no data, or not measured here; else within 0 … max_points
     met: bool | None
+    bonus_beyond_max: float | None = None   # what the rule gives above max_points (not counted), when it does
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -55,6 +63,7 @@ class Scorecard:
     end: int
     items: list[ScoreItem]
     figures: dict
+    cap_rule: str = CAP_RULE
 
     @property
     def measured_points(self) -> float:
@@ -66,7 +75,8 @@ class Scorecard:
 
     def as_dict(self) -> dict:
         return {"year": self.year, "month": self.month, "items": [i.as_dict() for i in self.items],
-                "measured_points": self.measured_points, "measured_max": self.measured_max}
+                "measured_points": self.measured_points, "measured_max": self.measured_max,
+                "cap_rule": self.cap_rule}
 
 
 def _steps(shortfall: float, d: Definitions) -> float:
@@ -76,10 +86,21 @@ def _steps(shortfall: float, d: Definitions) -> float:
     return float(math.floor(shortfall + 1e-9)) if d.scorecard_rounding == ROUND_WHOLE_POINTS else shortfall
 
 
-def answer_rate_points(rate: float, d: Definitions) -> float:
-    """5 − 1 per point below the target, + 1 per point above it (seed 003)."""
+def within_item(points: float, max_points: float = ITEM_POINTS) -> float:
+    """An item's points kept within 0 … its 分项分值 (CAP_RULE)."""
+    return min(max_points, max(0.0, points))
+
+
+def answer_rate_rule(rate: float, d: Definitions) -> float:
+    """What seed 003's rule gives before the item's bounds: 5 − 1 per point below the target, + 1 per point above
+    it (may be below 0 or above 5)."""
     target = d.target_answer_rate
-    return max(0.0, ITEM_POINTS - _steps(target - rate, d) + _steps(rate - target, d))
+    return ITEM_POINTS - _steps(target - rate, d) + _steps(rate - target, d)
+
+
+def answer_rate_points(rate: float, d: Definitions) -> float:
+    """The answer rate's points: the rule's, within 0 … 5 (CAP_RULE)."""
+    return within_item(answer_rate_rule(rate, d))
 
 
 def avg_wait_points(wait_s: float, d: Definitions) -> float:
@@ -104,6 +125,14 @@ def satisfaction_points(rate: float, d: Definitions) -> float:
     return max(0.0, ITEM_POINTS - _steps(d.target_satisfaction - rate, d))
 
 
+_BEST_FIRST = (5, 4, 6, 3, 2, 1, 0, 7, 8, 9)      # 非常满意, 满意, 基本满意, 一般 … 非常不满意, then other codes
+
+
+def _meanings(codes) -> str:
+    """Rating codes as the survey names them, best first, e.g. "非常满意、满意、基本满意"."""
+    return "、".join(RATING_MEANINGS.get(c, str(c)) for c in sorted(codes, key=_BEST_FIRST.index))
+
+
 def monthly_scorecard(session: Session, year: int, month: int, definitions: Definitions) -> Scorecard:
     """The month's KPIs (whole local calendar month) and the points seed 003 would give them."""
     d = definitions
@@ -111,23 +140,30 @@ def monthly_scorecard(session: Session, year: int, month: int, definitions: Defi
     report = call_report(session, start, end, "range", "all", d)
     f = call_figures(report.total.sums, d)
 
-    def item(key, name, figure, unit, target, rule, scorer, met):
+    def item(key, name, figure, unit, target, rule, scorer, met, uncapped=None):
         value = f[figure]
-        points = None if value is None else round(scorer(value, d), 2)
+        points = bonus = None
+        if value is not None:
+            points = round(within_item(scorer(value, d)), 2)
+            if uncapped is not None:
+                beyond = round(uncapped(value, d) - ITEM_POINTS, 2)
+                bonus = beyond if beyond > 0 else None
         return ScoreItem(key, name, figure, value, unit, target, rule, ITEM_POINTS, points,
-                         None if value is None else met(value))
+                         None if value is None else met(value), bonus)
 
     items = [
         item("answer_rate", "热线电话呼入接通率", "answer_rate", "%", f"≥ {d.target_answer_rate:g}%",
-             "呼入接通率每下降一个百分点扣1分，大于95%的每提高一个百分点加1分", answer_rate_points,
-             lambda v: v >= d.target_answer_rate),
+             f"呼入接通率每下降一个百分点扣1分，大于{d.target_answer_rate:g}%的每提高一个百分点加1分"
+             f"（加分后不超过分项分值{ITEM_POINTS:g}分）", answer_rate_points,
+             lambda v: v >= d.target_answer_rate, uncapped=answer_rate_rule),
         item("avg_wait", "平均等待时长", "avg_wait_s", "s", f"< {d.target_avg_wait_s:g} s",
              "60秒≤平均等待时长<90秒扣1分，90秒≤平均等待时长<120秒扣2分，≥120秒扣5分", avg_wait_points,
              lambda v: v < d.target_avg_wait_s),
         item("timely", "及时解答率", "service_level", "%", f"≥ {d.target_timely_rate:g}%",
              "及时解答率每下降一个百分点扣0.5分", timely_points, lambda v: v >= d.target_timely_rate),
         item("satisfaction", "坐席服务满意度", "satisfaction_rate", "%", f"≥ {d.target_satisfaction:g}%",
-             "服务满意度每下降一个百分点扣1分", satisfaction_points, lambda v: v >= d.target_satisfaction),
+             f"服务满意度每下降一个百分点扣1分（满意评价：{_meanings(d.satisfied_ratings)}）", satisfaction_points,
+             lambda v: v >= d.target_satisfaction),
         ScoreItem("ticket_inspection", "投诉举报类工单质检率", None, None, "%", "≥ 99%",
                   "质检率每下降一个百分点扣1分（工单质检记录，不在话务日志中）", ITEM_POINTS, None, None),
         ScoreItem("attendance", "出勤率", None, None, "%", "≥ 98%",

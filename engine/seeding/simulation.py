@@ -37,7 +37,8 @@ HOLD_SHARE = 0.15
 TRANSFER_SHARE = 0.015
 AGENT_HANGS_UP_FIRST = 0.7      # then the caller hears the survey
 SURVEY_SHARE = 0.65             # of those, rate the service
-RATINGS = ((5, 0.80), (4, 0.14), (3, 0.035), (2, 0.015), (1, 0.01))
+# (key pressed, rating stored, share) as the shipped survey stores them: key 3 基本满意 stores 6 (ivr_flows/tax_main.yaml)
+RATINGS = (("5", 5, 0.80), ("4", 4, 0.14), ("3", 6, 0.035), ("2", 2, 0.015), ("1", 1, 0.01))
 AFTER_CALL_WORK_SHARE = 0.03
 TALK_CV = 0.6
 
@@ -420,9 +421,9 @@ class Day:
             c.path.append("after_call")
             if rng.random() < SURVEY_SHARE:
                 rated = round(t + rng.uniform(8, 15), 3)
-                rating = rng.choices([r for r, _ in RATINGS], [w for _, w in RATINGS])[0]
+                key, rating, _ = rng.choices(RATINGS, [w for _, _, w in RATINGS])[0]
                 c.path += ["survey", "thanks"]
-                self.event(rated, c, "survey", value=rating, detail="scale:1-5")
+                self.event(rated, c, "survey", value=rating, detail=f"key:{key}")
                 self.rows.survey_results.append((c.uuid, c.agent, c.queue, rating, rated))
                 self.end(c, round(rated + 2.0, 3), "answered", "agent")
             else:

@@ -46,11 +46,12 @@ class AccountFields:
     extension: str | None = None
     locale: str = "zh_CN"
     hall_id: int | None = None          # the hall whose subtree the user sees; None: every hall
+    department_id: int | None = None    # a department user's department (承办单位); their hall is the department's
 
 
 # The console roles' rows (user_roles): created here only, whoever needs one first (first run, the demo, a test).
 ROLE_NAMES = {Role.ADMIN: "管理员", Role.SUPERVISOR: "班长", Role.AGENT: "坐席", Role.QUALITY: "质检员",
-              Role.VIEWER: "只读查看"}
+              Role.VIEWER: "只读查看", Role.DEPARTMENT: "承办单位"}
 
 
 def role_row(session: Session, role: Role) -> UserRole:
@@ -77,6 +78,16 @@ def _check(session: Session, fields: AccountFields, user_id: int | None) -> None
         other = session.scalar(select(User.id).where(User.agent_id == fields.agent_id, User.id != (user_id or 0)))
         if other is not None:
             raise AccountError("agent_taken", "that agent already has an account")
+    if fields.role is Role.DEPARTMENT:
+        from engine.store.models import Department
+        if fields.department_id is None:
+            raise AccountError("department_required", "a department user's account must name the department")
+        department = session.get(Department, fields.department_id)
+        if department is None:
+            raise AccountError("no_department", f"no department {fields.department_id}")
+        fields.hall_id = department.hall_id
+    elif fields.department_id is not None:
+        fields.department_id = None
     if fields.hall_id is not None and session.get(Hall, fields.hall_id) is None:
         raise AccountError("no_hall", f"no hall {fields.hall_id}")
     if fields.extension is not None and not fields.extension.isdigit():
@@ -94,7 +105,7 @@ def create(session: Session, username: str, fields: AccountFields) -> tuple[User
     user = User(username=username, password_hash=generate_password_hash(password),
                 display_name=fields.display_name or username, role=role_row(session, fields.role),
                 agent_id=fields.agent_id, extension=fields.extension or None, locale=fields.locale,
-                hall_id=fields.hall_id, must_change_password=True)
+                hall_id=fields.hall_id, department_id=fields.department_id, must_change_password=True)
     session.add(user)
     session.flush()
     return user, password
@@ -113,7 +124,7 @@ def edit(session: Session, user: User, fields: AccountFields) -> None:
     user.display_name = fields.display_name or user.username
     user.role = role_row(session, fields.role)
     user.agent_id, user.extension, user.locale = fields.agent_id, fields.extension or None, fields.locale
-    user.hall_id = fields.hall_id
+    user.hall_id, user.department_id = fields.hall_id, fields.department_id
 
 
 def set_active(session: Session, user: User, active: bool) -> None:

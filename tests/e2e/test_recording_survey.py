@@ -46,3 +46,14 @@ def test_when_the_agent_hangs_up_first_the_caller_rates_the_service(sim, engine,
     assert rec.ivr_path.endswith("after_call > survey > rated:5 > thanks")
     rating = read(db_url, lambda s: s.scalars(select(SurveyResult).where(SurveyResult.call_uuid == uuid)).one())
     assert (rating.rating, rating.agent_id, rating.queue_code) == (5, rec.agent_id, "etax")
+
+
+def test_basically_satisfied_is_stored_as_its_own_rating(sim, engine, db_url):
+    """The shipped survey: "基本满意请按3" stores 6, so that a 3 stored by the first survey still means 一般."""
+    for ext in ("1006", "1007", "1008", "1009", "1001"):
+        sim.set_phone(ext, talk_time=20.0)
+    uuid = sim.place_call(did="12366", digits="23")  # 2: e-tax menu; 3: 基本满意
+    rec = wait_until(lambda: record_of(db_url, uuid), 40, "the call record")
+    assert rec.ivr_path.endswith("after_call > survey > rated:3 > thanks")
+    rating = read(db_url, lambda s: s.scalars(select(SurveyResult).where(SurveyResult.call_uuid == uuid)).one())
+    assert (rating.rating, rating.agent_id, rating.queue_code) == (6, rec.agent_id, "etax")

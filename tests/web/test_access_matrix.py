@@ -43,10 +43,19 @@ def test_every_route_declares_who_may_use_it(app):
 def clients(app, seed, db):
     create_user(db, "qc", PASSWORD, Role.QUALITY)
     create_user(db, "monitor", PASSWORD, Role.VIEWER)
+    from engine.store.models import Department, Hall
+    hall = Hall(code="acc-h", name="Hall", level="province", region_code="440000")
+    db.add(hall)
+    db.flush()
+    department = Department(hall_id=hall.id, name="税政一科")
+    db.add(department)
+    db.flush()
+    user = create_user(db, "dept", PASSWORD, Role.DEPARTMENT)
+    user.department_id, user.hall_id = department.id, hall.id
     db.commit()
     out = {None: app.test_client()}
     for role, username in ((Role.ADMIN, "admin"), (Role.SUPERVISOR, "super"), (Role.AGENT, "agent1001"),
-                           (Role.QUALITY, "qc"), (Role.VIEWER, "monitor")):
+                           (Role.QUALITY, "qc"), (Role.VIEWER, "monitor"), (Role.DEPARTMENT, "dept")):
         out[role] = app.test_client()
         assert login(out[role], username).status_code == 302
     return out

@@ -13,7 +13,10 @@ import pytest
 from sqlalchemy import inspect, select
 
 from admin_web.auth.services import create_user
+from engine.domain.followup import RequestType
 from engine.domain.states import CallOutcome, HangupSide, Role
+from engine.domain.workorder import OrderState
+from engine.store.models import Department, FollowUp, OrderAlert, OrderCategory, WorkOrder, WorkOrderPart
 from engine.store.models import (Agent, AgentGroup, Callback, CallRecord, Hall, PublishedNumber, Queue, Recording,
                                  RoutingRule, User, Voicemail)
 from .helpers import PASSWORD, login
@@ -23,7 +26,7 @@ from .test_scope import two_halls  # noqa: F401  (fixture)
 UTC = dt.timezone.utc
 # what only 广州市's rows contain: names, numbers, codes, uuids
 MARKERS = ("广州坐席", "02088880001", "gz-call", "广州一组", "gz_queue", "广州队列", "13922220002", "gz-boss",
-           "广州纳税", "gz-vm")
+           "广州纳税", "gz-vm", "广州税政科", "广州工单")
 STREAMS = ("wallboard.events", "cti.events")
 
 
@@ -47,12 +50,32 @@ def gz(app, db, two_halls):  # noqa: F811
                 RoutingRule(name="中心规则", match={"caller_prefix": "139"}, action={"priority": 1}, position=1)])
     db.flush()
     db.get(Agent, two_halls["gz_agent"]).group_id = group.id
+    # a work order of 广州市, dispatched to its department, with its alert and follow-up
+    department = Department(hall_id=two_halls["gz"], name="广州税政科", phone="02012345")
+    category = OrderCategory(name="中心分类")
+    db.add_all([department, category])
+    db.flush()
+    order = WorkOrder(number="202601010001", hall_id=two_halls["gz"], request_type=RequestType.COMPLAINT,
+                      title="广州工单", content="广州工单内容", citizen_phone="13922220002", category_id=category.id,
+                      state=OrderState.DISPATCHED, created_at=now, updated_at=now)
+    db.add(order)
+    db.flush()
+    part = WorkOrderPart(order_id=order.id, department_id=department.id, dispatched_at=now)
+    db.add(part)
+    db.flush()
+    alert = OrderAlert(key="gz-alert", kind="special", order_id=order.id, part_id=part.id, hall_id=two_halls["gz"],
+                       department_id=department.id, at=now)
+    follow_up = FollowUp(order_id=order.id, hall_id=two_halls["gz"])
+    db.add_all([alert, follow_up])
+    kb_ids = knowledge_rows(db)     # the centre's knowledge base, and a correction 广州市's supervisor flagged
     db.commit()
     ids = {"agent_id": two_halls["gz_agent"], "group_id": group.id, "queue_id": queue.id, "hall_id": two_halls["gz"],
            "number_id": db.scalar(select(PublishedNumber.id).where(PublishedNumber.number == "02088880001")),
            "user_id": db.scalar(select(User.id).where(User.username == "gz-boss")),
            "recording_id": db.scalar(select(Recording.id).where(Recording.call_uuid == "gz-call")),
-           "voicemail_id": voicemail.id, "call_uuid": "gz-call", "rule_id": db.scalar(select(RoutingRule.id))}
+           "voicemail_id": voicemail.id, "call_uuid": "gz-call", "rule_id": db.scalar(select(RoutingRule.id)),
+           "order_id": order.id, "department_id": department.id, "alert_id": alert.id, "follow_up_id": follow_up.id,
+           "category_id": category.id, **kb_ids}
     return ids
 
 
@@ -63,11 +86,14 @@ def gz_rows(db, ids) -> dict:
     for model, key in ((Agent, ids["agent_id"]), (AgentGroup, ids["group_id"]), (Queue, ids["queue_id"]),
                        (Hall, ids["hall_id"]), (PublishedNumber, ids["number_id"]), (User, ids["user_id"]),
                        (Recording, ids["recording_id"]), (Voicemail, ids["voicemail_id"]),
-                       (RoutingRule, ids["rule_id"])):
+                       (RoutingRule, ids["rule_id"]), (WorkOrder, ids["order_id"]), (Department, ids["department_id"]),
+                       (OrderAlert, ids["alert_id"]), (FollowUp, ids["follow_up_id"]),
+                       (OrderCategory, ids["category_id"])):
         row = db.get(model, key)
         assert row is not None, f"{model.__name__} {key} is gone"
         rows[(model.__name__, key)] = {c.key: getattr(row, c.key) for c in inspect(model).column_attrs
                                        if c.key not in ("last_login_at", "updated_at", "failed_logins")}
+    rows["knowledge"] = knowledge_state(db, ids)
     rows["callback"] = db.scalar(select(Callback.status).where(Callback.call_uuid == "gz-cb"))
     rows["call"] = db.scalar(select(CallRecord.outcome).where(CallRecord.call_uuid == "gz-call"))
     return rows
@@ -138,3 +164,30 @@ def test_the_centres_configuration_is_read_by_a_hall_and_changed_only_by_the_cen
     province = app.test_client()
     assert login(province, "admin").status_code == 302
     assert province.post(f"/rules/{gz['rule_id']}/active").status_code in (200, 302)
+
+
+def knowledge_rows(db) -> dict:
+    """A category and a published article of the centre, and a correction of it flagged by 广州市's supervisor on
+    广州市's call (who flagged it, on which call: 广州市's to see)."""
+    from engine.store import knowledge as kb
+    from engine.store.models import KnowledgeCategory
+    category = KnowledgeCategory(name="中心知识分类")
+    db.add(category)
+    db.flush()
+    article = kb.save_article(db, None, kb.ArticleFields(title="中心知识", body="中心的答案", category_id=category.id,
+                                                         queue_codes=["gz_queue"]), "admin")
+    kb.publish(article, "admin")
+    gz_boss = db.scalar(select(User).where(User.username == "gz-boss"))
+    correction = kb.flag(db, article, problem="答案有误", username=gz_boss.username, user_id=gz_boss.id,
+                         call_uuid="gz-call")
+    return {"article_id": article.id, "correction_id": correction.id, "knowledge_category_id": category.id}
+
+
+def knowledge_state(db, ids) -> tuple:
+    """What a hall's user may not change in the knowledge base: the centre's article, category and the correction."""
+    from engine.store.models import KnowledgeArticle, KnowledgeCategory, KnowledgeCorrection
+    article, category = db.get(KnowledgeArticle, ids["article_id"]), db.get(KnowledgeCategory,
+                                                                          ids["knowledge_category_id"])
+    correction = db.get(KnowledgeCorrection, ids["correction_id"])
+    return ((article.title, article.body, article.state, article.version, article.category_id),
+            (category.name, category.parent_id, category.position), (correction.state, correction.answer))

@@ -125,6 +125,8 @@
     $("btn-wrapup").disabled = ["talking", "on_hold", "wrap_up"].indexOf(me.state) < 0;
     $("btn-dial").disabled = $("btn-redial").disabled = !(me.state === "ready" || me.state === "not_ready");
     renderCall(me.call, me.state);
+    // the desktop's other panels (work orders, knowledge base) follow the call through this one event
+    document.dispatchEvent(new CustomEvent("desktop:call", { detail: { call: me.call || null, state: me.state } }));
   }
 
   function renderCall(call, state) {

@@ -5,6 +5,10 @@ from engine.store.models.calllog import CallEvent
 from engine.store.models.media import CallNote, Recording, SurveyResult
 from engine.store.models.calls import (AgentRequest, AgentStateChange, Callback, CallOffer, CallRecord,
                                        Voicemail)
+from engine.store.models.orders import (Department, FollowUp, OrderAlert, OrderCategory, WorkOrder,
+                                        WorkOrderPart, WorkOrderStep)
+from engine.store.models.knowledge import (KnowledgeArticle, KnowledgeCategory, KnowledgeCorrection,
+                                           KnowledgeTarget)
 from engine.store.models.org import Hall, HolidayOverride, RoutingRule
 from engine.store.models.reports import (ReportAgentDay, ReportCalls15m, ReportCallsDay, ReportCallerRegionDay,
                                            ReportJob, ReportSetting)
@@ -17,5 +21,7 @@ __all__ = [
     "ReportAgentDay", "ReportCalls15m", "ReportCallsDay", "ReportCallerRegionDay", "ReportJob", "ReportSetting",
     "CallNote", "Recording", "SurveyResult",
     "AgentRequest", "Callback", "CallOffer", "Voicemail", "Agent", "AgentGroup", "AgentSkill", "Skill", "AuditEntry", "AgentStateChange", "CallRecord",
+    "Department", "FollowUp", "OrderAlert", "OrderCategory", "WorkOrder", "WorkOrderPart", "WorkOrderStep",
+    "KnowledgeArticle", "KnowledgeCategory", "KnowledgeCorrection", "KnowledgeTarget",
     "Hall", "HolidayOverride", "RoutingRule", "PublishedNumber", "Queue", "QueueSkill", "QueueStatus", "QueueHallStatus", "TrunkStatus", "User", "UserRole", "UserSession", "LoginAttempt", "ApiToken",
 ]

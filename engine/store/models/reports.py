@@ -3,7 +3,9 @@
 Rollups are derived data: `engine.reports.rollups.rebuild` recomputes them from the raw logs at any time, and
 they stay exactly equal to that recomputation (durations are summed as integer milliseconds, so no float
 rounding can creep in). Keys use sentinels instead of NULL (queue '', hall 0, agent 0, trunk '') so that
-each key is a primary key the incremental upsert can hit.
+each key is a primary key the incremental upsert can hit. The trunk key of call entries is '' but for the
+entries of a wait after a transfer back to a queue, keyed '~transfer' (engine.reports.rollups.REWAIT), which
+the reports leave out of totals: one caller's call is one request.
 
 Buckets are epoch seconds (UTC): the start of the 15-minute interval, or the start of the local day (UTC+8
 midnight) for the daily tables. Calls are bucketed by the time they entered their queue (queued_at), other

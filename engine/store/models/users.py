@@ -40,6 +40,9 @@ class User(Base):
     # the hall whose subtree this user sees and changes (admin_web/scope.py); none: every hall (the province's)
     hall_id: Mapped[int | None] = mapped_column(ForeignKey("halls.id", ondelete="SET NULL"), index=True)
 
+    # a department user's department (承办单位): they see and handle only the orders dispatched to it
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"), index=True)
+
     role: Mapped[UserRole] = relationship(lazy="joined")
 
 

@@ -10,7 +10,9 @@ Queues tax (skill 税收政策) and etax (skill 电子税务局); agents 1 and 2
   C4  queued tax 09:20:00, abandoned 09:20:03 (wait 3: a short abandon)
   C5  queued tax 09:30:00, asked for a callback at 09:31:00 (wait 60)
   C6  queued etax 09:40:00, answered by agent 3 at 09:40:40 (wait 40), transferred to tax at 09:42:00 (talk 80,
-      wrap 20); entered tax again 09:42:01, answered by agent 1 at 09:42:06 (wait 5), talk 240, wrap 30, rated 2
+      wrap 20); entered tax again 09:42:01 (a transfer back to a queue: no new request), answered by agent 1 at
+      09:42:06 (wait 5; the answer of that second wait carries the transfers, value 1, as the engine writes it),
+      talk 240, wrap 30, rated 4
   C7  queued etax 23:55:00, overflowed to tax 23:55:30, answered by agent 1 at 00:00:30 the next day (wait 330),
       talk 120 (a call spanning midnight: every figure stays on 2 March, 23:45 interval)
   C8  IVR only, 10:00
@@ -114,7 +116,7 @@ def entries() -> list[LogCallEvent]:
     log("C6", K.WRAP_UP_ENDED, t(9, 42, 20), q, queue_code="etax", agent_id=3, duration_s=20.0)
     q2 = t(9, 42, 1)
     log("C6", K.QUEUED, q2, q2, queue_code="tax", detail="transfer")
-    log("C6", K.ANSWERED, t(9, 42, 6), q2, queue_code="tax", agent_id=1, wait_s=5.0, duration_s=3.0)
+    log("C6", K.ANSWERED, t(9, 42, 6), q2, queue_code="tax", agent_id=1, wait_s=5.0, duration_s=3.0, value=1)
     log("C6", K.TALK_ENDED, t(9, 46, 6), q2, queue_code="tax", agent_id=1, duration_s=240.0)
     log("C6", K.SURVEY, t(9, 46, 10), q2, queue_code="tax", agent_id=1, value=4)
     log("C6", K.WRAP_UP_ENDED, t(9, 46, 36), q2, queue_code="tax", agent_id=1, duration_s=30.0)

@@ -41,19 +41,19 @@ def day_total(session, d=D, **where):
 
 def test_queue_and_service_figures_of_the_day(session):
     f = day_total(session)
-    # requests: C1 C2 C3 C4 C5 C6 C6(again, after the transfer) C7 C10
-    assert f["requests"] == 9
-    assert f["answered"] == 5                                   # C1 C3 C6 C6' C7
-    assert f["answer_rate"] == approx(100 * 5 / 9)
-    assert f["answered_within"] == 2                            # C1 (8 s), C6' (5 s)
+    # requests: C1 C2 C3 C4 C5 C6 C7 C10 — C6 sent back to a queue by its agent is still one caller's call
+    assert f["requests"] == 8 and f["rewaits"] == 1
+    assert f["answered"] == 4                                   # C1 C3 C6 C7 (not C6's second answer)
+    assert f["answer_rate"] == approx(100 * 4 / 8)
+    assert f["answered_within"] == 1                            # C1 (8 s); C6's second wait (5 s) is no request
     assert f["abandoned"] == 2 and f["abandoned_short"] == 1 and f["abandoned_ringing"] == 1
-    assert f["service_level"] == approx(100 * 2 / 8)            # short abandon C4 left out
-    assert f["abandon_rate"] == approx(100 * 2 / 9)
+    assert f["service_level"] == approx(100 * 1 / 7)            # short abandon C4 left out
+    assert f["abandon_rate"] == approx(100 * 2 / 8)
     assert f["avg_abandon_s"] == approx(11.5)
     assert f["callbacks"] == 1 and f["released"] == 1 and f["voicemails"] == 0
-    assert f["waited"] == 9
-    assert f["avg_wait_s"] == approx((8 + 20 + 40 + 5 + 330 + 20 + 3 + 60 + 600) / 9)
-    assert f["asa_s"] == approx((8 + 20 + 40 + 5 + 330) / 5)
+    assert f["waited"] == 8
+    assert f["avg_wait_s"] == approx((8 + 20 + 40 + 330 + 20 + 3 + 60 + 600) / 8)
+    assert f["asa_s"] == approx((8 + 20 + 40 + 330) / 4)
     assert f["max_wait_s"] == 600
     assert f["talks"] == 5
     assert f["talk_s"] == approx(300 + 240 + 80 + 240 + 120 - 30)
@@ -63,7 +63,7 @@ def test_queue_and_service_figures_of_the_day(session):
     assert f["transfers"] == 1 and f["overflowed"] == 1
     assert f["rated"] == 3 and f["satisfied"] == 2
     assert f["satisfaction_rate"] == approx(100 * 2 / 3)
-    assert f["rating_rate"] == approx(100 * 3 / 5)
+    assert f["rating_rate"] == approx(100 * 3 / 4)
     assert f["arrived"] == 9 and f["dialed"] == 1 and f["dialed_talk_s"] == 60
     assert f["trunk_busy"] == 2 and f["trunk_busy_s"] == 160 and f["trunk_busy_avg_s"] == 80
     assert f["trunk_busy_max_s"] == 120
@@ -72,10 +72,10 @@ def test_queue_and_service_figures_of_the_day(session):
 def test_abandon_treatments_change_only_the_service_level(session):
     include = day_total(session, dataclasses.replace(D, abandons_in_service_level=ABANDONS_INCLUDE))
     exclude = day_total(session, dataclasses.replace(D, abandons_in_service_level=ABANDONS_EXCLUDE))
-    assert include["service_level"] == approx(100 * 2 / 9)
-    assert exclude["service_level"] == approx(100 * 2 / 7)
+    assert include["service_level"] == approx(100 * 1 / 8)
+    assert exclude["service_level"] == approx(100 * 1 / 6)
     t20 = day_total(session, dataclasses.replace(D, service_level_s=20, short_abandon_s=3))
-    assert t20["answered_within"] == 3                          # C3 answered after exactly 20 s counts
+    assert t20["answered_within"] == 2                          # C3 answered after exactly 20 s counts
     assert t20["abandoned_short"] == 1                          # C4 abandoned after exactly 3 s counts
     assert include["answer_rate"] == exclude["answer_rate"] == t20["answer_rate"]
 
@@ -100,7 +100,7 @@ def test_interval_attribution_and_midnight(session):
     days = {r.period: r.figures for r in call_report(session, *DAYS12, "day", "all", D).rows}
     assert list(days) == ["2026-03-02"]                         # nothing of C7 lands on 3 March
     hours = {r.period: r.figures["requests"] for r in call_report(session, *DAY1, "hour", "all", D).rows}
-    assert hours["2026-03-02 09:00"] == 7 and hours["2026-03-02 10:00"] == 1 and hours["2026-03-02 23:00"] == 1
+    assert hours["2026-03-02 09:00"] == 6 and hours["2026-03-02 10:00"] == 1 and hours["2026-03-02 23:00"] == 1
 
 
 def test_per_agent_and_group_call_figures(session):
@@ -154,8 +154,12 @@ def test_caller_regions(session):
 
 def test_drill_down_lists_exactly_the_calls_behind_a_figure(session):
     total, entries = calls_behind(session, "answered_within", *DAY1, D)
-    assert total == 2 and [e.call_uuid for e in entries] == ["C1", "C6"]
+    assert total == 1 and [e.call_uuid for e in entries] == ["C1"]
     assert entries[0].agent == "1001 张三" and entries[0].ani == "13800138000" and entries[0].outcome == "answered"
+    total, entries = calls_behind(session, "answered_within", *DAY1, D, where={"queue": "tax"})
+    assert [e.call_uuid for e in entries] == ["C1", "C6"]             # per queue, C6's wait in tax counts
+    total, entries = calls_behind(session, "rewaits", *DAY1, D)
+    assert total == 1 and entries[0].call_uuid == "C6" and entries[0].queue_code == "tax"
     total, entries = calls_behind(session, "requests", *DAY1, D, where={"queue": "tax"})
     assert total == 8 and {e.call_uuid for e in entries} == {"C1", "C2", "C3", "C4", "C5", "C6", "C7", "C10"}
     total, entries = calls_behind(session, "abandoned_ringing", *DAY1, D, where={"agent": "2"})
@@ -163,7 +167,8 @@ def test_drill_down_lists_exactly_the_calls_behind_a_figure(session):
     start, end = local_midnight(DAY) + 9 * 3600, local_midnight(DAY) + 9 * 3600 + 900
     total, _ = calls_behind(session, "requests", start, end, D)
     assert total == 3
-    for figure in ("answered", "abandoned", "callbacks", "talks", "rated", "transfers", "trunk_busy"):
+    for figure in ("requests", "answered", "answered_within", "waited", "abandoned", "callbacks", "talks", "rated",
+                   "transfers", "rewaits", "trunk_busy"):
         count, _ = calls_behind(session, figure, *DAY1, D)
         report_value = day_total(session)[figure]
         assert count == report_value, figure
@@ -184,12 +189,33 @@ def test_definitions_round_trip_and_rebuild_gives_the_same_figures(session):
 
 def test_monthly_scorecard_points_follow_seed_003(session):
     card = {i.key: i for i in monthly_scorecard(session, 2026, 3, D).items}
-    # answer rate 55.56 %: 39.44 points below 95 % → 5 − 39.44 < 0 → 0 points
-    assert card["answer_rate"].value == approx(100 * 5 / 9) and card["answer_rate"].points == 0
-    # average wait 120.67 s ≥ 120 s → "扣5分"
+    # answer rate 50 %: 45 points below 95 % → 5 − 45 < 0 → 0 points
+    assert card["answer_rate"].value == approx(100 * 4 / 8) and card["answer_rate"].points == 0
+    # average wait 135.1 s ≥ 120 s → "扣5分"
     assert card["avg_wait"].points == 0
-    # timely answer (service level) 25 % → 70 points below → 5 − 35 → 0
+    # timely answer (service level) 14.3 % → 80.7 points below → 5 − 40.4 → 0
     assert card["timely"].points == 0
     # satisfaction 66.67 % → 28.33 below → 0
     assert card["satisfaction"].points == 0
     assert card["ticket_inspection"].points is None and card["attendance"].points is None
+
+
+def test_short_abandons_can_be_left_out_of_the_answer_rate_too(session):
+    """The answer rate has its own abandon treatment, with the same short-abandon threshold S as the service
+    level; by default it is answered / requests."""
+    from engine.reports.definitions import ABANDONS_EXCLUDE_SHORT
+    assert day_total(session)["answer_rate"] == approx(100 * 4 / 8)
+    short = day_total(session, dataclasses.replace(D, abandons_in_answer_rate=ABANDONS_EXCLUDE_SHORT))
+    assert short["answer_rate"] == approx(100 * 4 / 7)          # C4, abandoned after 3 s ≤ S = 5 s, left out
+    assert short["service_level"] == day_total(session)["service_level"]     # each rate has its own treatment
+    assert day_total(session, dataclasses.replace(D, abandons_in_answer_rate=ABANDONS_EXCLUDE_SHORT,
+                                                  short_abandon_s=3))["answer_rate"] == approx(100 * 4 / 7)
+    exclude = day_total(session, dataclasses.replace(D, abandons_in_answer_rate=ABANDONS_EXCLUDE))
+    assert exclude["answer_rate"] == approx(100 * 4 / 6)        # C2 and C4 left out
+    card = {i.key: i for i in monthly_scorecard(session, 2026, 3, dataclasses.replace(
+        D, abandons_in_answer_rate=ABANDONS_EXCLUDE_SHORT)).items}
+    assert card["answer_rate"].value == approx(100 * 4 / 7)
+    custom = dataclasses.replace(D, abandons_in_answer_rate=ABANDONS_EXCLUDE)
+    save_definitions(session, custom)
+    session.commit()
+    assert load_definitions(session) == custom

@@ -34,7 +34,7 @@ entries = st.builds(
     direction=st.sampled_from(["inbound", "outbound"]),
     wait_s=waits, duration_s=waits,
     value=st.one_of(st.none(), st.integers(min_value=0, max_value=9)),
-    detail=st.sampled_from(["", "ringing", "overflow:etax", "widen:tax", "trunk-a", "satisfied"]),
+    detail=st.sampled_from(["", "ringing", "overflow:etax", "widen:tax", "trunk-a", "satisfied", "transfer"]),
     ani=st.sampled_from(["13800138000", "075512345678", "", "+8613912345678"]),
 )
 changes = st.lists(st.tuples(st.floats(min_value=0, max_value=3 * 86400, allow_nan=False),

@@ -3,6 +3,7 @@ from sqlalchemy import inspect
 
 from engine.store import migrate
 from engine.store.base import Base
+from engine.store.models.knowledge import is_search_object
 from engine.store.session import make_engine
 
 import engine.store.models  # noqa: F401
@@ -10,7 +11,8 @@ import engine.store.models  # noqa: F401
 
 def tables(url):
     eng = make_engine(url)
-    names = set(inspect(eng).get_table_names()) - {"alembic_version"}
+    names = {name for name in inspect(eng).get_table_names()
+             if name != "alembic_version" and not is_search_object(name, "table")}   # SQLite's FTS5 tables
     eng.dispose()
     return names
 

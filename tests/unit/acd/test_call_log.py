@@ -90,3 +90,21 @@ def test_all_busy_periods_of_the_trunk_are_logged_with_their_length():
     assert busy and busy[0].value == 2 and busy[0].detail == "pstn"
     free = [e for e in log(cc.handle(LegHungUp("one", "NORMAL_CLEARING", 131.0))) if e.kind is K.TRUNK_FREE]
     assert free and free[0].duration_s == 30.0
+
+
+def test_the_end_of_a_wait_after_a_transfer_back_to_a_queue_carries_the_transfers():
+    """The answer (or abandon…) of a call's wait after its agent sent it back to a queue says so in `value`, so
+    that reports count one caller's call as one request (engine.reports.rollups.REWAIT); the first wait's does not,
+    and an offer that is not answered puts the call back at its place with no new `queued` entry."""
+    cc = center()
+    entries = log(out := cc.handle(CallParked("caller", "139", "12366", "", True, 100.0)))
+    first = [x for x in out if isinstance(x, c.DialAgent)][0]
+    entries += log(out := cc.handle(OriginateResult(first.job_uuid, False, None, "NO_ANSWER", 110.0)))
+    second = [x for x in out if isinstance(x, c.DialAgent)][0]
+    entries += log(cc.handle(OriginateResult(second.job_uuid, True, second.leg_uuid, "", 112.0)))
+    entries += log(cc.handle(AgentRequest(2, "transfer", None, "A2", 150.0, 1, "queue:policy", "")))
+    entries += log(cc.handle(LegHungUp(second.leg_uuid, "NORMAL_CLEARING", 151.0)))
+    entries += log(cc.handle(LegHungUp("caller", "NORMAL_CLEARING", 158.0)))     # gives up in the second wait
+    assert [(e.detail, e.value) for e in entries if e.kind is K.QUEUED] == [("", 0), ("transfer", 5)]
+    ends = [(e.kind, e.value, e.queued_at) for e in entries if e.kind in (K.ANSWERED, K.ABANDONED)]
+    assert ends == [(K.ANSWERED, None, 100.0), (K.ABANDONED, 1, 151.0)]

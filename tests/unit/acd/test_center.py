@@ -507,3 +507,19 @@ def test_after_a_restart_a_menu_that_ended_while_no_engine_listened_goes_on_with
     out = cc.handle(SwitchSynced(frozenset({"m"}), 100.0, (ended,)))
     assert of(out, c.DialAgent)[0].extension == "1003"          # on to etax at once
     assert "key:2" in cc.floor.calls["m"].ivr_path
+
+
+def test_a_caller_adopted_while_waiting_after_a_transfer_keeps_its_wait_marked_as_such():
+    """Its path says an agent sent it back to the queue: the answer of that wait carries the transfers, so that the
+    reports do not count the caller twice (engine.reports.rollups.REWAIT)."""
+    import dataclasses
+    ids = (f"id{n}" for n in itertools.count())
+    cc = CallCenter({"tax_main": FLOW}, "/prompts", new_id=lambda: next(ids))
+    cc.handle(DirectoryLoaded((agent(3, {2: 9}, state=AgentState.NOT_READY),), QUEUES, {"12366": "tax_main"}, 0.0))
+    waiting = dataclasses.replace(_waiting("w", "etax", 950.0),
+                                  cc_path="welcome%20%3E%20queue%3Apolicy%20%3E%20transfer%3Aqueue%3Aetax%3Aby%20A1")
+    cc.handle(SwitchSynced(frozenset({"w"}), 1000.0, (waiting,)))
+    assert cc.floor.calls["w"].transfers == 1
+    out = cc.handle(LegHungUp("w", "NORMAL_CLEARING", 1010.0))
+    assert [(e.kind.value, e.value) for e in of(out, c.LogCallEvent) if e.kind.value == "abandoned"] == [
+        ("abandoned", 1)]

@@ -136,3 +136,29 @@ def test_calls_keep_the_flow_version_they_began_with_when_flows_are_reloaded():
     out = cc.handle(CallParked("b", "13800001111", "12366", "", True, MONDAY_10AM))
     assert of(out, c.Collect)[0].prompt == "/p/new_id.wav"
     assert cc.floor.calls["a"].flow_def.version != cc.floor.calls["b"].flow_def.version
+
+
+def test_the_shipped_survey_stores_basically_satisfied_as_its_own_rating():
+    """Key 3 (基本满意) stores rating 6, in the rating and in the call log; the other keys store what they say."""
+    from engine.config import PROJECT_ROOT
+    from engine.ivr.loader import load_flow
+    shipped = load_flow(PROJECT_ROOT / "ivr_flows" / "tax_main.yaml")
+    flow = parse_flow({"name": "s", "start": "q", "nodes": {
+        "q": {"type": "queue", "queue": "policy", "after_call": "survey"},
+        "survey": {"type": "survey", "prompt": "survey.wav", "invalid_prompt": "invalid.wav",
+                   "ratings": dict(shipped.nodes["survey"].ratings), "next": "bye"},
+        "bye": {"type": "hangup"}}}, "s.yaml")
+    for key, stored in (("3", 6), ("4", 4), ("1", 1)):
+        ids = (f"id{n}" for n in itertools.count())
+        cc = CallCenter({"s": flow}, "/p", new_id=lambda: next(ids))
+        cc.handle(DirectoryLoaded((Agent(1, "A1", "a", "1001", {1: 5}, state=AgentState.READY),),
+                                  (QueueSpec(1, "policy", "p", {1: 5}, wrap_up_s=0),), {"12366": "s"}, 0.0))
+        dial = of(cc.handle(CallParked("a", "139", "12366", "", True, 1.0)), c.DialAgent)[0]
+        cc.handle(OriginateResult(dial.job_uuid, True, dial.leg_uuid, "", 5.0))
+        out = cc.handle(LegHungUp(dial.leg_uuid, "NORMAL_CLEARING", 60.0))
+        assert of(out, c.Collect)[0].regex == "^[12345]$"
+        out = finish(cc, "a", 65.0, digits=key, result="success")
+        assert of(out, c.SaveSurveyResult)[0].rating == stored
+        logged = [e for e in of(out, c.LogCallEvent) if e.kind.value == "survey"]
+        assert [(e.value, e.detail) for e in logged] == [(stored, f"key:{key}")]
+        assert f"rated:{key}" in cc.floor.calls["a"].ivr_path

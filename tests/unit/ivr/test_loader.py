@@ -59,3 +59,30 @@ def test_a_broken_file_is_rejected_and_the_valid_ones_still_load(tmp_path: Path)
     flows, errors = load_flows(tmp_path)
     assert list(flows) == ["ok"] and list(errors) == ["broken.yaml"]
     assert errors["broken.yaml"][0].startswith("broken.yaml: cannot read flow")
+
+
+def test_the_shipped_survey_maps_its_keys_to_ratings_that_keep_stored_ones_meaningful():
+    """非常满意 5, 满意 4, 基本满意 3, 不满意 2, 非常不满意 1 (survey.wav); key 3 stores 6, because a 3 stored by the
+    first survey (一般) must keep meaning 一般 (engine.reports.definitions.RATING_MEANINGS)."""
+    flows, _ = load_flows(PROJECT_ROOT / "ivr_flows", PROJECT_ROOT / "ivr_flows" / "prompts")
+    for name in ("tax_main", "tax_hours"):
+        survey = flows[name].nodes["survey"]
+        assert dict(survey.ratings) == {"5": 5, "4": 4, "3": 6, "2": 2, "1": 1}, name
+        assert survey.keys == "12345" and survey.rating_of("3") == 6 and survey.rating_of("9") is None
+    script = (PROJECT_ROOT / "ivr_flows" / "prompts" / "make_prompts.sh").read_text(encoding="utf-8")
+    assert "非常满意请按5，满意请按4，基本满意请按3，不满意请按2，非常不满意请按1" in script
+
+
+@pytest.mark.parametrize("ratings,message", [
+    ({"1": 1}, "at least two keys"),
+    ({"12": 1, "2": 2}, "single keys 0-9"),
+    ({"1": 1, "2": 10}, "rating 0-9"),
+    ({"1": 4, "2": 4}, "store the same rating"),
+])
+def test_bad_survey_rating_maps_are_reported(ratings, message):
+    data = {"name": "f", "start": "s", "nodes": {
+        "s": {"type": "survey", "prompt": "x", "invalid_prompt": "y", "ratings": ratings, "next": "h"},
+        "h": {"type": "hangup"}}}
+    assert any(message in p for p in problems_of(data))
+    both = {**data, "nodes": {**data["nodes"], "s": {**data["nodes"]["s"], "ratings": {"1": 1, "2": 2}, "low": 1}}}
+    assert any("not both" in p for p in problems_of(both))
