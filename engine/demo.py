@@ -63,6 +63,7 @@ def seed_demo(session: Session) -> bool:
     session.flush()
     seed_halls_and_numbers(session)
     seed_knowledge(session)
+    seed_work_orders(session)
     logger.info("demo data seeded: %d agents, %d queues, %d numbers", len(AGENTS), len(QUEUES), len(NUMBERS))
     return True
 
@@ -253,3 +254,38 @@ def seed_knowledge(session: Session) -> int:
     session.flush()
     logger.info("demo knowledge base seeded: %d articles", len(KNOWLEDGE_ARTICLES))
     return len(KNOWLEDGE_ARTICLES)
+
+
+# ---------------------------------------------------------------- work orders (issue 15): categories, departments
+ORDER_CATEGORIES = {
+    "税费政策": ["个人所得税", "增值税", "社保费", "发票"],
+    "纳税服务": ["办税服务厅", "电子税务局", "12366热线"],
+    "城市管理": ["市容环境", "噪音扰民", "占道经营"],
+    "民生服务": ["供水供电供气", "交通出行", "教育医疗"],
+}
+# (name, contact, office phone) of the provincial hall's departments; the first one has the demo login `dept`
+DEPARTMENTS = [("纳税服务处", "陈科长", "020-83880001"), ("货物和劳务税处", "林科长", "020-83880002"),
+               ("社会保险费处", "黄科长", "020-83880003"), ("征收管理处", "吴科长", "020-83880004"),
+               ("城市管理局", "周科长", "020-83880005")]
+DEMO_DEPARTMENT_LOGIN = ("dept", "dept123")
+
+
+def seed_work_orders(session: Session) -> int:
+    """The category tree, the province's departments and a department login (`dept` / `dept123`)."""
+    from engine.store.models import Department, Hall, OrderCategory
+    for position, (name, children) in enumerate(ORDER_CATEGORIES.items()):
+        parent = OrderCategory(name=name, position=position)
+        session.add(parent)
+        session.flush()
+        session.add_all(OrderCategory(name=child, parent_id=parent.id, position=i) for i, child in enumerate(children))
+    province = session.scalar(select(Hall).where(Hall.parent_id.is_(None)).order_by(Hall.id))
+    departments = [Department(hall_id=province.id, name=name, contact=contact, phone=phone)
+                   for name, contact, phone in DEPARTMENTS]
+    session.add_all(departments)
+    session.flush()
+    roles = ensure_roles(session)
+    session.add(User(username=DEMO_DEPARTMENT_LOGIN[0], password_hash=generate_password_hash(DEMO_DEPARTMENT_LOGIN[1]),
+                     display_name=f"{departments[0].name}经办人", role=roles[Role.DEPARTMENT],
+                     hall_id=province.id, department_id=departments[0].id))
+    session.flush()
+    return len(departments)

@@ -8,7 +8,7 @@ from flask import Blueprint
 
 bp = Blueprint("cti", __name__, url_prefix="/api/v1")
 
-from admin_web.cti import views  # noqa: E402,F401
+from admin_web.cti import views, orders  # noqa: E402,F401  (orders: work orders and follow-ups)
 from admin_web.extensions import csrf  # noqa: E402
 
 # JSON endpoints check CSRF themselves (X-CSRFToken header) for cookie sessions; Basic-auth clients need none.

@@ -102,12 +102,169 @@ SCHEMAS = {
 }
 
 
+def _dt(description: str = "") -> dict:
+    return _nullable("string", format="date-time", **({"description": description} if description else {}))
+
+
+def _order_parts() -> tuple[dict, dict]:
+    """The work orders and follow-ups (admin_web.cti.orders): their schemas and paths."""
+    from admin_web.cti.orders import MAX_LIMIT, REFUSALS
+    from admin_web.orders.views import STEP_ROLES
+    from engine.domain.followup import Rating, RequestType
+    from engine.domain.order_clocks import Urgency
+    from engine.domain.workorder import Action, OrderState, PartState
+    enum = lambda cls: [m.value for m in cls]  # noqa: E731
+    ref = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
+    refusal = {"description": "A refusal: `code` says which (OrderRefusal)",
+               "content": {"application/json": {"schema": ref("OrderRefusal")}}}
+    schemas = {
+        "OrderRefusal": {"type": "object", "required": ["error", "code"], "properties": {
+            "error": {"type": "string", "description": "What is wrong, in English"},
+            "code": {"type": "string", "enum": sorted(REFUSALS), "description": "; ".join(
+                f"{code} ({status}): {meaning}" for code, (status, meaning) in sorted(REFUSALS.items()))},
+            "fields": {"type": "object", "additionalProperties": {"type": "string"},
+                       "description": "invalid_fields: what is wrong with each field"},
+            "state": {"type": "string", "description": "step_not_possible, follow_up_closed: the state now"},
+            "allowed": {"type": "array", "items": {"type": "string"},
+                        "description": "role_may_not on a step: the steps the caller's role may take"}}},
+        "OrderSummary": {"type": "object", "properties": {
+            "number": {"type": "string", "description": "工单编号, e.g. 202612060001"},
+            "state": {"type": "string", "enum": enum(OrderState)},
+            "request_type": {"type": "string", "enum": enum(RequestType)},
+            "urgency": {"type": "string", "enum": enum(Urgency)}, "hard": {"type": "boolean"},
+            "title": {"type": "string"}, "source": {"type": "string", "enum": ["call", "voicemail", "manual"]},
+            "hall": _nullable("string", description="The hall's code"), "category_id": _nullable("integer"),
+            "category": _nullable("string"), "citizen_phone": {"type": "string"},
+            "agent": _nullable("string", description="工号 of the agent who took it"),
+            "call_uuid": _nullable("string"), "on_the_spot": {"type": "boolean"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"},
+            "dispatch_due": _dt("When it must be dispatched"), "reply_due": _dt("The earliest open part's"),
+            "replied_at": _dt(), "closed_at": _dt(), "url": {"type": "string"}}},
+        "OrderPart": {"type": "object", "properties": {
+            "department_id": {"type": "integer"}, "department": {"type": "string"},
+            "state": {"type": "string", "enum": enum(PartState)}, "extension_asked": {"type": "boolean"},
+            "extensions": {"type": "integer"}, "reply": {"type": "string"}, "dispatched_at": _dt(),
+            "accepted_at": _dt(), "replied_at": _dt(), "reply_due": _dt()}},
+        "OrderStep": {"type": "object", "description": "One line of the timeline", "properties": {
+            "id": {"type": "integer"}, "action": {"type": "string", "enum": enum(Action)},
+            "actor": {"type": "string"}, "at": {"type": "string", "format": "date-time"},
+            "department_id": _nullable("integer"), "department": _nullable("string"), "note": {"type": "string"}}},
+        "FollowUp": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "order": {"type": "string"}, "title": {"type": "string"},
+            "request_type": {"type": "string", "enum": enum(RequestType)}, "citizen_phone": {"type": "string"},
+            "round": {"type": "integer"},
+            "state": {"type": "string", "enum": ["pending", "calling", "done", "unreachable", "cancelled"]},
+            "mode": {"type": "string", "enum": ["manual", "automated"]}, "attempts": {"type": "integer"},
+            "next_attempt_at": _dt(), "created_at": _dt(),
+            "rating": _nullable("string", enum=enum(Rating)), "department_rating": _nullable("string", enum=enum(Rating)),
+            "note": {"type": "string"}, "done_by": {"type": "string"}, "done_at": _dt()}},
+        "Order": {"allOf": [ref("OrderSummary"), {"type": "object", "properties": {
+            "content": {"type": "string"}, "wishes": {"type": "string"}, "citizen_name": {"type": "string"},
+            "citizen_address": {"type": "string"}, "reply_wanted": {"type": "boolean"},
+            "confidential": {"type": "boolean"}, "answer": {"type": "string"}, "region": {"type": "string"},
+            "queue": _nullable("string"), "review_errors": {"type": "integer"}, "misdispatches": {"type": "integer"},
+            "reopened": {"type": "integer"}, "reviewed_at": _dt(), "dispatched_at": _dt(), "escalated_at": _dt(),
+            "parts": {"type": "array", "items": ref("OrderPart")},
+            "timeline": {"type": "array", "items": ref("OrderStep")},
+            "follow_ups": {"type": "array", "items": ref("FollowUp")},
+            "steps_allowed": {"type": "array", "description": "What the caller may do now", "items": {
+                "type": "object", "properties": {"action": {"type": "string"},
+                                                 "department_id": _nullable("integer")}}}}}]},
+        "OrderList": {"type": "object", "properties": {
+            "orders": {"type": "array", "items": ref("OrderSummary")}, "total": {"type": "integer"},
+            "limit": {"type": "integer"}, "offset": {"type": "integer"},
+            "next_offset": _nullable("integer", description="offset of the next page (null on the last)")}},
+        "NewOrder": {"type": "object", "required": ["request_type", "title", "content"], "properties": {
+            "request_type": {"type": "string", "enum": enum(RequestType)},
+            "urgency": {"type": "string", "enum": enum(Urgency), "default": "general"},
+            "hard": {"type": "boolean", "default": False, "description": "疑难: the longer reply clock"},
+            "title": {"type": "string", "maxLength": 200}, "content": {"type": "string", "maxLength": 8000},
+            "wishes": {"type": "string", "maxLength": 2000}, "category_id": {"type": "integer"},
+            "citizen_name": {"type": "string", "maxLength": 64},
+            "citizen_phone": {"type": "string", "pattern": "^\\+?[0-9]{3,20}$"},
+            "citizen_address": {"type": "string", "maxLength": 200},
+            "reply_wanted": {"type": "boolean", "default": True}, "confidential": {"type": "boolean", "default": False},
+            "call_uuid": {"type": "string", "description": "The call it comes from: the caller's number, region, "
+                                                          "IVR data, queue and hall are taken over"},
+            "answer": {"type": "string", "maxLength": 8000,
+                       "description": "Answered on the spot (当场答复): the order is closed at once"}}},
+        "StepRequest": {"type": "object", "required": ["action"], "properties": {
+            "action": {"type": "string", "enum": [a.value for a in STEP_ROLES], "description": "; ".join(
+                f"{a.value}: {', '.join(r.value for r in roles)}" for a, roles in STEP_ROLES.items())},
+            "department_id": {"type": "integer", "description": "dispatch: the department; a part's step: whose "
+                                                                "part (a department's user: always their own)"},
+            "note": {"type": "string", "maxLength": 8000, "description": "Required for fail_review, return, "
+                                                                          "request_extension, reply, send_back"}}},
+        "FollowUpList": {"type": "object", "properties": {
+            "follow_ups": {"type": "array", "items": ref("FollowUp")}, "total": {"type": "integer"},
+            "limit": {"type": "integer"}, "offset": {"type": "integer"}, "next_offset": _nullable("integer")}},
+        "FollowUpResult": {"type": "object", "required": ["rating"], "properties": {
+            "rating": {"type": "string", "enum": enum(Rating), "description": "unsatisfied reopens the order"},
+            "department_rating": {"type": "string", "enum": enum(Rating)},
+            "note": {"type": "string", "maxLength": 4000}, "call_uuid": {"type": "string"}}},
+        "FollowUpRecorded": {"type": "object", "properties": {
+            "follow_up": ref("FollowUp"), "order": {"type": "string"},
+            "order_state": {"type": "string", "enum": enum(OrderState)}, "reopened": {"type": "boolean"}}},
+    }
+    number = [{"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}]
+    paging = [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
+                                                          "default": 50}},
+              {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}}]
+    body = lambda name: {"required": True, "content": {"application/json": {"schema": ref(name)}}}  # noqa: E731
+    scope = (" Scoped like the console: a hall's token sees its hall's subtree, an agent's token and a console user "
+             "what their account sees on the console.")
+    paths = {
+        "/orders": {
+            "get": {"operationId": "listOrders", "summary": "Work orders, newest first" + scope,
+                    "parameters": [
+                        {"name": "state", "in": "query", "schema": {"type": "string", "enum": enum(OrderState)}},
+                        {"name": "request_type", "in": "query",
+                         "schema": {"type": "string", "enum": enum(RequestType)}},
+                        {"name": "since", "in": "query", "description": "Created at or after (ISO 8601 date or "
+                         "date-time; without an offset in the centre's time zone)",
+                         "schema": {"type": "string"}},
+                        {"name": "until", "in": "query", "description": "Created before (exclusive)",
+                         "schema": {"type": "string"}},
+                        {"name": "number", "in": "query", "schema": {"type": "string"}},
+                        {"name": "phone", "in": "query", "description": "The citizen's whole number",
+                         "schema": {"type": "string"}}, *paging],
+                    "responses": {"200": _ok("OrderList", "A page of orders"), "400": refusal, **_AUTH_ERRORS}},
+            "post": {"operationId": "registerOrder", "summary": "Register an order as the acting agent",
+                     "requestBody": body("NewOrder"),
+                     "responses": {"201": _ok("Order", "The order registered (Location: its URL)"),
+                                   "400": refusal, "403": refusal, "401": _AUTH_ERRORS["401"]}}},
+        "/orders/{number}": {"get": {
+            "operationId": "getOrder", "summary": "One order: parts, timeline, follow-ups, the steps allowed now",
+            "parameters": number,
+            "responses": {"200": _ok("Order", "The order"), "404": refusal, **_AUTH_ERRORS}}},
+        "/orders/{number}/steps": {"post": {
+            "operationId": "takeStep", "summary": "Take one step of the order (the steps the caller's role may take)",
+            "description": "Every step is one line of the timeline and one webhook event (order.step).",
+            "parameters": number, "requestBody": body("StepRequest"),
+            "responses": {"200": _ok("Order", "The order after the step"), "400": refusal, "403": refusal,
+                          "404": refusal, "409": refusal, "401": _AUTH_ERRORS["401"]}}},
+        "/follow-ups": {"get": {
+            "operationId": "listFollowUps", "summary": "Follow-up visits to make (pending or calling)" + scope,
+            "parameters": paging,
+            "responses": {"200": _ok("FollowUpList", "A page of follow-ups"), "400": refusal, **_AUTH_ERRORS}}},
+        "/follow-ups/{follow_up_id}": {"post": {
+            "operationId": "recordFollowUp", "summary": "Record the citizen's rating (unsatisfied reopens the order)",
+            "parameters": [{"name": "follow_up_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "requestBody": body("FollowUpResult"),
+            "responses": {"200": _ok("FollowUpRecorded", "Recorded"), "400": refusal, "403": refusal,
+                          "404": refusal, "409": refusal, "401": _AUTH_ERRORS["401"]}}},
+    }
+    return schemas, paths
+
+
 def document(server: str = "") -> dict:
     """The whole document; `server` is the site's base URL."""
     json_body = lambda schema: {"required": False, "content": {"application/json": {  # noqa: E731
         "schema": {"$ref": f"#/components/schemas/{schema}"}}}}
     writes = {"202": _ok("Accepted", "Queued for the engine; poll the request for its answer"),
               "400": _ERR, "422": _ERR, **_AUTH_ERRORS}
+    order_schemas, order_paths = _order_parts()
     return {
         "openapi": "3.0.3",
         "info": {"title": "Call center CTI API", "version": "1.0.0", "description": (
@@ -119,7 +276,10 @@ def document(server: str = "") -> dict:
             "hall's token acts for the agent of the hall's subtree named on each request in the `X-Agent` header "
             "(employee number; 400 without it, 403 for an agent outside the hall). Writes are JSON from this site. "
             "Actions are queued for the engine, which carries them out within a second; GET /requests/{request_id} "
-            "gives its answer.")},
+            "gives its answer. Work orders and follow-up visits (/orders, /follow-ups) are read and changed at "
+            "once; their refusals carry a `code` (OrderRefusal). Every change of an order is also sent to the "
+            "webhooks an administrator set up on the console (events order.step and follow_up.result, signed "
+            "with X-Callcenter-Signature: sha256=<HMAC-SHA256 of the body>).")},
         "servers": [{"url": f"{server}/api/v1"}],
         "security": [{"basic": []}, {"session": []}, {"token": []}],
         "components": {
@@ -127,7 +287,7 @@ def document(server: str = "") -> dict:
                                 "session": {"type": "apiKey", "in": "cookie", "name": "session"},
                                 "token": {"type": "http", "scheme": "bearer",
                                           "description": "An API token; a hall's token also needs X-Agent"}},
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **order_schemas},
             "responses": {
                 "Error": _ok("Error", "Invalid request: 'error' and per-field messages"),
                 "Unauthorized": _ok("Error", "Not authenticated"),
@@ -175,6 +335,7 @@ def document(server: str = "") -> dict:
                 "responses": {"200": {"description": "The event stream",
                                       "content": {"text/event-stream": {"schema": {"type": "string"}}}},
                               **_AUTH_ERRORS}}},
+            **order_paths,
             "/openapi.json": {"get": {"operationId": "openapi", "summary": "This document", "security": [],
                                       "responses": {"200": {"description": "OpenAPI 3 document"}}}},
         },

@@ -5,7 +5,7 @@ dies leaves its job to the next one (queue.recover) rather than to nobody.
 alive by `callcenter web` ([web] report_workers, admin_web.jobs.supervisor). With report_workers = 0 every
 console process computes its own jobs in one thread (`InProcessWorkers`, for small installations and tests);
 the queue, the claim and the stored result are the same. Their upkeep also sweeps the work orders' deadlines
-(admin_web.jobs.order_deadlines)."""
+(admin_web.jobs.order_deadlines) and delivers the webhooks (admin_web.jobs.webhooks)."""
 from __future__ import annotations
 
 import json
@@ -19,7 +19,7 @@ import time
 from flask import Flask
 from flask_babel import force_locale
 
-from admin_web.jobs import order_deadlines, queue, registry
+from admin_web.jobs import order_deadlines, queue, registry, webhooks
 from admin_web.jobs.supervisor import SUPERVISED_ENV
 
 logger = logging.getLogger(__name__)
@@ -77,6 +77,7 @@ class Worker:
                 logger.warning("report jobs of a stopped worker: %d queued again, %d failed", requeued, failed)
             queue.prune(self.factory)
             order_deadlines.sweep(self.factory, self.app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+            webhooks.deliver(self.factory)      # the orders' changes to the webhooks (never raises)
         job = queue.claim(self.factory, self.name)
         if job is None:
             return False

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 
-from admin_web.orders import views, departments, followups  # noqa: E402,F401
+from admin_web.orders import views, departments, followups, settings, exports, transfer, reports  # noqa: E402,F401

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+from wtforms import (BooleanField, DecimalField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from admin_web.orders.labels import RATING_LABELS, TYPE_LABELS, URGENCY_LABELS
 
@@ -74,3 +75,34 @@ class CategoryForm(FlaskForm):
                        validators=[InputRequired(message=_l("Give the category a name.")), Length(max=64)])
     parent_id = SelectField(_l("Under"), coerce=int, validators=[Optional()])
     position = IntegerField(_l("Position"), default=0, validators=[Optional()])
+
+
+CLOCK_HELP = _l("3h or 30min (natural time), 7wh (working hours), 2wd (working days from the day after receipt), "
+                "same_day (the close of the working day of receipt)")
+
+
+class SettingsForm(FlaskForm):
+    """The work-order clocks and rules (engine.store.orders.OrderSettings; each value checked there by name)."""
+
+    dispatch_general = StringField(_l("Dispatch: general"), filters=[_strip], description=CLOCK_HELP)
+    dispatch_special = StringField(_l("Dispatch: special matter"), filters=[_strip])
+    dispatch_special_urgent = StringField(_l("Dispatch: special and urgent"), filters=[_strip])
+    reply_general = StringField(_l("Reply: general"), filters=[_strip])
+    reply_hard = StringField(_l("Reply: hard question"), filters=[_strip])
+    reply_special = StringField(_l("Reply: special matter"), filters=[_strip])
+    reply_special_urgent = StringField(_l("Reply: special and urgent"), filters=[_strip])
+    office_hours = StringField(_l("Departments' office hours, Monday to Friday"), filters=[_strip],
+                               description=_l("e.g. 09:00-12:00, 13:00-17:00; make-up working days (调休) count, "
+                                              "statutory holidays do not"))
+    follow_always = SelectMultipleField(_l("Always followed up"),
+                                        choices=[(k.value, v) for k, v in TYPE_LABELS.items()])
+    sample_percent = DecimalField(_l("Sample of the other closed orders (%)"), places=1,
+                                  validators=[InputRequired(), NumberRange(0, 100)])
+    include_on_the_spot = BooleanField(_l("Sample orders answered on the spot too"))
+    automated = BooleanField(_l("Follow up by automated call"))
+    attempts = IntegerField(_l("Call attempts"), validators=[InputRequired(), NumberRange(1, 10)])
+    gap_hours = DecimalField(_l("Hours between attempts"), places=1, validators=[InputRequired(), NumberRange(0.1, 72)])
+    remind_before_minutes = IntegerField(_l("Reminder before a deadline (minutes)"),
+                                         validators=[InputRequired(), NumberRange(0, 10080)])
+    escalate_after_hours = DecimalField(_l("Escalate (督办) after a deadline by (hours)"), places=1,
+                                        validators=[InputRequired(), NumberRange(0.1, 720)])

@@ -85,4 +85,5 @@ def table_of(job) -> dict:
 
 def scorecard_of(job) -> Scorecard:
     data = json.loads(job.result)
-    return Scorecard(**{**data, "items": [ScoreItem(**item) for item in data["items"]]})
+    return Scorecard(**{**data, "items": [ScoreItem(**item) for item in data["items"]],
+                        "business": [ScoreItem(**item) for item in data.get("business", [])]})

@@ -7,6 +7,7 @@ FIGURE_LABELS = {
     "arrived": _l("Inbound calls"), "ivr_entered": _l("Entered IVR"),
     "requests": _l("Requests for an agent"), "queued": _l("Entered queue"), "overflow_in": _l("Overflowed in"),
     "rewaits": _l("Transferred back to a queue"),
+    "on_the_spot_rate": _l("Consultations answered on the spot (当场答复)"), "work_orders": _l("Work orders"),
     "overflowed": _l("Overflowed out"), "offered": _l("Offers to agents"), "no_answer": _l("Offers not answered"),
     "answered": _l("Answered"), "answer_rate": _l("Answer rate (人工接通率)"),
     "answered_within": _l("Answered within T"), "service_level": _l("Service level (T-second answer rate)"),

@@ -24,6 +24,36 @@ def _r(value, digits=2):
     return None if value is None else round(value, digits)
 
 
+def _order_topics(wb: Workbook, session: Session, start: dt.datetime, end: dt.datetime, card) -> None:
+    """工单热点: the month's orders by category (the most frequent first, with their share), by top-level category,
+    and seed 004's business items of the scorecard."""
+    from engine.store.order_reports import hot_categories, hot_top_categories
+    ws = wb.create_sheet("工单热点")
+    total, rows = hot_categories(session, start, end, limit=20)
+    ws.append([f"本月工单 {total} 件"])
+    ws.append(["排名", "工单分类", "工单量", "占比 %"])
+    first = ws.max_row + 1
+    for rank, (path, count, share) in enumerate(rows, 1):
+        ws.append([rank, path or "未分类", count, share])
+    last = ws.max_row
+    ws.append([])
+    ws.append(["一级分类", "工单量", "占比 %"])
+    for name, count, share in hot_top_categories(session, start, end):
+        ws.append([name or "未分类", count, share])
+    ws.append([])
+    ws.append(["业务指标（采购需求 004）", "本月", "目标", "得分", "满分", "评分规则"])
+    for item in card.business:
+        ws.append([item.name, _r(item.value), item.target, item.points, item.max_points, item.rule])
+    ws.column_dimensions["B"].width = 36
+    if rows:
+        bar = BarChart()
+        bar.title, bar.y_axis.title = "工单热点分类", "件"
+        bar.add_data(Reference(ws, min_col=3, min_row=first - 1, max_row=last), titles_from_data=True)
+        bar.set_categories(Reference(ws, min_col=2, min_row=first, max_row=last))
+        bar.width, bar.height = 24, 9
+        ws.add_chart(bar, "G2")
+
+
 def monthly_workbook(session: Session, year: int, month: int, d: Definitions) -> bytes:
     """The workbook's bytes."""
     start, end = periods.month_range(year, month)
@@ -39,6 +69,10 @@ def monthly_workbook(session: Session, year: int, month: int, d: Definitions) ->
         ws.append([item.name, _r(item.value), item.target, item.points, item.max_points, item.rule,
                    item.bonus_beyond_max])
     ws.append(["计分规则", card.cap_rule])
+    ws.append([])
+    ws.append(["业务指标（采购需求 004）", "本月", "目标", "得分", "满分", "评分规则"])
+    for item in card.business:
+        ws.append([item.name, _r(item.value), item.target, item.points, item.max_points, item.rule])
     ws.append([])
     ws.append(["指标", "数值"])
     for key, name in (("arrived", "呼入次数"), ("requests", "人工请求量"), ("answered", "人工接通量"),
@@ -133,6 +167,8 @@ def monthly_workbook(session: Session, year: int, month: int, d: Definitions) ->
             select(CallNote.disposition, func.count()).where(CallNote.written_at >= s, CallNote.written_at < e)
             .group_by(CallNote.disposition).order_by(func.count().desc())):
         ts.append([disposition, count])
+
+    _order_topics(wb, session, s, e, card)
 
     out = io.BytesIO()
     wb.save(out)

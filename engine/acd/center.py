@@ -141,6 +141,7 @@ def _on_originate_result(floor: Floor, ev: OriginateResult, out: list[Command]) 
 def _on_hangup(floor: Floor, ev: LegHungUp, out: list[Command]) -> None:
     """A leg ended: the caller's, an agent's, or the far end of a transfer. An agent's own leg gone frees the
     agent (the dispatch point may ring them again only now: never while their last leg is torn down)."""
+    floor.saw_hangup(ev.uuid, ev.at)
     if floor.leg_gone(ev.uuid) is not None:
         out.append(CancelTimer(f"leg:{ev.uuid}"))
     call = floor.calls.get(ev.uuid)

@@ -73,7 +73,15 @@ def on_switch_synced(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None
     a call that arrived just before the listing is not in it, though its events reach this engine. So a call
     younger than LISTING_LAG_S at the listing is never taken as vanished, and a second listing a moment later
     (adopt_only) takes over what the first one missed (a caller parked 5 ms before the kill was left parked for
-    minutes on a real FreeSWITCH)."""
+    minutes on a real FreeSWITCH). A listed leg whose hang-up this engine already handled is left out: the
+    listing was taken before the hang-up (each channel's marks are read one by one, so a listing under load takes
+    a while), and taking it over would bring back a call that has ended, with its agent stuck talking."""
+    ended = [ch.uuid for ch in ev.channels if ch.uuid in floor.hung_up]
+    if ended:
+        logger.info("%d listed leg(s) already hung up (the listing is older than their hang-up): not taken over",
+                    len(ended))
+        ev = dataclasses.replace(ev, channels=tuple(ch for ch in ev.channels if ch.uuid not in floor.hung_up),
+                                 live_uuids=ev.live_uuids - frozenset(ended))
     if ev.adopt_only:
         _adopt(floor, ev, out)
         floor.version += 1

@@ -23,6 +23,8 @@ from engine.ivr.model import Flow
 
 logger = logging.getLogger(__name__)
 DAY_S = 86400
+HUNG_UP_KEEP_S = 300.0      # how long a handled hang-up keeps its leg from being taken over again
+HUNG_UP_PRUNE_AT = 2000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,6 +85,9 @@ class Floor:
     trunk_group: str = "pstn"
     trunk_channels: int = 0                          # trunk capacity (0: unknown, all-busy never reported)
     trunk_busy_since: float | None = None
+    # legs whose hang-up this engine handled, with when: a listing taken before it (and so still showing the leg,
+    # `show channels` being slow under load) must not bring the leg back as a call to take over
+    hung_up: dict[str, float] = dataclasses.field(default_factory=dict)
     live_legs: dict[str, int] = dataclasses.field(default_factory=dict)     # agent legs the switch may still have
     leg_of_agent: dict[int, str] = dataclasses.field(default_factory=dict)  # -> agent id, and back: an agent is
                                                                             # free only when its leg is gone
@@ -182,6 +187,12 @@ class Floor:
         agent = self.agents.get(agent_id)
         if agent is not None:
             self.put_agent(agent)
+
+    def saw_hangup(self, uuid: str, at: float) -> None:
+        """A leg's hang-up was handled; legs seen ended over HUNG_UP_KEEP_S ago are forgotten (checked in bulk)."""
+        self.hung_up[uuid] = at
+        if len(self.hung_up) > HUNG_UP_PRUNE_AT:
+            self.hung_up = {u: t for u, t in self.hung_up.items() if at - t < HUNG_UP_KEEP_S}
 
     def leg_gone(self, leg_uuid: str) -> int | None:
         """An agent leg is gone from the switch; its agent may be free again. Returns the agent id."""

@@ -6,7 +6,8 @@ Seed 003 (太仓市税务局 12366 坐席服务, 考核要求 → 热线运行 �
   Here: 人工接通率 = answered / requests for an agent (short abandons left out if the definitions say so; a
   transfer back to a queue is not a new request); 5 − 1 per point below 95 %, + 1 per point above.
 * 平均等待时长低于60秒 — "60秒≤平均等待时长<90秒, 扣1分, 90秒≤平均等待时长<120秒, 扣2分, 平均等待时长≥120秒, 扣5分".
-* 及时解答率达到95%以上 — "及时解答率每下降一个百分点扣0.5分". Here: the service level (answered within T).
+* 及时解答率达到95%以上 — "及时解答率每下降一个百分点扣0.5分". Here: consultation orders answered on the spot (当场答复并
+  办结, seed 000's 咨询即时答复率) in % of the month's consultation orders; not measured in a month without them.
 * 坐席服务满意度达到95%以上 — "服务满意度每下降一个百分点扣1分". Here: 满意率 = satisfied / valid ratings, satisfied being
   非常满意, 满意 and 基本满意 by default (engine.reports.definitions.RATING_MEANINGS).
 * 投诉举报类工单质检率 ≥ 99 % and 出勤率 ≥ 98 % are scored on the same card but are not in the call log
@@ -64,6 +65,7 @@ class Scorecard:
     items: list[ScoreItem]
     figures: dict
     cap_rule: str = CAP_RULE
+    business: list[ScoreItem] = dataclasses.field(default_factory=list)    # seed 004's 业务指标 (work orders)
 
     @property
     def measured_points(self) -> float:
@@ -71,12 +73,12 @@ class Scorecard:
 
     @property
     def measured_max(self) -> float:
-        return sum(i.max_points for i in self.items if i.figure is not None)
+        return sum(i.max_points for i in self.items if i.points is not None)
 
     def as_dict(self) -> dict:
         return {"year": self.year, "month": self.month, "items": [i.as_dict() for i in self.items],
                 "measured_points": self.measured_points, "measured_max": self.measured_max,
-                "cap_rule": self.cap_rule}
+                "cap_rule": self.cap_rule, "business": [i.as_dict() for i in self.business]}
 
 
 def _steps(shortfall: float, d: Definitions) -> float:
@@ -138,7 +140,8 @@ def monthly_scorecard(session: Session, year: int, month: int, definitions: Defi
     d = definitions
     start, end = month_range(year, month)
     report = call_report(session, start, end, "range", "all", d)
-    f = call_figures(report.total.sums, d)
+    f = dict(call_figures(report.total.sums, d))
+    f["on_the_spot_rate"] = on_the_spot_rate(session, start, end)
 
     def item(key, name, figure, unit, target, rule, scorer, met, uncapped=None):
         value = f[figure]
@@ -159,8 +162,9 @@ def monthly_scorecard(session: Session, year: int, month: int, definitions: Defi
         item("avg_wait", "平均等待时长", "avg_wait_s", "s", f"< {d.target_avg_wait_s:g} s",
              "60秒≤平均等待时长<90秒扣1分，90秒≤平均等待时长<120秒扣2分，≥120秒扣5分", avg_wait_points,
              lambda v: v < d.target_avg_wait_s),
-        item("timely", "及时解答率", "service_level", "%", f"≥ {d.target_timely_rate:g}%",
-             "及时解答率每下降一个百分点扣0.5分", timely_points, lambda v: v >= d.target_timely_rate),
+        item("timely", "及时解答率", "on_the_spot_rate", "%", f"≥ {d.target_timely_rate:g}%",
+             "及时解答率每下降一个百分点扣0.5分（及时解答：咨询工单当场答复并办结）", timely_points,
+             lambda v: v >= d.target_timely_rate),
         item("satisfaction", "坐席服务满意度", "satisfaction_rate", "%", f"≥ {d.target_satisfaction:g}%",
              f"服务满意度每下降一个百分点扣1分（满意评价：{_meanings(d.satisfied_ratings)}）", satisfaction_points,
              lambda v: v >= d.target_satisfaction),
@@ -169,4 +173,40 @@ def monthly_scorecard(session: Session, year: int, month: int, definitions: Defi
         ScoreItem("attendance", "出勤率", None, None, "%", "≥ 98%",
                   "出勤率未达标，每低于一个百分点扣0.5分（考勤记录，不在话务日志中）", ITEM_POINTS, None, None),
     ]
-    return Scorecard(year, month, start, end, items, f)
+    return Scorecard(year, month, start, end, items, f, business=business_items(session, start, end))
+
+
+def _instant(ts: int):
+    import datetime as dt
+    return dt.datetime.fromtimestamp(ts, dt.timezone.utc)
+
+
+def on_the_spot_rate(session: Session, start: int, end: int) -> float | None:
+    """及时解答率 (seed 000: 咨询即时答复率, 当场答复并办结): consultation orders registered in the month that were
+    answered on the spot, in % of the month's consultation orders (None: no consultation orders)."""
+    from sqlalchemy import func, select
+    from engine.domain.followup import RequestType
+    from engine.store.models import WorkOrder
+    month = (WorkOrder.created_at >= _instant(start), WorkOrder.created_at < _instant(end),
+             WorkOrder.request_type == RequestType.CONSULTATION)
+    total = session.scalar(select(func.count(WorkOrder.id)).where(*month)) or 0
+    if not total:
+        return None
+    spot = session.scalar(select(func.count(WorkOrder.id)).where(*month, WorkOrder.on_the_spot.is_(True))) or 0
+    return round(100.0 * spot / total, 2)
+
+
+def business_items(session: Session, start: int, end: int) -> list[ScoreItem]:
+    """Seed 004's four 业务指标 (10 points each) from the month's work orders (engine.store.orders.business_counts,
+    scored by engine.reports.seed004)."""
+    from engine.reports import seed004
+    from engine.store.orders import business_counts
+    counts = business_counts(session, _instant(start), _instant(end))
+    out = []
+    for b in seed004.score(counts):
+        late = b.key == "dispatch_timeliness"
+        value = float(counts.late_dispatches) if late else b.rate_percent
+        met = None if b.points is None else b.points >= b.max_points
+        out.append(ScoreItem(b.key, b.name, "work_orders", value, "单" if late else "%", seed004.TARGETS[b.key],
+                             seed004.RULES[b.key], float(b.max_points), b.points, met))
+    return out

@@ -16,9 +16,17 @@ import dataclasses
 import math
 from fractions import Fraction
 
-__all__ = ["BusinessCounts", "BusinessItem", "score"]
+__all__ = ["BusinessCounts", "BusinessItem", "score", "TARGETS", "RULES"]
 
 ITEM_POINTS = 10
+TARGETS = {"review_error_rate": "≤ 3%", "dispatch_timeliness": "3小时内派单", "dispatch_accuracy": "≥ 97%",
+           "follow_up_rate": "≥ 90%"}
+RULES = {  # as seed 004's 考核标准 writes them
+    "review_error_rate": "工单初审差错率=每月工单初审差错量/每月工单初审总量；在3%基础上每大于1%（向上取整）扣0.5分，扣满为止",
+    "dispatch_timeliness": "工单在3小时内完成派单，每超时一单扣0.5分，扣满为止",
+    "dispatch_accuracy": "派单准确率=每月派单准确工单量/每月派单工单总量；在97%基础上每低于1%（向下取整）扣1分，扣满为止",
+    "follow_up_rate": "回访率=每月已回访工单量/每月被纳入回访的工单总量；在90%基础上每低于1%（向下取整）扣0.2分，扣满为止",
+}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -220,7 +220,8 @@ def register(session: Session, ctx: Context, actor: Actor, *, request_type: Requ
              citizen_address: str = "", wishes: str = "", reply_wanted: bool = True, confidential: bool = False,
              source: str = "manual", call_uuid: str | None = None, voicemail_id: int | None = None,
              hall_id: int | None = None, agent_id: int | None = None, answer: str = "",
-             default_hall_id: int | None = None, now: dt.datetime | None = None) -> WorkOrder:
+             default_hall_id: int | None = None, external_number: str | None = None,
+             now: dt.datetime | None = None) -> WorkOrder:
     """Register an order (answered on the spot when `answer` is given: closed at once as 当场答复)."""
     now = (now or utcnow()).astimezone(dt.timezone.utc)     # the store keeps UTC
     facts = call_facts(session, call_uuid) if call_uuid else {}
@@ -228,7 +229,7 @@ def register(session: Session, ctx: Context, actor: Actor, *, request_type: Requ
                       category_id=category_id, citizen_name=citizen_name,
                       citizen_phone=citizen_phone or facts.get("citizen_phone", ""), citizen_address=citizen_address,
                       wishes=wishes, reply_wanted=reply_wanted, confidential=confidential, source=source,
-                      call_uuid=call_uuid, voicemail_id=voicemail_id,
+                      call_uuid=call_uuid, voicemail_id=voicemail_id, external_number=external_number or None,
                       hall_id=hall_id if hall_id is not None else facts.get("hall_id") or default_hall_id,
                       agent_id=agent_id if agent_id is not None else facts.get("agent_id"),
                       region=facts.get("region", ""), ivr_data=facts.get("ivr_data", ""),

@@ -79,6 +79,7 @@ def upgrade() -> None:
     sa.Column('wishes', sa.Text(), nullable=False),
     sa.Column('region', sa.String(length=64), nullable=False),
     sa.Column('call_uuid', sa.String(length=64), nullable=True),
+    sa.Column('external_number', sa.String(length=64), nullable=True),
     sa.Column('voicemail_id', sa.Integer(), nullable=True),
     sa.Column('ivr_data', sa.Text(), nullable=False),
     sa.Column('queue_code', sa.String(length=32), nullable=True),
@@ -107,6 +108,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['hall_id'], ['halls.id'], name=op.f('fk_work_orders_hall_id_halls'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['voicemail_id'], ['voicemails.id'], name=op.f('fk_work_orders_voicemail_id_voicemails'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_work_orders')),
+    sa.UniqueConstraint('external_number', name=op.f('uq_work_orders_external_number')),
     sa.UniqueConstraint('number', name=op.f('uq_work_orders_number'))
     )
     with op.batch_alter_table('work_orders', schema=None) as batch_op:
@@ -117,6 +119,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_work_orders_created_at', ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_work_orders_hall_id'), ['hall_id'], unique=False)
         batch_op.create_index('ix_work_orders_state_created', ['state', 'created_at'], unique=False)
+        batch_op.create_index('ix_work_orders_state_dispatch_due', ['state', 'dispatch_due'], unique=False)
+        batch_op.create_index('ix_work_orders_calendar_gap', ['calendar_gap'], unique=False)
 
     op.create_table('follow_ups',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -169,6 +173,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('work_order_parts', schema=None) as batch_op:
         batch_op.create_index('ix_work_order_parts_department_state', ['department_id', 'state'], unique=False)
+        batch_op.create_index('ix_work_order_parts_state_reply_due', ['state', 'reply_due'], unique=False)
         batch_op.create_index(batch_op.f('ix_work_order_parts_order_id'), ['order_id'], unique=False)
 
     op.create_table('work_order_steps',

@@ -150,3 +150,21 @@ def test_the_report_workers_upkeep_sweeps_the_deadlines(app, db, road):
         s.commit()
     assert Worker(app).run_one() is False                   # no report queued, but the upkeep ran
     assert sorted(a.kind for a in db.scalars(select(OrderAlert))) == ["escalation", "overdue"]
+
+
+def test_the_centre_sets_the_clocks_and_new_orders_follow_them(app, db, road):
+    admin = _client(app, "admin")
+    page = admin.get("/orders/settings").get_data(as_text=True)
+    assert 'value="3h"' in page and "09:00-12:00, 13:00-17:00" in page
+    form = {"dispatch_general": "2h", "dispatch_special": "1h", "dispatch_special_urgent": "soon",
+            "reply_general": "same_day", "reply_hard": "2wd", "reply_special": "7wh", "reply_special_urgent": "4wh",
+            "office_hours": "09:00-12:00, 13:00-17:00", "follow_always": ["complaint", "report"],
+            "sample_percent": "20", "attempts": "3", "gap_hours": "2", "remind_before_minutes": "60",
+            "escalate_after_hours": "4"}
+    page = admin.post("/orders/settings", data=form).get_data(as_text=True)
+    assert "请按 3h、30min、7wh、2wd 或 same_day 的格式填写" in page            # refused, next to the field
+    admin.post("/orders/settings", data={**form, "dispatch_special_urgent": "20min"})
+    admin.post("/orders/new", data={"request_type": "consultation", "urgency": "general", "category_id": "0",
+                                    "title": "两小时派单", "content": "内容"})
+    order = db.scalar(select(WorkOrder))
+    assert order.dispatch_due.replace(tzinfo=UTC) - order.created_at.replace(tzinfo=UTC) == dt.timedelta(hours=2)

@@ -26,7 +26,7 @@ from .test_scope import two_halls  # noqa: F401  (fixture)
 UTC = dt.timezone.utc
 # what only 广州市's rows contain: names, numbers, codes, uuids
 MARKERS = ("广州坐席", "02088880001", "gz-call", "广州一组", "gz_queue", "广州队列", "13922220002", "gz-boss",
-           "广州纳税", "gz-vm", "广州税政科", "广州工单")
+           "广州纳税", "gz-vm", "广州税政科", "广州工单", "gz-hook.example")
 STREAMS = ("wallboard.events", "cti.events")
 
 
@@ -66,7 +66,10 @@ def gz(app, db, two_halls):  # noqa: F811
     alert = OrderAlert(key="gz-alert", kind="special", order_id=order.id, part_id=part.id, hall_id=two_halls["gz"],
                        department_id=department.id, at=now)
     follow_up = FollowUp(order_id=order.id, hall_id=two_halls["gz"])
-    db.add_all([alert, follow_up])
+    from engine.store.models import Webhook
+    webhook = Webhook(hall_id=two_halls["gz"], name="gz-hook.example", url="https://gz-hook.example/in",
+                      secret="gz-secret")
+    db.add_all([alert, follow_up, webhook])
     kb_ids = knowledge_rows(db)     # the centre's knowledge base, and a correction 广州市's supervisor flagged
     db.commit()
     ids = {"agent_id": two_halls["gz_agent"], "group_id": group.id, "queue_id": queue.id, "hall_id": two_halls["gz"],
@@ -75,7 +78,7 @@ def gz(app, db, two_halls):  # noqa: F811
            "recording_id": db.scalar(select(Recording.id).where(Recording.call_uuid == "gz-call")),
            "voicemail_id": voicemail.id, "call_uuid": "gz-call", "rule_id": db.scalar(select(RoutingRule.id)),
            "order_id": order.id, "department_id": department.id, "alert_id": alert.id, "follow_up_id": follow_up.id,
-           "category_id": category.id, **kb_ids}
+           "category_id": category.id, "webhook_id": webhook.id, **kb_ids}
     return ids
 
 
@@ -88,7 +91,7 @@ def gz_rows(db, ids) -> dict:
                        (Recording, ids["recording_id"]), (Voicemail, ids["voicemail_id"]),
                        (RoutingRule, ids["rule_id"]), (WorkOrder, ids["order_id"]), (Department, ids["department_id"]),
                        (OrderAlert, ids["alert_id"]), (FollowUp, ids["follow_up_id"]),
-                       (OrderCategory, ids["category_id"])):
+                       (OrderCategory, ids["category_id"]), (_webhook_model(), ids["webhook_id"])):
         row = db.get(model, key)
         assert row is not None, f"{model.__name__} {key} is gone"
         rows[(model.__name__, key)] = {c.key: getattr(row, c.key) for c in inspect(model).column_attrs
@@ -97,6 +100,11 @@ def gz_rows(db, ids) -> dict:
     rows["callback"] = db.scalar(select(Callback.status).where(Callback.call_uuid == "gz-cb"))
     rows["call"] = db.scalar(select(CallRecord.outcome).where(CallRecord.call_uuid == "gz-call"))
     return rows
+
+
+def _webhook_model():
+    from engine.store.models import Webhook
+    return Webhook
 
 
 def _url(app, endpoint, ids):

@@ -15,6 +15,7 @@ from engine.store.models.reports import (ReportAgentDay, ReportCalls15m, ReportC
 from engine.store.models.routing import PublishedNumber, Queue, QueueHallStatus, QueueSkill, QueueStatus, TrunkStatus
 from engine.store.models.switch import EngineNode, LiveChange, SwitchCdr, SwitchStatus  # noqa: F401
 from engine.store.models.users import ApiToken, LoginAttempt, User, UserRole, UserSession
+from engine.store.models.webhooks import Webhook, WebhookDelivery
 
 __all__ = [
     "CallEvent",
@@ -24,4 +25,5 @@ __all__ = [
     "Department", "FollowUp", "OrderAlert", "OrderCategory", "WorkOrder", "WorkOrderPart", "WorkOrderStep",
     "KnowledgeArticle", "KnowledgeCategory", "KnowledgeCorrection", "KnowledgeTarget",
     "Hall", "HolidayOverride", "RoutingRule", "PublishedNumber", "Queue", "QueueSkill", "QueueStatus", "QueueHallStatus", "TrunkStatus", "User", "UserRole", "UserSession", "LoginAttempt", "ApiToken",
+    "Webhook", "WebhookDelivery",
 ]

@@ -62,6 +62,9 @@ class WorkOrder(Base):
         Index("ix_work_orders_state_created", "state", "created_at"),
         Index("ix_work_orders_citizen_phone", "citizen_phone"),
         Index("ix_work_orders_call_uuid", "call_uuid"),
+        # the deadline sweep (engine.store.orders.sweep) every 30 s: open orders by deadline, calendar gaps
+        Index("ix_work_orders_state_dispatch_due", "state", "dispatch_due"),
+        Index("ix_work_orders_calendar_gap", "calendar_gap"),
     )
     id: Mapped[intpk]
     number: Mapped[str] = mapped_column(String(24), unique=True)          # 202612060001: the citizen's reference
@@ -83,6 +86,8 @@ class WorkOrder(Base):
     wishes: Mapped[str] = mapped_column(SealedText(), default="")         # 诉求
     region: Mapped[str] = mapped_column(String(64), default="")           # the caller's region, from the call
     call_uuid: Mapped[str | None] = mapped_column(String(64))
+    # the number another platform gave the order (来源编号: a provincial 12345 platform's), for imports and sync
+    external_number: Mapped[str | None] = mapped_column(String(64), unique=True)
     voicemail_id: Mapped[int | None] = mapped_column(ForeignKey("voicemails.id", ondelete="SET NULL"))
     ivr_data: Mapped[str] = mapped_column(SealedText(), default="")       # the IVR path and data, from the call
     queue_code: Mapped[str | None] = mapped_column(String(32))
@@ -115,7 +120,8 @@ class WorkOrderPart(Base):
 
     __tablename__ = "work_order_parts"
     __table_args__ = (UniqueConstraint("order_id", "department_id"),
-                      Index("ix_work_order_parts_department_state", "department_id", "state"))
+                      Index("ix_work_order_parts_department_state", "department_id", "state"),
+                      Index("ix_work_order_parts_state_reply_due", "state", "reply_due"))
     id: Mapped[intpk]
     order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id", ondelete="CASCADE"), index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id", ondelete="RESTRICT"))

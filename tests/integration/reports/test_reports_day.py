@@ -193,8 +193,8 @@ def test_monthly_scorecard_points_follow_seed_003(session):
     assert card["answer_rate"].value == approx(100 * 4 / 8) and card["answer_rate"].points == 0
     # average wait 135.1 s ≥ 120 s → "扣5分"
     assert card["avg_wait"].points == 0
-    # timely answer (service level) 14.3 % → 80.7 points below → 5 − 40.4 → 0
-    assert card["timely"].points == 0
+    # timely answer is measured from consultation orders answered on the spot: none this month, not measured
+    assert card["timely"].value is None and card["timely"].points is None
     # satisfaction 66.67 % → 28.33 below → 0
     assert card["satisfaction"].points == 0
     assert card["ticket_inspection"].points is None and card["attendance"].points is None

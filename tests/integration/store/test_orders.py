@@ -197,3 +197,22 @@ def test_a_seeded_month_scores_seed_004s_business_items_as_computed_by_hand(sess
         assert (counts.reviews, counts.review_errors, counts.late_dispatches, counts.dispatched,
                 counts.dispatched_accurately, counts.due_follow_up, counts.followed_up) == (10, 2, 3, 9, 8, 5, 4)
         assert [item.points for item in score(counts)] == [1.5, 8.5, 2.0, 8.0]
+
+
+def test_the_monthly_scorecard_takes_timely_answers_and_seed_004_from_the_orders(sessions, ctx):
+    """及时解答率 is the share of the month's consultation orders answered on the spot: 18 of 20 = 90 % → 5 points
+    less 0.5 per point below 95 % → 2.5. Seed 004's items stand beside it."""
+    from engine.reports.definitions import Definitions
+    from engine.reports.scorecard import monthly_scorecard
+    with transaction(sessions) as s:
+        for i in range(20):
+            orders.register(s, ctx, AGENT, request_type=RequestType.CONSULTATION, title=f"咨询{i}",
+                            answer="已当场答复" if i < 18 else "", now=local(2026, 9, 22, 10, i))
+        orders.register(s, ctx, AGENT, request_type=RequestType.COMPLAINT, title="投诉", now=local(2026, 9, 22, 11))
+        card = monthly_scorecard(s, 2026, 9, Definitions())
+    timely = next(i for i in card.items if i.key == "timely")
+    assert (timely.value, timely.points) == (90.0, 2.5)
+    business = {i.key: i for i in card.business}
+    assert business["review_error_rate"].points is None          # nothing reviewed yet: not measured
+    # three orders wait past their 3 hours (the two unanswered consultations and the complaint)
+    assert business["dispatch_timeliness"].value == 3 and business["dispatch_timeliness"].points == 8.5

@@ -115,3 +115,23 @@ def test_a_second_look_takes_over_a_caller_the_first_listing_missed_and_closes_n
     out = center.handle(SwitchSynced(frozenset({"late"}), 50.0, (parked,), listed_at=49.9, adopt_only=True))
     assert c.Answer("late") in out and "late" in center.floor.calls
     assert "caller" in center.floor.calls and not of(out, c.SaveCallRecord)     # not listed, not closed
+
+
+def test_a_listing_older_than_a_hang_up_does_not_bring_the_ended_call_back():
+    """Day simulation: the re-listing after a connect read each channel's marks one by one while the busy floor
+    went on; a conversation that ended meanwhile was in the listing, was taken over as talking after its hang-up
+    had been handled, and left its agent talking for good."""
+    import itertools
+    from engine.acd.center import CallCenter
+    from engine.domain.events import DirectoryLoaded, LegHungUp, LiveChannel
+    from tests.unit.acd.test_center import FLOW, QUEUES, agent
+    ids = (f"id{n}" for n in itertools.count())
+    cc = CallCenter({"tax_main": FLOW}, "/prompts", new_id=lambda: next(ids))
+    cc.handle(DirectoryLoaded((agent(3, {2: 9}),), QUEUES, {"12366": "tax_main"}, 0.0))
+    listed = LiveChannel(uuid="over", inbound=True, ani="139", dnis="12366", caller_name="", created_at=1.0,
+                         parked=False, answered=True, cc_phase="connected", cc_queue="etax", cc_enqueued_at=8.0,
+                         cc_answered_at=20.0, cc_agent="A3")
+    cc.handle(LegHungUp("over", "NORMAL_CLEARING", 99.0))       # handled before the (older) listing arrives
+    out = cc.handle(SwitchSynced(frozenset({"over"}), 100.0, (listed,), listed_at=98.0, adopt_only=True))
+    assert "over" not in cc.floor.calls and not out
+    assert cc.floor.agents[3].state.value == "ready"

@@ -1,0 +1,166 @@
+"""Work orders as CSV and XLSX (R-NF-4: orders exchanged with the provincial 12345 platform), computed by a report
+worker (admin_web.jobs) from the list's view and search, scoped like the user who asked.
+
+The file is an exchange format, the same whatever the console's language: Chinese column headers and the Chinese
+words of every vocabulary (never the codes), times in Beijing time. The import (admin_web.orders.transfer) reads
+the same columns. The citizen's number is in the file only for the roles that see it on the order's page (agents,
+supervisors, administrators); a department's user gets no name for a confidential order. An order imported from
+the platform carries the platform's number (来源编号, work_orders.external_number)."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from flask_babel import force_locale
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from admin_web.jobs.registry import JobKind, Progress, Result, register
+from admin_web.orders.labels import PART_LABELS, SOURCE_LABELS, STATE_LABELS, TYPE_LABELS, URGENCY_LABELS
+from admin_web.orders.queries import OPEN_PARTS, VIEWS
+from engine.csvcells import safe_row
+from engine.domain.states import Role
+from engine.domain.workorder import OrderState
+from engine.reports.periods import LOCAL
+from engine.store import order_reports
+from engine.store.models import Hall, WorkOrder, WorkOrderPart
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMATS = ("csv", "xlsx")
+EXCHANGE_LOCALE = "zh_CN"       # the file's words, whatever the user's language
+PHONE_ROLES = (Role.ADMIN.value, Role.SUPERVISOR.value, Role.AGENT.value)
+BATCH = 500
+
+# the columns, in order; those the import reads are admin_web.orders.transfer.IMPORT_COLUMNS
+NUMBER, EXTERNAL, REGISTERED, TYPE, URGENCY, HARD, TITLE, CONTENT, WISHES = (
+    "工单编号", "来源编号", "登记时间", "诉求类型", "紧急程度", "疑难", "标题", "诉求内容", "市民诉求")
+NAME, PHONE, ADDRESS, REPLY_WANTED, CONFIDENTIAL, CATEGORY, HALL, SOURCE, STATE = (
+    "市民姓名", "联系电话", "地址", "需要回复", "保密", "分类", "服务厅", "来源", "状态")
+DEPARTMENTS, DISPATCH_DUE, DISPATCHED, REPLY_DUE, REPLIED, CLOSED, ON_THE_SPOT, ANSWER = (
+    "承办单位", "派单时限", "派单时间", "答复时限", "答复时间", "办结时间", "当场答复", "办结意见")
+COLUMNS = (NUMBER, EXTERNAL, REGISTERED, TYPE, URGENCY, HARD, TITLE, CONTENT, WISHES, NAME, PHONE, ADDRESS,
+           REPLY_WANTED, CONFIDENTIAL, CATEGORY, HALL, SOURCE, STATE, DEPARTMENTS, DISPATCH_DUE, DISPATCHED,
+           REPLY_DUE, REPLIED, CLOSED, ON_THE_SPOT, ANSWER)
+YES, NO = "是", "否"
+
+
+def external_number(order: WorkOrder) -> str:
+    """The provincial platform's number of an imported order ('' for the centre's own)."""
+    return order.external_number or ""
+
+
+def beijing(value: dt.datetime | None) -> str:
+    """A stored UTC time as Beijing time text ('' when none)."""
+    if value is None:
+        return ""
+    value = value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value
+    return value.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def export_params(*, view: str, query: str, fmt: str, role: str, user_id: int | None,
+                  department_id: int | None) -> dict:
+    """What the worker needs to list what the user's page lists (the worker has no logged-in user)."""
+    return {"view": view, "q": query, "format": fmt, "role": role, "user_id": user_id,
+            "department_id": department_id}
+
+
+def filtered(params: dict, now: dt.datetime) -> Select:
+    """The orders of the list page's view and search for the user the params describe (admin_web.orders.queries
+    does the same for the page itself; the hall scope is the session's), newest first."""
+    stmt = select(WorkOrder)
+    role, department_id, view = params.get("role"), params.get("department_id"), params.get("view", "all")
+    if role == Role.DEPARTMENT.value:
+        stmt = stmt.where(exists().where(WorkOrderPart.order_id == WorkOrder.id,
+                                         WorkOrderPart.department_id == (department_id or -1)))
+    if view == "mine":
+        if role == Role.DEPARTMENT.value:
+            stmt = stmt.where(exists().where(WorkOrderPart.order_id == WorkOrder.id,
+                                             WorkOrderPart.department_id == (department_id or -1),
+                                             WorkOrderPart.state.in_(OPEN_PARTS)))
+        else:
+            stmt = stmt.where(WorkOrder.created_by_id == (params.get("user_id") or -1))
+    elif view in ("review", "dispatch", "handling", "closing", "closed"):
+        state = {"review": OrderState.REGISTERED, "dispatch": OrderState.REVIEWED,
+                 "handling": OrderState.DISPATCHED, "closing": OrderState.REPLIED, "closed": OrderState.CLOSED}[view]
+        stmt = stmt.where(WorkOrder.state == state)
+    elif view == "overdue":
+        stmt = stmt.where(or_(
+            (WorkOrder.state.in_((OrderState.REGISTERED, OrderState.REVIEWED)) & (WorkOrder.dispatch_due < now)),
+            (WorkOrder.state == OrderState.DISPATCHED) & (WorkOrder.reply_due < now)))
+    text = (params.get("q") or "").strip()
+    if text:
+        stmt = stmt.where(or_(WorkOrder.number == text, WorkOrder.citizen_phone == text)) \
+            if text.isdigit() else stmt.where(WorkOrder.title.contains(text))
+    return stmt.order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc())
+
+
+def _yes(value: bool) -> str:
+    return YES if value else NO
+
+
+def order_row(order: WorkOrder, paths: dict[int, str], halls: dict[int, str], *, phone: bool,
+              names: bool) -> list:
+    """One order as the file's cells (call in the exchange locale: the labels are Chinese)."""
+    departments = "、".join(f"{p.department.name}（{PART_LABELS[p.state]}）" for p in order.parts)
+    hidden_name = order.confidential and not names
+    return [order.number, external_number(order), beijing(order.created_at), str(TYPE_LABELS[order.request_type]),
+            str(URGENCY_LABELS[order.urgency]), _yes(order.hard), order.title, order.content, order.wishes,
+            "" if hidden_name else order.citizen_name, order.citizen_phone if phone else "",
+            order.citizen_address if not hidden_name else "", _yes(order.reply_wanted), _yes(order.confidential),
+            paths.get(order.category_id, "") if order.category_id else "",
+            halls.get(order.hall_id, "") if order.hall_id else "", str(SOURCE_LABELS.get(order.source, order.source)),
+            str(STATE_LABELS[OrderState(order.state)]), departments, beijing(order.dispatch_due),
+            beijing(order.dispatched_at), beijing(order.reply_due), beijing(order.replied_at),
+            beijing(order.closed_at), _yes(order.on_the_spot), order.answer]
+
+
+def orders_rows(session: Session, params: dict, progress: Progress, now: dt.datetime | None = None):
+    """The header, then each row (the orders read in batches: a year of a hotline's orders is a large file)."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    stmt = filtered(params, now)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    paths = order_reports.category_paths(session)
+    halls = dict(session.execute(select(Hall.id, Hall.name)).all())
+    phone = params.get("role") in PHONE_ROLES
+    names = params.get("role") != Role.DEPARTMENT.value
+    yield list(COLUMNS)
+    progress(0, total)
+    done = 0
+    for order in session.scalars(stmt.options(selectinload(WorkOrder.parts)).execution_options(yield_per=BATCH)):
+        done += 1
+        yield order_row(order, paths, halls, phone=phone, names=names)
+        if done % BATCH == 0:
+            progress(done, total)
+    progress(done, max(total, done))
+
+
+def write(out: io.BytesIO, fmt: str, rows) -> None:
+    """Rows into `out` as CSV (UTF-8 with BOM, spreadsheet-safe cells) or XLSX."""
+    if fmt == "csv":
+        text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
+        writer = csv.writer(text)
+        for row in rows:
+            writer.writerow(safe_row("" if v is None else v for v in row))
+        text.detach()
+        return
+    from openpyxl import Workbook
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("工单")
+    for row in rows:
+        ws.append(["" if v is None else v for v in row])
+    wb.save(out)
+
+
+def _export(session: Session, params: dict, progress: Progress) -> Result:
+    fmt = params.get("format")
+    if fmt not in FORMATS or params.get("view", "all") not in VIEWS:
+        raise ValueError(f"order export: format {fmt!r}, view {params.get('view')!r}")
+    out = io.BytesIO()
+    with force_locale(EXCHANGE_LOCALE):
+        write(out, fmt, orders_rows(session, params, progress))
+    stamp = dt.datetime.now(LOCAL).strftime("%Y%m%d_%H%M%S")
+    return Result(out.getvalue(), "text/csv" if fmt == "csv" else XLSX, f"工单_{stamp}.{fmt}")
+
+
+EXPORT = register(JobKind("orders_export", _export, None))       # each export is its owner's own
