@@ -13,18 +13,18 @@ import datetime as dt
 import io
 
 from flask_babel import force_locale
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from admin_web.jobs.registry import JobKind, Progress, Result, register
 from admin_web.orders.labels import PART_LABELS, SOURCE_LABELS, STATE_LABELS, TYPE_LABELS, URGENCY_LABELS
-from admin_web.orders.queries import OPEN_PARTS, VIEWS
+from admin_web.orders.queries import VIEWS, filtered
 from engine.csvcells import safe_row
 from engine.domain.states import Role
 from engine.domain.workorder import OrderState
 from engine.reports.periods import LOCAL
 from engine.store import order_reports
-from engine.store.models import Hall, WorkOrder, WorkOrderPart
+from engine.store.models import Hall, WorkOrder
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("csv", "xlsx")
@@ -56,43 +56,6 @@ def beijing(value: dt.datetime | None) -> str:
         return ""
     value = value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value
     return value.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def export_params(*, view: str, query: str, fmt: str, role: str, user_id: int | None,
-                  department_id: int | None) -> dict:
-    """What the worker needs to list what the user's page lists (the worker has no logged-in user)."""
-    return {"view": view, "q": query, "format": fmt, "role": role, "user_id": user_id,
-            "department_id": department_id}
-
-
-def filtered(params: dict, now: dt.datetime) -> Select:
-    """The orders of the list page's view and search for the user the params describe (admin_web.orders.queries
-    does the same for the page itself; the hall scope is the session's), newest first."""
-    stmt = select(WorkOrder)
-    role, department_id, view = params.get("role"), params.get("department_id"), params.get("view", "all")
-    if role == Role.DEPARTMENT.value:
-        stmt = stmt.where(exists().where(WorkOrderPart.order_id == WorkOrder.id,
-                                         WorkOrderPart.department_id == (department_id or -1)))
-    if view == "mine":
-        if role == Role.DEPARTMENT.value:
-            stmt = stmt.where(exists().where(WorkOrderPart.order_id == WorkOrder.id,
-                                             WorkOrderPart.department_id == (department_id or -1),
-                                             WorkOrderPart.state.in_(OPEN_PARTS)))
-        else:
-            stmt = stmt.where(WorkOrder.created_by_id == (params.get("user_id") or -1))
-    elif view in ("review", "dispatch", "handling", "closing", "closed"):
-        state = {"review": OrderState.REGISTERED, "dispatch": OrderState.REVIEWED,
-                 "handling": OrderState.DISPATCHED, "closing": OrderState.REPLIED, "closed": OrderState.CLOSED}[view]
-        stmt = stmt.where(WorkOrder.state == state)
-    elif view == "overdue":
-        stmt = stmt.where(or_(
-            (WorkOrder.state.in_((OrderState.REGISTERED, OrderState.REVIEWED)) & (WorkOrder.dispatch_due < now)),
-            (WorkOrder.state == OrderState.DISPATCHED) & (WorkOrder.reply_due < now)))
-    text = (params.get("q") or "").strip()
-    if text:
-        stmt = stmt.where(or_(WorkOrder.number == text, WorkOrder.citizen_phone == text)) \
-            if text.isdigit() else stmt.where(WorkOrder.title.contains(text))
-    return stmt.order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc())
 
 
 def _yes(value: bool) -> str:

@@ -67,18 +67,29 @@ def may_see(order: WorkOrder) -> bool:
     return True
 
 
-def orders_page(session: Session, *, view: str, page: int, per_page: int, query: str = "",
-                now: dt.datetime | None = None) -> Page:
-    """Newest first, one filter view at a time; `query` finds an order number or a caller's whole number."""
-    now = now or store.aware(dt.datetime.now(dt.timezone.utc))
-    stmt = visible(select(WorkOrder))
+def export_params(*, view: str, query: str, fmt: str, role: str, user_id: int | None,
+                  department_id: int | None) -> dict:
+    """What the worker needs to list what the user's page lists (the worker has no logged-in user)."""
+    return {"view": view, "q": query, "format": fmt, "role": role, "user_id": user_id,
+            "department_id": department_id}
+
+
+def filtered(params: dict, now: dt.datetime) -> Select:
+    """The orders of the list page's view and search for the user the params describe — the page itself
+    (admin_web.orders.queries.orders_page) and its export list the same; the hall scope is the session's — newest
+    first."""
+    stmt = select(WorkOrder)
+    role, department_id, view = params.get("role"), params.get("department_id"), params.get("view", "all")
+    if role == Role.DEPARTMENT.value:
+        stmt = stmt.where(exists().where(WorkOrderPart.order_id == WorkOrder.id,
+                                         WorkOrderPart.department_id == (department_id or -1)))
     if view == "mine":
-        if _role() is Role.DEPARTMENT:
+        if role == Role.DEPARTMENT.value:
             stmt = stmt.where(exists().where(WorkOrderPart.order_id == WorkOrder.id,
-                                             WorkOrderPart.department_id == current_user.department_id,
+                                             WorkOrderPart.department_id == (department_id or -1),
                                              WorkOrderPart.state.in_(OPEN_PARTS)))
         else:
-            stmt = stmt.where(WorkOrder.created_by_id == current_user.id)
+            stmt = stmt.where(WorkOrder.created_by_id == (params.get("user_id") or -1))
     elif view in ("review", "dispatch", "handling", "closing", "closed"):
         state = {"review": OrderState.REGISTERED, "dispatch": OrderState.REVIEWED,
                  "handling": OrderState.DISPATCHED, "closing": OrderState.REPLIED, "closed": OrderState.CLOSED}[view]
@@ -87,11 +98,21 @@ def orders_page(session: Session, *, view: str, page: int, per_page: int, query:
         stmt = stmt.where(or_(
             (WorkOrder.state.in_((OrderState.REGISTERED, OrderState.REVIEWED)) & (WorkOrder.dispatch_due < now)),
             (WorkOrder.state == OrderState.DISPATCHED) & (WorkOrder.reply_due < now)))
-    text = (query or "").strip()
+    text = (params.get("q") or "").strip()
     if text:
         stmt = stmt.where(or_(WorkOrder.number == text, WorkOrder.citizen_phone == text)) \
             if text.isdigit() else stmt.where(WorkOrder.title.contains(text))
-    return _page(session, stmt.order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc()), page, per_page)
+    return stmt.order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc())
+
+
+def orders_page(session: Session, *, view: str, page: int, per_page: int, query: str = "",
+                now: dt.datetime | None = None) -> Page:
+    """Newest first, one filter view at a time; `query` finds an order number or a caller's whole number."""
+    now = now or store.aware(dt.datetime.now(dt.timezone.utc))
+    role = _role()
+    params = export_params(view=view, query=query, fmt="", role=role.value if role else "",
+                           user_id=current_user.id, department_id=current_user.department_id)
+    return _page(session, filtered(params, now), page, per_page)
 
 
 def view_counts(session: Session) -> dict[str, int]:

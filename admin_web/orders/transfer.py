@@ -24,10 +24,9 @@ from admin_web.jobs import queue
 from admin_web.jobs import web as jobs
 from admin_web.orders import bp
 from admin_web.orders.exports import (ADDRESS, CATEGORY, CONFIDENTIAL, CONTENT, EXPORT, EXTERNAL,
-                                      FORMATS, HALL, HARD, NAME, PHONE, REPLY_WANTED, TITLE, TYPE, URGENCY, WISHES,
-                                      export_params)
+                                      FORMATS, HALL, HARD, NAME, PHONE, REPLY_WANTED, TITLE, TYPE, URGENCY, WISHES)
 from admin_web.orders.labels import TYPE_LABELS, URGENCY_LABELS
-from admin_web.orders.queries import VIEWS, category_paths, context
+from admin_web.orders.queries import VIEWS, category_paths, context, export_params
 from admin_web.orders.views import READERS, actor
 from admin_web.security import STAFF, roles_required
 from engine.domain.followup import RequestType
