@@ -1,29 +1,36 @@
 # Two commands set everything up on a fresh machine: `make run` and `make test`.
-# Both create .venv and install the project with its dependencies on first use.
+# Both create .venv and install the project with its dependencies on first use; `make test` adds the test extras.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+TEST_STAMP := $(VENV)/.installed-test-stamp
 
 .PHONY: run test test-deps lint bench bench-routing bench-sim bench-reports bench-load bench-failover bench-web day-sim browser clean
 
+# the product and its dependencies (what `make run` needs)
 $(STAMP): setup.cfg setup.py
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e .
 	touch $(STAMP)
+
+# and the test extras (pytest, hypothesis, import-linter, playwright) for `make test` and `make lint`
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(TEST_STAMP)
 
 ## run: the engine, the web console and the simulated switch with demo traffic (SQLite)
 run: $(STAMP)
 	$(BIN)/callcenter run
 
 ## test: the whole suite (unit, integration through real ESL TCP, web, migrations on SQLite and PostgreSQL)
-test: $(STAMP) test-deps lint
+test: $(TEST_STAMP) test-deps lint
 	$(BIN)/python -m pytest -q
 
 ## lint: import contracts (the domain core stays pure, the simulator stands alone)
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/lint-imports
 
 ## bench: benchmarks that print figures (ESL parsing rate, routing decisions, simulator throughput, report times)

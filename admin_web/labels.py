@@ -1,9 +1,14 @@
 """Translated display names for the engine's vocabularies (agent states, reasons, outcomes, roles)."""
 from __future__ import annotations
 
+import logging
+import re
+
 from flask_babel import lazy_gettext as _l
 
 from engine.domain.states import AgentState, CallOutcome, HangupSide, NotReadyReason, Role
+
+logger = logging.getLogger(__name__)
 
 STATE_LABELS = {
     AgentState.LOGGED_OUT: _l("Logged out"),
@@ -78,3 +83,212 @@ def command_label(command: str) -> str:
         reason = NotReadyReason(command.split(":", 1)[1])
         return f"{STATE_LABELS[AgentState.NOT_READY]}: {REASON_LABELS[reason]}"
     return str(COMMAND_LABELS[command])
+
+
+# -- what the call log's entries are (the drill-down lists them) ------------------------------------------------
+
+CALL_EVENT_LABELS = {
+    "arrived": _l("Caller arrived"), "ivr_entered": _l("Entered the IVR"), "ivr_completed": _l("Went through the IVR"),
+    "queued": _l("Entered a queue"), "offered": _l("Offered to an agent"), "no_answer": _l("Offer not answered"),
+    "answered": _l("Answered"), "held": _l("Held by the agent"), "retrieved": _l("Retrieved from hold"),
+    "transferred": _l("Transferred by the agent"), "overflowed": _l("Overflowed"), "abandoned": _l("Abandoned"),
+    "callback_requested": _l("Callback requested"), "voicemail": _l("Voice message"),
+    "released": _l("Released by the queue"), "cut": _l("Cut off by a system fault"),
+    "talk_ended": _l("Talk ended"), "wrap_up_ended": _l("Wrap-up ended"), "survey": _l("Rated the service"),
+    "dialed": _l("Outbound call"), "ended": _l("Caller left"), "trunk_all_busy": _l("All trunk channels busy"),
+    "trunk_free": _l("A trunk channel came free"),
+}
+# The codes a log entry's detail may hold (other details are data: a flow name, a number, an IVR path).
+EVENT_DETAIL_LABELS = {
+    "ringing": _l("while an agent's phone rang"), "satisfied": _l("satisfied"), "unsatisfied": _l("not satisfied"),
+    "timed_out": _l("waited too long"), "queue_full": _l("queue full"), "no_agent": _l("no agent logged in"),
+    "switch_lost": _l("switch failure"), "engine_stopped": _l("engine stopped"), "transfer": _l("transfer"),
+    "callback": _l("callback offered"), "reoffer": _l("offered again"),
+}
+
+
+def event_label(kind: str | None) -> str:
+    """A call-log entry kind's name ('abandoned' reads 放弃 in Chinese)."""
+    return "" if kind is None else str(CALL_EVENT_LABELS.get(str(getattr(kind, "value", kind)), kind))
+
+
+def detail_label(detail: str | None) -> str:
+    """A log entry's detail with its leading code named ('ringing …' reads 坐席振铃时 …); data is left as it is."""
+    if not detail:
+        return ""
+    code, sep, rest = str(detail).partition(" ")
+    named = EVENT_DETAIL_LABELS.get(code)
+    return f"{named}{sep}{rest}" if named is not None else str(detail)
+
+
+def reason_choices(codes) -> list[tuple[str, object]]:
+    """(code, label) of not-ready reason codes, for forms (the labels stay lazy: translated when shown)."""
+    return [(code, REASON_LABELS[NotReadyReason(code)]) for code in codes]
+
+
+# -- the engine's refusals and validation messages, in the console's language -----------------------------------
+# The engine (and its store) says why it refuses something in English, for its log and the API. Every such
+# message a console page shows goes through engine_message(), which finds it in ENGINE_MESSAGES: the engine's
+# wording with {placeholders}, and the console's translated sentence with the same names. A message not in the
+# table is logged (so it can be added) and shown inside a translated sentence.
+
+TRIGGER_LABELS = {
+    "login": _l("sign in"), "ready": _l("set ready"), "not_ready": _l("set not ready"), "logout": _l("sign out"),
+    "offer": _l("be offered a call"), "answer": _l("answer"), "hold": _l("put the call on hold"),
+    "unhold": _l("take the call off hold"), "call_end": _l("end the call"), "wrap_up_done": _l("end wrap-up"),
+}
+
+
+def _state_name(value: str) -> str:
+    try:
+        return label(STATE_LABELS, AgentState(value))
+    except ValueError:
+        return value
+
+
+def _trigger_name(value: str) -> str:
+    return str(TRIGGER_LABELS.get(value, value))
+
+
+ENGINE_MESSAGES: tuple[tuple[str, object], ...] = (
+    # agent requests (engine.domain.agent, engine.acd.agent_actions, engine.acd.center, engine.store.repos)
+    ("agent {agent}: cannot {action} while {state}", _l("Agent %(agent)s cannot %(action)s while %(state)s.")),
+    ("agent {agent}: {action} needs a not-ready reason", _l("Agent %(agent)s: %(action)s needs a not-ready reason.")),
+    ("agent {agent} is not known to the engine", _l("Agent %(agent)s is not known to the engine.")),
+    ("agent {agent}: reoffer needs the new call", _l("Agent %(agent)s: the call to offer again is missing.")),
+    ("unknown request {action}/{reason}", _l("The engine does not know the request %(action)s/%(reason)s.")),
+    ("agent {agent} has no call in conversation", _l("Agent %(agent)s has no call in conversation.")),
+    ("agent {agent} is not consulting anyone", _l("Agent %(agent)s is not consulting anyone.")),
+    ("agent {agent} is being consulted: only hanging up is possible",
+     _l("Agent %(agent)s is being consulted: only hanging up is possible.")),
+    ("the consulted party has not answered yet", _l("The consulted party has not answered yet.")),
+    ("finish the consultation first (transfer, conference or back to the caller)",
+     _l("Finish the consultation first (transfer, conference or back to the caller).")),
+    ("the call is already in conference", _l("The call is already in conference.")),
+    ("agent {agent}'s call is not on hold", _l("Agent %(agent)s's call is not on hold.")),
+    ("agent {agent}'s call is already on hold", _l("Agent %(agent)s's call is already on hold.")),
+    ("a consultation is already in progress", _l("A consultation is already in progress.")),
+    ("agent {agent} is not ready to be consulted", _l("Agent %(agent)s is not ready to be consulted.")),
+    ("no agent of queue {queue} is ready to be consulted", _l("No agent of queue %(queue)s is ready to be consulted.")),
+    ("agent {agent} has no ringing call", _l("Agent %(agent)s has no ringing call.")),
+    ("consult target must be agent:<工号>, queue:<code> or number:<digits>",
+     _l("Consult an agent (agent:工号), a queue (queue:code) or a number (number:digits).")),
+    ("transfer target must be queue:<code>, agent:<工号>, flow:<name> or number:<digits>",
+     _l("Transfer to a queue (queue:code), an agent (agent:工号), a flow (flow:name) or a number (number:digits).")),
+    ("no queue {queue}", _l("There is no queue %(queue)s.")),
+    ("no flow {flow}", _l("There is no flow %(flow)s.")),
+    ("a number has digits only", _l("A number has digits only.")),
+    ("agent {agent} is not ready to take a transfer", _l("Agent %(agent)s is not ready to take a transfer.")),
+    ("agent {agent} is not in a conversation", _l("Agent %(agent)s is not in a conversation.")),
+    ("the supervisor's extension is needed (digits)", _l("The supervisor's extension is needed (digits).")),
+    ("dial target must be number:<digits>", _l("Dial a number (number:digits).")),
+    ("agent {agent} cannot dial while {state}", _l("Agent %(agent)s cannot dial while %(state)s.")),
+    ("agent {agent}: the phone's last call is still being released",
+     _l("Agent %(agent)s: the phone's last call is still being released.")),
+    ("agent {agent}: can only extend wrap-up during wrap-up",
+     _l("Agent %(agent)s: wrap-up can only be extended during wrap-up.")),
+    ("agent {agent} is already logged in", _l("Agent %(agent)s is already signed in.")),
+    ("the engine stopped before carrying it out; ask again",
+     _l("The engine stopped before carrying it out; please ask again.")),
+    # report definitions (engine.reports.definitions.validate)
+    ("service level threshold must be one of {values}", _l("The service level threshold must be one of %(values)s.")),
+    ("short-abandon threshold must be one of {values}", _l("The short-abandon threshold must be one of %(values)s.")),
+    ("abandon treatment must be one of {values}", _l("Choose how abandoned calls count in the service level.")),
+    ("abandon treatment of the answer rate must be one of {values}",
+     _l("Choose how abandoned calls count in the answer rate.")),
+    ("scorecard rounding must be one of {values}", _l("Choose how the scorecard counts percentage points.")),
+    ("valid ratings are keys 0–9, at least one", _l("Valid ratings are keys 0–9, at least one.")),
+    ("satisfied ratings must be valid ratings", _l("Satisfied keys must also be rating keys.")),
+    ("rest reasons must be among {values}", _l("Rest reasons must be not-ready reasons.")),
+    # queue overflow rules (engine.store.repos.parse_overflow)
+    ("queue {queue}: {detail}", _l("Queue %(queue)s: %(detail)s")),
+    ("overflow rules must be a JSON list", _l("The overflow rules must be a list.")),
+    ("each overflow rule must be an object", _l("Each overflow rule must be a set of fields.")),
+    ("rule {rule}: needs after_s >= 0 and action in {actions}",
+     _l("Rule %(rule)s needs a wait of 0 s or more and an action (widen, overflow or announce).")),
+    ("rule {rule}: 'skills' must map known skill codes to minimum levels",
+     _l("Rule %(rule)s: give known skills with their minimum levels.")),
+    ("rule {rule}: 'queue' must name an existing queue", _l("Rule %(rule)s: choose an existing queue.")),
+    ("rule {rule}: 'prompt' is required", _l("Rule %(rule)s: a prompt is required.")),
+    # holiday calendar (engine.store.numbers.set_override)
+    ("{day}: kind must be holiday or workday, not {kind}", _l("%(day)s: choose a holiday or a working day.")),
+    ("{day}: name longer than 64 characters", _l("%(day)s: the name is longer than 64 characters.")),
+    # prompts (engine.prompts)
+    ("prompt name {name} must be 1-64 letters, digits, _ or -",
+     _l("The prompt name %(name)s must be 1–64 letters, digits, _ or -.")),
+    ("cannot decode .{format} files here: install ffmpeg, or upload a WAV file",
+     _l("This server cannot read .%(format)s files (ffmpeg is not installed): upload a WAV file.")),
+    ("{file}: not a readable {format} audio file ({error})", _l("%(file)s is not a readable %(format)s audio file.")),
+    ("{file}: the recording is empty", _l("%(file)s: the recording is empty.")),
+    ("{file}: longer than {seconds} s", _l("%(file)s is longer than %(seconds)s seconds.")),
+)
+
+_CONVERT = {"state": _state_name, "action": _trigger_name}
+
+
+def _compile(template: str) -> re.Pattern:
+    parts = re.split(r"\{(\w+)\}", template)
+    # a value never spans "; ", which separates the problems of one message
+    pattern = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>(?:(?!; ).)+?)" for i, p in enumerate(parts))
+    return re.compile(pattern, re.DOTALL)
+
+
+_COMPILED = tuple((_compile(template), sentence) for template, sentence in ENGINE_MESSAGES)
+
+
+def _parts(text: str) -> list[str]:
+    """A message as the table knows it: whole, or its "; "-separated parts (definitions list every problem)."""
+    if any(p.fullmatch(text) for p, _s in _COMPILED):
+        return [text]
+    return text.split("; ")
+
+
+def engine_message_known(text: str) -> bool:
+    """Whether an engine message (or each of its parts) is in ENGINE_MESSAGES."""
+    return all(any(p.fullmatch(part) for p, _s in _COMPILED) for part in _parts(str(text)))
+
+
+def _one(part: str) -> str:
+    for pattern, sentence in _COMPILED:
+        match = pattern.fullmatch(part)
+        if match:
+            values = {k: (engine_message(v) if k == "detail" else _CONVERT.get(k, str)(v))
+                      for k, v in match.groupdict().items()}
+            return str(sentence) % values
+    logger.warning("engine message not in admin_web.labels.ENGINE_MESSAGES: %s", part)
+    return str(_l("The engine refused this: %(detail)s")) % {"detail": part}
+
+
+def engine_message(text: object) -> str:
+    """An engine refusal or validation message (or exception) in the console's language."""
+    return " ".join(_one(part) for part in _parts(str(text)))
+
+
+# -- an agent's request as the agents page notes it ----------------------------------------------------------------
+
+REQUEST_ACTION_LABELS = {
+    "answer": _l("Answer"), "hangup": _l("Hang up"), "hold": _l("Hold"), "unhold": _l("Retrieve"),
+    "transfer": _l("Transfer the call"), "dial": _l("Dial"), "consult": _l("Consult another party"),
+    "consult_transfer": _l("Transfer after the consultation"), "conference": _l("Three-party conference"),
+    "consult_cancel": _l("End the consultation"), "listen": _l("Listen"), "whisper": _l("Whisper"),
+    "barge": _l("Barge in"), "takeover": _l("Take the call over"),
+}
+
+
+def request_action_label(action: str, reason: str | None = None) -> str:
+    """What was asked: 'not_ready' with 'meal' reads 示忙: 用餐; a call action its name; an unknown one as it is."""
+    if action == "not_ready" and reason in {r.value for r in NotReadyReason}:
+        return command_label(f"not_ready:{reason}")
+    if action in COMMAND_LABELS:
+        return command_label(action)
+    return str(REQUEST_ACTION_LABELS.get(action, action))
+
+
+def request_result_label(result: str | None) -> str:
+    """The engine's answer to a request: pending, done, or refused with its reason in the user's language."""
+    if not result or result == "pending":
+        return str(_l("pending"))
+    if result == "ok":
+        return str(_l("done"))
+    why = result.partition(":")[2].strip() if result.startswith("refused") else result
+    return f"{_l('refused')}: {engine_message(why)}" if why else str(_l("refused"))

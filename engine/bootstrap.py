@@ -9,10 +9,12 @@ import gevent
 from sqlalchemy import select
 
 from engine import sealing
+from engine.acd import followups
 from engine.acd.center import CallCenter
 from engine.acd.directory import configured_fields
 from engine.cdr_sync import CdrSync, recent_cdrs
 from engine.config import Config
+from engine.follow_up_dialler import FollowUpDialler
 from engine.domain.rules import RuleSet
 from engine.domain.events import CallbacksLoaded, DirectoryLoaded, Shutdown, SwitchLimits, SwitchSynced
 from engine.ivr.loader import load_flows
@@ -76,6 +78,8 @@ class Engine:
                              self.reload_directory, self.reload_flows_if_changed, directory_reload_s)
         self._directory_key: tuple | None = None
         self.cdr_sync = CdrSync(self.sessions, self.runtime.post)
+        self.follow_ups = FollowUpDialler(self.sessions, self.runtime.post, lambda: self.switch.connected,
+                                          lambda: followups.in_flight(self.center.floor))
         self._disconnected_at: float | None = None
         self._callbacks_loaded = False
 
@@ -90,6 +94,7 @@ class Engine:
         self.reload_directory()
         self.poller.start()
         self.cdr_sync.start()
+        self.follow_ups.start()
         self.switch.start()
 
     def stop(self, hangup_calls: bool = False, grace_s: float = 5.0) -> None:
@@ -100,6 +105,7 @@ class Engine:
         are reconciled with it at the next start."""
         self.poller.stop()
         self.cdr_sync.stop()
+        self.follow_ups.stop()
         if hangup_calls:
             self.runtime.post(Shutdown(hangup=True, force=False, at=time.time()))
             deadline = time.time() + grace_s

@@ -56,7 +56,7 @@ def run(ctx: click.Context, sim: bool, demo: bool, web: bool) -> None:
     switch at once and exits with status 3."""
     import gevent
 
-    from engine import standby
+    from engine import sealing, standby
     from engine.bootstrap import Engine
     from engine.heartbeat import Heartbeat
     from engine.demo import DEMO_LOGIN
@@ -64,8 +64,11 @@ def run(ctx: click.Context, sim: bool, demo: bool, web: bool) -> None:
     config = _config(ctx)
     if not demo:
         _require_own_secrets(ctx, config)
+    sealing.set_demo_mode(demo)
     stop = gevent.event.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    # SIGHUP too (the terminal closed): the console and the simulated switch, in process groups of their own
+    # (_start_web, _start_sim), are stopped by this process, after the engine
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         gevent.signal_handler(sig, stop.set)
     lease = for_database(config.database_url)
     _upgrade_and_seed(config, demo)
@@ -81,18 +84,23 @@ def run(ctx: click.Context, sim: bool, demo: bool, web: bool) -> None:
                        else f"Web console: {address}")
     sim_process = None
     lost = gevent.event.Event()
+
+    def hold_idle_connection():
+        """A standby's own connection, connected and silent while it waits; returns how to close it."""
+        idle = standby.idle_switch_connection(config)
+        heartbeat.switch_probe = lambda: idle.connected
+        return idle.stop
     try:
         while not stop.is_set():
-            idle = standby.idle_switch_connection(config)       # connected, silent, while waiting
-            heartbeat.switch_probe = lambda: idle.connected
-            got = standby.wait_for_lease(lease, stop, click.echo)
-            idle.stop()
-            if not got:
+            # the first engine takes the lease at once and starts the simulated switch before anything connects to
+            # it; only an engine that must wait opens its idle connection (to the switch the active one uses)
+            if not standby.wait_for_lease(lease, stop, click.echo, while_waiting=hold_idle_connection):
                 break
             click.echo(f"Active engine ({lease.describe()})")
             heartbeat.become("active")
             if sim and sim_process is None:
                 sim_process = _start_sim(config, demo, web)
+                _wait_listening(config.esl_host, config.esl_port, sim_process, stop)
             engine = Engine(config)
             engine.start()
             heartbeat.switch_probe = lambda: engine.switch.connected
@@ -155,12 +163,13 @@ def _serving(host: str, port: int) -> bool:
 
 
 def _start_web(ctx: click.Context, demo: bool) -> subprocess.Popen:
-    """Start the console (`callcenter web`, gunicorn) as its own processes."""
+    """Start the console (`callcenter web`, gunicorn) as its own processes, in a process group of their own
+    (_start_sim says why): this process stops it with SIGTERM, gunicorn's graceful stop."""
     from engine.config import child_environment
     env = child_environment()
     path = ctx.obj.get("config_path")
     return subprocess.Popen([sys.executable, "-m", "engine", *(["--config", path] if path else []), "web",
-                             "--demo" if demo else "--no-demo"], env=env)
+                             "--demo" if demo else "--no-demo"], env=env, process_group=0)
 
 
 def _require_own_secrets(ctx: click.Context, config) -> None:
@@ -235,9 +244,21 @@ def _sim_args(config, demo: bool, web: bool = True) -> list[str]:
 
 
 def _start_sim(config, demo: bool, web: bool) -> subprocess.Popen:
-    """Start the simulated FreeSWITCH as its own process."""
+    """Start the simulated FreeSWITCH as its own process, in a process group of its own as the console's
+    (_start_web): a Ctrl-C in the terminal reaches `callcenter run` alone, which stops the engine first (hanging up
+    the calls on the switch, recorded as engine_stopped), then the switch and the console."""
     from engine.config import child_environment
-    return subprocess.Popen(_sim_args(config, demo, web), env=child_environment())
+    return subprocess.Popen(_sim_args(config, demo, web), env=child_environment(), process_group=0)
+
+
+def _wait_listening(host: str, port: int, process: subprocess.Popen, stop, timeout_s: float = 30.0) -> None:
+    """Wait until the simulated switch just started accepts connections on its event socket (or has exited, or
+    the wait is asked to stop or times out), so that the engine's first connection finds it there."""
+    import time
+    deadline = time.monotonic() + timeout_s
+    while not _serving(host, port) and process.poll() is None and time.monotonic() < deadline:
+        if stop.wait(0.1):
+            return
 
 
 @cli.command()
@@ -259,6 +280,8 @@ def web(ctx: click.Context, demo: bool) -> None:
     config = _config(ctx)
     if not demo:
         _require_own_secrets(ctx, config)
+    from engine import sealing
+    sealing.set_demo_mode(demo)
     serve_production(config, ctx.obj.get("config_path"), demo)
 
 

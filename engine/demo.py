@@ -21,7 +21,7 @@ DEMO_SUPERVISOR_EXTENSION = "1099"      # the demo supervisor's own phone (the s
 SKILLS = [("tax_policy", "税收政策"), ("etax", "电子税务局与发票"), ("social_fee", "社保费")]
 QUEUES = [("tax_policy", "税收政策咨询", "tax_policy"), ("etax", "电子税务局与发票", "etax"),
           ("social_fee", "社保费缴纳", "social_fee")]
-NUMBERS = [("12366", "纳税缴费服务热线", "tax_main"), ("12345", "政务服务便民热线", "citizen_main")]
+HOTLINES = [("12366", "纳税缴费服务热线", "tax_main"), ("12345", "政务服务便民热线", "citizen_main")]
 # (extension, name, group index, {skill: level}) — about 20 % hold two skills, one holds all three
 AGENTS = [
     ("1001", "王芳", 0, {"tax_policy": 9, "etax": 6}), ("1002", "李娜", 0, {"tax_policy": 7}),
@@ -46,7 +46,7 @@ def seed_demo(session: Session) -> bool:
     for code, name, skill in QUEUES:
         session.add(Queue(code=code, name=name, ring_timeout_s=15, wrap_up_s=5, moh="moh.wav",
                           skills=[QueueSkill(skill=skills[skill], min_level=1)]))
-    for number, name, flow in NUMBERS:
+    for number, name, flow in HOTLINES:
         session.add(PublishedNumber(number=number, name=name, flow=flow))
     now = utcnow()
     for ext, name, group, levels in AGENTS:
@@ -64,7 +64,7 @@ def seed_demo(session: Session) -> bool:
     seed_halls_and_numbers(session)
     seed_knowledge(session)
     seed_work_orders(session)
-    logger.info("demo data seeded: %d agents, %d queues, %d numbers", len(AGENTS), len(QUEUES), len(NUMBERS))
+    logger.info("demo data seeded: %d agents, %d queues, %d hotlines", len(AGENTS), len(QUEUES), len(HOTLINES))
     return True
 
 
@@ -108,48 +108,73 @@ def _demo_number(area: str, region_code: str, index: int) -> str:
     return f"{area}6{region_code[2:]}{index:03d}"
 
 
+def number_plan() -> list[tuple[str, str, str, str]]:
+    """(number, hall code, flow, name) of the 200 demo numbers: the hotlines 12366/12345 and the province hall's own
+    numbers, then each city's and its counties' (every hall has numbers, alternating tax_main / citizen_main)."""
+    plan = [(number, hall_code(PROVINCE[0]), flow, name) for number, name, flow in HOTLINES]
+
+    def add(region_code: str, hall_name: str, area: str, how_many: int) -> None:
+        for i in range(1, how_many + 1):
+            tax = i % 2 == 1
+            plan.append((_demo_number(area, region_code, i), hall_code(region_code),
+                         "tax_main" if tax else "citizen_main",
+                         f"{hall_name}{'纳税缴费服务' if tax else '政务服务便民热线'}{i}"))
+
+    county_total = sum(len(counties) for *_, counties in CITIES)
+    province_own = DEMO_NUMBER_TOTAL - len(plan) - len(CITIES) * NUMBERS_PER_CITY - county_total * NUMBERS_PER_COUNTY
+    add(PROVINCE[0], PROVINCE[1], "020", province_own)
+    for code, name, area, counties in CITIES:
+        add(code, name, area, NUMBERS_PER_CITY)
+        for county_code, county_name in counties:
+            add(county_code, county_name, area, NUMBERS_PER_COUNTY)
+    return plan
+
+
+def _demo_dids() -> list[tuple[str, str, str]]:
+    """(number, name, flow) the demo callers dial: the hotlines, and the first number of every hall below the province
+    that has demo agents. Tiered dispatch offers a number's call to its own hall's agents, then to its parent halls'
+    (R-ACD-3), never to a child hall's: 1001 (福田) and 1003 (深圳) never get a hotline call, so without their halls'
+    numbers the README's example login a1001 would never ring."""
+    own_halls = set(AGENT_HALLS.values()) - {hall_code(PROVINCE[0])}
+    firsts: dict[str, tuple[str, str, str]] = {}
+    for number, hall, flow, name in number_plan():
+        if hall in own_halls and hall not in firsts:
+            firsts[hall] = (number, name, flow)
+    return HOTLINES + list(firsts.values())
+
+
+# the numbers `make run`'s demo callers dial (engine/cli.py hands them to the simulated switch)
+NUMBERS = _demo_dids()
+
+
 def seed_halls_and_numbers(session: Session) -> int:
-    """The 广东省 hall tree (1 province, 5 cities, 42 counties), 200 published numbers across it (the hotlines
-    12366/12345 belong to the province hall; every hall has numbers, alternating tax_main / citizen_main) and
-    the demo agents placed in halls. Returns the number of numbers in the tree. Does nothing if halls exist."""
+    """The 广东省 hall tree (1 province, 5 cities, 42 counties), the 200 published numbers of `number_plan` across
+    it (the hotlines 12366/12345 belong to the province hall) and the demo agents placed in halls. Returns the number
+    of numbers in the tree. Does nothing if halls exist."""
     if session.scalar(select(func.count(Hall.id))):
         return 0
     province = Hall(code=hall_code(PROVINCE[0]), name=PROVINCE[1], level=HallLevel.PROVINCE, region_code=PROVINCE[0])
     session.add(province)
     session.flush()
-    existing = {n.number: n for n in session.scalars(select(PublishedNumber))}
-    count = 0
-    for number, name, flow in NUMBERS:
-        row = existing.get(number) or PublishedNumber(number=number, name=name, flow=flow)
-        row.hall_id = province.id
-        session.add(row)
-        count += 1
-
-    def add_numbers(hall: Hall, area: str, how_many: int) -> None:
-        nonlocal count
-        for i in range(1, how_many + 1):
-            tax = i % 2 == 1
-            session.add(PublishedNumber(
-                number=_demo_number(area, hall.region_code, i), hall_id=hall.id,
-                flow="tax_main" if tax else "citizen_main",
-                name=f"{hall.name}{'纳税缴费服务' if tax else '政务服务便民热线'}{i}"))
-            count += 1
-
-    county_total = sum(len(counties) for *_, counties in CITIES)
-    province_own = DEMO_NUMBER_TOTAL - count - len(CITIES) * NUMBERS_PER_CITY - county_total * NUMBERS_PER_COUNTY
-    add_numbers(province, "020", province_own)
-    for code, name, area, counties in CITIES:
+    halls = {province.code: province.id}
+    for code, name, _area, counties in CITIES:
         city = Hall(code=hall_code(code), name=name, level=HallLevel.CITY, region_code=code, parent_id=province.id)
         session.add(city)
         session.flush()
-        add_numbers(city, area, NUMBERS_PER_CITY)
+        halls[city.code] = city.id
         for county_code, county_name in counties:
             county = Hall(code=hall_code(county_code), name=county_name, level=HallLevel.COUNTY,
                           region_code=county_code, parent_id=city.id)
             session.add(county)
             session.flush()
-            add_numbers(county, area, NUMBERS_PER_COUNTY)
-    halls = {h.code: h.id for h in session.scalars(select(Hall))}
+            halls[county.code] = county.id
+    existing = {n.number: n for n in session.scalars(select(PublishedNumber))}
+    count = 0
+    for number, hall, flow, name in number_plan():
+        row = existing.get(number) or PublishedNumber(number=number, name=name, flow=flow)
+        row.hall_id = halls[hall]
+        session.add(row)
+        count += 1
     for agent in session.scalars(select(Agent).where(Agent.extension.in_(AGENT_HALLS))):
         agent.hall_id = halls[AGENT_HALLS[agent.extension]]
     session.flush()

@@ -3,6 +3,9 @@
 Every prompt is stored twice, mono 16-bit WAV at 8 kHz (`<name>.wav`, for narrowband PSTN/G.711 calls) and at
 16 kHz (`16000/<name>.wav`, for wideband calls), so FreeSWITCH never resamples a prompt on the fly. WAV input
 needs nothing else; compressed formats (mp3, m4a, ogg…) are decoded by ffmpeg through pydub.
+
+pydub is imported only when an upload is converted (_pydub): on import it warns that ffmpeg is missing, which the
+engine and the console, importing this module, would otherwise print at every start on a machine without ffmpeg.
 """
 from __future__ import annotations
 
@@ -10,10 +13,8 @@ import io
 import logging
 import re
 import shutil
+import warnings
 from pathlib import Path
-
-from pydub import AudioSegment
-from pydub.exceptions import CouldntDecodeError
 
 logger = logging.getLogger(__name__)
 RATES = (8000, 16000)
@@ -38,12 +39,24 @@ def can_decode(fmt: str) -> bool:
     return fmt.lower() == "wav" or shutil.which("ffmpeg") is not None
 
 
+def _pydub():
+    """(AudioSegment, CouldntDecodeError), imported now. Without ffmpeg pydub's import warns (RuntimeWarning) that it
+    "may not work": here that says nothing, since WAV needs no ffmpeg and can_decode has refused, with a PromptError
+    naming ffmpeg, every format that does."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Couldn't find ffmpeg or avconv", category=RuntimeWarning)
+        from pydub import AudioSegment
+        from pydub.exceptions import CouldntDecodeError
+    return AudioSegment, CouldntDecodeError
+
+
 def convert(data: bytes, filename: str, prompts_dir: str | Path, name: str | None = None) -> dict[int, Path]:
     """Decode the upload and write the 8 kHz and 16 kHz mono WAV files; returns rate -> path."""
     name = prompt_name(name or filename)
     fmt = Path(filename).suffix.lstrip(".").lower() or "wav"
     if not can_decode(fmt):
         raise PromptError(f"cannot decode .{fmt} files here: install ffmpeg, or upload a WAV file")
+    AudioSegment, CouldntDecodeError = _pydub()     # pylint: disable=invalid-name
     try:
         audio = AudioSegment.from_file(io.BytesIO(data), format=fmt)
     except (CouldntDecodeError, IndexError, EOFError, OSError) as exc:

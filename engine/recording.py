@@ -5,12 +5,10 @@ import dataclasses
 import hashlib
 import logging
 import os
+import shutil
 import wave
 
-from pydub import AudioSegment
-
 from engine import sealing
-from pydub.exceptions import CouldntDecodeError
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +25,10 @@ class FileFacts:
 
 
 def inspect(path: str) -> FileFacts:
-    """Size, sha256 and duration (decoded with pydub); a missing or damaged file is flagged, never hidden. A file
-    sealed already (engine.sealing) was inspected before it was sealed: it is complete as far as the disk says."""
+    """Size, sha256 and duration (a WAV's from its header, another format's decoded by ffmpeg through pydub); a
+    missing or damaged file is flagged, never hidden. A file sealed already (engine.sealing) was inspected before it
+    was sealed: it is complete as far as the disk says. Without ffmpeg a file other than WAV is complete with its
+    duration unknown, and the problem says why."""
     if not os.path.isfile(path):
         return FileFacts("missing", problem="file not found where the switch wrote it")
     if sealing.is_sealed(path):
@@ -40,6 +40,12 @@ def inspect(path: str) -> FileFacts:
     size = os.path.getsize(path)
     if path.lower().endswith(".wav"):
         return _inspect_wav(path, size, digest.hexdigest())
+    if shutil.which("ffmpeg") is None:
+        logger.warning("recording %s: its duration is unknown, decoding it needs ffmpeg (not installed)", path)
+        return FileFacts("complete", size, digest.hexdigest(), None, "duration unknown: ffmpeg is not installed")
+    # imported here, with ffmpeg found: pydub's import warns when it is missing (every process importing this would)
+    from pydub import AudioSegment
+    from pydub.exceptions import CouldntDecodeError
     try:
         audio = AudioSegment.from_file(path)
     except (CouldntDecodeError, IndexError, EOFError, OSError) as exc:

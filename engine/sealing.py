@@ -34,6 +34,14 @@ def new_key() -> str:
 # The demo's key (published here, so it protects nothing): recordings of a demo without keys are sealed with it.
 DEMO_KEY = "ZGVtby1vbmx5LXJlY29yZGluZ3Mta2V5LWNoYW5nZSE="   # b"demo-only-recordings-key-change!"
 _warned = False
+_demo_mode = False
+
+
+def set_demo_mode(demo: bool) -> None:
+    """Whether this process runs in demo mode (`callcenter run --demo`, decided by its composition root, engine.cli):
+    there no key is the demo's choice, logged at INFO; elsewhere it is logged as a WARNING."""
+    global _demo_mode
+    _demo_mode = demo
 
 
 def keys_of(spec: str) -> list[str]:
@@ -47,7 +55,10 @@ def keyring(spec: str) -> MultiFernet:
     global _warned
     keys = keys_of(spec)
     if not keys and not _warned:
-        logger.warning("no recordings key configured: recordings sealed with the demo key (callcenter init)")
+        # in demo mode (set_demo_mode) the demo's chosen insecurity, said once; anywhere else a fault to warn of
+        logger.log(logging.INFO if _demo_mode else logging.WARNING,
+                   "no recordings key configured%s: recordings sealed with the demo key (callcenter init)",
+                   " (demo mode)" if _demo_mode else "")
         _warned = True
     keys = keys or [DEMO_KEY]
     if DEMO_KEY not in keys:

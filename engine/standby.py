@@ -6,9 +6,9 @@ and the core takes over what it finds (bridged calls by their agent legs' marks,
 engine.switch.inventory), so the takeover time is the lease's poll plus a connect and a `show channels`.
 
 While it waits, a standby holds a connection of its own to the switch, logged in and subscribed to HEARTBEAT only,
-sending nothing else (idle_switch_connection): its heartbeat row says whether it reaches the switch. An active
-engine that has lost the switch for SWITCH_LOSS_S while a standby reaches it hands over (SwitchLoss): it stops
-commanding, releases the lease, and waits as standby itself.
+sending nothing else (idle_switch_connection, opened once the lease is found taken): its heartbeat row says whether
+it reaches the switch. An active engine that has lost the switch for SWITCH_LOSS_S while a standby reaches it hands
+over (SwitchLoss): it stops commanding, releases the lease, and waits as standby itself.
 """
 from __future__ import annotations
 
@@ -35,16 +35,25 @@ def _blocking(fn: Callable[[], bool]) -> bool:
     return gevent.get_hub().threadpool.apply(fn)
 
 
-def wait_for_lease(lease: Lease, stopping: gevent.event.Event, say: Callable[[str], None]) -> bool:
-    """Return True once this engine holds the lease, False if asked to stop first."""
+def wait_for_lease(lease: Lease, stopping: gevent.event.Event, say: Callable[[str], None],
+                   while_waiting: Callable[[], Callable[[], None]] | None = None) -> bool:
+    """Return True once this engine holds the lease, False if asked to stop first. `while_waiting` starts what a
+    waiting standby holds (its idle_switch_connection) and returns how to stop it: it is called only when the lease
+    is not free at once, so an engine that is active from the start (`callcenter run` with the simulated switch it
+    starts only then) makes no connection before the switch is there."""
     if _blocking(lease.try_acquire):
         return True
     say(f"standby: another engine is active ({lease.describe()}); taking over when it stops")
-    while not stopping.wait(POLL_S):
-        if _blocking(lease.try_acquire):
-            say("standby: the lease is ours; taking over")
-            return True
-    return False
+    stop_waiting = while_waiting() if while_waiting is not None else None
+    try:
+        while not stopping.wait(POLL_S):
+            if _blocking(lease.try_acquire):
+                say("standby: the lease is ours; taking over")
+                return True
+        return False
+    finally:
+        if stop_waiting is not None:
+            stop_waiting()
 
 
 def watch(lease: Lease, on_lost: Callable[[], None]) -> gevent.Greenlet:

@@ -1,7 +1,9 @@
 """Shared fixtures: databases (SQLite always, PostgreSQL when a server answers), migrated schemas."""
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import uuid
 
 import pytest
@@ -31,18 +33,31 @@ def pg_server():
     return PG_ADMIN_URL
 
 
+@contextlib.contextmanager
+def _pg_database(server: str, prefix: str = "cc_test", template: str | None = None):
+    """A new PostgreSQL database (a copy of `template` when given): its name, dropped on exit."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+    try:
+        yield name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+def _url(server: str, name: str) -> str:
+    return server.rsplit("/", 1)[0] + f"/{name}"
+
+
 @pytest.fixture
 def pg_database(pg_server):
     """A brand-new empty PostgreSQL database, dropped afterwards."""
-    name = f"cc_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield pg_server.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
+    with _pg_database(pg_server) as name:
+        yield _url(pg_server, name)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -53,21 +68,48 @@ def empty_database_url(request, tmp_path):
     return request.getfixturevalue("pg_database")
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> str:
+    """One SQLite file migrated to head by Alembic, copied for each test that needs a migrated database (a fresh
+    migration per test cost ~1.7 s; the round trip itself is tested on empty databases in test_migrations)."""
+    from engine.store.migrate import upgrade
+    path = tmp_path_factory.mktemp("schema") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server):
+    """One PostgreSQL database migrated to head, the template of each test's (CREATE DATABASE … TEMPLATE)."""
+    from engine.store.migrate import upgrade
+    with _pg_database(pg_server, "cc_template") as name:
+        upgrade(_url(pg_server, name))          # its engine is disposed: no session is left on the template
+        yield name
+
+
 @pytest.fixture
-def database_url(empty_database_url):
+def pg_migrated_database(pg_server, pg_template):
+    """A PostgreSQL database migrated to head (a copy of the template), dropped afterwards."""
+    with _pg_database(pg_server, template=pg_template) as name:
+        yield _url(pg_server, name)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path):
     """A database of each kind, migrated to head."""
-    from engine.store.migrate import upgrade
-    upgrade(empty_database_url)
-    return empty_database_url
+    if request.param == "sqlite":
+        target = tmp_path / "cc.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        return f"sqlite:///{target}"
+    return request.getfixturevalue("pg_migrated_database")
 
 
 @pytest.fixture
-def sqlite_url(tmp_path):
+def sqlite_url(tmp_path, sqlite_template):
     """A migrated SQLite database (for tests that are not about storage)."""
-    from engine.store.migrate import upgrade
-    url = f"sqlite:///{tmp_path / 'cc.db'}"
-    upgrade(url)
-    return url
+    target = tmp_path / "cc.db"
+    shutil.copyfile(sqlite_template, target)
+    return f"sqlite:///{target}"
 
 
 # --- CI: a skipped browser test is a failure (.ci/run sets CALLCENTER_REQUIRE_BROWSER=1) ---------------------------

@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from admin_web import labels
 from admin_web.timeutil import as_utc, seconds_between
 from engine.domain.states import AgentState, NotReadyReason
 from engine.store.models import AgentRequest, Agent, AgentGroup, Skill
@@ -84,4 +85,6 @@ def recent_requests(session: Session, now: dt.datetime, window_s: int = 120) -> 
     rows = session.scalars(select(AgentRequest).where(AgentRequest.requested_at >= since)
                            .order_by(AgentRequest.requested_at, AgentRequest.id)).all()
     return {r.agent_id: {"action": r.action, "reason": r.reason.value if r.reason else None, "actor": r.actor,
-                         "result": r.result or "pending"} for r in rows}
+                         "result": r.result or "pending",
+                         "action_label": labels.request_action_label(r.action, r.reason.value if r.reason else None),
+                         "result_label": labels.request_result_label(r.result)} for r in rows}

@@ -15,6 +15,7 @@ from admin_web.auth import guard, services
 from admin_web.db import get_session
 from admin_web.security import ConsoleUser
 from admin_web.timeutil import now_utc
+from engine.domain.states import Role
 
 
 def safe_next(target: str | None) -> str | None:
@@ -25,6 +26,12 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
     return target
+
+
+def home_of(role: Role) -> str:
+    """Where a user lands after logging in: an agent on their desktop, everyone else on the home page (which
+    sends a department to its orders)."""
+    return url_for("desktop.index") if role is Role.AGENT else url_for("dashboard.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -51,7 +58,7 @@ def login():
             login_user(ConsoleUser.from_model(user))
             if user.must_change_password:
                 return redirect(url_for("auth.change_password", next=safe_next(form.next.data) or None))
-            return redirect(safe_next(form.next.data) or url_for("dashboard.index"))
+            return redirect(safe_next(form.next.data) or home_of(user.role.code))
         if result is services.LoginResult.INACTIVE:
             form.form_errors.append(_("This account is disabled. Ask an administrator."))
         else:
@@ -84,7 +91,7 @@ def change_password():
         session = get_session()
         if change_password_of(session, form):
             flash(_("Your password has been changed."), "info")
-            return redirect(safe_next(request.args.get("next")) or url_for("dashboard.index"))
+            return redirect(safe_next(request.args.get("next")) or home_of(current_user.role))
         form.current.errors = [*form.current.errors, _("Wrong password.")]
     return render_template("auth/password.html", form=form,
                            forced=current_user.must_change_password), 200 if not form.errors else 400

@@ -1,4 +1,4 @@
-"""Today's call records (话单)."""
+"""Call records (话单): the search and one call's page."""
 from flask import Blueprint
 
 bp = Blueprint("calls", __name__, url_prefix="/calls")

@@ -55,7 +55,8 @@ SCHEMAS = {
         "processed_at": _nullable("string", format="date-time"),
         "result": _nullable("string", description="'ok' or 'refused: <why>' as written by the engine"),
         "status": {"type": "string", "enum": ["pending", "ok", "refused"]},
-        "message": {"type": "string", "description": "Why the engine refused ('' otherwise)"}}},
+        "message": {"type": "string", "description": "Why the engine refused ('' otherwise)"},
+        "message_label": {"type": "string", "description": "The same, in the user's language (for screens)"}}},
     "Accepted": {"type": "object", "properties": {"request": {"$ref": "#/components/schemas/Request"},
                                                   "poll": {"type": "string", "description": "URL of the request"}}},
     "Me": {"type": "object", "properties": {
@@ -156,7 +157,10 @@ def _order_parts() -> tuple[dict, dict]:
             "round": {"type": "integer"},
             "state": {"type": "string", "enum": ["pending", "calling", "done", "unreachable", "cancelled"]},
             "mode": {"type": "string", "enum": ["manual", "automated"]}, "attempts": {"type": "integer"},
-            "next_attempt_at": _dt(), "created_at": _dt(),
+            "next_attempt_at": _dt(), "last_attempt_at": _dt(),
+            "last_result": {"type": "string", "description": "What the last automated attempt came to: the switch's "
+                            "hang-up cause (NO_ANSWER, USER_BUSY, ...), NO_RATING (hung up before rating), RATED"},
+            "call_uuid": _nullable("string"), "created_at": _dt(),
             "rating": _nullable("string", enum=enum(Rating)), "department_rating": _nullable("string", enum=enum(Rating)),
             "note": {"type": "string"}, "done_by": {"type": "string"}, "done_at": _dt()}},
         "Order": {"allOf": [ref("OrderSummary"), {"type": "object", "properties": {

@@ -166,7 +166,8 @@ def follow_up_json(row: FollowUp) -> dict:
     return {"id": row.id, "order": row.order.number, "title": row.order.title,
             "request_type": row.order.request_type.value, "citizen_phone": row.order.citizen_phone or "",
             "round": row.round, "state": row.state, "mode": row.mode, "attempts": row.attempts,
-            "next_attempt_at": _iso(row.next_attempt_at), "created_at": _iso(row.created_at),
+            "next_attempt_at": _iso(row.next_attempt_at), "last_attempt_at": _iso(row.last_attempt_at),
+            "last_result": row.last_result or "", "call_uuid": row.call_uuid, "created_at": _iso(row.created_at),
             "rating": row.rating.value if row.rating else None,
             "department_rating": row.department_rating.value if row.department_rating else None,
             "note": row.note or "", "done_by": row.done_by, "done_at": _iso(row.done_at)}

@@ -55,7 +55,8 @@ def request_json(row: AgentRequest) -> dict:
     return {"id": row.id, "action": row.action, "reason": row.reason.value if row.reason else None,
             "argument": row.argument, "note": row.note or "", "actor": row.actor,
             "requested_at": iso(row.requested_at), "processed_at": iso(row.processed_at),
-            "result": row.result or None, "status": status, "message": message}
+            "result": row.result or None, "status": status, "message": message,
+            "message_label": labels.engine_message(message) if message else ""}
 
 
 def _transfer_origin(session: Session, call_uuid: str, agent_id: int) -> dict | None:

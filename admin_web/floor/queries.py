@@ -1,4 +1,5 @@
-"""Reads for the floor view: queue status as the engine published it, and each agent's figures for today."""
+"""Reads for the floor view: queue status as the engine published it, each agent's figures for today, and who
+is listening to, coaching or barging into which agent's call."""
 from __future__ import annotations
 
 import dataclasses
@@ -9,7 +10,11 @@ from sqlalchemy.orm import Session
 
 from admin_web.timeutil import as_utc
 from engine.domain.states import AgentState, CallOutcome
-from engine.store.models import Agent, AgentStateChange, CallRecord, QueueHallStatus, QueueStatus
+from engine.store.models import (Agent, AgentRequest, AgentStateChange, CallRecord, Queue, QueueHallStatus,
+                                 QueueStatus)
+
+# a supervisor's phone joins the agent's call in these modes (takeover hands the call over: nothing to mark)
+MONITOR_MODES = ("listen", "whisper", "barge")
 
 
 @dataclasses.dataclass
@@ -27,6 +32,7 @@ class AgentDay:
     logged_in_s: int = 0
     not_ready_s: int = 0
     not_ready_count: int = 0
+    monitor: dict | None = None     # {"mode", "by", "at"}: a supervisor joined the agent's current call
 
 
 @dataclasses.dataclass
@@ -64,11 +70,12 @@ def queue_figures(session: Session) -> list[QueueFigures]:
 
 
 def queue_rows(session: Session, now: dt.datetime) -> list[dict]:
-    """Each queue's waiting calls, longest wait (s), agents ready/busy/signed in, and how fresh the data is."""
+    """Each queue's name, waiting calls, longest wait (s), agents ready/busy/signed in, and how fresh the data is."""
+    names = dict(session.execute(select(Queue.code, Queue.name)).all())
     rows = []
     for q in queue_figures(session):
         since = q.longest_wait_since
-        rows.append({"queue": q.queue_code, "waiting": q.waiting,
+        rows.append({"queue": q.queue_code, "name": names.get(q.queue_code) or q.queue_code, "waiting": q.waiting,
                      "longest_wait_s": int((now - since).total_seconds()) if since else 0,
                      "ready": q.agents_ready, "busy": q.agents_busy, "logged_in": q.agents_logged_in,
                      "age_s": int((now - q.updated_at).total_seconds())})
@@ -78,8 +85,10 @@ def queue_rows(session: Session, now: dt.datetime) -> list[dict]:
 def agent_days(session: Session, day_start: dt.datetime, now: dt.datetime) -> list[AgentDay]:
     """Figures since day_start for every active agent: answered calls from the call records, signed-in and
     not-ready time from the state log, summed in the database (a few rows per agent, however long the day):
-    each change lasts until the agent's next one (or now); the state before the first change of the day lasted
-    from the start of the day."""
+    each change lasts until the agent's next one (or now). The state before the day's first change began at the
+    agent's last change before the day, or, with none, when the agent was created (a state is only ever left
+    through a logged change): it counts from the later of that and the start of the day. With no change today,
+    the current state counts from the later of its own start (state_since) and the start of the day."""
     agents = session.scalars(select(Agent).where(Agent.active).order_by(Agent.employee_no)).all()
     # the day's calls, bounded on both sides: read through ix_call_records_started_at (open-ended, SQLite would
     # rather walk every call ever recorded in agent order than sort the day's by agent)
@@ -96,15 +105,45 @@ def agent_days(session: Session, day_start: dt.datetime, now: dt.datetime) -> li
                        agent.not_ready_reason.value if agent.not_ready_reason else None,
                        int((now - since).total_seconds()), answered.get(agent.id, 0))
         opening = first.get(agent.id)          # (state before the day's first change, when that change came)
-        if opening is None:
-            _add(day, agent.state, (now - day_start).total_seconds())          # no change today
+        if opening is None:                                                     # no change today
+            _add(day, agent.state, (now - max(day_start, since)).total_seconds())
         else:
-            _add(day, opening[0], (as_utc(opening[1]) - day_start).total_seconds())
+            began = max(day_start, as_utc(agent.created_at)) if agent.created_at is not None else day_start
+            _add(day, opening[0], (as_utc(opening[1]) - began).total_seconds())
         for state, seconds in totals.get(agent.id, {}).items():
             _add(day, state, seconds)
+        day.logged_in_s, day.not_ready_s = int(day.logged_in_s), int(day.not_ready_s)   # summed, then whole seconds
         day.not_ready_count = entered.get(agent.id, 0)
         days.append(day)
+    monitors = monitored_calls(session, {a.id: a.current_call_uuid for a in agents if a.current_call_uuid and
+                                         a.state in (AgentState.TALKING, AgentState.ON_HOLD)})
+    for day in days:
+        day.monitor = monitors.get(day.agent_id)
     return days
+
+
+def monitored_calls(session: Session, calls: dict[int, str]) -> dict[int, dict]:
+    """{agent: {"mode", "by", "at"}} for the agents of `calls` ({agent: their current call}) whose call a supervisor
+    joined (listen, whisper, barge): the latest such request the engine accepted since the agent's part of that
+    call began. Two bounded queries: the calls' first state changes (by call), the requests since the earliest."""
+    if not calls:
+        return {}
+    c = AgentStateChange
+    began = {(agent_id, uuid): as_utc(at) for agent_id, uuid, at in session.execute(
+        select(c.agent_id, c.call_uuid, func.min(c.at)).where(c.call_uuid.in_(sorted(set(calls.values()))),
+                                                              c.agent_id.in_(sorted(calls)))
+        .group_by(c.agent_id, c.call_uuid))}
+    if not began:
+        return {}
+    r = AgentRequest
+    out: dict[int, dict] = {}
+    for row in session.scalars(select(r).where(r.requested_at >= min(began.values()), r.agent_id.in_(sorted(calls)),
+                                               r.action.in_(MONITOR_MODES), r.result == "ok")
+                               .order_by(r.requested_at, r.id)):
+        start = began.get((row.agent_id, calls[row.agent_id]))
+        if start is not None and as_utc(row.requested_at) >= start:
+            out[row.agent_id] = {"mode": row.action, "by": row.actor, "at": as_utc(row.requested_at).isoformat()}
+    return out
 
 
 UNIX_EPOCH_JULIAN_DAY = 2440587.5      # SQLite's julianday() of 1970-01-01T00:00Z
@@ -136,7 +175,7 @@ def _state_time(session: Session, day_start: dt.datetime, now: dt.datetime):
 
 
 def _add(day: AgentDay, state: AgentState, seconds: float) -> None:
-    seconds = max(0, int(seconds))
+    seconds = max(0.0, float(seconds))
     if state is not AgentState.LOGGED_OUT:
         day.logged_in_s += seconds
     if state is AgentState.NOT_READY:

@@ -10,8 +10,9 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from engine.ivr.model import (CollectNode, ConditionNode, Flow, GotoNode, HangupNode, MenuNode, Node, PlayNode,
-                              QueueNode, SetNode, SurveyNode, TransferNode, VoicemailNode)
+from admin_web.orders.labels import RATING_LABELS
+from engine.ivr.model import (CollectNode, ConditionNode, FollowUpNode, Flow, GotoNode, HangupNode, MenuNode, Node,
+                              PlayNode, QueueNode, SetNode, SurveyNode, TransferNode, VoicemailNode)
 
 NODE_TYPES = {
     PlayNode: ("play", _l("Play prompt")),
@@ -24,6 +25,7 @@ NODE_TYPES = {
     TransferNode: ("transfer", _l("Transfer")),
     VoicemailNode: ("voicemail", _l("Voice message")),
     SurveyNode: ("survey", _l("Satisfaction survey")),
+    FollowUpNode: ("follow_up", _l("Follow-up rating")),
     HangupNode: ("hangup", _l("Hang up")),
 }
 WEEKDAYS = {1: _l("Monday"), 2: _l("Tuesday"), 3: _l("Wednesday"), 4: _l("Thursday"), 5: _l("Friday"),
@@ -170,6 +172,12 @@ def node_view(node: Node, start: bool) -> NodeView:
         else:
             facts.append(_("rating keys %(low)d–%(high)d, %(tries)d tries", low=node.low, high=node.high,
                            tries=node.tries))
+        exits.append(Exit(_("then"), _("next"), node.next))
+    elif isinstance(node, FollowUpNode):
+        facts.append(_("rates the department's work") if node.of == "department" else
+                     _("rates the handling: the visit is done, 不满意 reopens the order"))
+        facts += [_("key %(key)s: %(rating)s", key=key, rating=RATING_LABELS.get(rating, rating))
+                  for key, rating in sorted(node.ratings.items())]
         exits.append(Exit(_("then"), _("next"), node.next))
     elif isinstance(node, HangupNode):
         facts.append(_("hangs up (cause %(cause)s)", cause=node.cause))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
+from admin_web.labels import engine_message
 from admin_web.db import get_session
 from admin_web.flows import bp, describe, files
 from admin_web.flows.forms import FlowUploadForm, PromptUploadForm
@@ -124,7 +125,7 @@ def prompt_upload():
     try:
         written = save_prompt(session, form.file.data.read(), form.file.data.filename or "", form.name.data)
     except PromptError as exc:
-        return _render_prompts(form, str(exc), 422)
+        return _render_prompts(form, engine_message(exc), 422)
     session.commit()
     flash(_("Prompt %(name)s stored at 8 kHz and 16 kHz.", name=written[8000].name), "success")
     return redirect(url_for("flows.prompts"))

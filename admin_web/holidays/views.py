@@ -11,6 +11,7 @@ from admin_web.db import get_session
 from admin_web.flows.describe import WEEKDAYS
 from admin_web.holidays import bp, queries
 from admin_web.holidays.forms import KIND_LABELS, SHORT_WEEKDAYS, DeleteOverrideForm, OverrideForm
+from admin_web.labels import engine_message
 from admin_web.security import ADMIN, STAFF, roles_required
 from engine.store.numbers import delete_override, load_overrides, set_override
 
@@ -42,7 +43,7 @@ def add_override():
     try:
         row = set_override(session, form.date.data, form.kind.data, form.name.data or "")
     except ValueError as exc:
-        form.name.errors = [*form.name.errors, str(exc)]
+        form.name.errors = [*form.name.errors, engine_message(exc)]
         return _render(form, 400)
     audit.record(session, "holiday.set", f"date:{row.date.isoformat()}", f"kind={row.kind.value}; name={row.name}")
     session.commit()

@@ -1,5 +1,9 @@
 """`callcenter web` keeps [web] report_workers report worker processes (`callcenter worker`) running beside
-gunicorn: one that exits is started again (after a pause if it keeps failing), and all stop with the console."""
+gunicorn: one that exits is started again (after a pause if it keeps failing), and all stop with the console.
+
+The workers run in a process group of their own: a Ctrl-C in the console's terminal (SIGINT to its foreground
+process group) reaches gunicorn's master, not them, so they do not exit under the supervisor while the console is
+only beginning to stop; gunicorn's on_exit stops them (stop), and once stopping the supervisor starts none again."""
 from __future__ import annotations
 
 import logging
@@ -17,7 +21,10 @@ RESTART_PAUSE_S = 5.0       # a worker that exits within this of its start waits
 
 class ReportWorkers:
     """The thread that keeps them running imports nothing: gunicorn forks its workers from this process at any
-    time, and a fork in the middle of another thread's import leaves the child a half-imported module."""
+    time, and a fork in the middle of another thread's import leaves the child a half-imported module. The first
+    workers are started by start() itself, which gunicorn calls (when_ready) before it forks any worker: a fork
+    while Popen waits for its child's exec leaves the pipe Popen waits on open in that gunicorn worker, and the
+    Popen would return only when the gunicorn worker exits (seen: "report worker 1 started" logged at shutdown)."""
 
     def __init__(self, count: int, config_path: str | None, env: dict | None = None, demo: bool = False):
         self.count = count
@@ -25,30 +32,34 @@ class ReportWorkers:
                         "worker", "--demo" if demo else "--no-demo"]
         self.env = env
         self.processes: list[subprocess.Popen | None] = [None] * count
+        self._started = [0.0] * count
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="report-workers", daemon=True)
 
     def start(self) -> "ReportWorkers":
         if self.count:
+            for i in range(self.count):
+                self._spawn(i)
             self._thread.start()
         return self
 
     def _spawn(self, i: int) -> None:
         env = {**(self.env if self.env is not None else os.environ), SUPERVISED_ENV: str(os.getpid())}
-        self.processes[i] = subprocess.Popen(self.command, env=env)
+        self._started[i] = time.monotonic()
+        self.processes[i] = subprocess.Popen(self.command, env=env, process_group=0)
         logger.info("report worker %d started (pid %d)", i + 1, self.processes[i].pid)
 
     def _run(self) -> None:
-        started = [0.0] * self.count
         while not self._stop.is_set():
             for i, process in enumerate(self.processes):
                 if process is not None and process.poll() is None:
                     continue
+                if self._stop.is_set():
+                    return                      # stopping: an exit now is the stop's, nothing to start again
                 if process is not None:
                     logger.warning("report worker %d exited (%s); starting it again", i + 1, process.returncode)
-                    if time.monotonic() - started[i] < RESTART_PAUSE_S and self._stop.wait(RESTART_PAUSE_S):
+                    if time.monotonic() - self._started[i] < RESTART_PAUSE_S and self._stop.wait(RESTART_PAUSE_S):
                         return
-                started[i] = time.monotonic()
                 self._spawn(i)
             self._stop.wait(CHECK_S)
 

@@ -102,6 +102,15 @@ class SettingsForm(FlaskForm):
     automated = BooleanField(_l("Follow up by automated call"))
     attempts = IntegerField(_l("Call attempts"), validators=[InputRequired(), NumberRange(1, 10)])
     gap_hours = DecimalField(_l("Hours between attempts"), places=1, validators=[InputRequired(), NumberRange(0.1, 72)])
+    calling_hours = StringField(_l("Calling hours, every day"), filters=[_strip],
+                                description=_l("e.g. 09:00-12:00, 14:00-20:00; make-up working days count"))
+    call_on_holidays = BooleanField(_l("Call on statutory holidays too"))
+    caller_id = StringField(_l("Number shown to the citizen"), filters=[_strip],
+                            validators=[Optional(), Regexp(r"^\d{3,20}$", message=_l("Digits only."))],
+                            description=_l("Empty: the hotline number the citizen called"))
+    ring_seconds = IntegerField(_l("Ring for (seconds)"), validators=[InputRequired(), NumberRange(10, 120)])
+    at_once = IntegerField(_l("Follow-up calls at once"), validators=[InputRequired(), NumberRange(1, 30)],
+                           description=_l("Each takes a trunk channel"))
     remind_before_minutes = IntegerField(_l("Reminder before a deadline (minutes)"),
                                          validators=[InputRequired(), NumberRange(0, 10080)])
     escalate_after_hours = DecimalField(_l("Escalate (督办) after a deadline by (hours)"), places=1,

@@ -40,3 +40,20 @@ SOURCE_LABELS = {"call": _l("Call"), "voicemail": _l("Voice message"), "manual":
 FOLLOW_UP_LABELS = {"pending": _l("To call"), "calling": _l("Calling"), "done": _l("Done"),
                     "unreachable": _l("Unreachable"), "cancelled": _l("Cancelled")}
 MODE_LABELS = {"manual": _l("By an agent"), "automated": _l("Automated call")}
+# what an automated follow-up call's last attempt came to (follow_ups.last_result: the switch's hang-up cause, or
+# the engine's own: engine.acd.followups, engine.store.follow_up_calls); any other cause reads as "not reached"
+ATTEMPT_LABELS = {"RATED": _l("Rated"), "NO_ANSWER": _l("No answer"), "NO_USER_RESPONSE": _l("No answer"),
+                  "ORIGINATOR_CANCEL": _l("No answer"), "ALLOTTED_TIMEOUT": _l("No answer"),
+                  "USER_BUSY": _l("Busy"), "CALL_REJECTED": _l("Rejected"),
+                  "UNALLOCATED_NUMBER": _l("Number not in service"),
+                  "INVALID_NUMBER_FORMAT": _l("Number cannot be dialled"), "NO_RATING": _l("Hung up before rating"),
+                  "NO_NUMBER": _l("No contact number"), "TRUNK_BUSY": _l("All lines busy, waiting"),
+                  "NO_FLOW": _l("Follow-up flow missing"), "ENGINE_LOST": _l("Interrupted by a restart"),
+                  "ENGINE_RESTARTED": _l("Interrupted by a restart")}
+
+
+def attempt_label(cause: str) -> str:
+    """The words for an automated attempt's result ("" before the first attempt)."""
+    if not cause:
+        return ""
+    return str(ATTEMPT_LABELS.get(cause, _l("Not reached")))

@@ -30,19 +30,29 @@ def _fill(form: SettingsForm, spec: dict) -> None:
     form.follow_always.data = list(fu["always"])
     form.sample_percent.data, form.include_on_the_spot.data = fu["sample_percent"], fu["include_on_the_spot"]
     form.automated.data, form.attempts.data, form.gap_hours.data = fu["automated"], fu["attempts"], fu["gap_hours"]
+    form.calling_hours.data = ", ".join(fu["calling_hours"])
+    form.call_on_holidays.data, form.caller_id.data = fu["call_on_holidays"], fu["caller_id"]
+    form.ring_seconds.data, form.at_once.data = fu["ring_seconds"], fu["at_once"]
     form.remind_before_minutes.data = spec["remind_before_minutes"]
     form.escalate_after_hours.data = spec["escalate_after_hours"]
 
 
+def _ranges(text: str | None) -> list[str]:
+    return [r.strip() for r in (text or "").replace("，", ",").split(",") if r.strip()]
+
+
 def _spec(form: SettingsForm, stored: dict) -> dict:
     office = {k: v for k, v in stored["office_hours"].items() if k != "mon-fri"}
-    office["mon-fri"] = [r.strip() for r in (form.office_hours.data or "").replace("，", ",").split(",") if r.strip()]
+    office["mon-fri"] = _ranges(form.office_hours.data)
     return {
         "clocks": {step: {key: getattr(form, f"{step}_{key}").data for key in keys} for step, keys in CLOCKS},
         "office_hours": office,
         "follow_up": {"always": list(form.follow_always.data or []), "sample_percent": float(form.sample_percent.data),
                       "include_on_the_spot": form.include_on_the_spot.data, "automated": form.automated.data,
-                      "attempts": form.attempts.data, "gap_hours": float(form.gap_hours.data)},
+                      "attempts": form.attempts.data, "gap_hours": float(form.gap_hours.data),
+                      "calling_hours": _ranges(form.calling_hours.data), "call_on_holidays": form.call_on_holidays.data,
+                      "flow": stored["follow_up"].get("flow", "followup"), "caller_id": form.caller_id.data or "",
+                      "ring_seconds": form.ring_seconds.data, "at_once": form.at_once.data},
         "remind_before_minutes": form.remind_before_minutes.data,
         "escalate_after_hours": float(form.escalate_after_hours.data),
     }
@@ -59,14 +69,15 @@ def _fields_usable(form: SettingsForm) -> bool:
             except ClockError:
                 f.errors.append(_("Write it like 3h, 30min, 7wh, 2wd or same_day."))
                 ok = False
-    ranges = [r.strip() for r in (form.office_hours.data or "").replace("，", ",").split(",") if r.strip()]
-    try:
-        if not ranges:
-            raise HoursError("no hours")
-        BusinessHours.from_spec({"mon-fri": ranges})
-    except (HoursError, ValueError):
-        form.office_hours.errors.append(_("Write the hours like 09:00-12:00, 13:00-17:00."))
-        ok = False
+    for field in (form.office_hours, form.calling_hours):
+        ranges = _ranges(field.data)
+        try:
+            if not ranges:
+                raise HoursError("no hours")
+            BusinessHours.from_spec({"mon-fri": ranges})
+        except (HoursError, ValueError):
+            field.errors.append(_("Write the hours like 09:00-12:00, 13:00-17:00."))
+            ok = False
     return ok
 
 

@@ -12,7 +12,7 @@ import dataclasses
 import io
 import re
 
-from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from admin_web import audit
 from admin_web.db import get_session
-from admin_web.jobs import queue
+from admin_web.jobs import downloads
 from admin_web.jobs import web as jobs
 from admin_web.orders import bp
 from admin_web.orders.exports import (ADDRESS, CATEGORY, CONFIDENTIAL, CONTENT, EXPORT, EXTERNAL,
@@ -46,14 +46,6 @@ YES_WORDS, NO_WORDS = {"是", "y", "yes", "true", "1", "✓"}, {"否", "n", "no"
 
 
 # -- export ------------------------------------------------------------------------------------------------------
-def _status(job) -> dict:
-    done = job.state == queue.DONE
-    percent = 100 if done else (int(100 * job.done / job.total) if job.total else 0)
-    return {"id": job.id, "state": job.state, "percent": percent, "done": job.done, "total": job.total,
-            "error": job.state == queue.FAILED, "status": url_for("orders.export_status", job_id=job.id),
-            "download": url_for("orders.export_file", job_id=job.id) if done and job.filename else None}
-
-
 @bp.route("/export")
 @roles_required(*READERS)
 def export():
@@ -65,34 +57,21 @@ def export():
     params = export_params(view=view, query=request.args.get("q", ""), fmt=fmt, role=current_user.role.value,
                            user_id=current_user.id, department_id=current_user.department_id)
     job = jobs.for_request(EXPORT.name, params)
-    title = _("Export of work orders")
-    if job.state == queue.DONE:
-        return send_file(io.BytesIO(job.result or b""), mimetype=job.mimetype, as_attachment=True,
-                         download_name=job.filename)
-    code = 500 if job.state == queue.FAILED else 202
-    return render_template("orders/export_pending.html", job=job, job_status=_status(job), title=title,
-                           then=url_for("orders.export_file", job_id=job.id) if code == 202 else ""), code
+    return downloads.respond(job, "orders", _("Export of work orders"), url_for("orders.index"), _("Work orders"))
 
 
 @bp.route("/export/<job_id>.json")
 @roles_required(*READERS)
 def export_status(job_id: str):
     """An export's progress (its owner's only)."""
-    job = jobs.find(job_id) or abort(404)
-    if job.kind != EXPORT.name:
-        abort(404)
-    return jsonify(_status(job))
+    return downloads.status_json(job_id, EXPORT.name, "orders")
 
 
 @bp.route("/export/<job_id>/file")
 @roles_required(*READERS)
 def export_file(job_id: str):
     """The file a done export left, for its owner."""
-    job = jobs.find(job_id, with_result=True)
-    if job is None or job.kind != EXPORT.name or job.state != queue.DONE or not job.filename:
-        abort(404)
-    return send_file(io.BytesIO(job.result or b""), mimetype=job.mimetype, as_attachment=True,
-                     download_name=job.filename)
+    return downloads.result_file(job_id, EXPORT.name)
 
 
 # -- import ------------------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from admin_web import audit
 from admin_web.db import get_session
 from admin_web.orders import bp
 from admin_web.orders.forms import ConfirmForm, OrderForm, StepForm
-from admin_web.orders.labels import (ACTION_LABELS, ALERT_LABELS, DO_LABELS, FOLLOW_UP_LABELS, MODE_LABELS,
+from admin_web.orders.labels import (ACTION_LABELS, ALERT_LABELS, DO_LABELS, FOLLOW_UP_LABELS, MODE_LABELS, attempt_label,
                                      PART_LABELS, RATING_LABELS, SOURCE_LABELS, STATE_LABELS, TYPE_LABELS,
                                      URGENCY_LABELS)
 from admin_web.orders.queries import (VIEWS, caller_history, category_paths, context, department_choices,
@@ -55,7 +55,8 @@ def actor() -> store.Actor:
 def _labels() -> dict:
     return {"types": TYPE_LABELS, "urgencies": URGENCY_LABELS, "states": STATE_LABELS, "parts": PART_LABELS,
             "actions": ACTION_LABELS, "do": DO_LABELS, "alert_labels": ALERT_LABELS, "sources": SOURCE_LABELS,
-            "ratings": RATING_LABELS, "follow_up_labels": FOLLOW_UP_LABELS, "modes": MODE_LABELS}
+            "ratings": RATING_LABELS, "follow_up_labels": FOLLOW_UP_LABELS, "modes": MODE_LABELS,
+            "attempt_label": attempt_label}
 
 
 def _order(order_id: int) -> WorkOrder:

@@ -15,6 +15,7 @@ from wtforms import FieldList, FormField, HiddenField, IntegerField, SelectField
 from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, StopValidation,
                                 ValidationError)
 
+from admin_web.labels import engine_message
 from admin_web.halls.fields import hall_field, set_hall_choices
 from admin_web.queues import queries
 from admin_web.queues.vocab import NO_AGENT_LABELS, OVERFLOW_ACTION_LABELS, STRATEGY_LABELS
@@ -198,7 +199,8 @@ class QueueForm(FlaskForm):
                 parse_overflow(self.overflow_json(), self._skill_ids, set(self._queue_names) | {self.code.data},
                                self.code.data, strict=True)
             except OverflowRuleError as exc:
-                self.form_errors.append(_l("The engine refuses these overflow rules: %(error)s", error=str(exc)))
+                self.form_errors.append(_l("The engine refuses these overflow rules: %(error)s",
+                                          error=engine_message(exc)))
                 return False
         return valid and rows_valid
 

@@ -9,6 +9,7 @@ from wtforms import DateField, DecimalField, IntegerField, SelectField, SelectMu
 from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from admin_web.labels import reason_choices
 from admin_web.reports.labels import (ABANDON_LABELS, ANSWER_RATE_ABANDON_LABELS, DIMENSION_LABELS, GRAIN_LABELS,
                                       RATING_LABELS, ROUNDING_LABELS)
 from admin_web.reports.tables import DIMENSIONS, MAX_SUB_DAY_DAYS
@@ -69,7 +70,7 @@ class DefinitionsForm(FlaskForm):
     valid_ratings = MultiCheckboxField(_l("Valid ratings (stored codes)"), choices=RATING_CHOICES)
     satisfied_ratings = MultiCheckboxField(_l("Satisfied ratings (stored codes)"), choices=RATING_CHOICES)
     rest_reasons = MultiCheckboxField(_l("Not-ready reasons counted as rest"),
-                                      choices=[(r, r) for r in NOT_READY_REASONS])
+                                      choices=reason_choices(NOT_READY_REASONS))
     target_answer_rate = DecimalField(_l("Target answer rate (%)"), places=2,
                                       validators=[InputRequired(), NumberRange(0, 100)])
     target_avg_wait_s = DecimalField(_l("Target average wait (seconds, below)"), places=1,

@@ -93,3 +93,30 @@ FORMULA_LABELS = {
     "occupancy": _l("handling time (ringing, talking, on hold, wrap-up) / (handling time + ready time)"),
     "utilization": _l("handling time / logged-in time"),
 }
+
+# The figures in seconds as the page names them: shown as h:mm:ss there, so without the "(s)" of the exports.
+DURATION_LABELS = {
+    "aht_s": _l("AHT"), "asa_s": _l("ASA"), "avg_abandon_s": _l("Average time to abandon"),
+    "avg_wait_s": _l("Average wait"), "dialed_talk_s": _l("Outbound talk time"), "handle_s": _l("Handling time"),
+    "hold_s": _l("Hold time"), "idle_avg_s": _l("Idle average"), "idle_max_s": _l("Idle longest"),
+    "idle_total_s": _l("Idle total"), "logged_in_s": _l("Logged-in time"), "max_wait_s": _l("Longest wait"),
+    "not_ready_avg_s": _l("Not-ready average"), "not_ready_max_s": _l("Not-ready longest"),
+    "not_ready_total_s": _l("Not-ready total"), "queue_time_s": _l("Queue time"),
+    "ready_idle_avg_s": _l("Ready-idle average"), "ready_idle_max_s": _l("Ready-idle longest"),
+    "ready_idle_total_s": _l("Ready-idle total"), "rest_avg_s": _l("Rest average"),
+    "rest_max_s": _l("Rest longest"), "rest_total_s": _l("Rest total"), "talk_s": _l("Talk time"),
+    "transfer_s": _l("Transfer time"), "trunk_busy_avg_s": _l("Average all-busy time"),
+    "trunk_busy_max_s": _l("Longest all-busy time"), "trunk_busy_s": _l("All-busy time"),
+    "wrap_s": _l("Wrap-up time"),
+}
+# The column sets of admin_web.reports.tables.COLUMN_GROUPS.
+GROUP_LABELS = {"calls": _l("Call volumes"), "times": _l("Waiting and handling times"),
+                "routing": _l("Transfers, overflow and ratings"), "traffic": _l("Traffic and trunks"),
+                "states": _l("Logged-in, not-ready and idle time"), "rest": _l("Rest and ready-idle time"),
+                "handled": _l("Handling by the agents"), "quality": _l("Rings, occupancy and ratings"),
+                "regions": _l("Caller regions")}
+
+
+def page_label(column: str):
+    """A column's name on the report page (durations without their unit: the page shows them as h:mm:ss)."""
+    return DURATION_LABELS.get(column) or FIGURE_LABELS.get(column, column)

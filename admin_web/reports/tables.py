@@ -35,6 +35,28 @@ DIMENSIONS = {"service": ("all", "queue", "skill", "hall", "agent", "group"),
               "callers": ("all", "queue", "hall"), "traffic": ("all", "trunk"),
               "agents": ("agent", "group"), "regions": ("all",)}
 MAX_SUB_DAY_DAYS = 31     # 15-minute and hourly grains: at most a month at a time
+# The page shows a report's columns in sets of at most MAX_GROUP_COLUMNS, one table each, so that every table fits
+# a 1440-pixel screen (26 or 32 figures side by side would not); each column is in exactly one set.
+MAX_GROUP_COLUMNS = 10
+COLUMN_GROUPS = {
+    "service": (("calls", ("requests", "answered", "answer_rate", "answered_within", "service_level", "abandoned",
+                           "abandoned_short", "abandoned_ringing", "abandon_rate", "cut")),
+                ("times", ("avg_wait_s", "asa_s", "max_wait_s", "talk_s", "hold_s", "wrap_s", "aht_s")),
+                ("routing", ("transfers", "rewaits", "callbacks", "voicemails", "overflowed", "overflow_in", "rated",
+                             "satisfaction_rate", "rating_rate"))),
+    "callers": (("calls", ("arrived", "requests", "talks", "holds", "abandoned", "abandon_rate")),
+                ("times", ("talk_s", "avg_abandon_s", "queue_time_s", "avg_wait_s", "hold_s", "handle_s"))),
+    "traffic": (("traffic", COLUMNS["traffic"]),),
+    "agents": (("states", ("logged_in_s", "not_ready_count", "not_ready_total_s", "not_ready_avg_s",
+                           "not_ready_max_s", "idle_count", "idle_total_s", "idle_avg_s", "idle_max_s")),
+               ("rest", ("rest_count", "rest_total_s", "rest_avg_s", "rest_max_s", "ready_idle_count",
+                         "ready_idle_total_s", "ready_idle_avg_s", "ready_idle_max_s")),
+               ("handled", ("answered", "talks", "handle_s", "talk_s", "hold_s", "wrap_s", "aht_s", "transfers",
+                            "transfer_s")),
+               ("quality", ("abandoned_ringing", "no_answer", "occupancy", "utilization", "rated",
+                            "satisfaction_rate"))),
+    "regions": (("regions", COLUMNS["regions"]),),
+}
 
 
 @dataclasses.dataclass
@@ -62,6 +84,16 @@ class Query:
 
 def is_percent(column: str) -> bool:
     return column.endswith("_rate") or column in ("service_level", "occupancy", "utilization", "share")
+
+
+def is_duration(column: str) -> bool:
+    """Figures in seconds (the page shows them as h:mm:ss, the exports as seconds)."""
+    return column.endswith("_s")
+
+
+def is_empty_row(row: dict, columns) -> bool:
+    """A period (or period × queue, agent …) without any figure: nothing happened in it."""
+    return all(not row.get(c) for c in columns)
 
 
 def period_end(start: int, grain: str, q: Query) -> int:

@@ -14,12 +14,14 @@ from admin_web.jobs import web as jobs
 from admin_web.paging import page_arg
 from admin_web.audit import record as audit_record
 from admin_web.db import get_session
+from admin_web.labels import engine_message
 from admin_web.reports import bp
 from admin_web.reports.forms import DefinitionsForm, ReportFilterForm
+from admin_web.reports.charts import chart
 from admin_web.reports.labels import (ABANDON_LABELS, ANSWER_RATE_ABANDON_LABELS, DIMENSION_LABELS, FIGURE_LABELS,
-                                      GRAIN_LABELS, RATING_LABELS, REPORT_TITLES)
+                                      GRAIN_LABELS, GROUP_LABELS, RATING_LABELS, REPORT_TITLES, page_label)
 from admin_web.reports.jobs import SCORECARD, TABLE, month_params, query_params, scorecard_of, table_of
-from admin_web.reports.tables import KINDS, Query, is_percent
+from admin_web.reports.tables import COLUMN_GROUPS, KINDS, Query, is_duration, is_empty_row, is_percent
 from admin_web.security import ADMIN, MONITORS, roles_required
 from engine.reports import periods, rollups
 from engine.reports.definitions import Definitions, load_definitions, save_definitions
@@ -27,6 +29,7 @@ from engine.reports.drill import DRILL, calls_behind
 from admin_web.reports.labels import FORMULA_LABELS as FORMULAS
 
 PER_PAGE = 100
+GRID_ROWS = 100             # rows of a report table per page (agents × days of a month run into thousands)
 
 
 def today_local() -> dt.date:
@@ -60,6 +63,24 @@ def _table_job(q: Query, d):
     return jobs.for_request(TABLE.name, query_params(q, d), fresh=_fresh())
 
 
+@bp.app_template_global()
+def report_titles() -> dict:
+    """The reports' translated titles, for the reports' sub-menu on every page that shows it."""
+    return REPORT_TITLES
+
+
+def grid_page(kind: str, table: dict, page: int) -> dict:
+    """What the page shows of a table: its column sets, one page of the rows that have figures (periods without
+    any are left out and counted), and the pager."""
+    columns = table["columns"]
+    rows = [r for r in table["rows"] if not is_empty_row(r, columns)]
+    pages = max(1, -(-len(rows) // GRID_ROWS))
+    page = min(max(1, page), pages)
+    groups = [(name, GROUP_LABELS[name], cols) for name, cols in COLUMN_GROUPS[kind]]
+    return {"rows": rows[(page - 1) * GRID_ROWS:page * GRID_ROWS], "empty": len(table["rows"]) - len(rows),
+            "count": len(rows), "page": page, "pages": pages, "groups": groups}
+
+
 @bp.route("/")
 @roles_required(*MONITORS)
 def index():
@@ -84,9 +105,12 @@ def report(kind: str):
             args = {k: v for k, v in request.args.items() if k != "fresh"}
             return jobs.pending_page(job, str(REPORT_TITLES[kind]), url_for("reports.report", kind=kind, **args))
         table, computed_at = table_of(job), job.finished_at
-    return render_template("reports/report.html", kind=kind, form=form, q=q, table=table, d=d,
-                           titles=REPORT_TITLES, figure_labels=FIGURE_LABELS, formulas=FORMULAS,
-                           is_percent=is_percent, computed_at=computed_at, **_definition_labels())
+    grid = grid_page(kind, table, page_arg()) if table else None
+    return render_template("reports/report.html", kind=kind, form=form, q=q, table=table, d=d, grid=grid,
+                           chart=chart(kind, q.dimension, table) if table else None,
+                           titles=REPORT_TITLES, figure_labels=FIGURE_LABELS, page_label=page_label,
+                           formulas=FORMULAS, is_percent=is_percent, is_duration=is_duration,
+                           computed_at=computed_at, **_definition_labels())
 
 
 @bp.route("/api/<kind>.json")
@@ -106,7 +130,7 @@ def api(kind: str):
     return jsonify(kind=kind, query=q.args(), definitions=dataclasses.asdict(d),
                    labels={c: str(FIGURE_LABELS.get(c, c)) for c in table["columns"]},
                    grain_label=str(GRAIN_LABELS[q.grain]), dimension_label=str(DIMENSION_LABELS[q.dimension]),
-                   **table)
+                   chart=chart(kind, q.dimension, table), **table)
 
 
 def _where() -> dict:
@@ -133,6 +157,7 @@ def calls():
                                             "queued_at": e.queued_at.isoformat() if e.queued_at else None}
                                            for e in entries])
     return render_template("reports/calls.html", figure=figure, label=FIGURE_LABELS.get(figure, figure),
+                           dimension_labels=DIMENSION_LABELS,
                            formula=FORMULAS.get(figure, ""), total=total, entries=entries, page=page,
                            pages=max(1, -(-total // PER_PAGE)), start=periods.local(start),
                            end=periods.local(end), args=request.args.to_dict())
@@ -196,7 +221,7 @@ def definitions():
         try:
             new = Definitions(**values)
         except ValueError as exc:
-            flash(str(exc), "error")
+            flash(engine_message(exc), "error")
         else:
             save_definitions(session, new)
             audit_record(session, "report_definitions.update", "report_definitions", new.to_json())

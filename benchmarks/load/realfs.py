@@ -2,7 +2,7 @@
 callers instead of the simulator's, and the figures (benchmarks/load/figures.py) from the switch's own events.
 
 What it needs (nothing here builds or configures FreeSWITCH; the suite never runs this):
-* a FreeSWITCH on this machine with the README's overlay (dialplans/public/00_callcenter.xml in the public context),
+* a FreeSWITCH on this machine with the README's overlay (dialplans/public/zz_callcenter.xml in the public context),
   its stock directory users 1000... (password 1234) on the internal profile (5060), the external profile (5080,
   context public) for callers, the event socket (default 127.0.0.1:8021) with a password of its own (the engine
   refuses FreeSWITCH's stock ClueCon outside demo mode: `callcenter init --freeswitch-conf`, then
@@ -64,8 +64,8 @@ class RealSwitch:
 
 MOD_CALLCENTER_DID = "95567"
 MOD_CALLCENTER_QUEUE = "support@default"
-# what the public context needs for the mod_callcenter run (put it first: the overlay's 00_callcenter.xml takes
-# every other number), e.g. in dialplan/public/000_bench_mod_callcenter.xml
+# what the public context needs for the mod_callcenter run (put it before the overlay's zz_callcenter.xml, which
+# takes every number no stock extension serves), e.g. in dialplan/public/000_bench_mod_callcenter.xml
 MOD_CALLCENTER_EXTENSION = f"""<include>
   <extension name="bench_mod_callcenter">
     <condition field="destination_number" expression="^{MOD_CALLCENTER_DID}$">

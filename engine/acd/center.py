@@ -4,8 +4,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from engine.acd import (agent_actions, arrivals, callbacks, calllog, consult, directory, dispatch, effects, ivr_runner,
-                        offers, phones, queueing, reconcile, trunks, waiting)
+from engine.acd import (agent_actions, arrivals, callbacks, calllog, consult, directory, dispatch, effects, followups,
+                        ivr_runner, offers, phones, queueing, reconcile, trunks, waiting)
 from engine.acd.calllog import K
 from engine.acd.endings import on_agent_leg_hangup, on_caller_hangup
 from engine.acd.floor import Floor
@@ -18,7 +18,7 @@ from engine.domain.commands import (CancelTimer, Command, HallFigures, Hangup, Q
 from engine.domain.errors import InvalidTransition
 from engine.domain.events import (AgentRequest, AppFinished, CallbacksLoaded, CallParked, CdrsArrived, CommandFailed,
                                   DigitPressed,
-                                  DirectoryLoaded, Event, FlowsLoaded,
+                                  DirectoryLoaded, Event, FlowsLoaded, FollowUpsDue,
                                   LegAnswered, LegBridged, LegHeld, LegHungUp, OriginateResult, PhoneProbed,
                                   PublishStatus, RecordingStopped, Shutdown, SwitchLimits, SwitchSynced, TimerFired)
 from engine.domain.routing import qualifies
@@ -79,6 +79,9 @@ def _on_app_finished(floor: Floor, ev: AppFinished, out: list[Command]) -> None:
         return
     if ev.hangup and not (call.end_outcome is CallOutcome.VOICEMAIL and ev.app == "record"):
         return          # cut short by the caller's hang-up: the leg's end follows (nothing to play any more)
+    if queueing.music_plays_on(call, ev):
+        return          # one pass of a waiting caller's hold music: the switch plays it again itself
+    music = (call.pending_app or "").startswith(queueing.MUSIC_APP)
     call.pending_app = None
     if ev.response == "FILE NOT FOUND":     # counted in the call's path; the flow goes on, never silence
         call.ivr_path.append(f"prompt_missing:{call.node or ev.app}")
@@ -95,8 +98,8 @@ def _on_app_finished(floor: Floor, ev: AppFinished, out: list[Command]) -> None:
         call.ending = True
         out.append(Hangup(call.uuid, "UNALLOCATED_NUMBER"))
         return
-    if call.phase is CallPhase.QUEUED:
-        queueing.hold_music_ended(floor, call, ev.at, out)
+    if call.phase in queueing.WAITING_PHASES:     # waiting, or an agent's phone rings for it
+        queueing.media_ended(floor, call, music, ev.at, out)
         return
     if call.phase is CallPhase.IVR:
         arrivals.run_node(floor, call, ivr_runner.next_node(floor, call, ev, out), ev.at, out)
@@ -107,6 +110,9 @@ def _on_originate_result(floor: Floor, ev: OriginateResult, out: list[Command]) 
     customer, or a transfer from the IVR."""
     if ev.job_uuid in floor.offers:
         offers.on_originate_result(floor, ev, out)
+        return
+    if ev.job_uuid in floor.follow_up_jobs:     # an automated follow-up call (回访)
+        followups.on_result(floor, ev, out)
         return
     supervision = floor.supervision_jobs.pop(ev.job_uuid, None)
     if supervision is not None:         # the supervisor's phone joined (or not): nothing else depends on it
@@ -198,8 +204,8 @@ def _on_timer(floor: Floor, ev: TimerFired, out: list[Command]) -> None:
     call = floor.calls.get(key)
     if call is None or call.ending:
         return
-    if kind == "moh" and call.phase is CallPhase.QUEUED and call.pending_app is None:
-        queueing.play_hold_music(floor, call, ev.at, out)
+    if kind == "moh" and call.phase in queueing.WAITING_PHASES and call.pending_app is None:
+        queueing.retry_hold_music(floor, call, ev.at, out)
     elif kind == "step":
         queueing.on_step_due(floor, call, ev.at, out)
     elif kind == "maxwait":
@@ -418,6 +424,7 @@ _HANDLERS: dict[type, Callable[[Floor, Event, list[Command]], None]] = {
     SwitchLimits: _on_switch_limits,    # type: ignore[dict-item]
     PhoneProbed: phones.on_probed,      # type: ignore[dict-item]
     CdrsArrived: reconcile.on_cdrs_arrived,   # type: ignore[dict-item]
+    FollowUpsDue: followups.on_due,     # type: ignore[dict-item]
     LegAnswered: _ignore,
     LegBridged: _ignore,
 }

@@ -11,7 +11,7 @@ from engine.acd.endings import on_agent_leg_hangup, on_caller_hangup
 from engine.acd.floor import Floor, Offer
 from engine.domain.agent import Agent, AgentTrigger
 from engine.domain.call import Call, CallPhase
-from engine.domain.commands import Command, Hangup, StopMedia
+from engine.domain.commands import Command, Hangup, SaveFollowUpResult, StopMedia
 from engine.domain.events import AppFinished, CallParked, DirectoryLoaded, LiveChannel, SwitchSynced
 from engine.domain.states import AgentState, CallOutcome, HangupSide, NotReadyReason
 from engine.domain.privacy import masked
@@ -116,6 +116,9 @@ def _adopt(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None:
             continue
         leg = agent_legs.get(ch.uuid)
         _adopt_customer(floor, ch, leg, by_employee.get(ch.cc_agent or ""), ev.at, out)
+    for ch in ev.channels:
+        if not ch.inbound and ch.uuid not in floor.calls and ch.cc_follow_up:
+            _adopt_follow_up(floor, ch, ev.at, out)
     claimed = {ch.uuid for ch in ev.channels} | set(floor.calls)
     for leg in agent_legs.values():
         if leg.cc_call_uuid not in claimed and leg.uuid not in floor.agent_legs:
@@ -176,6 +179,21 @@ def _adopt(floor: Floor, ev: SwitchSynced, out: list[Command]) -> None:
             caller = callers.get(ch.cc_consult_of)
             consult.adopt(floor, floor.calls.get(ch.cc_consult_of), ch, by_employee.get(ch.cc_consulted),
                           caller is not None and caller.application == "conference", ev.at, out)
+
+
+def _adopt_follow_up(floor: Floor, ch: LiveChannel, now: float, out: list[Command]) -> None:
+    """An automated follow-up call of the engine before this one: in its flow, it is taken over there (the
+    citizen's rating is stored by this engine); answered but not in its flow yet, it is released and the visit
+    counts as not reached (tried again later)."""
+    if ch.cc_phase == "ivr" and ch.cc_flow in floor.flows and ch.cc_node:
+        _adopt_ivr(floor, ch, None, now, out)
+        return
+    logger.warning("follow-up call %s (follow-up %s) left between answer and flow by the engine before: released",
+                   ch.uuid, ch.cc_follow_up)
+    out.append(Hangup(ch.uuid, "NORMAL_CLEARING"))
+    if ch.cc_follow_up.isdigit():
+        out.append(SaveFollowUpResult(int(ch.cc_follow_up), "unanswered", now, call_uuid=ch.uuid,
+                                      cause="ENGINE_RESTARTED"))
 
 
 def _logged_as_before(call: Call, out: list[Command]) -> None:
@@ -296,7 +314,10 @@ def _adopt_ivr(floor: Floor, ch: LiveChannel, agent: Agent | None, now: float, o
         path.pop()                              # entered again below
     call.ivr_path = path + ["adopted after restart"]
     floor.calls[call.uuid] = call
-    _logged_as_before(call, out)
+    if not ch.inbound:                          # a citizen rung for a follow-up visit (engine.acd.followups)
+        call.direction, call.answered_at = "outbound", ch.cc_answered_at or ch.created_at
+    else:
+        _logged_as_before(call, out)
     logger.warning("call %s taken over after restart in the IVR: flow %s, node %s", call.uuid, ch.cc_flow, ch.cc_node)
     if ch.cc_media and ch.cc_done == ch.cc_media:
         # its media ended while no engine listened: the node goes on from there, with the keys it got

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from engine.acd import agent_actions, arrivals, callbacks, calllog, consult, waiting
+from engine.acd import agent_actions, arrivals, callbacks, calllog, consult, followups, waiting
 from engine.acd.calllog import K
 from engine.acd.effects import (await_recording_stop, end_unreached_callback, finish_talk, forget, log_end,
                                 offer_ended, record)
@@ -54,6 +54,7 @@ def on_caller_hangup(floor: Floor, call: Call, cause: str, now: float, out: list
         floor.agent_legs.pop(call.agent_leg, None)
     waiting.on_voicemail_hangup(floor, call, now, out)
     callbacks.finished(call, now, out)
+    followups.finished(call, cause, now, out)
     out.append(record(floor, call, cause, side, now))
     log_end(call, now, out)
     logger.info("call %s ended: %s by %s (%s)", call.uuid, call.outcome().value, side.value, cause)

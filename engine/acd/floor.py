@@ -13,7 +13,7 @@ from engine.domain.call import Call
 from engine.domain.calllog import CallEventKind
 from engine.domain.commands import Command, LogCallEvent, SaveAgentState
 from engine.domain.errors import InvalidTransition
-from engine.domain.events import PendingCallback
+from engine.domain.events import DueFollowUp, PendingCallback
 from engine.domain.pacing import Pacer
 from engine.domain.queueing import WaitingList, wait_key
 from engine.domain.routing import QueueSpec
@@ -108,6 +108,8 @@ class Floor:
     special_calls: set[str] = dataclasses.field(default_factory=set)   # callbacks and agents' outbound calls
                                                      # (every other call is a caller holding a trunk leg)
     remote_agents: set[int] = dataclasses.field(default_factory=set)   # agents rung on the outside line
+    follow_up_jobs: dict[str, tuple[DueFollowUp, str]] = dataclasses.field(default_factory=dict)   # automated follow-up
+                                                     # calls being dialled: job -> (DueFollowUp, leg uuid)
 
     def prompt(self, name: str) -> str:
         """Absolute path (or stream URL) of a prompt."""

@@ -11,12 +11,13 @@ from engine.acd import calllog, waiting
 from engine.acd.calllog import K
 from engine.acd.floor import Floor
 from engine.domain.call import Call
-from engine.domain.commands import (Bridge, Collect, Command, DialCustomer, Hangup, Play, SaveSurveyResult,
-                                    SetLegVars)
+from engine.domain.commands import (Bridge, Collect, Command, DialCustomer, Hangup, Play, SaveFollowUpResult,
+                                    SaveSurveyResult, SetLegVars)
+from engine.domain.followup import FOLLOW_UP_VAR, RATED_VAR
 from engine.domain.events import AppFinished, OriginateResult
 from engine.ivr.conditions import expand, matches
-from engine.ivr.model import (CollectNode, ConditionNode, GotoNode, HangupNode, MenuNode, PlayNode, QueueNode,
-                              SetNode, SurveyNode, TransferNode, VoicemailNode)
+from engine.ivr.model import (CollectNode, ConditionNode, FollowUpNode, GotoNode, HangupNode, MenuNode, PlayNode,
+                              QueueNode, SetNode, SurveyNode, TransferNode, VoicemailNode)
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def enter_node(floor: Floor, call: Call, node_id: str | None, now: float, out: l
     return None
 
 
-MARKED_NODES = (PlayNode, MenuNode, CollectNode, SurveyNode)     # the IVR waits on the caller there: resumable
+MARKED_NODES = (PlayNode, MenuNode, CollectNode, SurveyNode, FollowUpNode)     # the IVR waits on the caller there: resumable
 
 
 DIGITS_MARK = "cc_digits"       # where play_and_get_digits collects (engine.switch.decode.DIGITS_VAR)
@@ -99,17 +100,15 @@ def _start_marked_media(floor: Floor, call: Call, node, out: list[Command]) -> N
         for source in [node.prompt, *_said(node, call)]:
             call.pending_app = floor.new_id()
             out.append(Play(call.uuid, floor.prompt(expand(source, call.variables)), call.pending_app))
-    elif isinstance(node, MenuNode):
-        keys = "".join(sorted(node.choices))
-        _collect(floor, call, out, node.prompt, node.invalid_prompt, 1, 1, node.tries, node.timeout_ms,
-                 f"^[{_regex_class(keys)}]$")
-    elif isinstance(node, CollectNode):
-        _collect(floor, call, out, node.prompt, node.invalid_prompt, node.min_digits, node.max_digits, node.tries,
-                 node.timeout_ms, node.regex, node.terminator)
+    elif isinstance(node, (MenuNode, CollectNode)):
+        _one_try(floor, call, node, out)
     elif isinstance(node, SurveyNode):
         keys = f"{node.low}-{node.high}" if not node.ratings else _regex_class(node.keys)
         _collect(floor, call, out, node.prompt, node.invalid_prompt, 1, 1, node.tries, node.timeout_ms,
                  f"^[{keys}]$")
+    elif isinstance(node, FollowUpNode):
+        _collect(floor, call, out, node.prompt, node.invalid_prompt, 1, 1, node.tries, node.timeout_ms,
+                 f"^[{_regex_class(node.keys)}]$")
 
 
 def _start_other_media(floor: Floor, call: Call, node, now: float, out: list[Command]) -> None:
@@ -151,13 +150,66 @@ def _collect(floor: Floor, call: Call, out: list[Command], prompt: str, invalid:
                        timeout_ms, regex, terminators))
 
 
+# FreeSWITCH's play_and_get_digits plays its invalid file after every failed try, a timeout as much as a wrong key
+# (switch_ivr_play_say.c switch_play_and_get_digits), and says nothing of which it was but in read_result. A menu or a
+# collection therefore asks one try at a time, with a short silence as that file, and says itself what went wrong.
+ONE_TRY_SILENCE = "silence_stream://200"
+NO_INPUT, INVALID_KEY = "no_input", "invalid_key"       # a failed try, in the call's IVR path
+
+
+def _one_try(floor: Floor, call: Call, node: MenuNode | CollectNode, out: list[Command]) -> None:
+    """One try of a menu (one key among its choices) or of a digit collection."""
+    if isinstance(node, MenuNode):
+        keys = "".join(sorted(node.choices))
+        _collect(floor, call, out, node.prompt, ONE_TRY_SILENCE, 1, 1, 1, node.timeout_ms,
+                 f"^[{_regex_class(keys)}]$")
+    else:
+        _collect(floor, call, out, node.prompt, ONE_TRY_SILENCE, node.min_digits, node.max_digits, 1,
+                 node.timeout_ms, node.regex, node.terminator)
+
+
+def _failed_try(floor: Floor, call: Call, node: MenuNode | CollectNode, result: AppFinished,
+                out: list[Command]) -> bool:
+    """A try brought no valid input: say why (no key at all: the node's no-input prompt; a wrong key, or too few
+    digits: its invalid prompt) and ask again; False once the node's tries are used up (the caller goes on at once).
+
+    After a single try FreeSWITCH leaves read_result `failure` and no digits when nothing was pressed, `success`
+    and no digits after a key the regex refused, `failure` with the digits when too few came
+    (switch_ivr_read, switch_play_and_get_digits)."""
+    if result.response == "PLAYBACK ERROR":
+        return False            # the switch could not run it (center._on_command_failed): no use asking again
+    nothing = not result.digits and result.read_result != "success"
+    call.ivr_path.append(NO_INPUT if nothing else INVALID_KEY)
+    if _failed_tries(call) >= node.tries:
+        return False
+    out.append(Play(call.uuid, floor.prompt(node.no_input_prompt if nothing else node.invalid_prompt),
+                    floor.new_id()))
+    media: list[Command] = []
+    _one_try(floor, call, node, media)
+    mark_ivr(call, out)
+    out.extend(media)
+    mark_done(call, out)
+    return True
+
+
+def _failed_tries(call: Call) -> int:
+    """Failed tries of the node the call is at: the marks in its path since it entered the node."""
+    failed = 0
+    for step in reversed(call.ivr_path):
+        if step == call.node:
+            break
+        failed += step in (NO_INPUT, INVALID_KEY)
+    return failed
+
+
 def _regex_class(keys: str) -> str:
     """A regex character class matching exactly these DTMF keys."""
     return "".join("\\" + k if k in "*#" else k for k in keys)
 
 
 def next_node(floor: Floor, call: Call, result: AppFinished, out: list[Command]) -> str | None:
-    """The node after a finished media app; None when the call is being hung up."""
+    """The node after a finished media app; None when the call stays at its node (a menu or a collection asks
+    again) or is being hung up."""
     node = call.flow_def.node(call.node)  # type: ignore[union-attr, arg-type]
     ok = result.read_result == "success" and result.digits is not None
     if isinstance(node, PlayNode):
@@ -166,6 +218,8 @@ def next_node(floor: Floor, call: Call, result: AppFinished, out: list[Command])
         if ok and result.digits in node.choices:
             call.ivr_path.append(f"key:{result.digits}")
             return node.choices[result.digits]
+        if _failed_try(floor, call, node, result, out):
+            return None
         call.ivr_path.append("key:default")
         logger.info("call %s: no valid key in menu %s (%s), taking the default", call.uuid, node.id,
                     result.read_result)
@@ -174,6 +228,8 @@ def next_node(floor: Floor, call: Call, result: AppFinished, out: list[Command])
         if ok:
             call.variables[node.variable] = result.digits  # type: ignore[assignment]
             return node.next
+        if _failed_try(floor, call, node, result, out):
+            return None
         logger.info("call %s: nothing valid collected in %s (%s)", call.uuid, node.id, result.read_result)
         return node.on_failure
     if isinstance(node, SurveyNode):
@@ -185,10 +241,28 @@ def next_node(floor: Floor, call: Call, result: AppFinished, out: list[Command])
             detail = f"scale:{node.low}-{node.high}" if not node.ratings else f"key:{result.digits}"
             calllog.log(call, K.SURVEY, result.at, out, value=rating, detail=detail)
         return node.next
+    if isinstance(node, FollowUpNode):
+        _follow_up_rated(call, node, result.digits if ok else None, result.at, out)
+        return node.next
     if isinstance(node, HangupNode):
         call.ending = True
         out.append(Hangup(call.uuid, node.cause))
     return None
+
+
+def _follow_up_rated(call: Call, node: FollowUpNode, key: str | None, at: float, out: list[Command]) -> None:
+    """An automated follow-up call's rating (engine.acd.followups placed the call): stored with the follow-up; the
+    handling's rating completes the visit (its absence at the hang-up counts as not reached)."""
+    rating = node.rating_of(key)
+    follow_up = call.variables.get(FOLLOW_UP_VAR, "")
+    if rating is None or not follow_up.isdigit():
+        call.ivr_path.append("not_rated")
+        return
+    call.ivr_path.append(f"rated:{key}")
+    if node.of == "handling":
+        call.variables[RATED_VAR] = rating
+    out.append(SaveFollowUpResult(int(follow_up), "rated" if node.of == "handling" else "department", at,
+                                  rating=rating, call_uuid=call.uuid))
 
 
 BACK_TO_QUEUE = "\x00back-to-queue"      # on_transfer_result: an agent's transfer failed, the caller waits again

@@ -10,14 +10,17 @@ from engine.acd.effects import release
 from engine.acd.floor import Floor
 from engine.domain.call import Call, CallPhase
 from engine.domain.commands import Command, Hangup, Play, SetLegVars, StartTimer, StopMedia
+from engine.domain.events import AppFinished
 from engine.domain.routing import qualifies
 from engine.domain.states import AgentState, CallOutcome
 
 logger = logging.getLogger(__name__)
 
 ALL_BUSY_PROMPT = "all_busy.wav"    # "all agents are busy, please call again later"
-MOH_MIN_PLAY_S = 1.0       # hold music that ends sooner than this is missing or silent: retry later, not in a loop
-MOH_RETRY_S = 5.0
+MOH_RETRY_S = 5.0          # hold music that cannot play (missing, empty) is tried again this much later
+MUSIC_APP = "moh:"         # pending_app of a waiting caller's hold music: the switch plays it in a loop
+LOOP_MIN_PASS_S = 0.5      # a pass shorter than this ends the switch's loop (switch_ivr.c switch_ivr_parse_event)
+WAITING_PHASES = (CallPhase.QUEUED, CallPhase.OFFERING)     # the caller hears hold music (also while a phone rings)
 
 
 def enqueue(floor: Floor, call: Call, queue_code: str, priority: int, now: float, out: list[Command]) -> None:
@@ -126,16 +129,41 @@ def on_release_prompt_done(floor: Floor, call: Call, out: list[Command]) -> None
 
 
 def play_hold_music(floor: Floor, call: Call, now: float, out: list[Command]) -> None:
-    """Music on hold for a waiting caller (replayed whenever it ends)."""
+    """Music on hold for a waiting caller: played in a loop by the switch until it is stopped (an announcement,
+    the caller leaving) or the call is bridged; it plays on through an agent's ringing, a return to the queue and
+    an overflow."""
     queue = floor.queues[call.queue_code]  # type: ignore[index]
-    call.pending_app = floor.new_id()
+    call.pending_app = MUSIC_APP + floor.new_id()
     call.media_started_at = now
-    out.append(Play(call.uuid, floor.prompt(queue.moh), call.pending_app))
+    out.append(Play(call.uuid, floor.prompt(queue.moh), call.pending_app, loop=True))
 
 
-def hold_music_ended(floor: Floor, call: Call, now: float, out: list[Command]) -> None:
-    """Replay the hold music; if it ended at once (file missing, empty stream) wait instead of spinning."""
-    if now - call.media_started_at < MOH_MIN_PLAY_S:
+def retry_hold_music(floor: Floor, call: Call, now: float, out: list[Command]) -> None:
+    """The music that could not play is tried again; whatever may still play on the channel is stopped first,
+    so that two loops never play at once."""
+    out.append(StopMedia(call.uuid))
+    play_hold_music(floor, call, now, out)
+
+
+def music_plays_on(call: Call, ev: AppFinished) -> bool:
+    """One pass of the looping hold music ended and the switch plays it again itself (each pass completes with
+    the same app uuid): nothing to do. The loop itself ends on a file that cannot play (FILE NOT FOUND), an error,
+    or a pass under 0.5 s (an empty or very short file)."""
+    if not (call.pending_app or "").startswith(MUSIC_APP) or call.phase not in WAITING_PHASES:
+        return False
+    # what the pass played (playback_ms); the time since the pass began, as seen here, is never less than it
+    played = ev.played_ms / 1000 if ev.played_ms is not None else ev.at - call.media_started_at
+    if ev.hangup or ev.response != "FILE PLAYED" or played < LOOP_MIN_PASS_S:
+        return False
+    call.media_started_at = ev.at
+    return True
+
+
+def media_ended(floor: Floor, call: Call, music: bool, now: float, out: list[Command]) -> None:
+    """A waiting caller's media ended: after an announcement's last prompt the music plays again at once; the
+    looping music itself ending means it cannot play (missing file, empty stream): tried again later, never in a
+    tight loop."""
+    if music:
         logger.warning("call %s: hold music of queue %s ended after %.2f s; retrying in %.0f s", call.uuid,
                        call.queue_code, now - call.media_started_at, MOH_RETRY_S)
         out.append(StartTimer(f"moh:{call.uuid}", MOH_RETRY_S))

@@ -2,7 +2,7 @@
 
 The engine cannot see channels the carrier refused, but it sees every leg it holds on the trunk: callers
 (inbound legs), customers it dials (agents' outbound calls and callbacks), numbers a call is transferred to,
-and remote agents rung on the outside line. When they fill the configured channels, the trunk is all busy.
+remote agents rung on the outside line and citizens rung for a follow-up visit. When they fill the configured channels, the trunk is all busy.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ def in_use(floor: Floor) -> int:
         if call is not None and (call.customer_job is not None or call.answered_at is not None):
             legs += 1                                   # a customer being dialled or talking
     legs += len(floor.transfer_legs)
+    legs += len(floor.follow_up_jobs)                   # citizens rung for an automated follow-up
     legs += sum(1 for i in floor.remote_agents if floor.agents[i].state in REMOTE_BUSY)
     return legs
 
@@ -31,7 +32,7 @@ def check(floor: Floor, now: float, out: list[Command]) -> None:
     if floor.trunk_channels <= 0:
         return
     if floor.trunk_busy_since is None and len(floor.calls) + len(floor.transfer_legs) + len(floor.remote_agents) \
-            < floor.trunk_channels:
+            + len(floor.follow_up_jobs) < floor.trunk_channels:
         return                                          # cannot be all busy: not worth counting
     used = in_use(floor)
     if used >= floor.trunk_channels and floor.trunk_busy_since is None:

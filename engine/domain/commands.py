@@ -18,11 +18,13 @@ class Answer:
 
 @dataclasses.dataclass(frozen=True)
 class Play:
-    """Play a prompt (file path or stream URL) on a leg; app_uuid identifies the completion."""
+    """Play a prompt (file path or stream URL) on a leg; app_uuid identifies the completion. `loop`: played again
+    and again until stopped (hold music), each pass completing with the same app_uuid."""
 
     uuid: str
     source: str
     app_uuid: str
+    loop: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -161,7 +163,7 @@ class PhoneEvent:
 
 @dataclasses.dataclass(frozen=True)
 class PlayMusic:
-    """Loop music to a parked leg in the background (``uuid_broadcast``), e.g. a caller set aside for a consult."""
+    """Loop music to a parked leg until it is bridged again, e.g. a caller set aside for a consult."""
 
     uuid: str
     source: str
@@ -295,6 +297,27 @@ class SaveSurveyResult:
     at: float
 
 
+FOLLOW_UP_OUTCOMES = ("rated", "department", "unanswered", "deferred")
+
+
+@dataclasses.dataclass(frozen=True)
+class SaveFollowUpResult:
+    """What an automated follow-up call (回访) came to: the citizen's rating of the handling (`rated`: the visit is
+    done, 不满意 reopens the order), their rating of the department (`department`), nobody answered or nobody rated
+    (`unanswered`: retried within the calling hours), or not placed after all (`deferred`: no attempt counted)."""
+
+    follow_up_id: int
+    outcome: str
+    at: float
+    rating: str | None = None           # engine.domain.followup.Rating value
+    call_uuid: str | None = None
+    cause: str = ""                     # the switch's cause of an unanswered attempt (NO_ANSWER, USER_BUSY, ...)
+
+    def __post_init__(self) -> None:
+        if self.outcome not in FOLLOW_UP_OUTCOMES:
+            raise ValueError(f"unknown follow-up outcome {self.outcome!r}")
+
+
 @dataclasses.dataclass(frozen=True)
 class SaveRecording:
     """Store a recording's metadata when it starts; completed (duration, size, checksum) when it stops."""
@@ -326,7 +349,7 @@ Command = (Answer | Play | Collect | StopMedia | DialAgent | Bridge | Hangup | S
            | SaveAgentState | SaveCallRecord | SaveOffer
            | SaveRequestResult | DialCustomer | Record | SaveCallback | SaveVoicemail
            | SaveSurveyResult | StartRecording | SaveRecording | Supervise | HoldCall | ProbePhone
-           | UpdateDisplay | SetLegVars)
+           | UpdateDisplay | SetLegVars | SaveFollowUpResult)
 
 @dataclasses.dataclass(frozen=True)
 class HallFigures:
@@ -417,4 +440,5 @@ class SaveSwitchStatus:
 
 
 STORE_COMMANDS = (LogCallEvent, SaveTrunkStatus, SaveAgentState, SaveCallRecord, SaveOffer, SaveRequestResult, SaveCallback, SaveVoicemail,
-                  SaveSurveyResult, SaveRecording, SaveQueueStatus, SaveSwitchStatus, SaveCdrReconciled)
+                  SaveSurveyResult, SaveRecording, SaveQueueStatus, SaveSwitchStatus, SaveCdrReconciled,
+                  SaveFollowUpResult)

@@ -56,6 +56,7 @@ class AppFinished:
     at: float
     record_ms: int | None = None        # for record: how long the message is
     hangup: bool = False                # the app ended because the leg hung up (its end follows)
+    played_ms: int | None = None        # for playback: how much of the file it played (one pass of a loop)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,6 +160,8 @@ class LiveChannel:
     cc_consult_kind: str = ""           # what the consulting agent asked for (agent/number and its target)
     cc_consult_target: str = ""
     cc_consult_bridged: str = ""        # "1" once the consulting agent was bridged to it
+    cc_follow_up: str = ""              # an automated follow-up call's leg (cc_phase "followup" until its flow
+    #                                     starts, then "ivr": engine.acd.followups): the follow-up's id
 
 
 @dataclasses.dataclass(frozen=True)
@@ -233,6 +236,27 @@ class CallbacksLoaded:
     """The pending callbacks found in the database."""
 
     callbacks: tuple[PendingCallback, ...]
+    at: float
+
+
+@dataclasses.dataclass(frozen=True)
+class DueFollowUp:
+    """A follow-up visit (回访) of a closed work order the store claimed for an automated call: whom to ring, from
+    which number, with which flow, and what its prompts say (the flow's variables: order number, date, ...)."""
+
+    follow_up_id: int
+    number: str
+    caller_id: str
+    flow: str
+    variables: Mapping[str, str]
+    ring_s: int = 40
+
+
+@dataclasses.dataclass(frozen=True)
+class FollowUpsDue:
+    """Automated follow-up calls to place now (engine.follow_up_dialler read them from the store)."""
+
+    follow_ups: tuple[DueFollowUp, ...]
     at: float
 
 
@@ -320,4 +344,4 @@ class CdrsArrived:
 Event = (CallParked | LegAnswered | LegHungUp | LegBridged | AppFinished | OriginateResult | CommandFailed
          | TimerFired | AgentRequest | DirectoryLoaded | SwitchSynced | Shutdown | DigitPressed
          | CallbacksLoaded | LegHeld | FlowsLoaded
-         | RecordingStopped | PublishStatus | SwitchLimits | PhoneProbed | CdrsArrived)
+         | RecordingStopped | PublishStatus | SwitchLimits | PhoneProbed | CdrsArrived | FollowUpsDue)

@@ -17,9 +17,12 @@ import hashlib
 
 from engine.domain.calendar import BusinessHours, WorkCalendar
 
-__all__ = ["RequestType", "Rating", "FollowUpRule", "RetryPolicy", "DEFAULT_CALLING_HOURS"]
+__all__ = ["RequestType", "Rating", "FollowUpRule", "RetryPolicy", "DEFAULT_CALLING_HOURS", "FOLLOW_UP_VAR",
+           "RATED_VAR"]
 
 MAX_DAYS = 60
+FOLLOW_UP_VAR = "follow_up"             # an automated follow-up call's flow variable: the follow-up's id
+RATED_VAR = "follow_up_rated"           # set once the citizen rated the handling (the visit is done)
 
 
 class RequestType(str, enum.Enum):

@@ -57,7 +57,7 @@ def split_args(data):
 
 
 def execute(chan, app, arg, app_uuid=None, event_lock=False, uuid_name=None):
-    """CHANNEL_EXECUTE, run, CHANNEL_EXECUTE_COMPLETE (Application-Response, `_none_` default).
+    """CHANNEL_EXECUTE, run, CHANNEL_EXECUTE_COMPLETE (Application-Response, `_none_` default); True once run.
 
     Unknown application: no event, hang up DESTINATION_OUT_OF_ORDER (switch_core_session_execute_application).
     """
@@ -96,6 +96,7 @@ def execute(chan, app, arg, app_uuid=None, event_lock=False, uuid_name=None):
             chan.current_app = prev_app
     if chan.hangup_cause:
         raise Hangup()
+    return True
 
 
 def _need_media(chan):
@@ -127,6 +128,7 @@ def play_file(chan, target, terms="", on_digit=None):
     if ftype:
         after.append(("Playback-File-Type", ftype))
     chan.fire("PLAYBACK_START", after=after)
+    heard = media.heard_from(chan, "playback", target)
     start = time.monotonic()
     deadline = None if math.isinf(secs) else start + chan.sw.real(secs)
     status = "done"
@@ -135,7 +137,10 @@ def play_file(chan, target, terms="", on_digit=None):
             remaining = None
             if deadline is not None:
                 remaining = (deadline - time.monotonic()) / chan.sw.time_scale if chan.sw.time_scale else 0
-            what = chan.wait(remaining, dtmf=True, nested=True)
+            # switch_ivr_play_file knows nothing of a bridge: run inside one's loop (switch_ivr_bridge.c parses
+            # private events there), it plays on when the partner goes; only CF_TRANSFER (a uuid_bridge) or a
+            # break ends it
+            what = chan.wait(remaining, dtmf=True, nested=True, ended=False)
             if what == "timeout":
                 break
             digit = chan.dequeue_dtmf()
@@ -150,16 +155,17 @@ def play_file(chan, target, terms="", on_digit=None):
     except BridgeRequest as req:
         # capture 06c: cut by uuid_bridge, the channel already shows the new state; the status reads `done`
         chan.state_number = req.state_number
-        _playback_stop(chan, after, "done", start)
+        _playback_stop(chan, after, "done", start, heard)
         raise
     except (Break, Hangup):
-        _playback_stop(chan, after, "break", start)
+        _playback_stop(chan, after, "break", start, heard)
         raise
-    _playback_stop(chan, after, status, start)
+    _playback_stop(chan, after, status, start, heard)
     return status
 
 
-def _playback_stop(chan, after, status, start):
+def _playback_stop(chan, after, status, start, heard):
+    media.heard_until(chan, heard)
     elapsed = (time.monotonic() - start) / (chan.sw.time_scale or 1)
     samples = int(elapsed * 8000)
     chan.variables["playback_last_offset_pos"] = str(samples)
@@ -265,11 +271,27 @@ def app_playback(chan, data):
     chan.variables["current_application_response"] = "FILE NOT FOUND" if status == "notfound" else "FILE PLAYED"
 
 
+FRAME_S = 0.02     # one 20 ms frame: what a pass of an empty file still takes here (never a tight loop)
+
+
 def app_endless_playback(chan, data):
+    """endless_playback <file> (mod_dptools.c endless_playback_function): switch_ivr_play_file with no input args
+    (keys never stop it) while the channel is ready, BREAK taken as SUCCESS: uuid_break only starts the file again;
+    a bridge, a transfer or the hang-up end it (raised here), and so does a file that cannot play."""
     while True:
-        if play_file(chan, data, _terminators(chan)) == "notfound":
+        before = time.monotonic()
+        try:
+            status = play_file(chan, data)
+        except Break:
+            status = "break"
+        if status == "notfound":
             chan.variables["current_application_response"] = "FILE NOT FOUND"
             return
+        if time.monotonic() - before < chan.sw.real(FRAME_S):
+            try:
+                chan.wait(FRAME_S, nested=True)
+            except Break:
+                pass
 
 
 def collect(chan, prompt, min_d, max_d, timeout_ms, digit_timeout_ms, terms):
@@ -310,30 +332,36 @@ def app_play_and_get_digits(chan, data):
     timeout = max(1000, timeout)
     digit_timeout = int(a[9]) if len(a) > 9 and a[9].isdigit() and int(a[9]) > 0 else timeout
     _need_media(chan)
+    chan.variables.pop(var + "_invalid", None)      # switch_play_and_get_digits clears it first
     for _ in range(max(1, tries)):
         chan.request_input()
-        # switch_ivr_read clears read_result, plays the prompt, then sets it from what it read (capture 03: the
-        # invalid-file playback after a regex mismatch shows `success`, after a timeout `failure`)
+        # switch_ivr_read clears read_result and the variable, plays the prompt, then sets them from what it read
+        # (capture 03: the invalid-file playback after a regex mismatch shows `success`, after a timeout `failure`)
         chan.variables.pop("read_result", None)
+        chan.variables.pop(var, None)
         digits, term, _timed_out = collect(chan, prompt, min_d, max_d, timeout, digit_timeout, terms)
         if term:
             chan.variables["read_terminator_used"] = term
         ok = len(digits) >= min_d
         chan.variables["read_result"] = "success" if ok else "failure"
+        if digits:
+            chan.variables[var] = digits        # switch_ivr_read keeps what it read, too few digits as well
         if ok:
             try:
                 ok = re.search(regex, digits) is not None
             except re.error:
                 ok = False
+            if not ok and digits:               # refused by the regex: only in <var>_invalid
+                chan.variables.pop(var, None)
+                chan.variables[var + "_invalid"] = digits
         if ok:
             chan.variables[var] = digits
             chan.variables["read_result"] = "success"
             return
-        if digits:
-            chan.variables[var + "_invalid"] = digits
         if invalid:
             play_file(chan, invalid)
-    chan.variables["read_result"] = "failure"
+    # switch_play_and_get_digits leaves read_result as the last switch_ivr_read set it: `success` after a key the
+    # regex refused (the digits only in <var>_invalid), `failure` after too few digits or none (the timeout)
     if len(a) > 10 and a[10]:
         logger.warning("play_and_get_digits transfer_on_fail %r not simulated", a[10])
 

@@ -8,6 +8,7 @@ from gevent.event import Event as GEvent
 
 from .channels import BridgeEnded, BridgeRequest, Hangup, now_us
 from .events import UUID_BRIDGE_CALLING
+from .media import heard_from, heard_until
 
 logger = logging.getLogger(__name__)
 ACK_TIMEOUT = 5.0
@@ -72,6 +73,7 @@ class Bridge:
             chan.profile["Channel-Bridged-Time"] = chan.bridged_us
             chan.partner = self.other(chan)
             chan.bridge = self
+            chan.heard_bridge = heard_from(chan, "bridge", chan.partner.uuid)
             if chan.script is not None:
                 chan.script.bridged(chan)
         a.fire("CHANNEL_BRIDGE", before=(("Bridge-A-Unique-ID", a.uuid), ("Bridge-B-Unique-ID", b.uuid)))
@@ -172,6 +174,7 @@ def leave_bridge(chan, cause, mode="partner"):
     partner, chan.partner = chan.partner, None
     if partner is None:
         return
+    heard_until(chan, getattr(chan, "heard_bridge", None))
     is_a = chan.bridge_a()
     chan.bridge_is_a = None
     chan.variables.pop("bridge_to", None)
@@ -337,6 +340,12 @@ def bridged_loop(chan):
     while True:
         try:
             what = chan.wait(None, dtmf=True, cmd=True)
+            if what == "cmd" and chan.partner is not None and chan.partner.moving is not None:
+                # the partner has CF_TRANSFER (a uuid_bridge moves it, set before its `+OK`): the loop ends on it
+                # before it parses a private event (audio_bridge_thread checks chan_b's CF_TRANSFER first), so
+                # what was queued meanwhile (a broadcast to the caller set aside) runs after the bridge
+                chan.wait(0.1, until=lambda: chan.partner is None or chan.partner.moving is None)
+                continue
         except BridgeEnded as end:
             partner_gone(chan, end)
             if moving_on(chan):

@@ -16,6 +16,7 @@ import gevent
 from .causes import q850
 from .channels import BridgeEnded, BridgeRequest, Hangup, now_us
 from .bridge import bridged_loop, exchange_media, exit_bridge_loop
+from .media import heard_from
 from .originate import _one_leg, parse_dialstring
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ def _link(a, b):
         chan.bridged_us = now_us()
         chan.profile["Channel-Bridged-Time"] = chan.bridged_us
         chan.partner = other
+        chan.heard_bridge = heard_from(chan, "bridge", other.uuid)
         if chan.script is not None:
             chan.script.bridged(chan)
     a.fire("CHANNEL_BRIDGE", before=(("Bridge-A-Unique-ID", a.uuid), ("Bridge-B-Unique-ID", b.uuid)))

@@ -121,5 +121,8 @@ def api_uuid_break(sw, arg):
         if c.__dict__.get("active_broadcast") is not None:
             stop_broadcast(c)
         elif c.app_stack and c.app_stack[-1] != "park":
+            # a sendmsg app runs with CF_BROADCAST: switch_channel_stop_broadcast also ends its `loops`
+            # (CF_STOP_BROADCAST, switch_ivr.c switch_ivr_parse_event)
+            c.stop_broadcast = c.stop_broadcast or c.sendmsg_depth > 0
             c.interrupt(Break())   # stops the running app only; park itself is not broken
     return "+OK\n"

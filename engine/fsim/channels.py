@@ -14,6 +14,7 @@ from gevent.event import Event as GEvent
 
 from .causes import q850
 from .events import STATE_NUMBERS, CALLSTATE_NUMBERS, add_channel_data
+from .loops import execute_loops
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +131,8 @@ class Channel:
         self.destroyed = False
         self.greenlet = None
         self.timers = []
+        self.sendmsg_depth = 0          # sendmsg apps running (nested ones inside a playback count too)
+        self.stop_broadcast = False     # CF_STOP_BROADCAST
 
     # ------------------------------------------------------------ events
     def fire(self, name, before=(), after=(), calling=None, with_vars=None, pre=()):
@@ -207,13 +210,15 @@ class Channel:
     def poke(self):
         self._wake.set()
 
-    def wait(self, seconds=None, dtmf=False, cmd=False, bridge=True, brk=True, nested=False, until=None):
+    def wait(self, seconds=None, dtmf=False, cmd=False, bridge=True, brk=True, nested=False, until=None,
+             ended=True):
         """Block up to `seconds` simulated seconds; return 'timeout', 'dtmf', 'cmd' or 'until' (when the callable
         `until` is true at a wake-up, see poke()).
 
         Raises Hangup (always), Break / BridgeRequest / BridgeEnded when accepted. With nested=True queued
         sendmsg commands run inside the current app (switch_ivr_parse_all_events in play/sleep loops) and
-        the remaining wait is extended by their duration.
+        the remaining wait is extended by their duration. ended=False leaves a BridgeEnded pending: a media app
+        run inside a bridge's loop plays on when the partner goes (the loop sees it once the app returns).
         """
         deadline = None if seconds is None else time.monotonic() + self.sw.real(seconds)
         while True:
@@ -224,7 +229,8 @@ class Channel:
             self._pending = [e for e in self._pending
                              if not (isinstance(e, BridgeEnded) and (self.partner is None or self.moving))]
             for i, exc in enumerate(self._pending):
-                if (isinstance(exc, Break) and brk) or (isinstance(exc, (BridgeRequest, BridgeEnded)) and bridge):
+                if (isinstance(exc, Break) and brk) or (isinstance(exc, BridgeRequest) and bridge) or (
+                        isinstance(exc, BridgeEnded) and bridge and ended):
                     del self._pending[i]
                     raise exc
             if until is not None and until():
@@ -273,7 +279,6 @@ class Channel:
 
     def run_command(self, cmd):
         """switch_ivr_parse_event: execute / hangup / others, then PRIVATE_COMMAND (obs. 17)."""
-        from .apps import execute
         if getattr(cmd, "run", None) is not None:
             return cmd.run(self)   # private events queued by other modules (broadcast.py)
         had_media = self.media_up
@@ -283,12 +288,9 @@ class Channel:
             arg = cmd.get("execute-app-arg")
             if arg is None and cmd.body:
                 arg = cmd.body
-            loops = int(cmd.get("loops") or 1)
             lock = (cmd.get("event-lock") or "").lower() == "true"
             try:
-                for _ in range(max(1, loops)):
-                    execute(self, app, arg or "", app_uuid=cmd.get("Event-UUID"), event_lock=lock,
-                            uuid_name=cmd.get("Event-UUID-Name"))
+                execute_loops(self, cmd, app, arg or "", lock)
             finally:
                 # obs. 17: PRIVATE_COMMAND follows each executed sendmsg, except one dequeued while the call had
                 # no media (the first `answer` of a parked unanswered call had none).

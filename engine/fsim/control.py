@@ -9,7 +9,8 @@ logger = logging.getLogger(__name__)
 
 
 class ControlServer:
-    """GET/POST/PATCH endpoints: /phones, /calls, /channels, /commands, /calls_log, /refused, /capacity, /reset."""
+    """GET/POST/PATCH endpoints: /phones, /calls, /calls/<uuid>/media, /channels, /commands, /calls_log, /refused,
+    /capacity, /reset."""
 
     def __init__(self, sim, host, port):
         self.sim = sim
@@ -76,6 +77,9 @@ class ControlServer:
             return 200, sim.refused()
         if path == "/capacity" and method == "GET":
             return 200, sim.capacity()
+        m = re.match(r"^/calls/([^/]+)/media$", path)
+        if m and method == "GET":           # what the leg heard: playbacks and bridges, in simulated seconds
+            return 200, sim.media_timeline(m.group(1))
         m = re.match(r"^/calls/([^/]+)/(dtmf|hangup)$", path)
         if m and method == "POST":
             if m.group(2) == "dtmf":

@@ -1,13 +1,15 @@
-"""What a playback target sounds like: existence and duration of files and stream URLs."""
+"""What a playback target sounds like: existence and duration of files and stream URLs; what each channel heard."""
 import logging
 import os
 import re
+import time
 import wave
 
 logger = logging.getLogger(__name__)
 
 INFINITE = float("inf")
 DEFAULT_NON_WAV_SECONDS = 1.0
+TIMELINES_KEPT = 5000           # channels whose timeline (what they heard) the switch keeps
 
 
 def resolve(chan, path):
@@ -27,7 +29,9 @@ def probe(chan, target):
             n = int(ms)
         except ValueError:
             n = 0
-        return True, (INFINITE if n <= 0 else n / 1000.0), None
+        if n == 0:      # mod_tone_stream.c silence_stream_file_open: atoi 0 is "Invalid Input", the open fails
+            return False, 0.0, None
+        return True, (INFINITE if n < 0 else n / 1000.0), None
     if target.startswith("tone_stream://"):
         return True, _tone_seconds(target[len("tone_stream://"):]), "tone_stream"
     if target.startswith("local_stream://"):
@@ -60,3 +64,37 @@ def _tone_seconds(spec):
         except ValueError:
             pass
     return (total / 1000.0 or 1.0) * max(1, loops)
+
+
+class Heard:
+    """One stretch of what a channel heard: a playback (kind `playback`, what = its target) or a bridge (kind
+    `bridge`, what = the other leg), in simulated seconds; end is None while it lasts."""
+
+    __slots__ = ("kind", "what", "start", "end")
+
+    def __init__(self, kind, what, start):
+        self.kind, self.what, self.start, self.end = kind, what, start, None
+
+    def as_dict(self):
+        return {"kind": self.kind, "what": self.what, "start": self.start, "end": self.end}
+
+
+def sim_now(sw):
+    """A monotonic clock in simulated seconds (wall clock divided by the time scale)."""
+    return time.monotonic() / (sw.time_scale or 1.0)
+
+
+def heard_from(chan, kind, what):
+    """A channel starts hearing something (PLAYBACK_START, CHANNEL_BRIDGE): its entry in the switch's timeline."""
+    entry = Heard(kind, what, sim_now(chan.sw))
+    log = chan.sw.media_log
+    if chan.uuid not in log and len(log) >= TIMELINES_KEPT:
+        del log[next(iter(log))]            # the oldest channel's: a long-running switch stays bounded
+    log.setdefault(chan.uuid, []).append(entry)
+    return entry
+
+
+def heard_until(chan, entry):
+    """That stretch ends (PLAYBACK_STOP, the leg leaves the bridge)."""
+    if entry is not None and entry.end is None:
+        entry.end = sim_now(chan.sw)

@@ -56,6 +56,7 @@ class SimSwitch:
         self._chans = {}
         self._log = []
         self._calls_log = []
+        self.media_log = {}                  # uuid -> [media.Heard]: what each channel heard, and when
         # the core database `show channels` reads (switch_core_sqldb.c): a channel's row is written, and deleted,
         # by the SQL manager thread from a queue, so it appears and goes a little after the channel itself (54 to
         # 159 ms on a real FreeSWITCH 1.11 here, measured with parked calls and no load): a controller that lists
@@ -115,6 +116,7 @@ class SimSwitch:
             chan.hangup("MANAGER_REQUEST", disposition="send_bye")
         self._log = []
         self._calls_log = []
+        self.media_log = {}
         self.limits.refused_log = []
         self.limits.refused_invites = self.limits.refused_originates = 0
 
@@ -287,6 +289,11 @@ class SimSwitch:
     def commands(self):
         """Every command received over ESL: [{t, conn, command}]."""
         return list(self._log)
+
+    def media_timeline(self, uuid):
+        """What a channel heard, in order: [{kind: playback|bridge, what, start, end}] in simulated seconds
+        (end None while it lasts), kept after the channel is gone."""
+        return [h.as_dict() for h in self.media_log.get(uuid, [])]
 
     def channels(self):
         """Live channels as dicts."""

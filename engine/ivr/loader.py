@@ -12,8 +12,11 @@ from pathlib import Path
 import yaml
 
 from engine.ivr.conditions import validate_when
-from engine.ivr.model import (CollectNode, ConditionNode, Flow, GotoNode, HangupNode, MenuNode, Node, PlayNode,
+from engine.domain.followup import Rating
+from engine.ivr.model import (CollectNode, ConditionNode, FollowUpNode, Flow, GotoNode, HangupNode, MenuNode, Node,
+                              PlayNode,
                               QueueNode, SetNode, SurveyNode, TransferNode, VoicemailNode)
+from engine.ivr.model import NO_INPUT_PROMPT
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +116,16 @@ def _menu(node_id: str, spec: dict) -> MenuNode:
         raise ValueError(f"choice keys must be single DTMF keys, got {bad}")
     tries, timeout = _tries_timeout(spec, 3, 5000)
     return MenuNode(node_id, _req(spec, "prompt"), _req(spec, "invalid_prompt"),
-                    {str(k): str(v) for k, v in choices.items()}, _req(spec, "default"), tries, timeout)
+                    {str(k): str(v) for k, v in choices.items()}, _req(spec, "default"), tries, timeout,
+                    _no_input_prompt(spec))
+
+
+def _no_input_prompt(spec: dict) -> str:
+    """What a menu or a collection says when no key came at all (default no_input.wav)."""
+    value = spec.get("no_input_prompt", NO_INPUT_PROMPT)
+    if not isinstance(value, str) or not value.strip() or any(c.isspace() for c in value):
+        raise ValueError("no_input_prompt must be a prompt file name without spaces")
+    return value
 
 
 def _collect(node_id: str, spec: dict) -> CollectNode:
@@ -132,7 +144,8 @@ def _collect(node_id: str, spec: dict) -> CollectNode:
         raise ValueError("variable must be a name of letters, digits and _")
     tries, timeout = _tries_timeout(spec, 3, 8000)
     return CollectNode(node_id, _req(spec, "prompt"), _req(spec, "invalid_prompt"), variable, _req(spec, "next"),
-                       _req(spec, "on_failure"), low, high, regex, terminator, tries, timeout)
+                       _req(spec, "on_failure"), low, high, regex, terminator, tries, timeout,
+                       _no_input_prompt(spec))
 
 
 def _condition(node_id: str, spec: dict) -> ConditionNode:
@@ -219,6 +232,27 @@ def _survey(node_id: str, spec: dict) -> SurveyNode:
                       tries, timeout)
 
 
+def _follow_up(node_id: str, spec: dict) -> FollowUpNode:
+    ratings = spec.get("ratings")
+    known = ", ".join(r.value for r in Rating)
+    if not isinstance(ratings, dict) or len(ratings) < 2:
+        raise ValueError(f"'ratings' must map at least two keys (0-9) to a rating ({known})")
+    mapped: dict[str, str] = {}
+    for key, rating in ratings.items():
+        key = str(key)
+        if len(key) != 1 or not key.isdigit():
+            raise ValueError(f"rating keys must be single keys 0-9, got {key!r}")
+        if str(rating) not in {r.value for r in Rating}:
+            raise ValueError(f"key {key} must store one of {known}, got {rating!r}")
+        mapped[key] = str(rating)
+    of = str(spec.get("of", "handling"))
+    if of not in ("handling", "department"):
+        raise ValueError("'of' is handling (the order's handling) or department")
+    tries, timeout = _tries_timeout(spec, 2, 6000)
+    return FollowUpNode(node_id, _req(spec, "prompt"), _req(spec, "invalid_prompt"), _req(spec, "next"), mapped, of,
+                        tries, timeout)
+
+
 def _hangup(node_id: str, spec: dict) -> HangupNode:
     return HangupNode(node_id, spec.get("prompt"), str(spec.get("cause", "NORMAL_CLEARING")))
 
@@ -232,7 +266,7 @@ def _tries_timeout(spec: dict, tries: int, timeout: int) -> tuple[int, int]:
 
 _PARSERS = {"play": _play, "menu": _menu, "collect": _collect, "condition": _condition, "set": _set,
             "goto": _goto, "queue": _queue, "transfer": _transfer, "voicemail": _voicemail, "survey": _survey,
-            "hangup": _hangup}
+            "follow_up": _follow_up, "hangup": _hangup}
 
 
 def _req(spec: dict, key: str) -> str:
@@ -245,7 +279,7 @@ def _req(spec: dict, key: str) -> str:
 
 def _targets(node: Node) -> list[str]:
     """Node ids a node can lead to (within its flow)."""
-    if isinstance(node, (PlayNode, SetNode, SurveyNode)):
+    if isinstance(node, (PlayNode, SetNode, SurveyNode, FollowUpNode)):
         return [node.next]
     if isinstance(node, MenuNode):
         return [*node.choices.values(), node.default]
@@ -300,7 +334,8 @@ def _loops_forever(nodes: dict[str, Node], node_id: str) -> bool:
 def _check_prompts(nodes: dict[str, Node], prompts_dir: Path, where: str, problems: list[str]) -> None:
     """Every prompt file named by the flow exists."""
     for node in nodes.values():
-        for prompt in (getattr(node, "prompt", None), getattr(node, "invalid_prompt", None)):
+        for prompt in (getattr(node, "prompt", None), getattr(node, "invalid_prompt", None),
+                       getattr(node, "no_input_prompt", None)):
             if prompt and "://" not in prompt and "${" not in prompt and not (prompts_dir / prompt).is_file():
                 problems.append(f"{where}: node {node.id}: prompt file {prompt!r} not found in {prompts_dir}")
 

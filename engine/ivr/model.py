@@ -4,6 +4,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
+NO_INPUT_PROMPT = "no_input.wav"        # 抱歉，没有听到您的按键。 (a menu or collection heard no key at all)
+
 
 @dataclasses.dataclass(frozen=True)
 class PlayNode:
@@ -17,7 +19,8 @@ class PlayNode:
 
 @dataclasses.dataclass(frozen=True)
 class MenuNode:
-    """Play a prompt and take one key; each choice leads to a node; `default` after no or invalid input."""
+    """Play a prompt and take one key; each choice leads to a node. A wrong key hears `invalid_prompt`, no key
+    within the timeout `no_input_prompt`, and the menu again, up to `tries` in all; then `default`."""
 
     id: str
     prompt: str
@@ -26,11 +29,13 @@ class MenuNode:
     default: str
     tries: int = 3
     timeout_ms: int = 5000
+    no_input_prompt: str = NO_INPUT_PROMPT
 
 
 @dataclasses.dataclass(frozen=True)
 class CollectNode:
-    """Collect digits (e.g. a taxpayer ID) into a call variable, validated by length and a regex, with retries."""
+    """Collect digits (e.g. a taxpayer ID) into a call variable, validated by length and a regex, with retries: wrong
+    or too few digits hear `invalid_prompt`, none at all `no_input_prompt`; after `tries`, `on_failure`."""
 
     id: str
     prompt: str
@@ -44,6 +49,7 @@ class CollectNode:
     terminator: str = "#"
     tries: int = 3
     timeout_ms: int = 8000
+    no_input_prompt: str = NO_INPUT_PROMPT
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,6 +139,29 @@ class SurveyNode:
 
 
 @dataclasses.dataclass(frozen=True)
+class FollowUpNode:
+    """A rating in an automated follow-up call (回访): one key, mapped to 满意 / 基本满意 / 不满意 (Rating values), of
+    the order's handling (`of: handling`: the visit is done, 不满意 reopens the order) or of the department's work
+    (`of: department`). Without a valid key the flow goes on to `next` and the visit counts as not reached."""
+
+    id: str
+    prompt: str
+    invalid_prompt: str
+    next: str
+    ratings: Mapping[str, str]
+    of: str = "handling"
+    tries: int = 2
+    timeout_ms: int = 6000
+
+    @property
+    def keys(self) -> str:
+        return "".join(sorted(self.ratings))
+
+    def rating_of(self, key: str | None) -> str | None:
+        return self.ratings.get(key or "")
+
+
+@dataclasses.dataclass(frozen=True)
 class HangupNode:
     """Optionally play a goodbye prompt, then hang up."""
 
@@ -142,7 +171,7 @@ class HangupNode:
 
 
 Node = (PlayNode | MenuNode | CollectNode | ConditionNode | SetNode | GotoNode | QueueNode | TransferNode
-        | VoicemailNode | SurveyNode | HangupNode)
+        | VoicemailNode | SurveyNode | FollowUpNode | HangupNode)
 
 
 @dataclasses.dataclass(frozen=True)

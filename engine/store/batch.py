@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from engine.domain.commands import (LogCallEvent, SaveAgentState, SaveCallback, SaveCallRecord, SaveCdrReconciled, SaveOffer,
                                     SaveQueueStatus, SaveRecording, SaveRequestResult, SaveSurveyResult,
-                                    SaveSwitchStatus, SaveTrunkStatus, SaveVoicemail)
+                                    SaveSwitchStatus, SaveTrunkStatus, SaveVoicemail, SaveFollowUpResult)
 from engine.reports.rollups import Increments
 from engine.store import bulk, repos, switch_status
 from engine.store.calllog import EVENT_COLUMNS, entry_row
@@ -51,7 +51,8 @@ Writer = Callable[[Session, object], None]
 
 # written through their per-command writer, in place: they touch tables nothing else in a batch writes, and read
 # agents only to see whether one exists
-_IN_PLACE = frozenset({SaveRequestResult, SaveCallback, SaveVoicemail, SaveSurveyResult, SaveCdrReconciled})
+_IN_PLACE = frozenset({SaveRequestResult, SaveCallback, SaveVoicemail, SaveSurveyResult, SaveCdrReconciled,
+                       SaveFollowUpResult})
 _RECORDING_COLUMNS = (*repos.RECORDING_START_COLUMNS, *repos.RECORDING_STOP_COLUMNS)
 _RECORDING_NEW = (None, None, "recording", None, None, None, "")    # RECORDING_STOP_COLUMNS of a new row
 

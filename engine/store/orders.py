@@ -46,7 +46,13 @@ DEFAULT_SPEC: dict[str, Any] = {
     # the departments' office hours, for clocks in working time (7 hours a working day: 7wh is one day)
     "office_hours": {"mon-fri": ["09:00-12:00", "13:00-17:00"]},
     "follow_up": {"always": ["complaint", "report"], "sample_percent": 20, "include_on_the_spot": False,
-                  "attempts": 3, "gap_hours": 2, "automated": False},
+                  "attempts": 3, "gap_hours": 2, "automated": False,
+                  # the automated call: when citizens may be rung (every day but statutory holidays), the flow it
+                  # runs (ivr_flows/followup.yaml), the number shown to them ("": the hotline they called), how
+                  # long it rings and how many such calls at once (each takes a trunk channel)
+                  "calling_hours": ["09:00-12:00", "14:00-20:00"], "call_on_holidays": False,
+                  "flow": "followup", "caller_id": "",
+                  "ring_seconds": 40, "at_once": 4},
     "remind_before_minutes": 60,        # a reminder this long before a deadline
     "escalate_after_hours": 4,          # 督办 once a deadline is this long past
 }
@@ -75,6 +81,24 @@ def aware(value: dt.datetime | None) -> dt.datetime | None:
 
 
 @dataclasses.dataclass(frozen=True)
+class FollowUpCalls:
+    """How the engine places automated follow-up calls (engine.acd.followups)."""
+
+    flow: str = "followup"
+    caller_id: str = ""                 # "": the hotline number the citizen called
+    ring_s: int = 40
+    at_once: int = 4
+
+    def __post_init__(self) -> None:
+        if not self.flow.replace("_", "").isalnum():
+            raise ValueError(f"the follow-up flow must be a flow's name, got {self.flow!r}")
+        if self.caller_id and not self.caller_id.isdigit():
+            raise ValueError("the follow-up caller id must be digits")
+        if not 10 <= self.ring_s <= 120 or not 1 <= self.at_once <= 30:
+            raise ValueError("ring_seconds must be 10-120 and at_once 1-30")
+
+
+@dataclasses.dataclass(frozen=True)
 class OrderSettings:
     clocks: OrderClocks
     office: BusinessHours
@@ -84,6 +108,7 @@ class OrderSettings:
     remind_before: dt.timedelta
     escalate_after: dt.timedelta
     spec: Mapping[str, Any]
+    calls: "FollowUpCalls | None" = None
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any] | None = None) -> "OrderSettings":
@@ -120,8 +145,20 @@ class OrderSettings:
             raise SettingsError("follow_up.always: request types are consultation, complaint, report, help, "
                                 "suggestion") from None
         try:
+            hours = fu["calling_hours"]
+            if isinstance(hours, str):
+                hours = [r.strip() for r in hours.replace("，", ",").split(",") if r.strip()]
+            calling = BusinessHours.from_spec({"mon-sun": list(hours), "makeup": list(hours),
+                                               "holiday": list(hours) if fu["call_on_holidays"] else "closed"})
+            if not hours:
+                raise HoursError("no hours")
+        except (HoursError, ValueError, TypeError, AttributeError):
+            raise SettingsError("follow_up.calling_hours: hours like 09:00-12:00, 14:00-20:00") from None
+        try:
             rule = FollowUpRule(always, float(fu["sample_percent"]), bool(fu["include_on_the_spot"]))
-            retry = RetryPolicy(int(fu["attempts"]), dt.timedelta(hours=float(fu["gap_hours"])))
+            retry = RetryPolicy(int(fu["attempts"]), dt.timedelta(hours=float(fu["gap_hours"])), calling)
+            calls = FollowUpCalls(str(fu["flow"]).strip(), str(fu["caller_id"]).strip(), int(fu["ring_seconds"]),
+                                  int(fu["at_once"]))
         except (ValueError, TypeError) as exc:
             raise SettingsError(f"follow_up: {exc}") from None
         try:
@@ -131,7 +168,7 @@ class OrderSettings:
             raise SettingsError("remind_before_minutes and escalate_after_hours are numbers") from None
         if remind < dt.timedelta(0) or escalate <= dt.timedelta(0):
             raise SettingsError("remind_before_minutes must be 0 or more and escalate_after_hours more than 0")
-        return cls(clocks, office, rule, retry, bool(fu["automated"]), remind, escalate, merged)
+        return cls(clocks, office, rule, retry, bool(fu["automated"]), remind, escalate, merged, calls)
 
 
 def load_settings(session: Session) -> OrderSettings:
@@ -214,6 +251,34 @@ def call_facts(session: Session, call_uuid: str) -> dict[str, Any]:
             "agent_id": record.agent_id}
 
 
+BACKFILL_WITHIN = dt.timedelta(days=2)       # a call still on after this long has no record to wait for
+
+
+def backfill_call_facts(session: Session, now: dt.datetime | None = None) -> int:
+    """Orders registered while their call was still on (its record is written at the hang-up): once the record
+    exists, what the order left blank is taken from it (the caller's number and region, the IVR path and data,
+    the queue, the hall of the number dialled, the agent); how many orders were completed."""
+    now = (now or utcnow()).astimezone(dt.timezone.utc)
+    waiting = session.scalars(select(WorkOrder).where(WorkOrder.call_uuid.is_not(None),
+                                                      WorkOrder.call_facts_at.is_(None),
+                                                      WorkOrder.created_at >= now - BACKFILL_WITHIN)
+                              .execution_options(unscoped=True)).all()
+    done = 0
+    for order in waiting:
+        facts = call_facts(session, order.call_uuid or "")
+        if not facts:
+            continue
+        order.citizen_phone = order.citizen_phone or facts["citizen_phone"]
+        order.region = order.region or facts["region"] or region_of_number(order.citizen_phone)
+        order.ivr_data = order.ivr_data or facts["ivr_data"]
+        order.queue_code = order.queue_code or facts["queue_code"]
+        order.hall_id = order.hall_id if order.hall_id is not None else facts["hall_id"]
+        order.agent_id = order.agent_id if order.agent_id is not None else facts["agent_id"]
+        order.call_facts_at = now
+        done += 1
+    return done
+
+
 def register(session: Session, ctx: Context, actor: Actor, *, request_type: RequestType, title: str,
              content: str = "", urgency: Urgency = Urgency.GENERAL, hard: bool = False,
              category_id: int | None = None, citizen_name: str = "", citizen_phone: str = "",
@@ -234,7 +299,7 @@ def register(session: Session, ctx: Context, actor: Actor, *, request_type: Requ
                       agent_id=agent_id if agent_id is not None else facts.get("agent_id"),
                       region=facts.get("region", ""), ivr_data=facts.get("ivr_data", ""),
                       queue_code=facts.get("queue_code"), created_by_id=actor.user_id, created_at=now,
-                      updated_at=now)
+                      updated_at=now, call_facts_at=now if facts else None)
     if not order.region and order.citizen_phone:
         order.region = region_of_number(order.citizen_phone)
     machine = Machine.register("", actor.name, now)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from engine.domain import commands as c
-from engine.store import calllog, cdrs, repos, switch_status
+from engine.store import calllog, cdrs, follow_up_calls, repos, switch_status
 
 
 def per_command_writers(inspect: Callable) -> dict[type, Callable]:
@@ -25,5 +25,6 @@ def per_command_writers(inspect: Callable) -> dict[type, Callable]:
         c.SaveTrunkStatus: repos.save_trunk_status,
         c.SaveSwitchStatus: switch_status.save_switch_status,
         c.SaveCdrReconciled: cdrs.save_cdr_reconciled,
+        c.SaveFollowUpResult: follow_up_calls.save_follow_up_result,
         c.SaveRecording: lambda session, cmd: repos.save_recording(session, cmd, inspect),
     }

@@ -78,6 +78,8 @@ def _execute_complete(ev: EslEvent, at: float) -> AppFinished | None:
         read_result=ev.var("read_result") if app == "play_and_get_digits" else None, at=at,
         record_ms=_int(ev.var("record_ms")) if app == "record" else None,
         hangup=ev.get("Answer-State") == "hangup",     # after CHANNEL_HANGUP (captures 03, 04b)
+        # switch_ivr_play_file sets playback_ms (samples read) before PLAYBACK_STOP (capture 03: 2759 for 2.76 s)
+        played_ms=_int(ev.var("playback_ms")) if app == "playback" else None,
     )
 
 

@@ -526,6 +526,12 @@ def hupall(cause: str = "NORMAL_CLEARING", var: str | None = None, value: str | 
 
 
 # -- sendmsg application arguments (mod_dptools.c) --------------------------------------------------
+#: sendmsg ``loops:`` header for an app run again and again: switch_ivr.c switch_ivr_parse_event runs it
+#: ``for (x = 0; x < loops || loops < 0; x++)`` and stops on CF_STOP_BROADCAST (``uuid_break``), a channel no
+#: longer ready (bridge, transfer, hang-up), a failing app, or a pass of under 0.5 s (a file that cannot play)
+LOOP_FOREVER = -1
+
+
 def playback(path: str) -> AppCall:
     """`playback <file>` (mod_dptools.c playback_function; ``file@@<samples>`` seeks). Terminators are the
     channel variable ``playback_terminators`` (default ``*``); see :func:`playback_with_terminators`."""

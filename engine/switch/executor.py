@@ -92,6 +92,8 @@ class SwitchExecutor:
     def _run(self, cmd: object, run: _Run) -> None:
         if isinstance(cmd, c.Answer):
             self._sendmsg(run, cmd.uuid, "answer", "", None, "answer")
+        elif isinstance(cmd, c.Play) and cmd.loop:
+            self._music(run, cmd.uuid, cmd.source, cmd.app_uuid)
         elif isinstance(cmd, c.Play):
             self._sendmsg(run, cmd.uuid, "playback", cmd.source, cmd.app_uuid, "play")
         elif isinstance(cmd, c.Collect):
@@ -140,7 +142,10 @@ class SwitchExecutor:
         elif isinstance(cmd, c.PhoneEvent):
             self._api(run, encode.uuid_phone_event(cmd.uuid, cmd.event), "phone_event", cmd.uuid)
         elif isinstance(cmd, c.PlayMusic):
-            self._api(run, encode.uuid_broadcast(cmd.uuid, cmd.source, leg="aleg"), "music", cmd.uuid)
+            # a caller set aside (consult) until it is bridged again: a uuid_broadcast plays a file once, and its
+            # endless_playback would never yield to what the engine sends next (a survey after the agent hung up):
+            # uuid_break does not stop it (mod_dptools.c endless_playback_function takes BREAK as SUCCESS)
+            self._music(run, cmd.uuid, cmd.source, None)
         elif isinstance(cmd, c.JoinConference):
             # capture 05b: uuid_transfer <agent> -both 'conference:cc-<caller>@default' inline
             self._api(run, encode.uuid_transfer_inline(cmd.uuid, [("conference", f"{cmd.room}@default")],
@@ -184,14 +189,26 @@ class SwitchExecutor:
         self.report(PhoneProbed(cmd.agent_id, contact is not None,
                                 f"registered at {contact}" if contact else "not registered", time.time()))
 
+    def _music(self, run: _Run, uuid: str, source: str, app_uuid: str | None) -> None:
+        """Music that never runs out: `playback` with `loops: -1`, which FreeSWITCH runs again each time the file
+        ends (switch_ivr.c switch_ivr_parse_event) until `uuid_break` (CF_STOP_BROADCAST), a bridge or transfer
+        (the channel is no longer ready) or a pass shorter than 0.5 s (a missing file never spins). No event-lock:
+        what is queued on the channel meanwhile (the engine's marks) runs inside the music, as it plays
+        (switch_ivr_play_file parses private events unless CF_EVENT_LOCK)."""
+        app = encode.playback(source)
+        self._sendmsg(run, uuid, app.app, app.arg, app_uuid, "play" if app_uuid else "music",
+                      loops=encode.LOOP_FOREVER, event_lock=False)
+
     # -- the three kinds of switch command: write, then check the reply when it comes ----------------
-    def _sendmsg(self, run: _Run, uuid: str, app: str, arg: str, app_uuid: str | None, key: str) -> None:
+    def _sendmsg(self, run: _Run, uuid: str, app: str, arg: str, app_uuid: str | None, key: str,
+                 loops: int | None = None, event_lock: bool = True) -> None:
+        extra = {} if loops is None else {"loops": loops}
         if not self.pipelined:
             self._sendmsg_reply(run, uuid, key, self.link.sendmsg(uuid, app, arg or None, event_uuid=app_uuid,
-                                                                  event_lock=True))
+                                                                  event_lock=event_lock, **extra))
             return
         pending = self.link.sendmsg_nowait(uuid, app, arg or None, event_uuid=app_uuid,  # type: ignore[attr-defined]
-                                           event_lock=True)
+                                           event_lock=event_lock, **extra)
         self._track(pending, run, self._sendmsg_reply, uuid, key)
 
     def _sendmsg_reply(self, run: _Run, uuid: str, key: str, reply: str) -> None:

@@ -25,6 +25,7 @@ FLOW_MARKS = ("cc_flow", "cc_after", "cc_path")                              # e
 LEAVING_MARKS = ("cc_outcome", "cc_voicemail", "cc_media", "cc_done")       # engine.acd.effects.mark_leaving
 CUSTOMER_MARKS = ("cc_agent_leg", "cc_number", "cc_callback_of", "cc_dnis")   # engine.acd.callbacks.customer_marks
 CUSTOMER_PHASES = ("callback", "dialout")
+FOLLOW_UP_PHASES = ("followup", "ivr")      # a citizen rung for a follow-up: answered, then in its flow
 CONSULT_MARKS = ("cc_consult_of", "cc_consulted", "cc_consult_kind", "cc_consult_target",   # engine.acd.consult
                  "cc_consult_bridged")
 NO_SUCH_CHANNEL = "No such channel"
@@ -57,6 +58,9 @@ def live_channel(api: Callable[[str], str], row: dict) -> LiveChannel | None:
         elif phase == "consult":
             marks["cc_phase"] = phase
             marks.update({name: _value(api(f"uuid_getvar {uuid} {name}").strip()) or "" for name in CONSULT_MARKS})
+        elif phase in FOLLOW_UP_PHASES:     # an automated follow-up call (engine.acd.followups)
+            marks["cc_phase"] = phase
+            marks["cc_follow_up"] = _value(api(f"uuid_getvar {uuid} cc_follow_up").strip()) or ""
     if marks.get("cc_phase") in ("queued", "connected"):
         marks.update(_waiting_marks(api, uuid))
         marks.update({name: _value(api(f"uuid_getvar {uuid} {name}").strip()) or "" for name in FLOW_MARKS})

@@ -45,28 +45,38 @@ def sim():
     switch.stop()
 
 
-@pytest.fixture
-def db_url(sqlite_url):
-    """A migrated SQLite database with the demo data, wrap-up shortened for tests."""
-    eng = make_engine(sqlite_url)
+def seeded_demo(url: str) -> str:
+    """The demo data in a migrated database, wrap-up shortened for tests; the url."""
+    eng = make_engine(url)
     with transaction(make_session_factory(eng)) as session:
         seed_demo(session)
         session.execute(update(Queue).values(wrap_up_s=1))
     eng.dispose()
-    return sqlite_url
+    return url
+
+
+def config_for(esl_port: int, db_url: str, tmp_path):
+    """The shipped configuration pointed at a simulator, a test database and a copy of the flows."""
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    for path in (PROJECT_ROOT / "ivr_flows").glob("*.yaml"):
+        shutil.copy(path, flows / path.name)
+    return load_config(env={"CALLCENTER_ESL_PORT": str(esl_port), "CALLCENTER_DATABASE_URL": db_url,
+                            "CALLCENTER_PATHS_RECORDINGS_DIR": str(tmp_path / "recordings"),
+                            "CALLCENTER_PATHS_FLOWS_DIR": str(flows),
+                            "CALLCENTER_PATHS_PROMPTS_DIR": str(PROJECT_ROOT / "ivr_flows" / "prompts")})
+
+
+@pytest.fixture
+def db_url(sqlite_url):
+    """A migrated SQLite database with the demo data, wrap-up shortened for tests."""
+    return seeded_demo(sqlite_url)
 
 
 @pytest.fixture
 def engine_config(sim, db_url, tmp_path):
     """The shipped configuration pointed at the simulator, the test database and a copy of the flows."""
-    flows = tmp_path / "flows"
-    flows.mkdir()
-    for path in (PROJECT_ROOT / "ivr_flows").glob("*.yaml"):
-        shutil.copy(path, flows / path.name)
-    return load_config(env={"CALLCENTER_ESL_PORT": str(sim.esl_port), "CALLCENTER_DATABASE_URL": db_url,
-                            "CALLCENTER_PATHS_RECORDINGS_DIR": str(tmp_path / "recordings"),
-                            "CALLCENTER_PATHS_FLOWS_DIR": str(flows),
-                            "CALLCENTER_PATHS_PROMPTS_DIR": str(PROJECT_ROOT / "ivr_flows" / "prompts")})
+    return config_for(sim.esl_port, db_url, tmp_path)
 
 
 @pytest.fixture

@@ -55,10 +55,12 @@ def test_consult_another_agent_then_transfer_with_a_note(sim, engine, db_url):
     consult = wait_until(lambda: call.consult if call.consult and call.consult.answered else None, 20,
                          "the consulted agent to answer")
     assert floor.agents[second.agent_id].state is AgentState.TALKING
-    sent = wait_until(lambda: (lambda cmds: cmds if any(c.startswith(f"api uuid_broadcast {uuid} ") for c in cmds)
+    music = (lambda c: c.startswith(f"sendmsg {uuid}\n") and "execute-app-name: playback" in c
+             and "loops: -1" in c)          # hold music in a loop until the caller is bridged again
+    sent = wait_until(lambda: (lambda cmds: cmds if any(music(c) for c in cmds)
                                 else None)(wire(sim)), 10, "the commands of the consultation")
     assert f"api uuid_bridge {first_leg} {consult.leg_uuid}" in sent          # the caller drops out and parks
-    assert any(c.startswith(f"api uuid_broadcast {uuid} ") for c in sent)    # and hears music meanwhile
+    assert any(music(c) for c in sent)                                       # and hears music meanwhile
     # the agents talk to each other while the caller waits alone
     wait_until(lambda: bridged_to(sim, uuid) is None and bridged_to(sim, first_leg) == consult.leg_uuid or None,
                10, "the caller parked and the agents bridged")

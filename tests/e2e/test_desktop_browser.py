@@ -202,10 +202,10 @@ def test_two_desktops_and_a_supervisor_handle_a_call_from_ring_to_ready(stack, c
         if mode == "barge":         # from the floor view's action form this time
             boss.goto(f"{stack.web}/floor/")
             agent_id = stack.db(lambda s: s.scalar(select(Agent.id).where(Agent.extension == second_ext)))
-            boss.wait_for_selector(f"#floor-action-agent option[value='{agent_id}']", state="attached", timeout=T)
-            boss.select_option("#floor-action-agent", str(agent_id))
-            boss.select_option("#floor-action-kind", "supervise:barge")
-            boss.click("#floor-action button[type=submit]")
+            row = f"tr[data-agent-id='{agent_id}']"           # each agent's row has its own action form
+            boss.wait_for_selector(f"{row} select[name=action]", timeout=T)
+            boss.select_option(f"{row} select[name=action]", "supervise:barge")
+            boss.click(f"{row} button[type=submit]")
             boss.wait_for_url(f"{stack.web}/floor/", timeout=T)
         else:
             supervise(boss, f"A{second_ext}", mode)

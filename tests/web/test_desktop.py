@@ -100,7 +100,8 @@ def test_desktop_in_a_browser_sends_requests_and_follows_the_engine(live_server,
     dial.result = "refused: agent 1001 cannot dial while talking"
     db.commit()
     page.wait_for_selector(f'#request-log li[data-request-id="{dial.id}"][data-status="refused"]', timeout=10_000)
-    assert "cannot dial while talking" in page.inner_text(f'#request-log li[data-request-id="{dial.id}"]')
+    answer = page.inner_text(f'#request-log li[data-request-id="{dial.id}"]')
+    assert "被拒绝" in answer and "cannot dial" not in answer           # the engine's reason, in Chinese
     assert page.inner_text("#dial-history") .startswith("13800138000")
 
     # a call arrives: the card shows it

@@ -47,7 +47,7 @@ def test_supervisors_act_on_an_agent_from_the_floor_and_come_back_to_it(as_super
 
     from engine.store.models import AgentRequest, AuditEntry
     page = as_supervisor.get("/floor/").get_data(as_text=True)
-    assert 'id="floor-action"' in page and 'value="supervise:whisper"' in page and 'value="state:logout"' in page
+    assert f'action="/floor/{seed.agent_id}/action"' in page and 'value="supervise:whisper"' in page and 'value="state:logout"' in page
     answer = as_supervisor.post(f"/agents/{seed.agent_id}/supervise", data={"mode": "whisper", "back": "floor"})
     assert answer.status_code == 302                       # refused: the supervisor has no phone of their own
     assert db.scalars(select(AgentRequest).where(AgentRequest.agent_id == seed.agent_id)).all() == []

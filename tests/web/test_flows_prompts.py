@@ -164,10 +164,10 @@ def test_prompt_upload_errors_show_prompt_error(as_admin, dirs, db, monkeypatch)
     response = as_admin.post("/flows/prompts/upload", data={"file": (io.BytesIO(b"ID3..."), "hello.mp3")},
                              content_type="multipart/form-data")
     assert response.status_code == 422
-    assert "install ffmpeg" in response.get_data(as_text=True)
+    assert "未安装 ffmpeg" in response.get_data(as_text=True) and "install ffmpeg" not in response.get_data(as_text=True)
     response = as_admin.post("/flows/prompts/upload", data={"file": (io.BytesIO(b"not audio"), "x.wav")},
                              content_type="multipart/form-data")
-    assert "not a readable wav audio file" in response.get_data(as_text=True)
+    assert "x.wav 不是可读取的 wav 音频文件。" in response.get_data(as_text=True)
     assert not (dirs / "prompts" / "hello.wav").exists() and audit(db) == []
 
 
@@ -180,3 +180,9 @@ def test_roles(client, seed, dirs, as_supervisor):
     login(client, "agent1001")
     assert client.get("/flows/").status_code == 403
     assert client.get("/flows/prompts/").status_code == 403
+
+
+def test_the_follow_up_flow_reads_in_words(as_supervisor, dirs):
+    text = as_supervisor.get("/flows/followup").get_data(as_text=True)
+    assert "工单回访（自动外呼）" in text and "回访评价" in text
+    assert "评价承办单位的工作态度" in text and "按键 3：不满意" in text and "按键 2：基本满意" in text

@@ -160,7 +160,8 @@ def test_the_centre_sets_the_clocks_and_new_orders_follow_them(app, db, road):
             "reply_general": "same_day", "reply_hard": "2wd", "reply_special": "7wh", "reply_special_urgent": "4wh",
             "office_hours": "09:00-12:00, 13:00-17:00", "follow_always": ["complaint", "report"],
             "sample_percent": "20", "attempts": "3", "gap_hours": "2", "remind_before_minutes": "60",
-            "escalate_after_hours": "4"}
+            "escalate_after_hours": "4", "calling_hours": "09:00-12:00, 14:00-20:00", "ring_seconds": "40",
+            "at_once": "4"}
     page = admin.post("/orders/settings", data=form).get_data(as_text=True)
     assert "请按 3h、30min、7wh、2wd 或 same_day 的格式填写" in page            # refused, next to the field
     admin.post("/orders/settings", data={**form, "dispatch_special_urgent": "20min"})
@@ -168,3 +169,36 @@ def test_the_centre_sets_the_clocks_and_new_orders_follow_them(app, db, road):
                                     "title": "两小时派单", "content": "内容"})
     order = db.scalar(select(WorkOrder))
     assert order.dispatch_due.replace(tzinfo=UTC) - order.created_at.replace(tzinfo=UTC) == dt.timedelta(hours=2)
+
+
+def test_the_centre_sets_how_automated_follow_up_calls_are_placed_and_the_list_shows_each_attempt(app, db, road):
+    admin = _client(app, "admin")
+    page = admin.get("/orders/settings").get_data(as_text=True)
+    assert "回访外呼时段（每天）" in page and 'value="09:00-12:00, 14:00-20:00"' in page and "外显号码" in page
+    form = {"dispatch_general": "3h", "dispatch_special": "1h", "dispatch_special_urgent": "30min",
+            "reply_general": "same_day", "reply_hard": "2wd", "reply_special": "7wh", "reply_special_urgent": "4wh",
+            "office_hours": "09:00-12:00, 13:00-17:00", "follow_always": ["complaint", "report"],
+            "sample_percent": "20", "attempts": "3", "gap_hours": "2", "remind_before_minutes": "60",
+            "escalate_after_hours": "4", "automated": "y", "calling_hours": "09:00-12:00，14:30-20:00",
+            "caller_id": "abc", "ring_seconds": "30", "at_once": "2"}
+    page = admin.post("/orders/settings", data=form).get_data(as_text=True)
+    assert "只能填写数字。" in page                                          # refused, next to the field
+    admin.post("/orders/settings", data={**form, "caller_id": "12366"})
+    from engine.store.orders import load_settings
+    settings = load_settings(db)
+    assert settings.automated_follow_up and settings.calls.caller_id == "12366" and settings.calls.at_once == 2
+    assert settings.calls.ring_s == 30 and settings.spec["follow_up"]["calling_hours"] == ["09:00-12:00",
+                                                                                          "14:30-20:00"]
+    # a visit the engine tried once: when, what came of it, and when it tries again
+    order = WorkOrder(number="202612070001", hall_id=None, request_type="complaint", title="噪音扰民",
+                      citizen_phone="13800138000", state=OrderState.CLOSED)
+    db.add(order)
+    db.flush()
+    db.add(FollowUp(order_id=order.id, round=1, state="pending", mode="automated", attempts=1,
+                    last_attempt_at=dt.datetime(2026, 12, 7, 2, 0, tzinfo=UTC), last_result="USER_BUSY",
+                    next_attempt_at=dt.datetime(2026, 12, 7, 6, 0, tzinfo=UTC)))
+    db.commit()
+    page = admin.get("/orders/follow-ups/").get_data(as_text=True)
+    assert "自动外呼回访" in page
+    assert "12-07 10:00" in page and "12-07 14:00" in page                  # Beijing time
+    assert "忙线" in page and "USER_BUSY" not in page

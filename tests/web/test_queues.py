@@ -250,7 +250,7 @@ def test_engine_parser_message_is_shown(as_admin, db, seed, queues):
                                                                           queue="gone")))
     assert response.status_code == 200
     text = response.get_data(as_text=True)
-    assert "引擎不接受这些溢出规则" in text and "must name an existing queue" in text
+    assert "引擎不接受这些溢出规则" in text and "请选择已有的队列" in text and "must name" not in text
     assert stored(db, "social") is None
 
 

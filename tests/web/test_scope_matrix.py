@@ -16,6 +16,7 @@ from admin_web.auth.services import create_user
 from engine.domain.followup import RequestType
 from engine.domain.states import CallOutcome, HangupSide, Role
 from engine.domain.workorder import OrderState
+import engine.store.models
 from engine.store.models import Department, FollowUp, OrderAlert, OrderCategory, WorkOrder, WorkOrderPart
 from engine.store.models import (Agent, AgentGroup, Callback, CallRecord, Hall, PublishedNumber, Queue, Recording,
                                  RoutingRule, User, Voicemail)
@@ -78,7 +79,8 @@ def gz(app, db, two_halls):  # noqa: F811
            "recording_id": db.scalar(select(Recording.id).where(Recording.call_uuid == "gz-call")),
            "voicemail_id": voicemail.id, "call_uuid": "gz-call", "rule_id": db.scalar(select(RoutingRule.id)),
            "order_id": order.id, "department_id": department.id, "alert_id": alert.id, "follow_up_id": follow_up.id,
-           "category_id": category.id, "webhook_id": webhook.id, **kb_ids}
+           "category_id": category.id, "webhook_id": webhook.id, **kb_ids,
+           "skill_id": db.scalar(select(engine.store.models.Skill.id).where(engine.store.models.Skill.code == "etax"))}
     return ids
 
 

@@ -34,8 +34,8 @@
     var note = row.querySelector('[data-field="request"]');
     if (note) {
       var r = agent.request;
-      note.textContent = r ? r.action + (r.reason ? "/" + r.reason : "") + " (" + r.actor + "): " +
-        (r.result === "pending" ? table.getAttribute("data-pending") : r.result) : "";
+      // translated on the server (admin_web.labels): the action and reason by name, the engine's refusal in words
+      note.textContent = r ? r.action_label + " (" + r.actor + "): " + r.result_label : "";
       note.classList.toggle("refused", !!(r && r.result.indexOf("refused") === 0));
     }
   }

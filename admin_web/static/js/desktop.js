@@ -61,7 +61,7 @@
     li.setAttribute("data-status", request.status);
     li.className = request.status;
     li.querySelector(".answer").textContent = request.status === "pending" ? WORDS.pending :
-      request.status === "ok" ? "ok" : "refused: " + request.message;
+      request.status === "ok" ? WORDS.ok : WORDS.refused + "：" + (request.message_label || request.message);
   }
   /* The answer comes on the event stream ("request"); asking for it is the fallback, seldom while the stream is
      up (every 3 s), often while it is down (300 ms), and stops as soon as the stream told the answer. */
@@ -135,6 +135,7 @@
     card.classList.toggle("active", !!call && (state === "talking" || state === "on_hold"));
     card.setAttribute("data-call", call ? call.uuid : "");
     $("call-facts").hidden = !call;
+    $("call-hold").hidden = !(call && state === "on_hold");       // the caller stays shown while held
     var note = $("call-transfer-note");
     if (!call) {
       $("call-title").textContent = WORDS.no_call; note.hidden = true; $("call-consulted-by").hidden = true;

@@ -1,33 +1,30 @@
-// Report pages: the chart (ECharts, bundled locally) from the page's JSON API, and exports computed by a report
+// Report pages: the chart (ECharts, bundled locally) built with the page, and exports computed by a report
 // worker whose progress is polled and shown until the file is ready.
 (function () {
   "use strict";
+  // The chart comes built with the page (admin_web.reports.charts): one series per queue (agent, hall …) in a
+  // report by dimension, pies limited to the largest slices and "Other"; it is drawn as given.
   var chartEl = document.getElementById("report-chart");
-  if (chartEl && window.echarts) {
-    fetch(chartEl.dataset.api, {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (data) {
-      var chart = echarts.init(chartEl);
-      var rows = data.rows || [];
-      var cats = rows.map(function (r) { return [r.period, r.label].filter(Boolean).join(" "); });
-      var option;
-      if (data.kind === "regions") {
-        option = {tooltip: {trigger: "item"}, series: [{type: "pie", radius: "65%",
-          data: rows.map(function (r) { return {name: r.label || "?", value: r.calls}; })}]};
-      } else {
-        var bars = {service: ["requests", "answered", "abandoned"], callers: ["arrived", "talks", "abandoned"],
-                    traffic: ["arrived", "dialed", "trunk_busy"], agents: ["answered", "talks", "transfers"]}[data.kind] || [];
-        var line = {service: "service_level", callers: "abandon_rate", agents: "utilization"}[data.kind];
-        var series = bars.map(function (c) { return {name: data.labels[c], type: "bar", data: rows.map(function (r) { return r[c]; })}; });
-        if (line) {
-          series.push({name: data.labels[line], type: "line", yAxisIndex: 1,
-                       data: rows.map(function (r) { return r[line] === null ? null : Math.round(r[line] * 100) / 100; })});
-        }
-        option = {tooltip: {trigger: "axis"}, legend: {}, xAxis: {type: "category", data: cats},
-                  yAxis: [{type: "value"}, {type: "value", max: 100, axisLabel: {formatter: "{value}%"}}], series: series};
-      }
-      chart.setOption(option);
-      window.addEventListener("resize", function () { chart.resize(); });
-      chartEl.dataset.ready = "1";
-    });
+  var chartData = document.getElementById("report-chart-data");
+  if (chartEl && chartData && window.echarts) {
+    var spec = JSON.parse(chartData.textContent);
+    var chart = echarts.init(chartEl);
+    var option;
+    if (spec.type === "pie") {
+      option = {tooltip: {trigger: "item"}, legend: {type: "scroll", orient: "vertical", left: 0},
+                series: spec.series.map(function (s) { return {name: s.name, type: "pie", radius: "65%", data: s.data}; })};
+    } else {
+      var axes = [{type: "value"}];
+      if (spec.percent_axis) { axes.push({type: "value", max: 100, axisLabel: {formatter: "{value}%"}}); }
+      option = {title: spec.title ? {text: spec.title, left: "center", textStyle: {fontSize: 13}} : undefined,
+                tooltip: {trigger: "axis"}, legend: {type: "scroll", top: spec.title ? 22 : 0},
+                grid: {top: spec.title ? 56 : 36}, xAxis: {type: "category", data: spec.categories},
+                yAxis: axes, series: spec.series};
+    }
+    chart.setOption(option);
+    window.addEventListener("resize", function () { chart.resize(); });
+    chartEl.dataset.ready = "1";
+    chartEl.dataset.series = String(spec.series.length);
   }
 
   var box = document.getElementById("report-export");

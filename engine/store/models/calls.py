@@ -19,6 +19,9 @@ class CallRecord(Base):
                       # an agent's calls of a day (the CTI API's /me/calls/today), and the rows an agent's
                       # deletion sets to NULL
                       Index("ix_call_records_agent_started_at", "agent_id", "started_at"),
+                      # the call search by number (/calls/?number=): numbers are sealed deterministically (AES-SIV),
+                      # so an exact match is an index lookup
+                      Index("ix_call_records_ani", "ani"), Index("ix_call_records_dnis", "dnis"),
                       CheckConstraint("direction IN ('inbound', 'outbound')", name="direction_known"))
     id: Mapped[intpk]
     call_uuid: Mapped[str] = mapped_column(String(64), unique=True)

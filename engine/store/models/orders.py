@@ -86,6 +86,7 @@ class WorkOrder(Base):
     wishes: Mapped[str] = mapped_column(SealedText(), default="")         # 诉求
     region: Mapped[str] = mapped_column(String(64), default="")           # the caller's region, from the call
     call_uuid: Mapped[str | None] = mapped_column(String(64))
+    call_facts_at: Mapped[dt.datetime | None]      # when the call's facts were taken (at once, or after its hang-up)
     # the number another platform gave the order (来源编号: a provincial 12345 platform's), for imports and sync
     external_number: Mapped[str | None] = mapped_column(String(64), unique=True)
     voicemail_id: Mapped[int | None] = mapped_column(ForeignKey("voicemails.id", ondelete="SET NULL"))
@@ -206,6 +207,7 @@ class FollowUp(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[dt.datetime | None]
     last_attempt_at: Mapped[dt.datetime | None]
+    last_result: Mapped[str] = mapped_column(String(32), default="", server_default="")   # the last attempt's cause
     call_uuid: Mapped[str | None] = mapped_column(String(64), index=True)
     rating: Mapped[Rating | None] = mapped_column(str_enum(Rating, "follow_up_rating"))
     department_rating: Mapped[Rating | None] = mapped_column(str_enum(Rating, "follow_up_department_rating"))

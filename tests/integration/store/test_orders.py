@@ -216,3 +216,28 @@ def test_the_monthly_scorecard_takes_timely_answers_and_seed_004_from_the_orders
     assert business["review_error_rate"].points is None          # nothing reviewed yet: not measured
     # three orders wait past their 3 hours (the two unanswered consultations and the complaint)
     assert business["dispatch_timeliness"].value == 3 and business["dispatch_timeliness"].points == 8.5
+
+
+def test_an_order_registered_during_its_call_takes_the_calls_facts_once_the_call_has_hung_up(sessions, ctx):
+    from engine.domain.states import CallOutcome, HangupSide
+    from engine.store.models import CallRecord, PublishedNumber
+    now = local(2026, 12, 7, 10)
+    with transaction(sessions) as s:
+        number = s.scalars(select(PublishedNumber).where(PublishedNumber.hall_id.is_not(None))).first()
+        order = orders.register(s, ctx, AGENT, request_type=RequestType.CONSULTATION, title="个税汇算",
+                                call_uuid="live-call", now=now)
+        assert (order.ivr_data, order.citizen_phone, order.call_facts_at) == ("", "", None)   # no record yet
+        assert orders.backfill_call_facts(s, now + dt.timedelta(minutes=1)) == 0
+        s.add(CallRecord(call_uuid="live-call", ani="13800138000", dnis=number.number, started_at=now,
+                         ended_at=now + dt.timedelta(minutes=3), outcome=CallOutcome.ANSWERED,
+                         hangup_cause="NORMAL_CLEARING", hangup_side=HangupSide.CALLER,
+                         ivr_path="welcome > menu > key:1 > to_policy"))
+        s.flush()
+        assert orders.backfill_call_facts(s, now + dt.timedelta(minutes=4)) == 1
+        assert orders.backfill_call_facts(s, now + dt.timedelta(minutes=5)) == 0      # once
+        order_id = order.id
+    with transaction(sessions) as s:
+        order = s.get(WorkOrder, order_id)
+        assert (order.citizen_phone, order.ivr_data, order.hall_id) == (
+            "13800138000", "welcome > menu > key:1 > to_policy", number.hall_id)
+        assert order.region, "the caller's region from the number"

@@ -3,6 +3,7 @@ import itertools
 
 import pytest
 
+from engine.acd import ivr_runner
 from engine.acd.center import CallCenter
 from engine.domain import commands as c
 from engine.domain.agent import Agent
@@ -48,7 +49,9 @@ def to_queue(cc, digit="2", uuid="caller"):
     assert play.source == "/prompts/welcome.wav"
     out = cc.handle(AppFinished(uuid, "playback", play.app_uuid, "FILE PLAYED", None, None, 4.0))
     menu = of(out, c.Collect)[0]
-    assert (menu.prompt, menu.invalid_prompt, menu.regex) == ("/prompts/menu.wav", "/prompts/invalid.wav", "^[12]$")
+    # one try at a time: the engine itself says whether no key came or a wrong one (engine.acd.ivr_runner)
+    assert (menu.prompt, menu.invalid_prompt, menu.tries, menu.regex) == ("/prompts/menu.wav",
+                                                                         ivr_runner.ONE_TRY_SILENCE, 1, "^[12]$")
     return cc.handle(AppFinished(uuid, "play_and_get_digits", menu.app_uuid, "_none_", digit, "success", 8.0))
 
 
@@ -124,9 +127,17 @@ def test_no_input_in_the_menu_takes_the_default(center):
     center.handle(CallParked("c", "1", "12366", "", True, 1.0))
     play_uuid = center.floor.calls["c"].pending_app
     menu = of(center.handle(AppFinished("c", "playback", play_uuid, "FILE PLAYED", None, None, 2.0)), c.Collect)[0]
-    out = center.handle(AppFinished("c", "play_and_get_digits", menu.app_uuid, "_none_", None, "failure", 20.0))
-    assert of(out, c.DialAgent)[0].extension == "1002"
-    assert center.floor.calls["c"].ivr_path[-2:] == ["q_policy", "queue:tax_policy"]
+    for attempt in (1, 2):      # no key: "no input" and the menu again (3 tries by default)
+        out = center.handle(AppFinished("c", "play_and_get_digits", menu.app_uuid, "_none_", None, "failure",
+                                        10.0 * attempt))
+        assert [p.source for p in of(out, c.Play)] == ["/prompts/no_input.wav"] and not of(out, c.DialAgent)
+        menu = of(out, c.Collect)[0]
+        assert menu.prompt == "/prompts/menu.wav"
+    out = center.handle(AppFinished("c", "play_and_get_digits", menu.app_uuid, "_none_", None, "failure", 30.0))
+    assert of(out, c.DialAgent)[0].extension == "1002" and not of(out, c.Collect)
+    assert [p.source for p in of(out, c.Play)] == ["local_stream://moh"]    # the default at once, then music
+    assert center.floor.calls["c"].ivr_path[-7:] == ["menu", "no_input", "no_input", "no_input", "key:default",
+                                                     "q_policy", "queue:tax_policy"]
 
 
 def test_no_agent_ready_keeps_the_call_waiting_until_one_becomes_ready(center):
@@ -186,9 +197,28 @@ def test_hold_music_that_ends_at_once_is_retried_later_not_in_a_loop(center):
                                     call.media_started_at + 0.01))
     assert not of(out, c.Play) and of(out, c.StartTimer)[0].key == "moh:caller"
     out = center.handle(TimerFired("moh:caller", 20.0))
-    assert of(out, c.Play)[0].source == "local_stream://moh"
-    out = center.handle(AppFinished("caller", "playback", call.pending_app, "FILE PLAYED", None, None, 40.0))
-    assert of(out, c.Play)        # it played for 20 s: replay at once
+    assert of(out, c.Play)[0].source == "local_stream://moh" and of(out, c.Play)[0].loop
+    music = call.pending_app
+    out = center.handle(AppFinished("caller", "playback", music, "FILE PLAYED", None, None, 40.0))
+    assert out == [] and call.pending_app == music      # a 20 s pass: the switch plays it again itself
+    out = center.handle(AppFinished("caller", "playback", music, "FILE PLAYED", None, None, 40.1))
+    assert of(out, c.StartTimer)[0].key == "moh:caller"  # a pass of 0.1 s ends the switch's loop: later again
+
+
+def test_hold_music_passes_are_judged_by_what_they_played_and_a_retry_stops_what_may_still_play(center):
+    for i in (1, 2):
+        center.handle(AgentRequest(i, "not_ready", "meal", "supervisor", 0.5))
+    to_queue(center, "1")
+    call = center.floor.calls["caller"]
+    music = call.pending_app
+    done = call.media_started_at + 0.4       # a fast switch (time-scaled simulator): 8 s played in 0.4 s
+    assert center.handle(AppFinished("caller", "playback", music, "FILE PLAYED", None, None, done,
+                                     played_ms=8000)) == []
+    out = center.handle(AppFinished("caller", "playback", music, "FILE PLAYED", None, None, done + 30,
+                                    played_ms=0))   # an empty file: the switch's loop is over
+    assert of(out, c.StartTimer)[0].key == "moh:caller" and call.pending_app is None
+    out = center.handle(TimerFired("moh:caller", done + 35))
+    assert [type(x) for x in out[:2]] == [c.StopMedia, c.Play] and out[1].loop
 
 
 def test_a_missing_prompt_or_a_failed_media_command_moves_the_flow_on_and_is_counted(center):

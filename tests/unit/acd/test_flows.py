@@ -94,8 +94,15 @@ def test_open_hours_vip_caller_enters_an_id_hears_it_back_and_the_agent_gets_it_
 def test_an_id_that_never_validates_goes_to_on_failure_and_nothing_is_stored():
     cc = center()
     cc.handle(CallParked("a", "13800001111", "12366", "", True, MONDAY_10AM))
-    out = finish(cc, "a", MONDAY_10AM + 30, digits=None, result="failure")
-    assert of(out, c.DialAgent) and "taxpayer" not in cc.floor.calls["a"].variables
+    heard = []
+    # too few digits (they stay in the variable, read_result failure), a refused id (success, no digits), no key
+    for n, (digits, result) in enumerate((("1234", "failure"), (None, "success"), (None, "failure"))):
+        out = finish(cc, "a", MONDAY_10AM + 10 * (n + 1), digits=digits, result=result)
+        heard += [p.source for p in of(out, c.Play) if not p.loop]     # the hold music once queued
+        assert bool(of(out, c.Collect)) == (n < 2) and bool(of(out, c.DialAgent)) == (n == 2)
+    assert heard == ["/p/bad.wav", "/p/bad.wav"]       # then on_failure at once
+    assert "taxpayer" not in cc.floor.calls["a"].variables
+    assert cc.floor.calls["a"].ivr_path[-6:] == ["id", "invalid_key", "invalid_key", "no_input", "q", "queue:policy"]
 
 
 def test_holidays_and_evenings_go_to_the_after_hours_flow_with_voicemail_and_a_duty_transfer():
@@ -132,6 +139,9 @@ def test_calls_keep_the_flow_version_they_began_with_when_flows_are_reloaded():
     changed = dict(MAIN, nodes={**MAIN["nodes"], "id": {**MAIN["nodes"]["id"], "prompt": "new_id.wav"}})
     cc.set_flows({"main": parse_flow(changed, "main.yaml")})
     out = finish(cc, "a", MONDAY_10AM + 30, digits=None, result="failure")
+    assert of(out, c.Collect)[0].prompt == "/p/id.wav"     # asked again with the prompt it began with
+    for at in (40, 50):
+        out = finish(cc, "a", MONDAY_10AM + at, digits=None, result="failure")
     assert of(out, c.DialAgent)                    # still the old graph: on_failure -> queue
     out = cc.handle(CallParked("b", "13800001111", "12366", "", True, MONDAY_10AM))
     assert of(out, c.Collect)[0].prompt == "/p/new_id.wav"

@@ -86,3 +86,27 @@ def test_bad_survey_rating_maps_are_reported(ratings, message):
     assert any(message in p for p in problems_of(data))
     both = {**data, "nodes": {**data["nodes"], "s": {**data["nodes"]["s"], "ratings": {"1": 1, "2": 2}, "low": 1}}}
     assert any("not both" in p for p in problems_of(both))
+
+
+def test_menus_and_collections_say_no_input_by_default_or_what_the_flow_names():
+    prompts = PROJECT_ROOT / "ivr_flows" / "prompts"
+    menu = parse_flow(GOOD, "f.yaml", prompts_dir=prompts).node("m")
+    assert (menu.no_input_prompt, menu.invalid_prompt, menu.tries) == ("no_input.wav", "invalid.wav", 3)
+    assert (prompts / "no_input.wav").is_file() and (prompts / "16000" / "no_input.wav").is_file()
+    own = {**GOOD, "nodes": {**GOOD["nodes"], "m": {**GOOD["nodes"]["m"], "no_input_prompt": "goodbye.wav",
+                                                    "tries": 2}}}
+    menu = parse_flow(own, "f.yaml", prompts_dir=prompts).node("m")
+    assert (menu.no_input_prompt, menu.tries) == ("goodbye.wav", 2)
+    collect = parse_flow({"name": "c", "start": "id", "nodes": {
+        "id": {"type": "collect", "prompt": "enter_id.wav", "invalid_prompt": "invalid.wav", "variable": "tin",
+               "next": "q", "on_failure": "q"},
+        "q": {"type": "queue", "queue": "etax"}}}, "c.yaml", prompts_dir=prompts).node("id")
+    assert collect.no_input_prompt == "no_input.wav"
+
+
+def test_a_missing_or_malformed_no_input_prompt_is_reported():
+    missing = {**GOOD, "nodes": {**GOOD["nodes"], "m": {**GOOD["nodes"]["m"], "no_input_prompt": "nosuch.wav"}}}
+    assert any("node m: prompt file 'nosuch.wav' not found" in p
+               for p in problems_of(missing, prompts_dir=PROJECT_ROOT / "ivr_flows" / "prompts"))
+    spaced = {**GOOD, "nodes": {**GOOD["nodes"], "m": {**GOOD["nodes"]["m"], "no_input_prompt": "a b.wav"}}}
+    assert "bad.yaml: node m: no_input_prompt must be a prompt file name without spaces" in problems_of(spaced)

@@ -36,6 +36,8 @@ def test_menu_results_carry_digits_and_read_result():
     collects = [e for e in done if e.app == "play_and_get_digits"]
     assert [c.read_result for c in collects] == ["success", "success", "failure"]
     assert done[0].app == "playback" and done[0].response == "FILE PLAYED" and done[0].app_uuid
+    assert done[0].played_ms == 2759        # prompt.wav, 2.76 s: how much of it played (one pass of a loop)
+    assert all(c.played_ms is None for c in collects)
 
 
 def test_malformed_events_are_dropped_not_raised():

@@ -1,0 +1,50 @@
+"""A list exported by a report worker (call records, work orders): the job's progress as JSON, its file for its
+owner, and the page that follows a job still running — one implementation for every blueprint that exports."""
+from __future__ import annotations
+
+import io
+
+from flask import abort, jsonify, render_template, send_file, url_for
+
+from admin_web.jobs import queue
+from admin_web.jobs import web as jobs
+
+
+def job_status(job, endpoint: str) -> dict:
+    """Progress of an export job; `endpoint` is the blueprint's prefix (its `export_status` and `export_file`)."""
+    done = job.state == queue.DONE
+    percent = 100 if done else (int(100 * job.done / job.total) if job.total else 0)
+    return {"id": job.id, "state": job.state, "percent": percent, "done": job.done, "total": job.total,
+            "error": job.state == queue.FAILED, "status": url_for(f"{endpoint}.export_status", job_id=job.id),
+            "download": url_for(f"{endpoint}.export_file", job_id=job.id) if done and job.filename else None}
+
+
+def send_result(job):
+    return send_file(io.BytesIO(job.result or b""), mimetype=job.mimetype, as_attachment=True,
+                     download_name=job.filename)
+
+
+def respond(job, endpoint: str, title: str, back_url: str, back_label: str):
+    """The file when the job is done within the wait, else the page that follows it (202; 500 when it failed)."""
+    if job.state == queue.DONE:
+        return send_result(job)
+    code = 500 if job.state == queue.FAILED else 202
+    return render_template("export_pending.html", job=job, job_status=job_status(job, endpoint), title=title,
+                           then=url_for(f"{endpoint}.export_file", job_id=job.id) if code == 202 else "",
+                           back_url=back_url, back_label=back_label), code
+
+
+def status_json(job_id: str, kind: str, endpoint: str):
+    """An export's progress (its owner's only: jobs.find)."""
+    job = jobs.find(job_id) or abort(404)
+    if job.kind != kind:
+        abort(404)
+    return jsonify(job_status(job, endpoint))
+
+
+def result_file(job_id: str, kind: str):
+    """The file a done export left, for its owner."""
+    job = jobs.find(job_id, with_result=True)
+    if job is None or job.kind != kind or job.state != queue.DONE or not job.filename:
+        abort(404)
+    return send_result(job)
