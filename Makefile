@@ -25,9 +25,10 @@ $(TEST_STAMP): $(STAMP)
 run: $(STAMP)
 	$(BIN)/callcenter run
 
-## test: the whole suite (unit, integration through real ESL TCP, web, migrations on SQLite and PostgreSQL)
+## test: the whole suite (unit, integration through real ESL TCP, web, migrations on SQLite and PostgreSQL), on
+## every core (pytest-xdist: a third of a serial run waits on sockets, timers and the browser)
 test: $(TEST_STAMP) test-deps lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 ## lint: import contracts (the domain core stays pure, the simulator stands alone)
 lint: $(TEST_STAMP)

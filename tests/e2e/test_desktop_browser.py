@@ -182,7 +182,9 @@ def test_two_desktops_and_a_supervisor_handle_a_call_from_ring_to_ready(stack, c
     second.wait_for_selector("#call-consulted-by:not([hidden])", timeout=T)
     assert f"A{first_ext}" in second.inner_text("#call-consulted-by")
     first.wait_for_selector("#consult-bar:not([hidden])", timeout=T)
-    poll(lambda: any(c.startswith(f"api uuid_broadcast {uuid} ") for c in stack.wire()), 10, "music to the caller")
+    music = (lambda c: c.startswith(f"sendmsg {uuid}\n") and "execute-app-name: playback" in c
+             and "loops: -1" in c)          # hold music in a loop until the caller is bridged again
+    poll(lambda: any(music(c) for c in stack.wire()), 10, "music to the caller")
 
     # transfer with a note: the second agent has the call and reads the note
     first.fill("#transfer-note", "纳税人已核实身份，咨询发票红冲")
