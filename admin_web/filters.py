@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda v: labels.label(labels.SIDE_LABELS, v), "side_label")
     app.add_template_filter(lambda v: labels.label(labels.ROLE_LABELS, v), "role_label")
     app.add_template_filter(labels.event_label, "event_label")
+    app.add_template_filter(labels.cause_label, "cause_label")
     app.add_template_filter(labels.detail_label, "detail_label")
     app.add_template_filter(labels.engine_message, "engine_message")
     app.add_template_global(lang_url)

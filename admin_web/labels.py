@@ -62,6 +62,31 @@ ROLE_LABELS = {
 }
 
 
+# the switch's hang-up causes (FreeSWITCH's names of the Q.850 causes, src/switch_channel.c CAUSE_CHART) as the
+# console shows them; the code itself stays in the cell's title for the technicians, and an unknown one shows as is
+HANGUP_CAUSE_LABELS = {
+    "NORMAL_CLEARING": _l("Normal hang-up"), "NORMAL_UNSPECIFIED": _l("Normal hang-up"),
+    "ORIGINATOR_CANCEL": _l("Cancelled by the caller"), "NO_ANSWER": _l("No answer"),
+    "NO_USER_RESPONSE": _l("No response"), "USER_BUSY": _l("Busy"), "CALL_REJECTED": _l("Rejected"),
+    "UNALLOCATED_NUMBER": _l("Number not in service"), "INVALID_NUMBER_FORMAT": _l("Number cannot be dialled"),
+    "NO_ROUTE_DESTINATION": _l("No route to the number"), "USER_NOT_REGISTERED": _l("Phone not registered"),
+    "SUBSCRIBER_ABSENT": _l("Phone not registered"), "NORMAL_TEMPORARY_FAILURE": _l("Temporary failure"),
+    "DESTINATION_OUT_OF_ORDER": _l("Destination out of order"), "RECOVERY_ON_TIMER_EXPIRE": _l("Timed out"),
+    "ALLOTTED_TIMEOUT": _l("Timed out"), "MEDIA_TIMEOUT": _l("Media timed out"), "LOSE_RACE": _l("Answered elsewhere"),
+    "PICKED_OFF": _l("Picked up elsewhere"), "SYSTEM_SHUTDOWN": _l("System shut down"),
+    "MANAGER_REQUEST": _l("Hung up by the system"), "BLIND_TRANSFER": _l("Transferred"),
+    "ATTENDED_TRANSFER": _l("Transferred"), "EXCHANGE_ROUTING_ERROR": _l("Routing error"),
+    "INCOMPATIBLE_DESTINATION": _l("Incompatible destination"), "NETWORK_OUT_OF_ORDER": _l("Network out of order"),
+}
+
+
+def cause_label(code: str | None) -> str:
+    """A hang-up cause in words ('' for none; an unknown code as it is)."""
+    if not code:
+        return ""
+    return str(HANGUP_CAUSE_LABELS.get(code, code))
+
+
 def label(mapping: dict, value: object) -> str:
     """The translated label of an enum member (or its raw value if unknown, '' for None)."""
     if value is None:
