@@ -4,7 +4,6 @@ the console's zone, durations h:mm:ss, the words of every code. CSV cells are sp
 (engine.csvcells); in XLSX a text starting with "=" is written as text, never as a formula."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from zoneinfo import ZoneInfo
@@ -12,11 +11,11 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from admin_web.jobs.downloads import write_table
 from admin_web.calls.queries import Filters, count, row, search
 from admin_web.filters import hms
 from admin_web.jobs.registry import JobKind, Progress, Result, register
 from admin_web.labels import OUTCOME_LABELS, SIDE_LABELS
-from engine.csvcells import safe_row
 from engine.store.orders import region_of_number
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -52,36 +51,12 @@ def export_rows(session: Session, params: dict, progress: Progress):
     progress(done, max(total, done))
 
 
-def write(out: io.BytesIO, fmt: str, rows) -> None:
-    """Rows into `out` as CSV (UTF-8 with BOM: spreadsheets open the Chinese right) or XLSX."""
-    if fmt == "csv":
-        text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
-        writer = csv.writer(text)
-        for values in rows:
-            writer.writerow(safe_row("" if v is None else v for v in values))
-        text.detach()
-        return
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Calls")[:31])
-    for values in rows:
-        cells = []
-        for value in values:
-            cell = WriteOnlyCell(ws, value="" if value is None else value)
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"            # a caller ID "=HYPERLINK(...)" stays text
-            cells.append(cell)
-        ws.append(cells)
-    wb.save(out)
-
-
 def _export(session: Session, params: dict, progress: Progress) -> Result:
     fmt = params.get("format")
     if fmt not in FORMATS:
         raise ValueError(f"call export: format {fmt!r}")
     out = io.BytesIO()
-    write(out, fmt, export_rows(session, params, progress))
+    write_table(out, fmt, export_rows(session, params, progress), _("Calls"))
     stamp = dt.datetime.now(ZoneInfo(params["zone"])).strftime("%Y%m%d_%H%M%S")
     return Result(out.getvalue(), "text/csv" if fmt == "csv" else XLSX, f"{_('Calls')}_{stamp}.{fmt}")
 

@@ -1,13 +1,41 @@
-"""A list exported by a report worker (call records, work orders): the job's progress as JSON, its file for its
-owner, and the page that follows a job still running — one implementation for every blueprint that exports."""
+"""A list exported by a report worker (call records, work orders): the rows written as CSV or XLSX, the job's
+progress as JSON, its file for its owner, and the page that follows a job still running — one implementation for
+every blueprint that exports."""
 from __future__ import annotations
 
+import csv
 import io
 
 from flask import abort, jsonify, render_template, send_file, url_for
 
 from admin_web.jobs import queue
 from admin_web.jobs import web as jobs
+from engine.csvcells import safe_row
+
+
+def write_table(out: io.BytesIO, fmt: str, rows, sheet: str) -> None:
+    """Rows into `out` as CSV (UTF-8 with BOM: spreadsheets open the Chinese right; cells a spreadsheet would run
+    as formulas neutralised) or XLSX (a text starting with "=", e.g. a caller ID "=HYPERLINK(...)", stays text)."""
+    if fmt == "csv":
+        text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
+        writer = csv.writer(text)
+        for values in rows:
+            writer.writerow(safe_row("" if v is None else v for v in values))
+        text.detach()
+        return
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(sheet[:31])
+    for values in rows:
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(ws, value="" if value is None else value)
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"
+            cells.append(cell)
+        ws.append(cells)
+    wb.save(out)
 
 
 def job_status(job, endpoint: str) -> dict:

@@ -8,7 +8,6 @@ supervisors, administrators); a department's user gets no name for a confidentia
 the platform carries the platform's number (来源编号, work_orders.external_number)."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 
@@ -16,10 +15,10 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from admin_web.jobs.downloads import write_table
 from admin_web.jobs.registry import JobKind, Progress, Result, register
 from admin_web.orders.labels import PART_LABELS, SOURCE_LABELS, STATE_LABELS, TYPE_LABELS, URGENCY_LABELS
 from admin_web.orders.queries import VIEWS, filtered
-from engine.csvcells import safe_row
 from engine.domain.states import Role
 from engine.domain.workorder import OrderState
 from engine.reports.periods import LOCAL
@@ -98,30 +97,13 @@ def orders_rows(session: Session, params: dict, progress: Progress, now: dt.date
     progress(done, max(total, done))
 
 
-def write(out: io.BytesIO, fmt: str, rows) -> None:
-    """Rows into `out` as CSV (UTF-8 with BOM, spreadsheet-safe cells) or XLSX."""
-    if fmt == "csv":
-        text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True)
-        writer = csv.writer(text)
-        for row in rows:
-            writer.writerow(safe_row("" if v is None else v for v in row))
-        text.detach()
-        return
-    from openpyxl import Workbook
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("工单")
-    for row in rows:
-        ws.append(["" if v is None else v for v in row])
-    wb.save(out)
-
-
 def _export(session: Session, params: dict, progress: Progress) -> Result:
     fmt = params.get("format")
     if fmt not in FORMATS or params.get("view", "all") not in VIEWS:
         raise ValueError(f"order export: format {fmt!r}, view {params.get('view')!r}")
     out = io.BytesIO()
     with force_locale(EXCHANGE_LOCALE):
-        write(out, fmt, orders_rows(session, params, progress))
+        write_table(out, fmt, orders_rows(session, params, progress), "工单")
     stamp = dt.datetime.now(LOCAL).strftime("%Y%m%d_%H%M%S")
     return Result(out.getvalue(), "text/csv" if fmt == "csv" else XLSX, f"工单_{stamp}.{fmt}")
 
