@@ -26,6 +26,7 @@ KIND_LABELS = {
     K.RELEASED: _l("Sent away by the queue"), K.CUT: _l("Cut off by a fault"), K.TALK_ENDED: _l("Conversation ended"),
     K.WRAP_UP_ENDED: _l("Wrap-up finished"), K.SURVEY: _l("Caller's satisfaction rating"), K.DIALED: _l("Outbound call"),
     K.ENDED: _l("Call ended"), K.TRUNK_ALL_BUSY: _l("All trunk lines busy"), K.TRUNK_FREE: _l("A trunk line came free"),
+    K.SUPERVISED: _l("A supervisor joined the call"), K.SUPERVISION_ENDED: _l("The supervisor left the call"),
 }
 # how an offer ended (engine.acd.offers)
 OFFER_RESULT_LABELS = {

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from admin_web.timeutil import as_utc
+from engine.domain.calllog import CallEventKind
 from engine.domain.states import AgentState, CallOutcome
-from engine.store.models import (Agent, AgentRequest, AgentStateChange, CallRecord, Queue, QueueHallStatus,
+from engine.store.models import (Agent, AgentRequest, AgentStateChange, CallEvent, CallRecord, Queue, QueueHallStatus,
                                  QueueStatus)
 
 # a supervisor's phone joins the agent's call in these modes (takeover hands the call over: nothing to mark)
@@ -143,6 +144,15 @@ def monitored_calls(session: Session, calls: dict[int, str]) -> dict[int, dict]:
         start = began.get((row.agent_id, calls[row.agent_id]))
         if start is not None and as_utc(row.requested_at) >= start:
             out[row.agent_id] = {"mode": row.action, "by": row.actor, "at": as_utc(row.requested_at).isoformat()}
+    if out:         # the supervisor's phone left since (the engine logs it: supervision_ended): no longer monitored
+        e = CallEvent
+        for agent_id, left in session.execute(
+                select(e.agent_id, func.max(e.at)).where(e.kind == CallEventKind.SUPERVISION_ENDED.value,
+                                                         e.call_uuid.in_(sorted({calls[a] for a in out})),
+                                                         e.agent_id.in_(sorted(out)))
+                .group_by(e.agent_id)):
+            if agent_id in out and as_utc(left) >= dt.datetime.fromisoformat(out[agent_id]["at"]):
+                del out[agent_id]
     return out
 
 

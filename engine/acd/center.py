@@ -115,8 +115,9 @@ def _on_originate_result(floor: Floor, ev: OriginateResult, out: list[Command]) 
         followups.on_result(floor, ev, out)
         return
     supervision = floor.supervision_jobs.pop(ev.job_uuid, None)
-    if supervision is not None:         # the supervisor's phone joined (or not): nothing else depends on it
+    if supervision is not None:         # the supervisor's phone joined (or not): the floor marks the call meanwhile
         logger.info("supervision %s: %s", supervision, "joined" if ev.ok else f"failed ({ev.cause})")
+        _supervision_joined(floor, ev, out)
         return
     consulting = next((c for c in floor.calls.values() if c.consult and c.consult.job_uuid == ev.job_uuid), None)
     if consulting is not None:
@@ -144,6 +145,25 @@ def _on_originate_result(floor: Floor, ev: OriginateResult, out: list[Command]) 
     arrivals.run_node(floor, call, next_node, ev.at, out)
 
 
+def _supervision_joined(floor: Floor, ev: OriginateResult, out: list[Command]) -> None:
+    leg = next((leg for leg, fact in floor.supervision_legs.items() if fact[0] == ev.job_uuid), None)
+    if leg is None:
+        return
+    if ev.ok:
+        floor.supervision_legs[leg][4] = ev.at
+    else:                               # the supervisor's phone never joined: the call is not monitored after all
+        _supervision_left(floor, leg, ev.at, out)
+
+
+def _supervision_left(floor: Floor, leg: str, at: float, out: list[Command]) -> None:
+    """A supervisor's phone left the agent's call: logged, so the floor stops marking the call as monitored."""
+    _job, call_uuid, agent_id, mode, joined = floor.supervision_legs.pop(leg)
+    call = floor.calls.get(call_uuid)
+    if call is not None:
+        calllog.log(call, K.SUPERVISION_ENDED, at, out, agent_id=agent_id, detail=mode,
+                    duration_s=max(0.0, at - joined) if joined is not None else 0.0)
+
+
 def _on_hangup(floor: Floor, ev: LegHungUp, out: list[Command]) -> None:
     """A leg ended: the caller's, an agent's, or the far end of a transfer. An agent's own leg gone frees the
     agent (the dispatch point may ring them again only now: never while their last leg is torn down)."""
@@ -153,6 +173,9 @@ def _on_hangup(floor: Floor, ev: LegHungUp, out: list[Command]) -> None:
     call = floor.calls.get(ev.uuid)
     if call is not None:
         on_caller_hangup(floor, call, ev.cause, ev.at, out)
+        return
+    if ev.uuid in floor.supervision_legs:
+        _supervision_left(floor, ev.uuid, ev.at, out)
         return
     consulted = floor.consult_legs.get(ev.uuid)
     if consulted in floor.calls:
@@ -232,9 +255,11 @@ def _supervise(floor: Floor, ev: AgentRequest, out: list[Command]) -> str:
         return f"agent {agent.employee_no if agent else ev.agent_id} is not in a conversation"
     if not (ev.argument or "").isdigit():
         return "the supervisor's extension is needed (digits)"
-    job = floor.new_id()
+    job, leg = floor.new_id(), floor.new_id()
     floor.supervision_jobs[job] = f"{ev.actor} {ev.action} {agent.employee_no}"
-    out.append(Supervise(ev.argument, call.agent_leg, ev.action, floor.new_id(), job))   # type: ignore[arg-type]
+    floor.supervision_legs[leg] = [job, call.uuid, agent.agent_id, ev.action, None]
+    out.append(Supervise(ev.argument, call.agent_leg, ev.action, leg, job))   # type: ignore[arg-type]
+    calllog.log(call, K.SUPERVISED, ev.at, out, agent_id=agent.agent_id, detail=ev.action)
     call.ivr_path.append(f"{ev.action}:{ev.actor}")
     logger.info("%s %ss agent %s on call %s from extension %s", ev.actor, ev.action, agent.employee_no,
                 call.uuid, ev.argument)

@@ -70,6 +70,8 @@ class Floor:
     transfer_legs: dict[str, str] = dataclasses.field(default_factory=dict)  # far end of an IVR transfer -> caller
     consult_legs: dict[str, str] = dataclasses.field(default_factory=dict)   # consulted party's leg -> caller
     supervision_jobs: dict[str, str] = dataclasses.field(default_factory=dict)  # originate job -> what it is
+    supervision_legs: dict[str, list] = dataclasses.field(default_factory=dict)   # a supervisor's leg ->
+    #   [its originate job, the caller's call, the agent, the mode, when it joined]: its end is logged
     halls: dict[int, object] = dataclasses.field(default_factory=dict)          # hall id -> HallRef
     number_halls: dict[str, int | None] = dataclasses.field(default_factory=dict)
     offers: dict[str, Offer] = dataclasses.field(default_factory=dict)      # originate job uuid -> offer

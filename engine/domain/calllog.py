@@ -33,6 +33,8 @@ class CallEventKind(str, enum.Enum):
     TALK_ENDED = "talk_ended"           # the conversation with an agent ended (duration_s: talk time incl. hold)
     WRAP_UP_ENDED = "wrap_up_ended"     # the agent finished after-call work for the call (duration_s: wrap-up time)
     SURVEY = "survey"                   # the caller rated the service (value: the rating; detail: satisfied/unsatisfied)
+    SUPERVISED = "supervised"           # a supervisor's phone joined the agent's call (detail: listen/whisper/barge)
+    SUPERVISION_ENDED = "supervision_ended"   # … and left it (duration_s: how long they were in it)
     DIALED = "dialed"                   # an outbound call placed by an agent (detail: number; duration_s: talk, 0 if unanswered)
     ENDED = "ended"                     # the caller's leg ended (detail: outcome; duration_s: whole call)
     TRUNK_ALL_BUSY = "trunk_all_busy"   # every trunk channel became busy (value: channels)

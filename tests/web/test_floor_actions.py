@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from admin_web.timeutil import as_utc
 from engine.domain.states import AgentState, NotReadyReason
-from engine.store.models import Agent, AgentRequest, AgentStateChange, AuditEntry, Queue, User
+from engine.store.models import Agent, AgentRequest, AgentStateChange, AuditEntry, CallEvent, Queue, User
 
 from .helpers import publish_queue
 
@@ -137,6 +137,17 @@ def test_a_call_a_supervisor_joined_is_marked_and_the_supervisor_sees_their_own(
     assert "您的电话正在这些通话中：" in page and "1001 张三 (被监听)" in page
     english = as_supervisor.get("/floor/?lang=en").get_data(as_text=True)
     assert "Being listened to · super" in english and "Your phone is on these calls:" in english
+    # the supervisor hangs up: the engine logs their leg leaving (supervision_ended) and the mark goes
+    db.add(CallEvent(at=now - dt.timedelta(seconds=5), call_uuid="c1", kind="supervision_ended", agent_id=agent.id,
+                     detail="listen", duration_s=15.0))
+    db.commit()
+    (row,) = as_supervisor.get("/floor/data.json").get_json()["agents"]
+    assert row["monitor"] is None and "被监听 · super" not in as_supervisor.get("/floor/").get_data(as_text=True)
+    db.add(AgentRequest(agent_id=agent.id, action="whisper", actor="super", argument="2001", result="ok",
+                        requested_at=now - dt.timedelta(seconds=2), processed_at=now - dt.timedelta(seconds=2)))
+    db.commit()                             # listening again after that: marked again
+    (row,) = as_supervisor.get("/floor/data.json").get_json()["agents"]
+    assert row["monitor"]["mode"] == "whisper"
     agent.state = AgentState.WRAP_UP        # the call ended: nobody is on it any more
     db.commit()
     (row,) = as_supervisor.get("/floor/data.json").get_json()["agents"]

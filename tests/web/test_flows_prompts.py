@@ -64,7 +64,8 @@ def test_list_shows_status_description_and_numbers(as_supervisor, dirs, db):
     text = as_supervisor.get("/flows/").get_data(as_text=True)
     assert "12366 纳税缴费服务热线主流程" in text and "12366" in text
     assert "有效" in text and "无效" in text
-    assert "leads to unknown node &#39;nowhere&#39;" in text and "节点 welcome" in text
+    assert "leads to unknown node &#39;nowhere&#39;" in text and "节点 welcome" in text    # the loader's words kept…
+    assert "指向不存在的节点 &#39;nowhere&#39;。" in text                                   # …shown in Chinese
     assert "上传" not in text.split("</table>")[-1]           # supervisors do not get the upload form
 
 

@@ -145,3 +145,27 @@ def test_supervision_is_refused_once_the_caller_has_hung_up_though_the_agent_leg
     cc.handle(LegHungUp(leg, "NORMAL_CLEARING", 60.2))
     _, result = ask(cc, 1, "whisper", "2000", at=60.3, request_id=10)
     assert not result.accepted
+
+
+def test_a_supervisors_listening_is_logged_from_the_moment_they_join_until_their_phone_leaves(cc):
+    """The floor marks a monitored call from `supervised` to `supervision_ended` (admin_web.floor.queries)."""
+    connected(cc)
+    out, result = ask(cc, 1, "listen", "2000", at=50.0, request_id=8)
+    (sup,) = of(out, c.Supervise)
+    started = [e for e in of(out, c.LogCallEvent) if e.kind.value == "supervised"]
+    assert result.accepted and [(e.call_uuid, e.agent_id, e.detail) for e in started] == [("caller", 1, "listen")]
+    assert not of(cc.handle(OriginateResult(sup.job_uuid, True, sup.leg_uuid, "", 52.0)), c.LogCallEvent)
+    out = cc.handle(LegHungUp(sup.leg_uuid, "NORMAL_CLEARING", 82.0))
+    (ended,) = of(out, c.LogCallEvent)
+    assert (ended.kind.value, ended.call_uuid, ended.agent_id, ended.detail, ended.duration_s) == (
+        "supervision_ended", "caller", 1, "listen", 30.0)
+    assert cc.floor.agents[1].state is AgentState.TALKING, "the agent's conversation goes on"
+
+
+def test_a_supervisors_phone_that_never_joined_ends_the_mark_at_once(cc):
+    connected(cc)
+    out, _ = ask(cc, 1, "whisper", "2000", at=50.0, request_id=8)
+    (sup,) = of(out, c.Supervise)
+    out = cc.handle(OriginateResult(sup.job_uuid, False, None, "USER_BUSY", 51.0))
+    assert [(e.kind.value, e.duration_s) for e in of(out, c.LogCallEvent)] == [("supervision_ended", 0.0)]
+    assert not cc.floor.supervision_legs
