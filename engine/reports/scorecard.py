@@ -159,7 +159,7 @@ def monthly_scorecard(session: Session, year: int, month: int, definitions: Defi
              f"呼入接通率每下降一个百分点扣1分，大于{d.target_answer_rate:g}%的每提高一个百分点加1分"
              f"（加分后不超过分项分值{ITEM_POINTS:g}分）", answer_rate_points,
              lambda v: v >= d.target_answer_rate, uncapped=answer_rate_rule),
-        item("avg_wait", "平均等待时长", "avg_wait_s", "s", f"< {d.target_avg_wait_s:g} s",
+        item("avg_wait", "平均等待时长", "avg_wait_s", "s", f"< {d.target_avg_wait_s:g}秒",
              "60秒≤平均等待时长<90秒扣1分，90秒≤平均等待时长<120秒扣2分，≥120秒扣5分", avg_wait_points,
              lambda v: v < d.target_avg_wait_s),
         item("timely", "及时解答率", "on_the_spot_rate", "%", f"≥ {d.target_timely_rate:g}%",

@@ -31,7 +31,7 @@ def test_scorecard_shows_what_the_api_returns(live_server, browser, seed, db):
         if item["value"] is None:
             assert shown_points == "—"
             continue
-        expected = f"{item['value']:.2f}%" if item["unit"] == "%" else f"{item['value']:.1f} s"
+        expected = f"{item['value']:.2f}%" if item["unit"] == "%" else f"{item['value']:.1f} 秒"
         assert shown_value == expected, item["key"]
         assert shown_points == f"{item['points']:.2f}", item["key"]
     assert page.locator("#measured-points").inner_text() == f"{api['measured_points']:.2f}"
