@@ -114,6 +114,10 @@ def install(conf: Path, trunk_cidrs: list[str], xml_curl: bool, log=lambda line:
         text = _keep_params(src.read_text(encoding="utf-8"), conf / rel, KEPT_PARAMS.get(rel))
         if _write(conf / rel, text):
             log(f"installed {rel}")
+    gateways = conf / "sip_profiles" / "callcenter_trunk"
+    if not gateways.is_dir():       # the profile's gateways include: a missing folder logs an error on every parse
+        gateways.mkdir(parents=True)
+        log("created sip_profiles/callcenter_trunk/ (the carrier's gateway named trunk goes there: trunk.xml)")
     for path in shadowing:
         _move_aside(conf, path)
         log(f"moved {path.relative_to(conf)} to {BACKUP_DIR}/ (its user is defined by {AGENTS_FILE})")

@@ -47,6 +47,7 @@ class Configuration:
         self.variables = dict(CORE_VARIABLES) | {name: str(self.conf_dir.parent / name) for name in DIR_VARIABLES}
         self.variables["conf_dir"] = str(self.conf_dir)
         self.included: list[Path] = []
+        self.include_errors: list[str] = []     # "[ERR] switch_xml.c Error including <pattern>" on every parse
         out: list[str] = []
         self._preprocess(self.conf_dir, self.conf_dir / "freeswitch.xml", out, 0)
         self.text = "".join(out)
@@ -64,6 +65,10 @@ class Configuration:
             self.variables[name.strip()] = value.strip()
         elif cmd == "include":
             pattern = data if os.path.isabs(data) else os.path.join(cwd, data)
+            if not os.path.isdir(os.path.dirname(pattern)):
+                # a pattern in a folder that does not exist: FreeSWITCH 1.11 logs "Error including <pattern>" on
+                # every reloadxml (seen on a real cc93a68 build; an existing empty folder is quiet)
+                self.include_errors.append(pattern)
             for match in sorted(glob.glob(pattern)):
                 path = Path(match)
                 self._preprocess(path.parent, path, out, rlevel + 1)

@@ -176,6 +176,17 @@ def test_mod_xml_cdr_loads_at_the_next_start_and_mod_xml_curl_only_when_asked(in
     assert Configuration(installed).modules_loaded().count("mod_xml_curl") == 1
 
 
+def test_the_configuration_parses_without_include_errors_and_the_trunk_profile_paces_its_media(installed, stock):
+    """Seen on a real FreeSWITCH 1.11 with the overlay: the gateways include of a folder install.py had not made
+    logged an error on every reloadxml; and without rtp-timer-name (mod_sofia has no default; every stock profile
+    sets it) a carrier that sends no RTP froze the prompts: welcome.wav was still playing after 2.5 minutes."""
+    assert Configuration(stock).include_errors == []
+    assert Configuration(installed).include_errors == []
+    (profile,) = [p for p in Configuration(installed).sofia_profiles() if p.get("name") == "callcenter_trunk"]
+    params = {p.get("name"): p.get("value") for p in profile.findall("settings/param")}
+    assert params.get("rtp-timer-name") == "soft"
+
+
 def test_the_trunk_profile_has_a_port_of_its_own(installed):
     ports = {}
     for profile in Configuration(installed).sofia_profiles():
