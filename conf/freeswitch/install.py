@@ -34,6 +34,7 @@ import argparse
 import ipaddress
 import os
 import re
+import secrets
 import shutil
 import sys
 import xml.etree.ElementTree as ET
@@ -111,9 +112,20 @@ def install(conf: Path, trunk_cidrs: list[str], xml_curl: bool, log=lambda line:
         former_did = None          # the operator's own file of that name: not ours to move
     # -- every check passed: write
     for src, rel in FILES:
+        if rel == AGENTS_FILE and xml_curl:
+            continue            # the console serves the agents (below: no static password to fall back on)
         text = _keep_params(src.read_text(encoding="utf-8"), conf / rel, KEPT_PARAMS.get(rel))
+        if rel == AGENTS_FILE:
+            text = _agent_passwords(text, conf / rel)
         if _write(conf / rel, text):
-            log(f"installed {rel}")
+            log(f"installed {rel}" + (" (each agent's SIP password is this deployment's own: read it there)"
+                                      if rel == AGENTS_FILE else ""))
+    if xml_curl and (conf / AGENTS_FILE).is_file():
+        # with the directory served by the console, FreeSWITCH falls back to the static users whenever the console
+        # answers "not found" (an agent disabled, no SIP password) or cannot be reached: seen on FreeSWITCH 1.11,
+        # a disabled agent registered again with the static password. Without them it fails closed.
+        _move_aside(conf, conf / AGENTS_FILE)
+        log(f"moved {AGENTS_FILE} to {BACKUP_DIR}/ (with --xml-curl the console serves the agents' accounts)")
     gateways = conf / "sip_profiles" / "callcenter_trunk"
     if not gateways.is_dir():       # the profile's gateways include: a missing folder logs an error on every parse
         gateways.mkdir(parents=True)
@@ -222,6 +234,22 @@ def _extension_names(path: Path) -> list[str]:
         return [e.get("name") for e in ET.fromstring(_read(path)).iter("extension")]
     except ET.ParseError:
         return []
+
+
+SHIPPED_PASSWORD = re.compile(r'(<user id="(\d+)">\s*<params>\s*<param name="password" value=")cc-\d+-change-me(")')
+
+
+def _agent_passwords(text: str, existing: Path) -> str:
+    """The agents' file with a password of this deployment's own for each agent instead of the published
+    placeholder: the one the installed file has (a second run changes nothing), else a new random one."""
+    kept: dict[str, str] = {}
+    if existing.is_file():
+        live = re.sub(r"<!--.*?-->", "", _read(existing), flags=re.S)
+        kept = {uid: pw for uid, pw in re.findall(
+            r'<user id="(\d+)">\s*<params>\s*<param name="password" value="([^"]+)"', live)
+            if not re.fullmatch(r"cc-\d+-change-me", pw)}
+    return SHIPPED_PASSWORD.sub(lambda m: m.group(1) + kept.get(m.group(2), secrets.token_urlsafe(12)) + m.group(3),
+                                text)
 
 
 def _keep_params(text: str, existing: Path, param: str | None) -> str:

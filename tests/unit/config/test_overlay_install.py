@@ -99,11 +99,29 @@ def test_no_directory_user_is_defined_twice_and_every_agent_registers_with_the_o
     fs = Configuration(installed)
     ids = fs.defined_users()
     assert [i for i in set(ids) if ids.count(i) > 1] == []
-    for extension, expected in overlay_passwords().items():
-        assert password(fs.locate_user(extension)) == expected, extension
+    installed_passwords = {ext: password(fs.locate_user(ext)) for ext in overlay_passwords()}
+    for extension, shipped in overlay_passwords().items():
+        # this deployment's own password, never the one published in the repository
+        assert installed_passwords[extension] not in (shipped, "1234", None), extension
+        assert len(installed_passwords[extension]) >= 16
+    assert len(set(installed_passwords.values())) == 12
+    run_readme(installed)                                       # a second run keeps them
+    assert {ext: password(Configuration(installed).locate_user(ext)) for ext in overlay_passwords()} == \
+        installed_passwords
     moved = sorted(p.name for p in (installed / "callcenter-replaced" / "directory" / "default").iterdir())
     assert moved == [f"{ext}.xml" for ext in sorted(overlay_passwords())]
     assert password(fs.locate_user("1000")) == "1234"          # the stock users the agents do not need stay
+
+
+def test_with_the_console_serving_the_accounts_no_static_agent_user_is_left_to_fall_back_on(installed):
+    """Seen on FreeSWITCH 1.11 with --xml-curl: for an agent the console answers "not found" (disabled) or while the
+    console is down, FreeSWITCH falls back to the static users, and the static password registered."""
+    run_readme(installed, "--xml-curl")
+    fs = Configuration(installed)
+    assert set(fs.defined_users()).isdisjoint(overlay_passwords())     # only the stock groups' pointers name them
+    assert all(password(fs.locate_user(ext)) is None for ext in overlay_passwords())
+    assert not (installed / "directory" / "default" / "callcenter_agents.xml").exists()
+    assert (installed / "callcenter-replaced" / "directory" / "default" / "callcenter_agents.xml").is_file()
 
 
 def test_every_acl_named_exists_and_the_trunk_profile_admits_only_its_trunks(installed, stock):
