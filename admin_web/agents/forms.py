@@ -27,7 +27,7 @@ class AgentForm(FlaskForm):
 
     employee_no = StringField(_l("Employee no."), filters=[lambda v: v.strip() if v else v],
                               validators=[DataRequired(), Length(max=32)])
-    name = StringField(_l("Name"), filters=[lambda v: v.strip() if v else v],
+    name = StringField(_l("Full name"), filters=[lambda v: v.strip() if v else v],
                        validators=[DataRequired(), Length(max=64)])
     extension = StringField(_l("Extension"), filters=[lambda v: v.strip() if v else v],
                             validators=[DataRequired(), Length(max=32),

@@ -74,3 +74,12 @@ def test_compiled_catalogs_match_their_sources():
         with open(folder / "messages.mo", "rb") as f:
             mo = {m.id: m.string for m in read_mo(f) if m.id}
         assert mo == po, f"run pybabel compile -d admin_web/translations ({lang})"
+
+
+def test_things_have_a_name_people_a_full_name_and_a_holidays_source_is_its_source(as_admin):
+    """The walkthrough found 姓名 (a person's name) over queues' and skills' names and 源文件 for a holiday's 来源."""
+    assert "<th>名称</th>" in as_admin.get("/queues/").get_data(as_text=True)
+    assert "<th>名称</th>" in as_admin.get("/skills/").get_data(as_text=True)
+    assert "<th>姓名</th>" in as_admin.get("/agents/").get_data(as_text=True)
+    holidays = as_admin.get("/holidays/").get_data(as_text=True)
+    assert "<th>来源</th>" in holidays and "源文件" not in holidays
