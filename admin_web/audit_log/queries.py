@@ -5,7 +5,6 @@ user sees the entries of the users of their halls (admin_web.scope); a province 
 command line and of users since removed included; the hall filter keeps the users of one hall and those below."""
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 
@@ -13,21 +12,12 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from admin_web.audit_log.forms import AuditFilter
+from admin_web.paging import Page, bounds
 from admin_web.scope import subtree
 from admin_web.timeutil import day_range
 from engine.store.models import AuditEntry, User
 
 EXPORT_BATCH = 1000
-
-
-@dataclasses.dataclass(frozen=True)
-class Page:
-    """A page of entries with what the pager needs."""
-
-    rows: list
-    page: int
-    pages: int
-    total: int
 
 
 def _like(text: str) -> str:
@@ -63,8 +53,7 @@ def filtered(session: Session, f: AuditFilter, halls: frozenset[int] | None, zon
 def entries_page(session: Session, stmt: Select, *, page: int, per_page: int) -> Page:
     """One page of the filtered entries; `page` counts from 1 (past the last page: the last page)."""
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
+    page, pages = bounds(page, total, per_page)
     rows = session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     return Page(rows=list(rows), page=page, pages=pages, total=total)
 

@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from admin_web.paging import Page, bounds
 from engine.store.models import Agent, Callback, Queue
 
 STATUSES = ("pending", "dialling", "done", "failed")
@@ -30,16 +31,6 @@ class CallbackRow:
     completed_at: dt.datetime | None
 
 
-@dataclasses.dataclass(frozen=True)
-class Page:
-    """A page of rows with what the pager needs."""
-
-    rows: list
-    page: int
-    pages: int
-    total: int
-
-
 def status_counts(session: Session) -> dict[str, int]:
     """How many callbacks are in each status (every status present, maybe 0)."""
     counts = {status: 0 for status in STATUSES}
@@ -51,8 +42,7 @@ def callbacks_page(session: Session, *, page: int, per_page: int, status: str | 
     """Callbacks, newest request first, optionally of one status; `page` counts from 1."""
     conditions = [Callback.status == status] if status else []
     total = session.scalar(select(func.count()).select_from(Callback).where(*conditions)) or 0
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
+    page, pages = bounds(page, total, per_page)
     stmt = (select(Callback, Queue.name, Agent.employee_no, Agent.name)
             .outerjoin(Queue, Queue.code == Callback.queue_code)
             .outerjoin(Agent, Agent.id == Callback.agent_id)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session
 
+from admin_web.paging import Page, bounds
 from admin_web.scope import hall_numbers, subtree
 from admin_web.timeutil import seconds_between
 from engine.domain.states import CallOutcome, HangupSide
@@ -63,16 +64,6 @@ class CallRow:
     hangup_cause: str
     hangup_side: HangupSide
     transfers: int = 0
-
-
-@dataclasses.dataclass(frozen=True)
-class CallPage:
-    """A page of calls with what the pager needs."""
-
-    rows: list[CallRow]
-    page: int
-    pages: int
-    total: int
 
 
 def local_range(date_from: dt.date, date_to: dt.date, zone: str) -> tuple[dt.datetime, dt.datetime]:
@@ -139,14 +130,13 @@ def count(session: Session, filters: Filters, zone: str) -> int:
                           .where(*conditions(session, filters, zone))) or 0
 
 
-def calls_page(session: Session, filters: Filters, zone: str, *, page: int, per_page: int) -> CallPage:
+def calls_page(session: Session, filters: Filters, zone: str, *, page: int, per_page: int) -> Page:
     """One page of the search (`page` counts from 1; past the last page: the last one)."""
     total = count(session, filters, zone)
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
+    page, pages = bounds(page, total, per_page)
     stmt = search(session, filters, zone).limit(per_page).offset((page - 1) * per_page)
     rows = [row(call, queue_name, emp_no, agent_name) for call, queue_name, emp_no, agent_name in session.execute(stmt)]
-    return CallPage(rows=rows, page=page, pages=pages, total=total)
+    return Page(rows=rows, page=page, pages=pages, total=total)
 
 
 def row(call: CallRecord, queue_name: str | None, emp_no: str | None, agent_name: str | None) -> CallRow:

@@ -40,11 +40,10 @@ def write_table(out: io.BytesIO, fmt: str, rows, sheet: str) -> None:
 
 def job_status(job, endpoint: str) -> dict:
     """Progress of an export job; `endpoint` is the blueprint's prefix (its `export_status` and `export_file`)."""
-    done = job.state == queue.DONE
-    percent = 100 if done else (int(100 * job.done / job.total) if job.total else 0)
-    return {"id": job.id, "state": job.state, "percent": percent, "done": job.done, "total": job.total,
-            "error": job.state == queue.FAILED, "status": url_for(f"{endpoint}.export_status", job_id=job.id),
-            "download": url_for(f"{endpoint}.export_file", job_id=job.id) if done and job.filename else None}
+    return {**jobs.progress(job), "error": job.state == queue.FAILED,
+            "status": url_for(f"{endpoint}.export_status", job_id=job.id),
+            "download": url_for(f"{endpoint}.export_file", job_id=job.id)
+            if job.state == queue.DONE and job.filename else None}
 
 
 def send_result(job):
@@ -57,7 +56,7 @@ def respond(job, endpoint: str, title: str, back_url: str, back_label: str):
     if job.state == queue.DONE:
         return send_result(job)
     code = 500 if job.state == queue.FAILED else 202
-    return render_template("export_pending.html", job=job, job_status=job_status(job, endpoint), title=title,
+    return render_template("reports/pending.html", job=job, job_status=job_status(job, endpoint), title=title,
                            then=url_for(f"{endpoint}.export_file", job_id=job.id) if code == 202 else "",
                            back_url=back_url, back_label=back_label), code
 

@@ -45,14 +45,19 @@ def find(job_id: str, with_result: bool = False) -> ReportJob | None:
     return job if shared and job.scope == queue.scope_text(current_scope()) else None
 
 
-def status(job: ReportJob) -> dict:
-    """What a page polling the job needs (progress in percent; the file's address once done)."""
+def progress(job: ReportJob) -> dict:
+    """A job's progress: its state, rows done of total, in percent."""
     done = job.state == queue.DONE
     percent = 100 if done else (int(100 * job.done / job.total) if job.total else 0)
-    return {"id": job.id, "kind": job.kind, "state": job.state, "done": job.done, "total": job.total,
-            "percent": percent, "error": bool(job.error) and job.state == queue.FAILED,
+    return {"id": job.id, "state": job.state, "done": job.done, "total": job.total, "percent": percent}
+
+
+def status(job: ReportJob) -> dict:
+    """What a page polling the job needs (progress in percent; the file's address once done)."""
+    return {**progress(job), "kind": job.kind, "error": bool(job.error) and job.state == queue.FAILED,
             "status": url_for("reports.job_status", job_id=job.id),
-            "download": url_for("reports.job_file", job_id=job.id) if done and job.filename else None}
+            "download": url_for("reports.job_file", job_id=job.id)
+            if job.state == queue.DONE and job.filename else None}
 
 
 def pending_page(job: ReportJob, title: str, then: str):
