@@ -149,11 +149,13 @@ def configure_blueprints(app: Flask) -> None:
     from admin_web.audit_log import bp as audit_log_bp
     from admin_web.skills import bp as skills_bp
     from admin_web.wfm import bp as wfm_bp
+    from admin_web.schedules import bp as schedules_bp
+    from admin_web.quality import bp as quality_bp
 
     for bp in (auth_bp, dashboard_bp, agents_bp, groups_bp, queues_bp, calls_bp, callbacks_bp, voicemails_bp,
                flows_bp, numbers_bp, halls_bp, rules_bp, holidays_bp, cti_bp, desktop_bp, recordings_bp,
                fsdirectory_bp, floor_bp, wallboard_bp, reports_bp, system_bp, users_bp, orders_bp, knowledge_bp,
-               webhooks_bp, audit_log_bp, skills_bp, wfm_bp):
+               webhooks_bp, audit_log_bp, skills_bp, wfm_bp, schedules_bp, quality_bp):
         app.register_blueprint(bp)
 
 

@@ -10,6 +10,10 @@ scoped, and how:
 * agents, published numbers, halls, users: by their hall;
 * call records and recordings: by the number called (its hall) or the agent who took the call (their hall);
 * voice messages: by the number called; callbacks: by the number their call dialled;
+* quality inspection: scorecards and sampling plans by their hall (or the centre's, seen by all, changed by
+  none of the halls), reviews by the agent inspected;
+* schedules: shift templates, rotations and schedules by their hall (or the centre's, seen by all, changed by
+  none of the halls), scheduled shifts by the agent's hall;
 * departments, work orders, their alerts and follow-ups: by their hall (an order's is the number's that was called,
   or the registering user's; an agent's own orders too, whichever hall's number the caller dialled, and an order
   dispatched to one of the hall's departments);
@@ -37,7 +41,9 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from engine.store.models import (Agent, AgentGroup, AgentStateChange, Callback, CallEvent, CallRecord, Department,
                                  FollowUp, Hall, OrderAlert, PublishedNumber, Queue, QueueHallStatus, Recording, User,
                                  Voicemail, WorkOrder, WorkOrderPart)
+from engine.store.models.quality import QaForm, QaPlan, QaReview
 from engine.store.models.reports import ReportAgentDay, ReportCallerRegionDay, ReportCalls15m, ReportCallsDay
+from engine.store.models.schedules import Rotation, Schedule, ScheduledShift, ShiftTemplate
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +106,9 @@ def _criteria(halls: frozenset[int], numbers: tuple[str, ...], by_agent: bool = 
         with_loader_criteria(AgentGroup, or_(AgentGroup.hall_id.in_(ids), AgentGroup.hall_id.is_(None)),
                              include_aliases=True),
         with_loader_criteria(Voicemail, Voicemail.dnis.in_(numbers), include_aliases=True),
+        with_loader_criteria(QaForm, or_(QaForm.hall_id.in_(ids), QaForm.hall_id.is_(None)), include_aliases=True),
+        with_loader_criteria(QaPlan, or_(QaPlan.hall_id.in_(ids), QaPlan.hall_id.is_(None)), include_aliases=True),
+        with_loader_criteria(QaReview, QaReview.agent_id.in_(agents), include_aliases=True),
         with_loader_criteria(Department, Department.hall_id.in_(ids), include_aliases=True),
         with_loader_criteria(WorkOrder, or_(WorkOrder.hall_id.in_(ids), WorkOrder.agent_id.in_(agents),
                                             exists().where(WorkOrderPart.order_id == WorkOrder.id,
@@ -109,6 +118,10 @@ def _criteria(halls: frozenset[int], numbers: tuple[str, ...], by_agent: bool = 
         with_loader_criteria(OrderAlert, OrderAlert.hall_id.in_(ids), include_aliases=True),
         with_loader_criteria(Callback, exists().where(CallRecord.call_uuid == Callback.call_uuid,
                                                       CallRecord.dnis.in_(numbers)), include_aliases=True),
+        # schedules (排班): a hall's own and the centre's (seen, not changed); shifts by the agent's hall
+        *[with_loader_criteria(m, or_(m.hall_id.in_(ids), m.hall_id.is_(None)), include_aliases=True)
+          for m in (ShiftTemplate, Rotation, Schedule)],
+        with_loader_criteria(ScheduledShift, ScheduledShift.agent_id.in_(agents), include_aliases=True),
     ]
 
 
@@ -153,7 +166,7 @@ class OutOfScope(Exception):
 
 # What a hall's user may write: rows of these kinds whose hall (a hall: its parent, for a new one) is in the scope.
 # A new row given no hall gets the user's own. Queues and teams without a hall are the centre's: seen, not changed.
-_OWNED = (Agent, PublishedNumber, User, Queue, AgentGroup, Department)
+_OWNED = (Agent, PublishedNumber, User, Queue, AgentGroup, Department, ShiftTemplate, Rotation, Schedule)
 
 
 def _owner(obj) -> int | None:

@@ -64,6 +64,7 @@ def seed_demo(session: Session) -> bool:
     seed_halls_and_numbers(session)
     seed_knowledge(session)
     seed_work_orders(session)
+    seed_quality(session)
     logger.info("demo data seeded: %d agents, %d queues, %d hotlines", len(AGENTS), len(QUEUES), len(HOTLINES))
     return True
 
@@ -314,3 +315,36 @@ def seed_work_orders(session: Session) -> int:
                      hall_id=province.id, department_id=departments[0].id))
     session.flush()
     return len(departments)
+
+
+# ---------------------------------------------------------------- quality inspection (issue 17): a card and a plan
+DEMO_QUALITY_LOGIN = ("qc", "qc123")
+# (category, item, maximum points or None for a fatal item, guidance) — a common 12366 card, 100 points
+QUALITY_ITEMS = [
+    ("服务态度", "规范开场白与结束语", 10, "使用“您好，12366纳税缴费服务热线，工号××为您服务”等规范用语"),
+    ("服务态度", "语气亲切、耐心倾听，不打断来电人", 15, ""),
+    ("业务能力", "准确理解诉求，政策解答准确完整", 30, "依据现行有效政策，口径统一"),
+    ("业务能力", "一次解答到位，不推诿", 15, ""),
+    ("技术能力", "系统与知识库操作熟练，保持、转接前告知来电人", 15, ""),
+    ("记录规范", "工单、小结记录完整准确", 15, "诉求、答复要点、联系方式齐全"),
+    ("服务态度", "泄露纳税人信息或与来电人争吵", None, "致命项：违反即整通0分"),
+]
+
+
+def seed_quality(session: Session) -> None:
+    """A quality inspector login (`qc` / `qc123`), the 12366 scorecard above and a weekly sampling plan (two random
+    calls per agent and week, every complaint or report order's call, unsatisfied ratings, calls over 10 minutes)."""
+    from engine.store import quality
+    from engine.store.models.quality import QaForm, QaPlan, QaPlanInspector
+    roles = ensure_roles(session)
+    inspector = User(username=DEMO_QUALITY_LOGIN[0], password_hash=generate_password_hash(DEMO_QUALITY_LOGIN[1]),
+                     display_name="质检员", role=roles[Role.QUALITY])
+    card = QaForm(name="12366 坐席服务质检评分表")
+    session.add_all([inspector, card])
+    quality.save_version(session, card, [quality.ItemInput(c, label, float(points or 0), float(points or 0),
+                                                           points is None, guidance)
+                                         for c, label, points, guidance in QUALITY_ITEMS], None)
+    session.flush()
+    session.add(QaPlan(name="每周随机抽检", form_id=card.id, per_agent=2, due_days=3, long_call_s=600,
+                       inspectors=[QaPlanInspector(user_id=inspector.id)]))
+    session.flush()

@@ -10,6 +10,7 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from admin_web.quality.services import inspections_of
 from admin_web.calls import bp, queries
 from admin_web.calls.detail import call_detail
 from admin_web.calls.exports import EXPORT, FORMATS
@@ -102,8 +103,10 @@ def export_file(job_id: str):
 def detail(call_uuid: str):
     """One call: the record, region and hall, timeline, IVR path and offers in words, hold, transfers, recording,
     survey, wrap-up note and work orders."""
-    call = call_detail(get_session(), call_uuid) or abort(404)
+    session = get_session()
+    call = call_detail(session, call_uuid) or abort(404)
     return render_template("calls/detail.html", call=call, result_labels=OFFER_RESULT_LABELS,
+                           inspections=inspections_of(session, call_uuid),
                            recording_states=file_states(call.recordings), FileState=FileState,
                            strategy_labels=STRATEGY_LABELS, disposition_labels=DISPOSITION_LABELS,
                            order_states=ORDER_STATE_LABELS, order_types=ORDER_TYPE_LABELS,

@@ -19,7 +19,7 @@ import time
 from flask import Flask
 from flask_babel import force_locale
 
-from admin_web.jobs import order_deadlines, queue, registry, webhooks
+from admin_web.jobs import order_deadlines, quality_draws, queue, registry, webhooks
 from admin_web.jobs.supervisor import SUPERVISED_ENV
 
 logger = logging.getLogger(__name__)
@@ -78,6 +78,10 @@ class Worker:
             queue.prune(self.factory)
             order_deadlines.sweep(self.factory, self.app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
             webhooks.deliver(self.factory)      # the orders' changes to the webhooks (never raises)
+            try:
+                quality_draws.draw_due(self.factory)     # the sampling plans' weekly draw, once the week is over
+            except Exception:       # a plan that cannot draw must not stop the jobs
+                logger.exception("quality plans: the weekly draw failed")
         job = queue.claim(self.factory, self.name)
         if job is None:
             return False

@@ -10,8 +10,12 @@ Seed 003 (太仓市税务局 12366 坐席服务, 考核要求 → 热线运行 �
   办结, seed 000's 咨询即时答复率) in % of the month's consultation orders; not measured in a month without them.
 * 坐席服务满意度达到95%以上 — "服务满意度每下降一个百分点扣1分". Here: 满意率 = satisfied / valid ratings, satisfied being
   非常满意, 满意 and 基本满意 by default (engine.reports.definitions.RATING_MEANINGS).
-* 投诉举报类工单质检率 ≥ 99 % and 出勤率 ≥ 98 % are scored on the same card but are not in the call log
-  (work-order inspection and attendance records): they are listed with their rule, unscored.
+* 事假、病假情况 — "出勤率不低于98%/月, 不扣分; 出勤率未达标, 每低于一个百分点, 扣0.5分". Here: 出勤率 = attended
+  shifts / shifts of the published schedules that started in the month and are over (engine.store.schedules,
+  definitions in docs/schedules.md); not measured in a month without published shifts.
+* 投诉举报类工单质检率 ≥ 99 % — "质检率每下降一个百分点扣1分". Here: of the month's complaint (投诉) and report
+  (举报) orders registered from calls, those whose call was scored by quality inspection (engine.store.quality,
+  docs/quality.md), in %; not measured in a month without such orders.
 
 Every item scores between 0 and its 分项分值 (5): the seed gives each item 5 points (热线运行 50 = ten items × 5,
 the card 100 in all) and writes no other ceiling, so a deduction stops at 0 and the bonus of the answer rate
@@ -33,6 +37,8 @@ from engine.reports.periods import month_range
 from engine.reports.queries import call_report
 
 ITEM_POINTS = 5.0
+TARGET_ATTENDANCE = 98.0       # seed 003: 出勤率不低于98%/月
+TARGET_INSPECTION = 99.0       # seed 003: 投诉举报类工单质检率 ≥ 99 %
 CAP_RULE = "每项得分在0分至分项分值（5分）之间：扣分扣至0分为止，加分后不超过分项分值，超出部分单列、不计入得分和合计"
 
 
@@ -130,6 +136,31 @@ def satisfaction_points(rate: float, d: Definitions) -> float:
 _BEST_FIRST = (5, 4, 6, 3, 2, 1, 0, 7, 8, 9)      # 非常满意, 满意, 基本满意, 一般 … 非常不满意, then other codes
 
 
+def inspection_points(rate: float, d: Definitions) -> float:
+    """5 − 1 per point below 99 % (seed 003, 投诉举报类工单质检率)."""
+    return max(0.0, ITEM_POINTS - 1.0 * _steps(TARGET_INSPECTION - rate, d))
+
+
+def inspection_rate(session: Session, start: int, end: int) -> float | None:
+    """投诉举报类工单质检率 of the month's complaint and report orders (None: none)."""
+    from engine.store.quality import complaint_inspection_rate
+    inspected, orders = complaint_inspection_rate(session, _instant(start), _instant(end))
+    return round(100.0 * inspected / orders, 2) if orders else None
+
+
+def attendance_points(rate: float, d: Definitions) -> float:
+    """5 − 0.5 per point below 98 % (seed 003, 事假、病假情况)."""
+    return max(0.0, ITEM_POINTS - 0.5 * _steps(TARGET_ATTENDANCE - rate, d))
+
+
+def attendance_rate(session: Session, start: int, end: int) -> float | None:
+    """出勤率 of the month's published shifts that are over (None: none)."""
+    from engine.store.base import utcnow
+    from engine.store.schedules import attendance_between
+    rate = attendance_between(session, _instant(start), _instant(end), utcnow()).attendance_rate
+    return None if rate is None else round(rate, 2)
+
+
 def _meanings(codes) -> str:
     """Rating codes as the survey names them, best first, e.g. "非常满意、满意、基本满意"."""
     return "、".join(RATING_MEANINGS.get(c, str(c)) for c in sorted(codes, key=_BEST_FIRST.index))
@@ -142,6 +173,8 @@ def monthly_scorecard(session: Session, year: int, month: int, definitions: Defi
     report = call_report(session, start, end, "range", "all", d)
     f = dict(call_figures(report.total.sums, d))
     f["on_the_spot_rate"] = on_the_spot_rate(session, start, end)
+    attendance = attendance_rate(session, start, end)
+    inspection = inspection_rate(session, start, end)
 
     def item(key, name, figure, unit, target, rule, scorer, met, uncapped=None):
         value = f[figure]
@@ -168,10 +201,14 @@ def monthly_scorecard(session: Session, year: int, month: int, definitions: Defi
         item("satisfaction", "坐席服务满意度", "satisfaction_rate", "%", f"≥ {d.target_satisfaction:g}%",
              f"服务满意度每下降一个百分点扣1分（满意评价：{_meanings(d.satisfied_ratings)}）", satisfaction_points,
              lambda v: v >= d.target_satisfaction),
-        ScoreItem("ticket_inspection", "投诉举报类工单质检率", None, None, "%", "≥ 99%",
-                  "质检率每下降一个百分点扣1分（工单质检记录，不在话务日志中）", ITEM_POINTS, None, None),
-        ScoreItem("attendance", "出勤率", None, None, "%", "≥ 98%",
-                  "出勤率未达标，每低于一个百分点扣0.5分（考勤记录，不在话务日志中）", ITEM_POINTS, None, None),
+        ScoreItem("ticket_inspection", "投诉举报类工单质检率", None, inspection, "%", f"≥ {TARGET_INSPECTION:g}%",
+                  "质检率每下降一个百分点扣1分（质检率：来电登记的投诉、举报工单中，其通话已完成质检评分的比例）",
+                  ITEM_POINTS, None if inspection is None else round(inspection_points(inspection, d), 2),
+                  None if inspection is None else inspection >= TARGET_INSPECTION),
+        ScoreItem("attendance", "出勤率", None, attendance, "%", f"≥ {TARGET_ATTENDANCE:g}%",
+                  "出勤率不低于98%/月不扣分，未达标每低于一个百分点扣0.5分（出勤率：已发布排班中出勤的班次/已结束的排班班次）",
+                  ITEM_POINTS, None if attendance is None else round(attendance_points(attendance, d), 2),
+                  None if attendance is None else attendance >= TARGET_ATTENDANCE),
     ]
     return Scorecard(year, month, start, end, items, f, business=business_items(session, start, end))
 

@@ -46,3 +46,20 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+def sign_in(page, base: str, username: str, then: str) -> None:
+    """Log in through the login form (the shared test password), then open `then`."""
+    from .helpers import PASSWORD
+    page.goto(f"{base}/auth/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    page.goto(f"{base}{then}")
+
+
+def sign_out(page) -> None:
+    """Log out with the page's own button."""
+    page.click("form[action$='/auth/logout'] button")
+    page.wait_for_load_state()

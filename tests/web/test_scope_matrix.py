@@ -27,7 +27,7 @@ from .test_scope import two_halls  # noqa: F401  (fixture)
 UTC = dt.timezone.utc
 # what only 广州市's rows contain: names, numbers, codes, uuids
 MARKERS = ("广州坐席", "02088880001", "gz-call", "广州一组", "gz_queue", "广州队列", "13922220002", "gz-boss",
-           "广州纳税", "gz-vm", "广州税政科", "广州工单", "gz-hook.example")
+           "广州纳税", "gz-vm", "广州税政科", "广州工单", "gz-hook.example", "广州质检")
 STREAMS = ("wallboard.events", "cti.events")
 
 
@@ -72,6 +72,8 @@ def gz(app, db, two_halls):  # noqa: F811
                       secret="gz-secret")
     db.add_all([alert, follow_up, webhook])
     kb_ids = knowledge_rows(db)     # the centre's knowledge base, and a correction 广州市's supervisor flagged
+    schedule_ids = schedule_rows(db, two_halls)
+    quality_ids = quality_rows(db, two_halls)
     db.commit()
     ids = {"agent_id": two_halls["gz_agent"], "group_id": group.id, "queue_id": queue.id, "hall_id": two_halls["gz"],
            "number_id": db.scalar(select(PublishedNumber.id).where(PublishedNumber.number == "02088880001")),
@@ -79,7 +81,7 @@ def gz(app, db, two_halls):  # noqa: F811
            "recording_id": db.scalar(select(Recording.id).where(Recording.call_uuid == "gz-call")),
            "voicemail_id": voicemail.id, "call_uuid": "gz-call", "rule_id": db.scalar(select(RoutingRule.id)),
            "order_id": order.id, "department_id": department.id, "alert_id": alert.id, "follow_up_id": follow_up.id,
-           "category_id": category.id, "webhook_id": webhook.id, **kb_ids,
+           "category_id": category.id, "webhook_id": webhook.id, **kb_ids, **schedule_ids, **quality_ids,
            "skill_id": db.scalar(select(engine.store.models.Skill.id).where(engine.store.models.Skill.code == "etax"))}
     return ids
 
@@ -93,7 +95,8 @@ def gz_rows(db, ids) -> dict:
                        (Recording, ids["recording_id"]), (Voicemail, ids["voicemail_id"]),
                        (RoutingRule, ids["rule_id"]), (WorkOrder, ids["order_id"]), (Department, ids["department_id"]),
                        (OrderAlert, ids["alert_id"]), (FollowUp, ids["follow_up_id"]),
-                       (OrderCategory, ids["category_id"]), (_webhook_model(), ids["webhook_id"])):
+                       (OrderCategory, ids["category_id"]), (_webhook_model(), ids["webhook_id"]),
+                       *_schedule_models(ids), *_quality_models(ids)):
         row = db.get(model, key)
         assert row is not None, f"{model.__name__} {key} is gone"
         rows[(model.__name__, key)] = {c.key: getattr(row, c.key) for c in inspect(model).column_attrs
@@ -102,6 +105,64 @@ def gz_rows(db, ids) -> dict:
     rows["callback"] = db.scalar(select(Callback.status).where(Callback.call_uuid == "gz-cb"))
     rows["call"] = db.scalar(select(CallRecord.outcome).where(CallRecord.call_uuid == "gz-call"))
     return rows
+
+
+def schedule_rows(db, two_halls) -> dict:
+    """广州市's shift template, rotation and published schedule with its agent's shift (admin_web.schedules)."""
+    from engine.store.models.schedules import Rotation, Schedule, ScheduledShift, ShiftTemplate
+    template = ShiftTemplate(code="广早", name="广州一组早班", start_minute=480, length_minutes=480,
+                             hall_id=two_halls["gz"])
+    db.add(template)
+    db.flush()
+    rotation = Rotation(name="广州一组轮班", pattern=[template.id, None], teams=2, anchor=dt.date(2026, 3, 30),
+                        hall_id=two_halls["gz"])
+    schedule = Schedule(name="广州一组排班", week_start=dt.date(2026, 3, 30), pool="hall", status="published",
+                        required=[0] * 672, hall_id=two_halls["gz"])
+    start = dt.datetime(2026, 3, 30, 0, 0, tzinfo=UTC)
+    schedule.shifts.append(ScheduledShift(agent_id=two_halls["gz_agent"], code="广早", start_at=start,
+                                          end_at=start + dt.timedelta(hours=8), template_id=template.id))
+    db.add_all([rotation, schedule])
+    db.flush()
+    return {"template_id": template.id, "rotation_id": rotation.id, "schedule_id": schedule.id}
+
+
+def quality_rows(db, two_halls) -> dict:
+    """广州市's scorecard, sampling plan and a scored review of its agent's recorded call, with a comment
+    (admin_web.quality)."""
+    from engine.domain.quality import Reason, ReviewState
+    from engine.store import quality
+    from engine.store.models.quality import QaComment, QaForm, QaPlan, QaPlanInspector, QaReview
+    form = QaForm(name="广州质检表", hall_id=two_halls["gz"])
+    db.add(form)
+    version = quality.save_version(db, form, [quality.ItemInput("服务态度", "广州质检项", 10.0)], None)
+    boss = db.scalar(select(User.id).where(User.username == "gz-boss"))
+    from engine.domain.quality import week_start
+    from engine.reports import periods
+    last_week = week_start(periods.local(dt.datetime.now(UTC).timestamp()).date()) - dt.timedelta(days=7)
+    plan = QaPlan(name="广州质检计划", hall_id=two_halls["gz"], form_id=form.id, drawn_week=last_week,
+                  inspectors=[QaPlanInspector(user_id=boss)])     # drawn already: the workers leave it be
+    recording = db.scalar(select(Recording).where(Recording.call_uuid == "gz-call"))
+    recording.agent_id = two_halls["gz_agent"]
+    db.add(plan)
+    db.flush()
+    now = dt.datetime.now(UTC)
+    review = QaReview(plan_id=plan.id, recording_id=recording.id, call_uuid="gz-call",
+                      agent_id=two_halls["gz_agent"], version_id=version.id, week=now.date(), reason=Reason.RANDOM,
+                      inspector_id=boss, due_at=now, state=ReviewState.SCORED, first_score=80.0, score=80.0,
+                      summary="广州质检总评", scored_at=now, comments=[QaComment(at_ms=1000, text="广州质检评语")])
+    db.add(review)
+    db.flush()
+    return {"form_id": form.id, "plan_id": plan.id, "review_id": review.id}
+
+
+def _quality_models(ids) -> list:
+    from engine.store.models.quality import QaForm, QaPlan, QaReview
+    return [(QaForm, ids["form_id"]), (QaPlan, ids["plan_id"]), (QaReview, ids["review_id"])]
+
+
+def _schedule_models(ids) -> list:
+    from engine.store.models.schedules import Rotation, Schedule, ShiftTemplate
+    return [(ShiftTemplate, ids["template_id"]), (Rotation, ids["rotation_id"]), (Schedule, ids["schedule_id"])]
 
 
 def _webhook_model():

@@ -16,6 +16,7 @@ from engine.store.models.routing import PublishedNumber, Queue, QueueHallStatus,
 from engine.store.models.switch import EngineNode, LiveChange, SwitchCdr, SwitchStatus  # noqa: F401
 from engine.store.models.users import ApiToken, LoginAttempt, User, UserRole, UserSession
 from engine.store.models.webhooks import Webhook, WebhookDelivery
+from engine.store.models import quality, schedules  # noqa: F401  (their classes are imported from the modules)
 
 __all__ = [
     "CallEvent",

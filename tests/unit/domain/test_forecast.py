@@ -183,6 +183,15 @@ def test_the_first_working_day_after_a_long_holiday_gets_its_own_ratio_when_the_
     assert f.volume == pytest.approx(1000 * 1.3 * 1.5)
 
 
+def test_three_weeks_around_national_day_have_no_weekend_to_forecast_a_sunday_from():
+    """Found by hypothesis: 2026-09-20 … 10-10 holds no ordinary weekend day (中秋 and 国庆 holidays, make-up days
+    on 9-20 and 10-10); forecasting Sunday 10-11 from it is refused in words, not guessed."""
+    hist = {D(2026, 9, 20) + dt.timedelta(days=i): [10.0] * 96 for i in range(21)}
+    assert not [d for d in hist if day_type(d, CAL) is DayType.WEEKEND]
+    with pytest.raises(ValueError, match="the history before it has no weekend day"):
+        forecast(hist, CAL, [D(2026, 10, 11)])
+
+
 def test_rare_day_types_fall_back_while_the_history_has_none():
     hist = history(D(2025, 11, 3), D(2025, 12, 28))                # no holiday, make-up or after-holiday day
     new_year, makeup_sunday = forecast(hist, CAL, [D(2026, 1, 1), D(2026, 1, 4)]).days
@@ -285,13 +294,27 @@ def _random_history(spec):
     return out
 
 
+def _forecast(hist, targets):
+    """The forecast, or None when it refuses because the history has no ordinary day of a target's kind (three
+    weeks around 中秋 and 国庆 2026 hold no ordinary weekend day: every Saturday and Sunday is a holiday or a make-up
+    working day); the refusal must say so."""
+    try:
+        return forecast(hist, CAL, targets)
+    except ValueError as exc:
+        assert "the history before it has no" in str(exc)
+        missing = str(exc).rsplit("has no ", 1)[1].removesuffix(" day")
+        ordinary_weekends = [d for d in hist if day_type(d, CAL) is DayType.WEEKEND]
+        assert missing == "workday" or (missing == "weekend" and not ordinary_weekends), str(exc)
+        return None
+
+
 @settings(max_examples=40, deadline=None)
 @given(histories, st.integers(1, 10))
 def test_the_forecast_is_never_negative(spec, ahead):
     hist = _random_history(spec)
     last = max(hist)
-    result = forecast(hist, CAL, days(last + dt.timedelta(days=1), last + dt.timedelta(days=ahead)))
-    for f in result.days:
+    result = _forecast(hist, days(last + dt.timedelta(days=1), last + dt.timedelta(days=ahead)))
+    for f in (result.days if result else ()):
         assert f.volume >= 0 and all(v >= 0 for v in f.intervals)
         assert sum(f.intervals) == pytest.approx(f.volume)
 
@@ -303,6 +326,8 @@ def test_scaling_the_history_scales_the_forecast(spec, factor):
     scaled = {d: [v * factor for v in counts] for d, counts in hist.items()}
     last = max(hist)
     targets = days(last + dt.timedelta(days=1), last + dt.timedelta(days=7))
-    for a, b in zip(forecast(hist, CAL, targets).days, forecast(scaled, CAL, targets).days):
+    plain, bigger = _forecast(hist, targets), _forecast(scaled, targets)
+    assert (plain is None) == (bigger is None)
+    for a, b in zip(plain.days if plain else (), bigger.days if bigger else ()):
         assert b.volume == pytest.approx(a.volume * factor, rel=1e-9, abs=1e-9)
         assert b.intervals == pytest.approx([v * factor for v in a.intervals], rel=1e-9, abs=1e-9)
