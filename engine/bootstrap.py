@@ -13,6 +13,7 @@ from engine.acd import followups
 from engine.acd.center import CallCenter
 from engine.acd.directory import configured_fields
 from engine.cdr_sync import CdrSync, recent_cdrs
+from engine.clock import REAL, RealClock
 from engine.config import Config
 from engine.follow_up_dialler import FollowUpDialler
 from engine.domain.rules import RuleSet
@@ -51,8 +52,11 @@ RELIST_AFTER_S = (1.0, 2.0)     # second and third looks at the switch's channel
 class Engine:
     """The running call-center engine: switch connection, core loop, store writer, directory reloads."""
 
-    def __init__(self, config: Config, directory_reload_s: float = DIRECTORY_RELOAD_S):
+    def __init__(self, config: Config, directory_reload_s: float = DIRECTORY_RELOAD_S, clock: RealClock = REAL):
         self.config = config
+        #: what decides when (engine.clock): the core's timers and the times the engine stamps on its own events;
+        #: the switch's events carry the switch's time (the twin gives both the same accelerated clock)
+        self.clock = clock
         self.directory_reload_s = directory_reload_s
         self.db = make_engine(config.database_url)
         self.sessions = make_session_factory(self.db)
@@ -69,13 +73,13 @@ class Engine:
                                     on_connected=self._on_connected, on_disconnected=self._on_disconnected,
                                     command_timeout=config.esl_command_timeout, filters=SUBSCRIPTION_FILTERS)
         self.store = StoreWriter(self.sessions, keys=sealing.keyring(config.recording_keys))
-        self.runtime = Runtime(self.center, self._execute_switch, self.store.write)
+        self.runtime = Runtime(self.center, self._execute_switch, self.store.write, clock=clock)
         self.flows = FlowWatcher(config.flows_dir, config.prompts_dir, self.runtime.post, flow_errors)
         self.executor = SwitchExecutor(self.switch, self.runtime.post, config.agent_dial_string,
-                                       config.outbound_dial_string, sip_domain=config.sip_domain)
+                                       config.outbound_dial_string, sip_domain=config.sip_domain, now=clock.now)
         self.runtime.inline_switch = self.executor.pipelined      # writing a command never blocks the loop
         self.poller = Poller(self.runtime.post, self._take_requests, self._read_limits, lambda: self.switch.connected,
-                             self.reload_directory, self.reload_flows_if_changed, directory_reload_s)
+                             self.reload_directory, self.reload_flows_if_changed, directory_reload_s, now=clock.now)
         self._directory_key: tuple | None = None
         self.cdr_sync = CdrSync(self.sessions, self.runtime.post)
         self.follow_ups = FollowUpDialler(self.sessions, self.runtime.post, lambda: self.switch.connected,
@@ -107,11 +111,11 @@ class Engine:
         self.cdr_sync.stop()
         self.follow_ups.stop()
         if hangup_calls:
-            self.runtime.post(Shutdown(hangup=True, force=False, at=time.time()))
+            self.runtime.post(Shutdown(hangup=True, force=False, at=self.clock.now()))
             deadline = time.time() + grace_s
             while self.center.floor.calls and time.time() < deadline:
                 gevent.sleep(0.05)
-            self.runtime.post(Shutdown(hangup=False, force=True, at=time.time()))
+            self.runtime.post(Shutdown(hangup=False, force=True, at=self.clock.now()))
         self.runtime.stop()
         self.switch.stop()
         self._requests_pending.close()
@@ -129,8 +133,8 @@ class Engine:
         if calendar is None and key == self._directory_key:
             return
         self._directory_key = key
-        self.runtime.post(DirectoryLoaded(agents, queues, numbers, time.time(), halls, number_halls, calendar, rules,
-                                          skill_ids))
+        self.runtime.post(DirectoryLoaded(agents, queues, numbers, self.clock.now(), halls, number_halls, calendar,
+                                          rules, skill_ids))
 
     def _read_callbacks(self):
         with transaction(self.sessions) as session:
@@ -169,7 +173,7 @@ class Engine:
 
     def _on_esl_event(self, esl_event: EslEvent) -> None:
         """Decode only, then enqueue (handlers must be fast: one reader serves every call)."""
-        event = decode(esl_event, time.time())
+        event = decode(esl_event, self.clock.now())
         if event is not None:
             self.runtime.post(event)
 
@@ -180,18 +184,18 @@ class Engine:
         except (SwitchError, ValueError) as exc:
             logger.warning("could not read the switch's limits: %s", exc)
             return
-        self.runtime.post(SwitchLimits(True, status.sessions_per_second_limit, status.max_sessions, time.time(),
+        self.runtime.post(SwitchLimits(True, status.sessions_per_second_limit, status.max_sessions, self.clock.now(),
                                        status.sessions, status.last_second))
 
     def _on_disconnected(self) -> None:
-        self._disconnected_at = time.time()
-        self.runtime.post(SwitchLimits(False, None, None, time.time()))
+        self._disconnected_at = self.clock.now()
+        self.runtime.post(SwitchLimits(False, None, None, self.clock.now()))
 
     def _on_connected(self) -> None:
         """After every (re)connect: read the switch's limits, tell the core which legs it really has, and what
         they are."""
         self._read_limits()
-        listed_at = time.time()
+        listed_at = self.clock.now()
         try:
             channels = list_channels(self.switch.api)
         except (SwitchError, ValueError) as exc:
@@ -205,7 +209,7 @@ class Engine:
                 cdrs = gevent.get_hub().threadpool.apply(recent_cdrs, (self.sessions, self._disconnected_at - 5.0))
             except Exception:
                 logger.exception("could not read the switch's CDRs; calls that vanished are closed as cut")
-        self.runtime.post(SwitchSynced(live, time.time(), channels, cdrs, listed_at=listed_at))
+        self.runtime.post(SwitchSynced(live, self.clock.now(), channels, cdrs, listed_at=listed_at))
         gevent.spawn(self._look_again)
         if not self._callbacks_loaded:      # after the takeover: a callback under way on the switch is not queued again
             try:
@@ -214,7 +218,7 @@ class Engine:
                 logger.exception("could not read the stored callbacks; trying again at the next connect")
                 return
             self._callbacks_loaded = True
-            self.runtime.post(CallbacksLoaded(pending, time.time()))
+            self.runtime.post(CallbacksLoaded(pending, self.clock.now()))
 
     def _look_again(self) -> None:
         """List the switch's channels again shortly after (re)connecting: `show channels` reads the core database,
@@ -225,13 +229,13 @@ class Engine:
             gevent.sleep(delay)
             if not self.switch.connected:
                 return
-            listed_at = time.time()
+            listed_at = self.clock.now()
             try:
                 channels = list_channels(self.switch.api)
             except (SwitchError, ValueError) as exc:
                 logger.warning("could not list the switch's channels again: %s", exc)
                 continue
-            self.runtime.post(SwitchSynced(frozenset(ch.uuid for ch in channels), time.time(), channels,
+            self.runtime.post(SwitchSynced(frozenset(ch.uuid for ch in channels), self.clock.now(), channels,
                                            listed_at=listed_at, adopt_only=True))
 
     def _execute_switch(self, command: object) -> None:

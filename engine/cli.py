@@ -656,6 +656,91 @@ def reports_seed_year(ctx: click.Context, calls: int, agents: int, start, days: 
                f"every trunk busy), {sum(summary.rows.values()):,} rows in {summary.seconds:.0f} s")
 
 
+@cli.group()
+def wfm() -> None:
+    """Workforce planning: the digital twin of a planned day."""
+
+
+def _hhmm_index(text: str | None) -> int | None:
+    """HH:MM -> the index of the 15-minute interval it falls in (None stays None)."""
+    if not text:
+        return None
+    hh, _, mm = text.partition(":")
+    return (int(hh) * 60 + int(mm or 0)) // 15
+
+
+@wfm.command("twin")
+@click.option("--day", "day", type=click.DateTime(formats=["%Y-%m-%d"]), required=True,
+              help="The day to run (a forecast day, or a past one).")
+@click.option("--queue", "queue_code", default=None, help="Queue code (default: all queues as one).")
+@click.option("--source", type=click.Choice(["forecast", "actual"]), default="forecast", show_default=True,
+              help="Calls from the day's forecast, or (a past day) the requests it really had.")
+@click.option("--agents", type=int, default=None,
+              help="Agents on the phones in every interval (default: the plan's Erlang A staffing for --level).")
+@click.option("--schedule", "use_schedule", is_flag=True,
+              help="Agents per interval from the published schedules (those at work, their breaks left out).")
+@click.option("--level", type=float, default=0.8, show_default=True,
+              help="Service-level target (0-1) the plan staffs for, at the report definitions' T.")
+@click.option("--from", "first", default=None, help="First interval HH:MM (default: the first with calls).")
+@click.option("--to", "last", default=None, help="Last interval HH:MM (default: the last with calls).")
+@click.option("--speed", type=float, default=60.0, show_default=True,
+              help="Virtual seconds per wall-clock second (60: an hour of the day in a minute).")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--db", "twin_db", type=click.Path(dir_okay=False), default=None,
+              help="The twin's own database file (a new SQLite file; default a temporary one, printed).")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Also write the figures as JSON here.")
+@click.pass_context
+def wfm_twin(ctx: click.Context, day, queue_code: str | None, source: str, agents: int | None, use_schedule: bool,
+             level: float, first: str | None, last: str | None, speed: float, seed: int, twin_db: str | None,
+             json_path: str | None) -> None:
+    """Run a day through the real engine on the simulated switch in accelerated time (the digital twin) and print
+    its service level, waits and abandons next to the Erlang A and C figures for the same staffing (docs/twin.md).
+    The center's database is only read; the twin writes its records to a database of its own."""
+    import datetime as dt
+    import json
+    import os
+
+    from engine.reports.definitions import load_definitions
+    from engine.reports.periods import local
+    from engine.store.session import make_engine, make_session_factory, transaction
+    from engine.twin import result as twin_result
+    from engine.twin.plan import NoTwinPlan, from_database
+    from engine.twin.run import TwinOptions, run as twin_run
+    config = _config(ctx.find_root())
+    if twin_db and os.path.exists(twin_db):
+        click.echo(f"{twin_db} exists; the twin needs a new database", err=True)
+        ctx.exit(2)
+    db = make_engine(config.database_url)
+    try:
+        with transaction(make_session_factory(db)) as session:
+            plan = from_database(session, day.date(), queue_code, local(dt.datetime.now().timestamp()).date(),
+                                 source=source, agents="schedule" if use_schedule else agents, level=level,
+                                 definitions=load_definitions(session),
+                                 first=_hhmm_index(first), last=_hhmm_index(last))
+    except NoTwinPlan as exc:
+        click.echo(f"wfm twin: {exc}", err=True)
+        ctx.exit(1)
+    finally:
+        db.dispose()
+    root, level = logging.getLogger(), logging.getLogger().level
+    if not ctx.find_root().params.get("verbose"):
+        # the twin's engine logs every call at INFO, and a warning for each caller who hangs up before the answer
+        root.setLevel(logging.ERROR)
+    options = TwinOptions(speed=speed, seed=seed,
+                          database_url=f"sqlite:///{os.path.abspath(twin_db)}" if twin_db else None)
+    try:
+        res = twin_result.build(twin_run(plan, options, say=click.echo))
+    finally:
+        root.setLevel(level)            # the process's logging as it was (the command may run inside another)
+    click.echo(twin_result.text(res))
+    if json_path:
+        with open(json_path, "w", encoding="utf-8") as fh:
+            json.dump(res.as_dict(), fh, ensure_ascii=False, indent=1)
+    if not res.checks_ok:
+        ctx.exit(1)
+
+
 def _register() -> None:
     """Command groups that live in modules of their own."""
     from engine.cli_accounts import tokens, users

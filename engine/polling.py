@@ -24,7 +24,8 @@ class Poller(Background):
 
     def __init__(self, post: Callable[[Event], None], take_requests: Callable[[], list], read_limits: Callable[[], None],
                  switch_connected: Callable[[], bool], reload_directory: Callable[[], None],
-                 reload_flows: Callable[[], object], directory_reload_s: float = DIRECTORY_RELOAD_S):
+                 reload_flows: Callable[[], object], directory_reload_s: float = DIRECTORY_RELOAD_S,
+                 now: Callable[[], float] = time.time):
         self.post = post
         self.take_requests = take_requests
         self.read_limits = read_limits
@@ -32,6 +33,9 @@ class Poller(Background):
         self.reload_directory = reload_directory
         self.reload_flows = reload_flows
         self.directory_reload_s = directory_reload_s
+        #: the time stamped on the status it publishes (the engine's clock); the reads themselves run on the wall
+        #: clock: they are I/O, their cadence decides no call
+        self.now = now
 
     def _run(self) -> None:
         next_reload = time.time() + self.directory_reload_s
@@ -46,7 +50,7 @@ class Poller(Background):
                     self.read_limits()
                 if time.time() >= next_reload:
                     next_reload = time.time() + self.directory_reload_s
-                    self.post(PublishStatus(time.time()))
+                    self.post(PublishStatus(self.now()))
                     self.reload_directory()
                     self.reload_flows()
             except Exception:

@@ -9,6 +9,7 @@ import gevent
 from gevent.queue import Empty, Queue
 
 from engine.acd.center import CallCenter
+from engine.clock import REAL, RealClock
 from engine.domain import commands as c
 from engine.domain.events import Event, TimerFired
 
@@ -28,9 +29,10 @@ class Runtime:
     """Serial event loop: events in, core decisions, commands out (switch, timers, store) in order."""
 
     def __init__(self, center: CallCenter, execute_switch: Callable[[object], None],
-                 execute_store: Callable[[list], None], clock: Callable[[], float] = time.time,
+                 execute_store: Callable[[list], None], clock: RealClock = REAL,
                  inline_switch: bool = False):
         self.center = center
+        #: the core's timers run on it (engine.clock: the wall clock, or the twin's accelerated one)
         self.clock = clock
         self._execute_switch = execute_switch
         self._execute_store = execute_store
@@ -84,9 +86,7 @@ class Runtime:
     def _dispatch(self, command: object) -> None:
         if isinstance(command, c.StartTimer):
             self._cancel(command.key)
-            timer = gevent.get_hub().loop.timer(max(0.0, command.delay))
-            timer.start(self._fire, command.key)
-            self._timers[command.key] = timer
+            self._timers[command.key] = self.clock.timer(command.delay, self._fire, command.key)
         elif isinstance(command, c.CancelTimer):
             self._cancel(command.key)
         elif isinstance(command, c.STORE_COMMANDS):
@@ -109,7 +109,7 @@ class Runtime:
         timer = self._timers.pop(key, None)
         if timer is not None:
             timer.close()  # type: ignore[attr-defined]
-        self.post(TimerFired(key, self.clock()))
+        self.post(TimerFired(key, self.clock.now()))
 
     @staticmethod
     def _drain(queue: Queue, execute: Callable[[object], None]) -> None:

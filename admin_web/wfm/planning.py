@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from admin_web.wfm.forms import DAY_TYPE_LABELS
 from engine.calendar_source import build_calendar
-from engine.domain.forecast import backtest, forecast
+from engine.domain.forecast import ForecastRefused, backtest, forecast
 from engine.domain.staffing import (AnswerRateTarget, AverageWaitTarget, IntervalForecast, ServiceLevelTarget,
                                     Target, staff_intervals)
 from engine.reports.definitions import Definitions
 from engine.store import wfm
 from engine.store.numbers import load_overrides
+
+logger = logging.getLogger(__name__)
 
 HISTORY_DAYS = 26 * 7          # the history read for a forecast: level and trend use 8 weeks, type ratios all of it
 BACKTEST_DAYS = 28             # the errors of the last 4 weeks' one-day-ahead forecasts
@@ -90,6 +94,15 @@ def _calendar(session: Session, first: dt.date, last: dt.date):
     return build_calendar(range(first.year - 1, last.year + 1), load_overrides(session))
 
 
+def refusal_words(exc: ForecastRefused) -> str:
+    """Why the forecast refused the day, in the console's language."""
+    if exc.code == "no_day_of_kind" and exc.kind is not None:
+        return _("the history before %(day)s holds no ordinary %(kind)s to forecast it from (holidays, make-up "
+                 "days and filing-period days are not ordinary); plan it once such a day is in the history",
+                 day=exc.day.isoformat(), kind=DAY_TYPE_LABELS.get(exc.kind.value, exc.kind.value))
+    return _("%(day)s is not after the history's first day", day=exc.day.isoformat())
+
+
 def plan(session: Session, i: Inputs, today: dt.date, d: Definitions) -> Plan:
     """The plan of `i.day`, forecast from the complete days before it (and before today)."""
     last = min(i.day, today) - dt.timedelta(days=1)
@@ -104,9 +117,14 @@ def plan(session: Session, i: Inputs, today: dt.date, d: Definitions) -> Plan:
     cal = _calendar(session, h.first, i.day)
     try:
         day = forecast(h.calls, cal, i.day).days[0]
-    except ValueError as exc:
+    except ForecastRefused as exc:
         raise NoPlan(_("The forecast cannot be made from this history (%(first)s to %(last)s): %(reason)s",
-                       first=h.first.isoformat(), last=h.last.isoformat(), reason=str(exc))) from exc
+                       first=h.first.isoformat(), last=h.last.isoformat(), reason=refusal_words(exc))) from exc
+    except ValueError as exc:           # a history the forecast cannot read: said, and logged for the operator
+        logger.warning("forecast of %s refused: %s", i.day, exc)
+        raise NoPlan(_("The forecast cannot be made from this history (%(first)s to %(last)s): it is not a "
+                       "history of calls per interval the forecast can read.", first=h.first.isoformat(),
+                       last=h.last.isoformat())) from exc
     recent = h.since(h.last - dt.timedelta(days=WINDOW_DAYS - 1))
     ahts = wfm.interval_aht(recent)
     if ahts[0] is None:

@@ -1,7 +1,8 @@
 """The day's figures and correctness checks, from the engine's database and the simulator's call log.
 
-All durations are reported in simulated seconds: stored (wall-clock) timestamps are mapped back through
-the run's clock, so engine latency is magnified by 1/time_scale in them (the figures are conservative).
+All durations are reported in simulated seconds: the switch and the engine run on one accelerated clock
+(engine.clock), so stored timestamps are simulated epochs of today; engine latency is magnified by 1/time_scale
+in them (the figures are conservative).
 """
 from __future__ import annotations
 
@@ -74,7 +75,7 @@ def _pct(values, p):
 
 
 def build(run: RunData) -> Report:
-    clock, scale = run.clock, run.options.time_scale
+    clock = run.clock
     eng = make_engine(run.database_url)
     with transaction(make_session_factory(eng)) as s:
         records = {r.call_uuid: r for r in s.scalars(select(CallRecord))}
@@ -140,7 +141,7 @@ def build(run: RunData) -> Report:
     for ch in changes:
         prev = last.get(ch.agent_id)
         if prev is not None and prev.to_state is AgentState.WRAP_UP:
-            wraps.append((to_epoch(ch.at) - to_epoch(prev.at)) / scale)
+            wraps.append(to_epoch(ch.at) - to_epoch(prev.at))     # the shared clock: simulated seconds
         last[ch.agent_id] = ch
 
     # -------------------------------------------------------------- offers
@@ -192,9 +193,9 @@ def build(run: RunData) -> Report:
     never_ended = [u for u in placed if inbound_destroyed[u] == 0]
     stuck = {aid: st for aid, st in run.agents_after.items() if st[0] in (AgentState.RESERVED.value,
                                                                            AgentState.TALKING.value)}
-    max_wrap_real = max(t.wrap_up_real for t in run.seeded.timers.values())
+    max_wrap = max(t.wrap_up_real for t in run.seeded.timers.values())
     stuck_wrap = {aid: st for aid, st in run.agents_after.items()
-                  if st[0] == AgentState.WRAP_UP.value and st[1] > 2 * max_wrap_real + 1}
+                  if st[0] == AgentState.WRAP_UP.value and st[1] > 2 * max_wrap + 1}
     db_stuck = [a.id for a in db_agents.values() if a.state in (AgentState.RESERVED, AgentState.TALKING)]
 
     # ------------------------------------------------------------- agents
@@ -281,10 +282,9 @@ def _format(run, fig, checks, total, per_queue, per_half, avail_by_half, occ_by_
         f"{(run.drained_at - o.start) / 3600:.2f} simulated hours; {run.events_handled} engine events; "
         f"arrivals late by p99 {_s(fig['lateness_p99'])} / max {_s(fig['lateness_max'])} (simulated); "
         f"TCP_NODELAY on simulator sockets: {'yes' if run.nodelay_sockets else 'no'}")
-    add("queue timers seeded in real seconds (x time scale): " + "; ".join(
-        f"{q.code} wrap-up {q.wrap_up_sim:.0f}->{q.wrap_up_real} s (= {q.effective(q.wrap_up_real):.0f} s sim), "
-        f"max wait {q.max_wait_sim:.0f}->{q.max_wait_real} s"
-        + "".join(f", {a} {d} after {s_:.0f}->{r} s" for s_, r, a, d in q.steps) for q in t.values()))
+    add("queue timers (the engine's, on the shared clock): " + "; ".join(
+        f"{q.code} wrap-up {q.wrap_up_real} s, max wait {q.max_wait_real} s"
+        + "".join(f", {a} {d} after {r} s" for _s, r, a, d in q.steps) for q in t.values()))
     add("-" * 78)
     add(f"calls offered (placed, reached the menu)  {fig['placed']:6d}")
     add(f"  entered a queue                          {fig['entered_queue']:6d}")

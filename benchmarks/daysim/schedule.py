@@ -70,17 +70,17 @@ def build_plans(agents: dict[int, str], rng: random.Random, day_end: float = par
 class Schedule:
     """Reconciles every agent's engine state with its plan, once per tick (a greenlet calls tick())."""
 
-    def __init__(self, engine, sim, plans: list[AgentPlan], clock, rng: random.Random, min_wrap_up_real: float):
+    def __init__(self, engine, sim, plans: list[AgentPlan], clock, rng: random.Random, min_wrap_up_s: float):
         self.engine = engine
         self.sim = sim
         self.plans = {p.agent_id: p for p in plans}
         self.by_ext = {p.ext: p.agent_id for p in plans}
         self.clock = clock
         self.rng = rng
-        self.min_wrap_up_real = min_wrap_up_real
-        self.pending: dict[int, tuple[str, str | None, float]] = {}      # agent -> (action, reason, real time)
+        self.min_wrap_up_s = min_wrap_up_s
+        self.pending: dict[int, tuple[str, str | None, float]] = {}      # agent -> (action, reason, wall time)
         self.back_at: dict[int, float] = {}                              # agent -> sim time it gets ready again
-        self.flipped: dict[str, float] = {}                              # ext -> real time set to no_answer
+        self.flipped: dict[str, float] = {}                              # ext -> epoch (shared clock) set to no_answer
         self.requests: dict[str, int] = {}
         self.flips = {"requested": 0, "set": 0, "rang_out": 0, "expired": 0, "no_ready_agent": 0}
         self.flip_timeout_sim = 20 * 60.0
@@ -94,7 +94,7 @@ class Schedule:
             return                      # asked a moment ago; the engine has not applied it yet
         self.pending[agent_id] = (*key, now)
         self.requests[action] = self.requests.get(action, 0) + 1
-        self.engine.runtime.post(AgentRequest(agent_id, action, key[1], ACTOR, now))
+        self.engine.runtime.post(AgentRequest(agent_id, action, key[1], ACTOR, self.clock.clock.now()))
 
     def tick(self) -> None:
         t = self.clock.now()
@@ -119,7 +119,7 @@ class Schedule:
                     self.post(agent_id, "ready")
             elif a.state is AgentState.READY or (a.state is AgentState.NOT_READY and a.reason is not want):
                 self.post(agent_id, "not_ready", want)
-            elif a.state is AgentState.WRAP_UP and time.time() - a.since >= 0.75 * self.min_wrap_up_real:
+            elif a.state is AgentState.WRAP_UP and self.clock.clock.now() - a.since >= 0.75 * self.min_wrap_up_s:
                 self.post(agent_id, "not_ready", want)      # the break begins once the after-call work is done
         self._check_flips(floor)
 
@@ -137,7 +137,7 @@ class Schedule:
             return
         plan = self.rng.choice(ready)
         self.sim.set_phone(plan.ext, behaviour="no_answer")
-        self.flipped[plan.ext] = time.time()
+        self.flipped[plan.ext] = self.clock.clock.now()
         self.flips["set"] += 1
 
     def _check_flips(self, floor) -> None:
@@ -145,7 +145,7 @@ class Schedule:
             a = floor.agents.get(self.by_ext[ext])
             rang_out = a is not None and a.state is AgentState.NOT_READY and a.reason is NotReadyReason.NO_ANSWER \
                 and a.since >= since
-            expired = (time.time() - since) / self.clock.scale > self.flip_timeout_sim
+            expired = self.clock.clock.now() - since > self.flip_timeout_sim
             if rang_out or expired or self.frozen:
                 self.sim.set_phone(ext, behaviour="answer")
                 del self.flipped[ext]

@@ -1,10 +1,10 @@
 """A fresh database for the day: three skills, three queues, DID 12366 -> tax_main, the center's agents.
 
-Queue timings the engine runs itself (wrap-up, overflow/announce steps, maximum wait) are real-time timers,
-while the simulator plays every other duration (prompts, rings, talk, patience) scaled by time_scale; so
-those settings are seeded already multiplied by time_scale (whole seconds, at least 1: the columns are
-integers). The ring timeout is *not* scaled: the engine passes it to the switch, which plays it out in
-simulated seconds.
+Queue timings the engine runs itself (wrap-up, overflow/announce steps, maximum wait) are timers on the engine's
+clock. The day simulation runs the switch and the engine on one accelerated clock (engine.clock), so it seeds them
+as planned (time_scale 1: simulated seconds). With a time_scale below 1 — a simulator scaling its durations for
+an engine on the wall clock — they would be seeded multiplied by it (whole seconds, at least 1: the columns are
+integers). The ring timeout is never scaled: the engine passes it to the switch, which plays it out itself.
 """
 from __future__ import annotations
 

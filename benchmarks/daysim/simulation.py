@@ -14,8 +14,10 @@ from collections import Counter
 import gevent
 
 from engine.bootstrap import Engine
+from engine.clock import ScaledClock
 from engine.config import load_config
 from engine.fsim import SimSwitch
+from engine.reports.periods import local, local_midnight
 
 from . import schedule as sched
 from .profile import DAY_END_S, DAY_START_S, PROJECT_ROOT, Profile, arrivals, hhmm, load_profile
@@ -46,20 +48,27 @@ class Options:
     sim_nodelay: bool = True            # TCP_NODELAY on the simulator's ESL sockets, as FreeSWITCH does
 
 
+LEAD_S = 300.0              # simulated seconds the shared clock starts before the run (the engine connects)
+
+
 class SimClock:
-    """Simulated time of day <-> wall clock."""
+    """Simulated time of day over the shared accelerated clock (engine.clock.ScaledClock) that the switch and the
+    engine both run on: today's date, from `start` (seconds since local midnight) on; every timestamp either writes
+    is an epoch on it, so sim(epoch) is just the time of day."""
 
     def __init__(self, start: float, scale: float):
-        self.start, self.scale, self.t0 = start, scale, time.time()
+        self.start, self.scale = start, scale
+        self.midnight = float(local_midnight(local(time.time()).date()))
+        self.clock = ScaledClock(scale, start=self.midnight + start)
 
     def now(self) -> float:
-        return self.start + (time.time() - self.t0) / self.scale
+        return self.clock.now() - self.midnight
 
-    def sim(self, real_epoch: float) -> float:
-        return self.start + (real_epoch - self.t0) / self.scale
+    def sim(self, epoch: float) -> float:
+        return epoch - self.midnight
 
     def sleep_until(self, t: float) -> None:
-        gevent.sleep(max(0.0, self.t0 + (t - self.start) * self.scale - time.time()))
+        self.clock.sleep_until(self.midnight + t)
 
 
 class CountingHandler(logging.Handler):
@@ -151,7 +160,7 @@ def run(opts: Options, say=print) -> RunData:
         workdir = tempfile.mkdtemp(prefix="daysim-")
         db_url = f"sqlite:///{os.path.join(workdir, 'daysim.db')}"
     warnings = _setup_logging(opts)
-    seeded = seed(db_url, profile, opts.agents, opts.time_scale, rng, max_wait_sim=opts.max_wait_s,
+    seeded = seed(db_url, profile, opts.agents, 1.0, rng, max_wait_sim=opts.max_wait_s,
                   announce_after_sim=opts.announce_after_s, overflow_after_sim=opts.overflow_after_s)
     end = opts.start + opts.hours * 3600
     plan = arrivals(profile, opts.start, end, rng, opts.deadline_day, opts.volume_factor)
@@ -163,14 +172,17 @@ def run(opts: Options, say=print) -> RunData:
         f" day, expected {profile.expected_calls(opts.start, end, opts.deadline_day) * opts.volume_factor:.0f}); "
         f"time scale {opts.time_scale:.5g} (1 simulated hour = {3600 * opts.time_scale:.0f} s)")
 
+    # everyone logged in before the first call when starting at the opening; later starts join mid-day
+    first = min(opts.start, min(p.login_at for p in plans)) if opts.start <= DAY_START_S else opts.start
+    clock = SimClock(first - LEAD_S, opts.time_scale)        # one clock for the switch and the engine
     sim = SimSwitch(host="127.0.0.1", esl_port=0, password="ClueCon", control_port=None,
-                    dialplan_dir=str(PROJECT_ROOT / "dialplans"), time_scale=opts.time_scale)
+                    dialplan_dir=str(PROJECT_ROOT / "dialplans"), clock=clock.clock)
     sim.start()
     for a in seeded.agents.values():
         sim.add_phone(a["ext"], behaviour="answer", answer_delay=round(rng.uniform(*profile.answer_delay_s), 2))
     config = load_config(env={"CALLCENTER_ESL_PORT": str(sim.esl_port), "CALLCENTER_DATABASE_URL": db_url,
                               "CALLCENTER_CONFIG": os.environ.get("CALLCENTER_CONFIG", "")})
-    engine = Engine(config, directory_reload_s=2.0)
+    engine = Engine(config, directory_reload_s=2.0, clock=clock.clock)
     wall0, cpu0 = time.time(), time.process_time()
     engine.start()
     greenlets: list[gevent.Greenlet] = []
@@ -179,9 +191,6 @@ def run(opts: Options, say=print) -> RunData:
         nodelay = sim_nodelay(sim) if opts.sim_nodelay else 0
         if opts.sim_nodelay:
             greenlets.append(gevent.spawn(_every, 5.0, lambda: sim_nodelay(sim)))   # again after a reconnect
-        # everyone logged in before the first call when starting at the opening; later starts join mid-day
-        clock = SimClock(min(opts.start, min(p.login_at for p in plans)) if opts.start <= DAY_START_S
-                         else opts.start, opts.time_scale)
         min_wrap = min(t.wrap_up_real for t in seeded.timers.values())
         schedule = sched.Schedule(engine, sim, plans, clock, rng, min_wrap)
         tick_real = min(0.25, max(0.02, 5.0 * opts.time_scale))
@@ -220,11 +229,11 @@ def run(opts: Options, say=print) -> RunData:
             getattr(ch, "direction", "inbound") == "inbound" for ch in sim.all_channels()),
               opts.drain_max_s * opts.time_scale + 10, None)
         _wait(lambda: not schedule.flipped, 5, None)
-        gevent.sleep(max(0.5, 3 * min_wrap))        # wrap-ups of the last calls run out
+        gevent.sleep(max(0.5, clock.clock.real(3 * min_wrap)))     # wrap-ups of the last calls run out
         _wait(engine.runtime.idle, 10, None)
         drained_at = clock.now()
-        now_real = time.time()
-        agents_after = {aid: (a.state.value, now_real - a.since) for aid, a in engine.center.floor.agents.items()}
+        now_epoch = clock.clock.now()
+        agents_after = {aid: (a.state.value, now_epoch - a.since) for aid, a in engine.center.floor.agents.items()}
         floor_calls_after, live_after = len(engine.center.floor.calls), len(sim.all_channels())
         live_detail = [{k: ch.get(k) for k in ("uuid", "direction", "destination_number", "state", "callstate",
                                                 "application", "answered", "parked", "bridged_to")}

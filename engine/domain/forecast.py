@@ -410,19 +410,29 @@ def _shape(ctx: _Context, kind: DayType, cutoff: dt.date, width: int) -> tuple[f
     return tuple(a / s for a in acc)
 
 
+class ForecastRefused(ValueError):
+    """A day the history cannot forecast, with a code the console words: "no_day_of_kind" (the history before the
+    day has no ordinary day of `kind`), "not_after_history" (the day is not after the history's first day)."""
+
+    def __init__(self, code: str, message: str, day: dt.date, kind: DayType | None = None) -> None:
+        super().__init__(message)
+        self.code, self.day, self.kind = code, day, kind
+
+
 def _trended_level(ctx: _Context, kind: DayType, day: dt.date, cutoff: dt.date, slope: float,
                    last: dt.date) -> tuple[float, float]:
     found = _level(ctx, kind, day.isoweekday(), cutoff)
     if found is None:
-        raise ValueError(f"cannot forecast {day} ({ctx.type(day).value}): the history before it has no "
-                         f"{kind.value} day")
+        raise ForecastRefused("no_day_of_kind", f"cannot forecast {day} ({ctx.type(day).value}): the history "
+                              f"before it has no {kind.value} day", day, kind)
     level, when = found
     return level, _trend_factor(ctx, slope, when, day, last)
 
 
 def _forecast_day(ctx: _Context, day: dt.date) -> DayForecast:
     if ctx.dates[0] >= day:
-        raise ValueError(f"{day} is not after the history (which starts {ctx.dates[0]}): nothing to forecast from")
+        raise ForecastRefused("not_after_history", f"{day} is not after the history (which starts {ctx.dates[0]}): "
+                              "nothing to forecast from", day)
     last = max(d for d in ctx.dates if d < day)
     cutoff = last + _DAY                # the forecast's origin: ages and windows count back from here
     kind = ctx.type(day)
@@ -442,8 +452,8 @@ def _forecast_day(ctx: _Context, day: dt.date) -> DayForecast:
         else:
             levels = [lv for lv in (_level(ctx, DayType.WORKDAY, w, cutoff) for w in range(1, 6)) if lv]
             if not levels:
-                raise ValueError(f"cannot forecast {day} ({kind.value}): the history before it has no ordinary "
-                                 f"working day")
+                raise ForecastRefused("no_day_of_kind", f"cannot forecast {day} ({kind.value}): the history "
+                                      "before it has no ordinary working day", day, DayType.WORKDAY)
             level = sum(lv for lv, _ in levels) / len(levels)
             trended = sum(lv * _trend_factor(ctx, slope, when, day, last) for lv, when in levels) / len(levels)
             trend = trended / level if level > 0 else 1.0

@@ -21,7 +21,7 @@ def _expand_api(chan, name, arg):
     """${name(arg)}: switch_channel_expand_variables runs the api command, which fires an API event (obs. 9)."""
     chan.sw.fire_api_event(name, arg)
     if name == "strftime":
-        return time.strftime(arg or "%Y-%m-%d %T")
+        return time.strftime(arg or "%Y-%m-%d %T", time.localtime(chan.sw.clock.now()))
     logger.info("%s: ${%s(...)} not simulated, expands to empty", chan.uuid, name)
     return ""
 
@@ -187,7 +187,7 @@ def app_pre_answer(chan, data):
 
 def app_ring_ready(chan, data):
     if not chan.progress_us:
-        chan.progress_us = chan.profile["Channel-Progress-Time"] = int(time.time() * 1e6)
+        chan.progress_us = chan.profile["Channel-Progress-Time"] = int(chan.sw.clock.now() * 1e6)
         chan.fire("CHANNEL_PROGRESS")
 
 

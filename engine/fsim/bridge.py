@@ -69,7 +69,7 @@ class Bridge:
                       after=(("Application", "uuid_bridge"), ("Application-Data", self.other(chan).uuid)))
         for chan in (a, b):
             chan.bridge_is_a = chan is a
-            chan.bridged_us = now_us()
+            chan.bridged_us = now_us(chan.sw)
             chan.profile["Channel-Bridged-Time"] = chan.bridged_us
             chan.partner = self.other(chan)
             chan.bridge = self
@@ -127,7 +127,7 @@ def clone_profiles(a, b):
     """switch_ivr_uuid_bridge, in the api thread before either leg moves: bond variables, original_* ids,
     switch_channel_step_caller_profile (Profile-Index 2, Transfer-Source `<epoch>:<profile uuid>:uuid_br:<other>`),
     each leg's Other-Leg profile cloned from the partner, then A takes B's callee id and B takes A's caller id."""
-    now = now_us()
+    now = now_us(a.sw)
     if a.direction == "outbound":
         _invert_cid(a)
     a.variables["uuid_bridge"] = b.uuid

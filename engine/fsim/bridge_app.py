@@ -63,7 +63,7 @@ def _link(a, b):
         chan.variables["bridge_channel"] = other.name
         chan.variables["bridge_uuid"] = other.uuid
         chan.variables["signal_bond"] = other.uuid
-        chan.bridged_us = now_us()
+        chan.bridged_us = now_us(chan.sw)
         chan.profile["Channel-Bridged-Time"] = chan.bridged_us
         chan.partner = other
         chan.heard_bridge = heard_from(chan, "bridge", other.uuid)

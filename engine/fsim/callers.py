@@ -60,7 +60,7 @@ def inbound_variables(sw, uuid, ani, name, did, chan_name, session_id):
          ("sip_from_host", host), ("video_media_flow", "disabled"), ("audio_media_flow", "disabled"),
          ("text_media_flow", "disabled"), ("channel_name", chan_name),
          ("sip_call_id", "fsim-%s@%s" % (uuid[:8], host)), ("sip_local_network_addr", sw.sip_ip),
-         ("sip_network_ip", host), ("sip_network_port", port), ("sip_invite_stamp", now_us()),
+         ("sip_network_ip", host), ("sip_network_port", port), ("sip_invite_stamp", now_us(sw)),
          ("sip_received_ip", host), ("sip_received_port", port), ("sip_via_protocol", "udp"),
          ("sip_authorized", "true"), ("sip_acl_authed_by", "loopback.auto"), ("sip_from_user_stripped", ani),
          ("sip_from_tag", uuid[-12:]), ("sofia_profile_name", sw.profile),
@@ -94,7 +94,7 @@ def start_inbound_call(sw, did, ani, caller_name, script, uuid=None):
         sw.limits.refuse_invite(did, ani, refused)
         return None
     name = "sofia/%s/%s@%s:%d" % (sw.profile, ani, sw.caller_host, sw.caller_port)
-    created = now_us()
+    created = now_us(sw)
     profile = {
         "Direction": "inbound", "Logical-Direction": "inbound", "Username": ani, "Dialplan": "XML",
         "Caller-ID-Name": caller_name or ani, "Caller-ID-Number": ani,

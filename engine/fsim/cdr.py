@@ -17,7 +17,7 @@ def _stamp(us):
 def set_cdr_variables(chan):
     """Add hangup_cause, q850, stamps, epochs and durations in the order of the capture (obs. 24)."""
     v = chan.variables
-    start, end = chan.created_us, chan.hangup_us or int(time.time() * 1e6)
+    start, end = chan.created_us, chan.hangup_us or int(chan.sw.clock.now() * 1e6)
     # the current caller profile's bridge time: a transfer's profile clone starts at 0 (capture 06a)
     bridged = int(chan.profile.get("Channel-Bridged-Time") or 0)
     v["hangup_cause"] = chan.hangup_cause

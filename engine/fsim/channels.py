@@ -55,9 +55,10 @@ class BridgeEnded(Exception):
         return "left" if self.moved else "partner"
 
 
-def now_us():
-    """Wall clock in microseconds (Event-Date-Timestamp, Caller-*-Time)."""
-    return int(time.time() * 1_000_000)
+def now_us(sw):
+    """The switch's clock in microseconds (Event-Date-Timestamp, Caller-*-Time): the wall clock, or the shared
+    accelerated clock of a twin run (engine.clock)."""
+    return int(sw.clock.now() * 1_000_000)
 
 
 class VarDict(collections.OrderedDict):
@@ -113,7 +114,7 @@ class Channel:
         self.moving = None
         self.hangup_cause = None
         self.hangup_disposition = None
-        self.created_us = now_us()
+        self.created_us = now_us(self.sw)
         self.answered_us = self.progress_us = self.progress_media_us = self.bridged_us = self.hangup_us = 0
         self.destroyed_us = 0   # CHANNEL_DESTROY: FreeSWITCH keeps the session until then (cdr.report)
         self.dtmf = collections.deque()
@@ -169,7 +170,7 @@ class Channel:
         """183 with SDP: CHANNEL_PROGRESS_MEDIA (Answer-State early) then CALLSTATE EARLY."""
         if self.media_up:
             return
-        self.progress_media_us = now_us()
+        self.progress_media_us = now_us(self.sw)
         self.profile["Channel-Progress-Media-Time"] = self.progress_media_us
         self.answer_state = "early"
         self.variables["endpoint_disposition"] = "EARLY MEDIA"
@@ -185,7 +186,7 @@ class Channel:
             self.pre_answer()
         else:
             self._media_vars()
-        self.answered_us = now_us()
+        self.answered_us = now_us(self.sw)
         self.profile["Channel-Answered-Time"] = self.answered_us
         self.answer_state = "answered"
         self.fire("CHANNEL_ANSWER")
@@ -347,7 +348,7 @@ class Channel:
         if self.hangup_cause or self.destroyed:
             return
         self.hangup_cause = cause
-        self.hangup_us = now_us()
+        self.hangup_us = now_us(self.sw)
         self.profile["Channel-Hangup-Time"] = self.hangup_us
         if disposition is None:
             disposition = "send_bye" if self.answered else ("send_cancel" if self.direction == "outbound"

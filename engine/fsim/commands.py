@@ -56,7 +56,7 @@ def api_status(sw, arg):
     in FreeSWITCH's exact lines (sessions since startup = switch_core_session_id() - 1; current sessions with their
     peak and last-5-minutes peak; the last second's session count out of sessions-per-second, with peaks; the
     max-sessions limit)."""
-    up_us = int((time.time() - sw.started_at) * 1_000_000)
+    up_us = int((sw.clock.now() - sw.started_at) * 1_000_000)
     secs = up_us // 1_000_000
     f = sw.limits.figures()
     up = ", ".join((_plural(secs // 31536000, "year"), _plural((secs // 86400) % 365, "day"),

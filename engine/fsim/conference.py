@@ -13,7 +13,6 @@ starts talking (start-talking, in join order); the floor goes to a member that j
 to a member that starts talking while the holder is silent; the holder leaving gives floor-change none -> none.
 """
 import logging
-import time
 import uuid as uuidlib
 
 from .apps import split_args
@@ -48,7 +47,7 @@ class Member:
         self.hear, self.speak, self.moderator = hear, speak, moderator
         self.talking = False
         self.energy = 0
-        self.joined = time.time()
+        self.joined = self.conf.sw.clock.now()
 
     def flags_text(self):
         out = [f for f, on in (("hear", self.hear), ("speak", self.speak), ("talking", self.talking),
@@ -67,7 +66,7 @@ class Conference:
         self.uuid = str(uuidlib.uuid4())
         self.members = []   # join order
         self.floor = None
-        self.started = time.time()
+        self.started = sw.clock.now()
 
     def _conf_data(self, ev):
         for k, val in (("Conference-Name", self.name), ("Conference-Domain", self.sw.domain),
@@ -334,12 +333,12 @@ def _json(conf):
                       "has_floor": conf.floor is m, "is_moderator": m.moderator, "end_conference": False,
                       "mandatory_member_end_conference": False, "pass_digits": False},
             "uuid": m.chan.uuid, "caller_id_name": p.get("Caller-ID-Name", ""),
-            "caller_id_number": p.get("Caller-ID-Number", ""), "join_time": int(time.time() - m.joined),
+            "caller_id_number": p.get("Caller-ID-Number", ""), "join_time": int(conf.sw.clock.now() - m.joined),
             "last_talking": 0, "energy": 100, "volume_in": 0, "volume_out": 0, "output-volume": 0,
             "input-volume": 0})
     flags = {f: True for f in ("running", "answered", "enforce_min")}
     return {"conference_name": conf.name, "member_count": len(conf.members), "ghost_count": 0, "rate": 8000,
-            "run_time": int(time.time() - conf.started), "conference_uuid": conf.uuid, "canvas_count": 0,
+            "run_time": int(conf.sw.clock.now() - conf.started), "conference_uuid": conf.uuid, "canvas_count": 0,
             "max_bw_in": 0, "force_bw_in": 0, "video_floor_packets": 0, "locked": False, "destruct": False,
             "wait_mod": False, "audio_always": False, "running": flags["running"], "answered": True,
             "enforce_min": True, "bridge_to": False, "dynamic": True, "exit_sound": True, "enter_sound": True,

@@ -118,8 +118,9 @@ class Event:
 class EventFactory:
     """Creates events with the standard header block (switch_event_prep_for_delivery_detailed)."""
 
-    def __init__(self, core_uuid, hostname, ipv4="127.0.0.1", ipv6="::1"):
+    def __init__(self, core_uuid, hostname, ipv4="127.0.0.1", ipv6="::1", now=time.time):
         self.core_uuid = core_uuid
+        self.now = now                  # the switch's clock (engine.clock): Event-Date-* of every event
         self.hostname = hostname
         self.ipv4 = ipv4
         self.ipv6 = ipv6
@@ -140,7 +141,7 @@ class EventFactory:
     def add_standard(self, ev, calling):
         """Append the 12 standard headers after Event-Name (Event-Sequence global and increasing)."""
         self.sequence += 1
-        now = time.time()
+        now = self.now()
         ev.add("Core-UUID", self.core_uuid)
         ev.add("FreeSWITCH-Hostname", self.hostname)
         ev.add("FreeSWITCH-Switchname", self.hostname)

@@ -31,7 +31,7 @@ def _ext(chan):
 def hold(chan):
     """switch_ivr_hold: CF_HOLD, re-INVITE sendonly (CALLSTATE HELD), MOH to the partner, CHANNEL_HOLD."""
     _ext(chan)["held"] = True
-    chan.hold_started_us = now_us()
+    chan.hold_started_us = now_us(chan.sw)
     chan.profile["Channel-Last-Hold"] = chan.hold_started_us
     chan.set_callstate("HELD")
     music = chan.variables.get("temp_hold_music") or chan.variables.get("hold_music")
@@ -52,7 +52,7 @@ def unhold(chan):
     ext["held"] = False
     started = getattr(chan, "hold_started_us", 0)
     if started:
-        end = now_us()
+        end = now_us(chan.sw)
         # switch_channel_clear_flag(CF_HOLD): the caller profile's hold_accum and the channel's hold_record
         # (reported as the CDR variables hold_accum_* / hold_events at hangup, cdr.py), no variable before that
         chan.profile["Channel-Hold-Accum"] = int(chan.profile.get("Channel-Hold-Accum") or 0) + end - started

@@ -130,7 +130,7 @@ class SessionLimits:
     def refuse_invite(self, did, ani, reason):
         """sofia.c sofia_handle_sip_i_invite: no session -> `503 Maximum Calls In Progress` (Retry-After: 300)."""
         self.refused_invites += 1
-        self.refused_log.append({"t": time.time(), "did": did, "ani": ani, "reason": reason,
+        self.refused_log.append({"t": self.sw.clock.now(), "did": did, "ani": ani, "reason": reason,
                                  "response": "503 Maximum Calls In Progress", "retry_after": 300})
 
     # ------------------------------------------------------------------ fsctl / status (mod_commands.c)

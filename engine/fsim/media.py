@@ -2,7 +2,6 @@
 import logging
 import os
 import re
-import time
 import wave
 
 logger = logging.getLogger(__name__)
@@ -80,8 +79,8 @@ class Heard:
 
 
 def sim_now(sw):
-    """A monotonic clock in simulated seconds (wall clock divided by the time scale)."""
-    return time.monotonic() / (sw.time_scale or 1.0)
+    """A monotonic clock in simulated seconds (the switch's clock, engine.clock)."""
+    return sw.clock.monotonic()
 
 
 def heard_from(chan, kind, what):

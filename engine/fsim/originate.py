@@ -220,7 +220,7 @@ def _make_leg(sw, phone, variables, vmap, raw=None):
     dest_url = "sip:%s@127.0.0.1:%d" % (phone.ext, phone.port)
     if raw is not None:
         name, dest_url = "sofia/%s/%s" % (sw.profile, raw), "sip:%s" % raw
-    created = now_us()
+    created = now_us(sw)
     cid_num = vmap.get("origination_caller_id_number") or "0000000000"
     profile = {
         "Direction": "outbound", "Logical-Direction": "outbound",
@@ -297,7 +297,7 @@ def _leg_main(chan, phone, timeout, cause_on_timeout, result, target, extra):
         chan.variables["sip_invite_failure_status"] = "503"
         chan.variables["sip_invite_failure_phrase"] = "Service Unavailable"
         _fail(chan, result, "NORMAL_TEMPORARY_FAILURE", "recv_refuse", "503")
-    chan.progress_us = now_us()
+    chan.progress_us = now_us(chan.sw)
     chan.profile["Channel-Progress-Time"] = chan.progress_us
     chan.fire("CHANNEL_PROGRESS")
     chan.set_callstate("RINGING")

@@ -8,6 +8,7 @@ Completion cause: `success-maxtime` when stopped while up, `success-silence` whe
 parties talk). A real 8 kHz 16-bit WAV is written: stereo with RECORD_STEREO (left = this leg, right = partner).
 """
 import array
+import functools
 import logging
 import math
 import os
@@ -42,7 +43,7 @@ class Recording:
         self.swap = _truthy(get("RECORD_STEREO_SWAP"))
         self.answer_req = _truthy(get("RECORD_ANSWER_REQ"))
         self.started_real = time.monotonic()
-        self.started_us = now_us()
+        self.started_us = now_us(chan.sw)
         self.masked = False
         self.stopped = False
         self.timer = None
@@ -153,11 +154,11 @@ def _on_hangup(chan):
         stop(chan, path, cause="success-silence")
 
 
-def write_wav(path, seconds, channels, partner, swap=False):
-    """8 kHz 16-bit PCM WAV: this leg = quiet 440 Hz tone, partner = 620 Hz tone (silence without a partner)."""
+@functools.lru_cache(maxsize=8)
+def _second_of_audio(channels, partner, swap):
+    """One second of the recording's PCM (the file repeats it): computed once per kind, not per call (a call's
+    hang-up would otherwise hold the switch's loop for the 16,000 sine samples)."""
     import sys
-    import wave
-    frames = int(round(seconds * RATE))
     left = [int(800 * math.sin(2 * math.pi * 440 * i / RATE)) for i in range(RATE)]
     right = [int(800 * math.sin(2 * math.pi * 620 * i / RATE)) if partner else 0 for i in range(RATE)]
     if swap:
@@ -168,7 +169,14 @@ def write_wav(path, seconds, channels, partner, swap=False):
         one = array.array("h", [max(-32768, min(32767, a + b)) for a, b in zip(left, right)])
     if sys.byteorder != "little":
         one.byteswap()
-    data = one.tobytes()
+    return one.tobytes()
+
+
+def write_wav(path, seconds, channels, partner, swap=False):
+    """8 kHz 16-bit PCM WAV: this leg = quiet 440 Hz tone, partner = 620 Hz tone (silence without a partner)."""
+    import wave
+    frames = int(round(seconds * RATE))
+    data = _second_of_audio(channels, bool(partner), bool(swap))
     per = 2 * channels
     with wave.open(path, "wb") as w:
         w.setnchannels(channels)

@@ -2,11 +2,13 @@
 import collections
 import logging
 import os
-import time
+import socket
 import uuid as uuidlib
 
 import gevent
 from gevent.server import StreamServer
+
+from engine.clock import RealClock, for_scale
 
 from . import commands
 from . import ext  # noqa: F401  (registers transfer/hold/record/eavesdrop/conference)
@@ -30,13 +32,15 @@ class SimSwitch:
                  dialplan_dir=None, time_scale=1.0, domain="127.0.0.1", hostname="fsim",
                  profile="internal", sip_ip="127.0.0.1", sip_port=5060, caller_host="127.0.0.1",
                  caller_port=5070, sounds_dir=None, sessions_per_second=DEFAULT_SPS,
-                 max_sessions=DEFAULT_MAX_SESSIONS):
+                 max_sessions=DEFAULT_MAX_SESSIONS, clock: RealClock | None = None):
         self.host = host
         self.esl_port = esl_port
         self.password = password
         self.control_port = control_port
         self.dialplan_dir = dialplan_dir
-        self.time_scale = float(time_scale)
+        #: every duration the switch plays out and every time it stamps (engine.clock): the engine's own clock in
+        #: a twin run; alone, `time_scale` scales the durations and the dates stay the wall clock's
+        self.clock = clock if clock is not None else for_scale(time_scale)
         self.domain = domain
         self.hostname = hostname
         self.profile = profile
@@ -46,12 +50,12 @@ class SimSwitch:
         self.caller_port = caller_port
         self.sounds_dir = sounds_dir or os.getcwd()
         self.core_uuid = str(uuidlib.uuid4())
-        self.factory = EventFactory(self.core_uuid, hostname, ipv4=sip_ip, ipv6="::1")
+        self.factory = EventFactory(self.core_uuid, hostname, ipv4=sip_ip, ipv6="::1", now=self.clock.now)
         self.dialplan = Dialplan(dialplan_dir)
         self.directory = Directory(self)
         self.gateways = {"trunk"}            # sofia gateways the outside line can use (pstn.py)
         self.outside = {}                    # number -> virtual outside party (Phone)
-        self.started_at = time.time()
+        self.started_at = self.clock.now()
         self.sessions = []
         self._chans = {}
         self._log = []
@@ -121,6 +125,12 @@ class SimSwitch:
         self.limits.refused_invites = self.limits.refused_originates = 0
 
     def _handle(self, sock, addr):
+        # mod_event_socket.c listener_run: switch_socket_opt_set(listener->sock, SWITCH_SO_TCP_NODELAY, TRUE) —
+        # without it a reply waits for the controller's delayed ACK (~40 ms), which time scaling turns into seconds
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
         self._conn_seq += 1
         sess = Session(self, sock, self._conn_seq)
         self.sessions.append(sess)
@@ -131,17 +141,22 @@ class SimSwitch:
             self.sessions.remove(sess)
 
     # --------------------------------------------------------------- timing
+    @property
+    def time_scale(self):
+        """Wall-clock seconds per simulated second (the clock's scale)."""
+        return self.clock.scale
+
     def real(self, seconds):
         """Simulated seconds -> wall-clock seconds (time_scale)."""
-        return max(0.0, float(seconds) * self.time_scale)
+        return self.clock.real(seconds)
 
     def sleep(self, seconds):
         """Sleep a simulated duration."""
-        gevent.sleep(self.real(seconds))
+        self.clock.sleep(seconds)
 
     def later(self, seconds, fn, *args, **kw):
         """Run fn after a simulated duration (gevent timer)."""
-        return gevent.spawn_later(self.real(seconds), fn, *args, **kw)
+        return self.clock.spawn_later(seconds, fn, *args, **kw)
 
     # ------------------------------------------------------------- event bus
     def fire(self, ev):
@@ -209,11 +224,11 @@ class SimSwitch:
         self._chans.pop(chan.uuid, None)
         self._calls_log.append(chan.summary())
         if self.sqldb_lag_s > 0:
-            self._gone_rows.append((time.time(), chan))
+            self._gone_rows.append((self.clock.now(), chan))
 
     def listed_channels(self):
         """The channels `show channels` lists: those the core database has a row for (see sqldb_lag_s)."""
-        now = time.time()
+        now = self.clock.now()
         while self._gone_rows and now - self._gone_rows[0][0] >= self.sqldb_lag_s:
             self._gone_rows.popleft()
         born = [c for c in self._chans.values() if now - c.created_us / 1e6 >= self.sqldb_lag_s]
@@ -229,7 +244,7 @@ class SimSwitch:
             text += "\n" + "\n".join("%s: %s" % kv for kv in headers)
         if body:
             text += "\n\n" + body
-        self._log.append({"t": time.time(), "conn": conn, "command": text})
+        self._log.append({"t": self.clock.now(), "conn": conn, "command": text})
 
     # ------------------------------------------------------------ public API
     def add_phone(self, ext, password="1234", register=True, behaviour="answer", answer_delay=1.0, talk_time=None):

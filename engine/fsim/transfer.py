@@ -7,7 +7,6 @@ fires CHANNEL_UNBRIDGE) and re-runs the dialplan: inbound legs show CALLSTATE RI
 CS_EXECUTE (switch_channel_perform_set_running_state), outbound legs only CHANNEL_STATE.
 """
 import logging
-import time
 import uuid as uuidlib
 
 import gevent
@@ -78,13 +77,13 @@ def session_transfer(chan, extension, dialplan=None, context=None, interrupt=Tru
     use_ctx = use_ctx or p.get("Context") or "default"
     use_dp = use_dp or "XML"
     extension = extension or "service"
-    now = now_us()
+    now = now_us(chan.sw)
     # switch_caller_profile_clone: times are kept except the bridge time (capture 06a UNBRIDGE: Bridged-Time 0)
     new = dict(p)
     new.update({"Dialplan": use_dp, "Context": use_ctx, "Destination-Number": extension,
                 "RDNIS": p.get("Destination-Number", ""), "Profile-Index": str(int(p.get("Profile-Index") or 1) + 1),
                 "Profile-Created-Time": now, "Channel-Bridged-Time": 0})
-    src = "%d:%s:bl_xfer:%s/%s/%s" % (int(time.time()), uuidlib.uuid4(), extension, use_ctx, use_dp)
+    src = "%d:%s:bl_xfer:%s/%s/%s" % (int(chan.sw.clock.now()), uuidlib.uuid4(), extension, use_ctx, use_dp)
     new["Transfer-Source"] = src
     partner = chan.partner
     was_a = partner is not None and chan.bridge_a()

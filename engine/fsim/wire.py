@@ -3,6 +3,7 @@
 Own implementation (never shared with engine.switch), modelled on mod_event_socket.c and switch_event.c.
 """
 import json
+import re
 import logging
 
 logger = logging.getLogger(__name__)
@@ -16,9 +17,17 @@ DISCONNECT_BODY = "Disconnected, goodbye.\nSee you at ClueCon! http://www.clueco
 MAX_CONTENT_LENGTH = 16 * 1024 * 1024  # mes.c MAX_CONTENT_LENGTH
 
 
+# what switch_url_encode_opt leaves alone: printable ASCII outside URL_UNSAFE (most header values are only that)
+_NEEDS_ENCODING = re.compile("[^%s]" % re.escape("".join(
+    chr(c) for c in range(0x20, 0x7F) if c not in URL_UNSAFE)))
+
+
 def url_encode(value):
     """Percent-encode a header value exactly like switch_url_encode_opt(double_encode=false)."""
-    raw = str(value).encode("utf-8")
+    text = value if isinstance(value, str) else str(value)
+    if not _NEEDS_ENCODING.search(text):
+        return text                     # nothing to encode (the common case, no byte loop)
+    raw = text.encode("utf-8")
     out = bytearray()
     n = len(raw)
     i = 0

@@ -59,8 +59,10 @@ class SwitchExecutor:
 
     def __init__(self, link: SwitchLink, report: Callable[[Event], None], agent_dial_string: str = "user/{extension}",
                  outbound_dial_string: str = "sofia/gateway/trunk/{number}", pipelined: bool | None = None,
-                 sip_domain: str | None = None):
+                 sip_domain: str | None = None, now: Callable[[], float] = time.time):
         self.link = link
+        #: the time stamped on the results it reports (the engine's clock, engine.clock)
+        self.now = now
         self.sip_domain = sip_domain
         self.report = report
         self.agent_dial_string = agent_dial_string
@@ -172,7 +174,7 @@ class SwitchExecutor:
         error/user_not_registered (capture 02). An outside line, or a dial string that is not `user/`, cannot
         be checked: the next offer is the check."""
         if cmd.remote_number or not self.agent_dial_string.startswith("user/"):
-            self.report(PhoneProbed(cmd.agent_id, True, "not checkable: the next offer checks it", time.time()))
+            self.report(PhoneProbed(cmd.agent_id, True, "not checkable: the next offer checks it", self.now()))
             return
         line = encode.sofia_contact(cmd.extension, self.sip_domain, "*")
         if not self.pipelined:
@@ -184,10 +186,10 @@ class SwitchExecutor:
         try:
             contact = replies.parse_contact(reply)
         except replies.CommandRejected as exc:
-            self.report(PhoneProbed(cmd.agent_id, False, str(exc), time.time()))
+            self.report(PhoneProbed(cmd.agent_id, False, str(exc), self.now()))
             return
         self.report(PhoneProbed(cmd.agent_id, contact is not None,
-                                f"registered at {contact}" if contact else "not registered", time.time()))
+                                f"registered at {contact}" if contact else "not registered", self.now()))
 
     def _music(self, run: _Run, uuid: str, source: str, app_uuid: str | None) -> None:
         """Music that never runs out: `playback` with `loops: -1`, which FreeSWITCH runs again each time the file
@@ -264,10 +266,10 @@ class SwitchExecutor:
         key = type(cmd).__name__.lower()
         self._failed_key(key, getattr(cmd, "uuid", None) or getattr(cmd, "a_uuid", None), detail)
         if isinstance(cmd, (c.DialAgent, c.DialCustomer)):   # the outcome will never come from the switch
-            self.report(OriginateResult(cmd.job_uuid, False, None, UNAVAILABLE, time.time()))
+            self.report(OriginateResult(cmd.job_uuid, False, None, UNAVAILABLE, self.now()))
         elif isinstance(cmd, c.ProbePhone):
-            self.report(PhoneProbed(cmd.agent_id, False, detail, time.time()))
+            self.report(PhoneProbed(cmd.agent_id, False, detail, self.now()))
 
     def _failed_key(self, key: str, uuid: str | None, detail: str) -> None:
         logger.warning("switch command %s on %s failed: %s", key, uuid, detail)
-        self.report(CommandFailed(key, uuid, detail, time.time()))
+        self.report(CommandFailed(key, uuid, detail, self.now()))

@@ -162,3 +162,16 @@ def test_the_page_in_english(as_supervisor, history):
     html = as_supervisor.get("/wfm/", query_string={"day": PLAN_DAY, "lang": "en"}).get_data(as_text=True)
     assert "Workforce planning" in html and "Required agents" in html and "working day" in html
     assert "排班预测" not in html
+
+
+def test_a_day_the_history_cannot_forecast_is_refused_in_chinese(as_supervisor, db, seed, monkeypatch):
+    """Five working days of history and a Saturday to plan: no weekend day to forecast it from, said in words."""
+    monkeypatch.setattr("admin_web.wfm.views.today_local", lambda: dt.date(2026, 3, 7))
+    db.add(Queue(code="tax", name="税收政策"))
+    db.commit()
+    for i in range(5):
+        write_batch(db, _day_entries(FIRST + dt.timedelta(days=i), "tax", None))
+        db.commit()
+    html = as_supervisor.get("/wfm/?day=2026-03-07&queue=tax").get_data(as_text=True)
+    assert "2026-03-07 之前的历史中没有可作预测依据的普通周末" in html
+    assert "cannot forecast" not in html and "weekend" not in html
