@@ -41,7 +41,9 @@ class RealClock:
     def timer(self, seconds: float, callback, *args):
         """A hub loop timer calling callback(*args) in the hub after `seconds`; close() cancels it (cheaper than a
         greenlet: most timers of a call are cancelled before they fire)."""
-        t = gevent.get_hub().loop.timer(self.real(seconds))
+        loop = gevent.get_hub().loop
+        loop.update_now()       # the loop's cached time may be behind (a busy greenlet): count from now, not then
+        t = loop.timer(self.real(seconds))
         t.start(callback, *args)
         return t
 

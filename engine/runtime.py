@@ -86,7 +86,10 @@ class Runtime:
     def _dispatch(self, command: object) -> None:
         if isinstance(command, c.StartTimer):
             self._cancel(command.key)
-            self._timers[command.key] = self.clock.timer(command.delay, self._fire, command.key)
+            delay = command.delay
+            if command.wall_min:
+                delay = max(delay, self.clock.virtual(command.wall_min))
+            self._timers[command.key] = self.clock.timer(delay, self._fire, command.key)
         elif isinstance(command, c.CancelTimer):
             self._cancel(command.key)
         elif isinstance(command, c.STORE_COMMANDS):

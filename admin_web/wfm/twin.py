@@ -19,24 +19,30 @@ from sqlalchemy.orm import Session
 from admin_web.jobs.registry import JobKind, Progress, Result, json_result, register
 from admin_web.wfm.planning import Plan
 from engine.reports.definitions import Definitions
-from engine.twin.plan import TwinInterval, TwinPlan, wrap_up_of
+from engine.twin.plan import TwinInterval, TwinPlan, scheduled_heads, wrap_up_of
 
 SPEEDS = (60, 120, 300)         # virtual seconds per wall-clock second the page offers
 RESULT_TTL_S = 3600.0           # the same plan's run is shown to the next viewer in the same scope for an hour
 TIMEOUT_S = 3 * 3600.0          # a twin that runs longer than this is stopped (a whole day at x60 takes ~10 min)
 
 
-def twin_plan(session: Session, p: Plan, d: Definitions) -> TwinPlan | None:
-    """The intervals of the plan from the first to the last with calls or agents, with the required agents on the
-    phones; None when no interval has calls."""
+STAFFINGS = ("required", "schedule")     # the plan's required agents, or the published schedules' agents at work
+
+
+def twin_plan(session: Session, p: Plan, d: Definitions, staffing: str = "required") -> TwinPlan | None:
+    """The intervals of the plan from the first to the last with calls, with on the phones the plan's required
+    agents or (staffing "schedule") the agents the published schedules have at work in each quarter hour
+    (engine.twin.plan.scheduled_heads, in the user's scope); None when no interval has calls."""
     busy = [n for n, r in enumerate(p.rows) if r.calls >= 0.05]
     if not busy:
         return None
     i = p.inputs
-    ivs = tuple(TwinInterval(n, p.rows[n].calls, p.rows[n].aht, p.rows[n].agents)
-                for n in range(busy[0], busy[-1] + 1))
+    heads = scheduled_heads(session, i.day, i.queue_code) if staffing == "schedule" else \
+        [r.agents for r in p.rows]
+    ivs = tuple(TwinInterval(n, p.rows[n].calls, p.rows[n].aht, heads[n]) for n in range(busy[0], busy[-1] + 1))
     return TwinPlan(i.day, i.queue_code, ivs, p.patience, wrap_up_of(session, i.queue_code), float(p.sl_seconds),
-                    d.abandons_in_service_level, float(d.short_abandon_s), "forecast", "required")
+                    d.abandons_in_service_level, float(d.short_abandon_s), "forecast",
+                    "schedule" if staffing == "schedule" else "required")
 
 
 def _compute(_session: Session, params: dict, progress: Progress) -> Result:

@@ -16,7 +16,7 @@ from admin_web.security import STAFF, roles_required
 from admin_web.wfm import bp
 from admin_web.wfm.forms import ALL_QUEUES, DAY_TYPE_LABELS, MODEL_LABELS, TARGET_LABELS, PlanForm
 from admin_web.wfm.planning import Inputs, NoPlan, plan
-from admin_web.wfm.twin import SPEEDS, TWIN, twin_plan
+from admin_web.wfm.twin import SPEEDS, STAFFINGS, TWIN, twin_plan
 from engine.reports import periods
 from engine.reports.definitions import load_definitions
 from engine.store.models import Queue
@@ -69,9 +69,15 @@ def twin():
     title = _("Digital twin")
     speed = request.args.get("speed", type=int)
     speed = speed if speed in SPEEDS else SPEEDS[0]
-    tp = twin_plan(session, result, d) if result is not None else None
+    staffing = request.args.get("staffing", STAFFINGS[0])
+    staffing = staffing if staffing in STAFFINGS else STAFFINGS[0]
+    tp = twin_plan(session, result, d, staffing) if result is not None else None
     if result is not None and tp is None:
         reason = _("No call is forecast on this day: there is nothing to run through the twin.")
+    elif tp is not None and staffing == "schedule" and not any(iv.agents for iv in tp.intervals):
+        reason = _("No published schedule has anyone at work on this day for this choice: publish a schedule "
+                   "first, or run the twin with the required agents.")
+        tp = None
     data = computed_at = None
     if tp is not None:
         job = jobs.for_request(TWIN.name, {"plan": tp.as_dict(), "speed": speed},
@@ -85,4 +91,5 @@ def twin():
     erlang = {r.start: r for r in result.rows} if result is not None else {}
     return render_template("wfm/twin.html", form=form, plan=result, reason=reason, data=data, erlang=erlang,
                            computed_at=computed_at, speed=speed, title=title, model_labels=MODEL_LABELS,
+                           staffing=staffing,
                            queue_names=dict(queues))

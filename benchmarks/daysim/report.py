@@ -158,16 +158,19 @@ def build(run: RunData) -> Report:
         if o.result == "answered":
             rec = records.get(o.call_uuid)
             stop = to_epoch(rec.ended_at) if rec is not None else float("inf")
-        by_agent[o.agent_id].append((start, stop, o.call_uuid))
-    double_pairs, double_agents = 0, set()
+        by_agent[o.agent_id].append((start, stop, o.call_uuid, o.result))
+    double_pairs, double_agents, doubles = 0, set(), []
     for agent_id, spans in by_agent.items():
         spans.sort()
-        busy_until = float("-inf")
-        for start, stop, _ in spans:
+        busy_until, busy_with = float("-inf"), None
+        for span in spans:
+            start, stop = span[0], span[1]
             if start < busy_until - OVERLAP_TOLERANCE_S:
                 double_pairs += 1
                 double_agents.add(agent_id)
-            busy_until = max(busy_until, stop)
+                doubles.append((agent_id, busy_with, span))
+            if stop > busy_until:
+                busy_until, busy_with = stop, span
     # the same from the phones' side: legs the simulator created towards one extension, overlapping
     legs = defaultdict(list)
     inbound_destroyed = Counter()
@@ -244,7 +247,7 @@ def build(run: RunData) -> Report:
         "availability": _mean(all_avail), "occupancy": _mean(all_occ),
         "per_queue": {q: _fig_dict(f) for q, f in sorted(per_queue.items())},
         "ivr_seconds": {k: _mean(v) for k, v in ivr_s.items()}, "answered_outside_choice": outside_choice,
-        "double_offer_pairs": double_pairs, "lateness_p99": _pct(run.lateness, 99),
+        "double_offer_pairs": double_pairs, "doubles": doubles, "lateness_p99": _pct(run.lateness, 99),
         "lateness_max": max(run.lateness) if run.lateness else None,
     }
     text = _format(run, figures, checks, total, per_queue, per_half, avail_by_half, occ_by_half, misrouted_offers,
@@ -265,6 +268,12 @@ def _s(v, unit=" s", digits=1) -> str:
 
 def _p(v) -> str:
     return "n/a" if v is None else f"{100 * v:.1f} %"
+
+
+def clock_text(run, ts: float) -> str:
+    """A simulated epoch as the run's local time of day, to the millisecond."""
+    import datetime as dt
+    return dt.datetime.fromtimestamp(ts).strftime("%H:%M:%S.%f")[:-3]
 
 
 def _format(run, fig, checks, total, per_queue, per_half, avail_by_half, occ_by_half, misrouted, stuck, db_stuck,
@@ -339,6 +348,10 @@ def _format(run, fig, checks, total, per_queue, per_half, avail_by_half, occ_by_
         add(f"     stuck: agent {aid} {st[0]} for {st[1]:.1f} s")
     for u in no_record[:5]:
         add(f"     no record: {u}")
+    for agent_id, before, this in fig.get("doubles", [])[:5]:
+        add(f"     two offers at once: agent {agent_id}: call {before[2]} ({before[3]}) busy "
+            f"{clock_text(run, before[0])}-{clock_text(run, before[1])}, call {this[2]} ({this[3]}) offered "
+            f"{clock_text(run, this[0])}")
     for ch in live_agent_legs[:5]:
         add(f"     agent leg up: extension {ch.get('destination_number')} {ch.get('callstate')} "
             f"application {ch.get('application')} bridged to {ch.get('bridged_to')}")

@@ -46,7 +46,7 @@ def ring_agent(floor: Floor, call: Call, agent: Agent, ring_s: int, variables: d
     floor.pacer.originated(now)
     out.append(DialAgent(job, leg, agent.extension, ring_s, number, name, agent_leg_vars(floor, variables),
                          remote_number=agent.remote_number))
-    out.append(StartTimer(f"offer:{job}", ring_s + OFFER_GRACE_S))
+    out.append(StartTimer(f"offer:{job}", ring_s + OFFER_GRACE_S, wall_min=OFFER_GRACE_S))
     return made
 # The switch's own refusals: no leg was created, nothing is wrong with the agent's phone (session-rate throttle or
 # session limit: src/switch_core_session.c switch_core_session_request_uuid, mod_sofia.c sofia_outgoing_channel's
@@ -64,7 +64,7 @@ def leg_failed(floor: Floor, leg_uuid: str, cause: str, out: list[Command]) -> N
     if cause in NO_CHANNEL:
         floor.leg_gone(leg_uuid)
     elif leg_uuid in floor.live_legs:
-        out.append(StartTimer(f"leg:{leg_uuid}", LEG_GONE_GUARD_S))
+        out.append(StartTimer(f"leg:{leg_uuid}", LEG_GONE_GUARD_S, wall_min=LEG_GONE_GUARD_S))
 
 
 def finish_talk(floor: Floor, call: Call, now: float, out: list[Command]) -> None:
@@ -180,7 +180,8 @@ def forget(call: Call, out: list[Command]) -> None:
 def await_recording_stop(floor: Floor, call: Call, out: list[Command]) -> None:
     """The call is over: if the switch has not closed its recording yet, close it from the file after a grace."""
     if call.recording_path and call.recording_path in floor.open_recordings:
-        out.append(StartTimer(f"recstop:{call.recording_path}", RECORDING_STOP_GRACE_S))
+        out.append(StartTimer(f"recstop:{call.recording_path}", RECORDING_STOP_GRACE_S,
+                              wall_min=RECORDING_STOP_GRACE_S))
 
 
 def recording_stopped(floor: Floor, path: str, uuid: str, at: float, record_ms: int | None,
@@ -236,7 +237,7 @@ def cancel_offer(floor: Floor, made: Offer, result: str, now: float, out: list[C
     guard."""
     floor.agent_legs.pop(made.leg_uuid, None)
     out.append(Hangup(made.leg_uuid, "LOSE_RACE" if result == "lost_race" else "ORIGINATOR_CANCEL"))
-    out.append(StartTimer(f"kill:{made.job_uuid}", KILL_RETRY_S))
+    out.append(StartTimer(f"kill:{made.job_uuid}", KILL_RETRY_S, wall_min=KILL_RETRY_S))
     if made.job_uuid in floor.offers:
         floor.offers[made.job_uuid] = Offer(made.job_uuid, None, made.agent_id, made.leg_uuid, made.queue_code,
                                             made.offered_at, made.reason, made.strategy)

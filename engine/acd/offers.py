@@ -127,7 +127,7 @@ def on_offer_timeout(floor: Floor, job_uuid: str, now: float, out: list[Command]
     logger.warning("offer %s: no outcome from the switch in time; treating as unanswered", job_uuid)
     out.append(Hangup(made.leg_uuid, "ORIGINATOR_CANCEL"))
     out.append(CancelTimer(f"kill:{job_uuid}"))
-    out.append(StartTimer(f"leg:{made.leg_uuid}", LEG_GONE_GUARD_S))    # free once the leg's end is seen
+    out.append(StartTimer(f"leg:{made.leg_uuid}", LEG_GONE_GUARD_S, wall_min=LEG_GONE_GUARD_S))    # free once the leg's end is seen
     call = floor.calls.get(made.caller_uuid or "")
     if made.caller_uuid is None or call is None or job_uuid not in call.ringing:
         return
@@ -141,4 +141,4 @@ def kill_again(floor: Floor, job_uuid: str, out: list[Command]) -> None:
     made = floor.offers.get(job_uuid)
     if made is not None and made.caller_uuid is None:
         out.append(Hangup(made.leg_uuid, "ORIGINATOR_CANCEL"))
-        out.append(StartTimer(f"kill:{job_uuid}", KILL_RETRY_S))
+        out.append(StartTimer(f"kill:{job_uuid}", KILL_RETRY_S, wall_min=KILL_RETRY_S))

@@ -188,10 +188,16 @@ class Hangup:
 
 @dataclasses.dataclass(frozen=True)
 class StartTimer:
-    """Fire TimerFired(key) after delay seconds (replaces a timer with the same key)."""
+    """Fire TimerFired(key) after delay seconds (replaces a timer with the same key).
+
+    `wall_min` makes a guard against a silent switch wait at least that many seconds of the wall clock: the
+    switch's latency is wall-clock time whatever the engine's clock, so in an accelerated run (engine.clock,
+    the digital twin) a guard of 10 s must not give up after 100 ms of a busy machine. With the wall clock it
+    changes nothing (a guard's delay is never below its own wall_min)."""
 
     key: str
     delay: float
+    wall_min: float = 0.0
 
 
 @dataclasses.dataclass(frozen=True)

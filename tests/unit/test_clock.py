@@ -56,3 +56,34 @@ def test_the_switchs_time_scale_alone_keeps_wall_clock_dates():
     assert clock.now() == pytest.approx(time.time(), abs=0.05)
     with pytest.raises(ValueError):
         ScaledClock(0)
+
+
+def test_a_guard_against_a_silent_switch_waits_its_wall_clock_time_even_when_accelerated():
+    """A twin at ×100 on a busy machine: the offer guard (ring time + 10 s) must not give up on the switch after
+    100 ms of wall clock (the switch's latency is wall-clock time); a business timer (wrap-up) stays scaled."""
+    from engine.domain.commands import StartTimer
+    from engine.domain.events import TimerFired
+    from engine.runtime import Runtime
+
+    fired: dict[str, float] = {}
+
+    class Center:
+        def handle(self, event):
+            if isinstance(event, TimerFired):
+                fired[event.key] = time.monotonic()
+            return []
+
+    clock = ScaledClock(0.01, start=time.time())
+    runtime = Runtime(Center(), lambda _c: None, lambda _b: None, clock=clock)
+    runtime.start()
+    try:
+        began = time.monotonic()
+        runtime._dispatch(StartTimer("wrapup:1", 5.0))                         # 50 ms of wall clock
+        runtime._dispatch(StartTimer("offer:job", 5.0, wall_min=0.3))          # at least 300 ms of wall clock
+        gevent.sleep(0.6)
+    finally:
+        runtime.stop()
+    assert 0.03 <= fired["wrapup:1"] - began < 0.25
+    assert fired["offer:job"] - began >= 0.3
+    # with the wall clock the guard's own delay decides
+    assert REAL.virtual(0.3) == 0.3

@@ -12,11 +12,11 @@ QUERY = {"day": PLAN_DAY, "queue": "tax", "target": "service_level", "level": "8
          "shrinkage": "0", "speed": "300"}
 
 
-def _twin_page(client, deadline_s=120.0):
+def _twin_page(client, deadline_s=120.0, query=None):
     """The twin page once its job is done (the first request may answer with the pending page)."""
     end = time.time() + deadline_s
     while True:
-        page = client.get("/wfm/twin", query_string=QUERY)
+        page = client.get("/wfm/twin", query_string=query or QUERY)
         if page.status_code != 202 or time.time() > end:
             return page
         time.sleep(1.0)
@@ -48,3 +48,23 @@ def test_the_twin_runs_the_plan_and_shows_it_next_to_erlang(as_supervisor, histo
 def test_without_a_day_the_twin_sends_back_to_the_plan(as_supervisor, today):  # noqa: F811
     page = as_supervisor.get("/wfm/twin")
     assert page.status_code == 302 and page.headers["Location"].endswith("/wfm/")
+
+
+def test_the_twin_takes_the_agents_the_published_schedules_have_at_work(as_supervisor, history, db, seed):  # noqa: F811
+    import datetime as dt
+    from engine.store.models.schedules import Schedule, ScheduledShift
+    query = {**QUERY, "staffing": "schedule"}
+    html = as_supervisor.get("/wfm/twin", query_string=query).get_data(as_text=True)
+    assert "已发布的排班中当天没有在班坐席" in html and 'id="twin-intervals"' not in html
+    start = dt.datetime(2026, 3, 31, 0, 0, tzinfo=dt.timezone.utc)        # 08:00 in Beijing (the store keeps UTC)
+    schedule = Schedule(name="三月第五周", week_start=dt.date(2026, 3, 30), pool="hall", status="published",
+                        required=[0] * 672)
+    schedule.shifts.append(ScheduledShift(agent_id=seed.agent_id, code="早", start_at=start,
+                                          end_at=start + dt.timedelta(hours=4)))
+    db.add(schedule)
+    db.commit()
+    page = _twin_page(as_supervisor, query=query)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<th>排班坐席</th>" in html
+    agents = re.findall(r'<td class="mono">(\d\d:\d\d)</td>\s*<td class="num">(\d+)</td>', html)
+    assert agents and all(n == "1" for _start, n in agents), agents     # the one agent the schedule has at work

@@ -190,7 +190,7 @@ def test_a_phone_that_rang_unanswered_for_callers_who_gave_up_rings_only_the_res
     out = arrive(cc, "second", 16.0)
     second = of(out, c.DialAgent)[0]
     assert second.timeout_s == 2                                     # 15 - 14 = 1, at least 2
-    assert c.StartTimer(f"offer:{second.job_uuid}", 2 + 10) in out   # the engine's own guard follows it
+    assert c.StartTimer(f"offer:{second.job_uuid}", 2 + 10, wall_min=10) in out   # the guard follows it
     out = cc.handle(OriginateResult(second.job_uuid, False, None, "NO_ANSWER", 18.0))
     assert cc.floor.agents[1].state is AgentState.NOT_READY
     assert cc.floor.agents[1].reason is NotReadyReason.NO_ANSWER
