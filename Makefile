@@ -26,9 +26,10 @@ run: $(STAMP)
 	$(BIN)/callcenter run
 
 ## test: the whole suite (unit, integration through real ESL TCP, web, migrations on SQLite and PostgreSQL), on
-## every core (pytest-xdist: a third of a serial run waits on sockets, timers and the browser)
+## every core (pytest-xdist: a third of a serial run waits on sockets, timers and the browser); the timing-sensitive
+## tests (accelerated clock, load benchmarks: xdist_group "timing") run one at a time
 test: $(TEST_STAMP) test-deps lint
-	$(BIN)/python -m pytest -q -n auto
+	$(BIN)/python -m pytest -q -n auto --dist loadgroup
 
 ## lint: import contracts (the domain core stays pure, the simulator stands alone)
 lint: $(TEST_STAMP)

@@ -14,6 +14,10 @@ import pytest
 from benchmarks.daysim import Options, report, run
 from benchmarks.daysim.profile import parse_hhmm
 
+# timing-sensitive (an accelerated clock, or a load benchmark): never beside another of them (make test:
+# --dist loadgroup), so that one does not starve the other of CPU
+pytestmark = pytest.mark.xdist_group("timing")
+
 AGENTS = 30
 TIME_SCALE = 0.01       # the simulated hour in 36 s of wall clock
 

@@ -20,6 +20,10 @@ from engine.twin import result as twin_result
 from engine.twin.plan import TwinInterval, TwinPlan
 from engine.twin.run import TwinOptions, run
 
+# timing-sensitive (an accelerated clock, or a load benchmark): never beside another of them (make test:
+# --dist loadgroup), so that one does not starve the other of CPU
+pytestmark = pytest.mark.xdist_group("timing")
+
 DAY = dt.date(2026, 12, 8)          # a future day: the records must carry its date, not today's
 SPEED = 50.0                        # half an hour in 36 s of wall clock
 

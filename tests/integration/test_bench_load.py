@@ -1,10 +1,16 @@
 """Smoke run of the load benchmark (make bench-load): a few seconds of calls, the JSON line is whole and sane."""
 from __future__ import annotations
 
+import pytest
+
 import json
 import subprocess
 import sys
 from pathlib import Path
+
+# timing-sensitive (an accelerated clock, or a load benchmark): never beside another of them (make test:
+# --dist loadgroup), so that one does not starve the other of CPU
+pytestmark = pytest.mark.xdist_group("timing")
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = ("offered_cps", "agents", "capacity_per_s", "bridged_per_s", "abandoned", "abandons_with_idle_agent",

@@ -3,10 +3,16 @@ few seconds on a small month of history; the JSON line is whole, every client go
 callers under the load."""
 from __future__ import annotations
 
+import pytest
+
 import json
 import subprocess
 import sys
 from pathlib import Path
+
+# timing-sensitive (an accelerated clock, or a load benchmark): never beside another of them (make test:
+# --dist loadgroup), so that one does not starve the other of CPU
+pytestmark = pytest.mark.xdist_group("timing")
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = ("desktops", "page_clients", "page_p95_s", "event_delivery_p95_s", "request_answer_p95_s", "report_month_s",

@@ -6,7 +6,13 @@ from __future__ import annotations
 import re
 import time
 
+import pytest
+
 from .test_wfm import PLAN_DAY, history, rows, today  # noqa: F401  (fixtures)
+
+# timing-sensitive (an accelerated clock, or a load benchmark): never beside another of them (make test:
+# --dist loadgroup), so that one does not starve the other of CPU
+pytestmark = pytest.mark.xdist_group("timing")
 
 QUERY = {"day": PLAN_DAY, "queue": "tax", "target": "service_level", "level": "80", "seconds": "20", "model": "A",
          "shrinkage": "0", "speed": "300"}
