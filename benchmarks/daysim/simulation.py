@@ -18,6 +18,7 @@ from engine.clock import ScaledClock
 from engine.config import load_config
 from engine.fsim import SimSwitch
 from engine.reports.periods import local, local_midnight
+from engine.twin.run import every, wait_until
 
 from . import schedule as sched
 from .profile import DAY_END_S, DAY_START_S, PROJECT_ROOT, Profile, arrivals, hhmm, load_profile
@@ -187,16 +188,16 @@ def run(opts: Options, say=print) -> RunData:
     engine.start()
     greenlets: list[gevent.Greenlet] = []
     try:
-        _wait(lambda: engine.switch.connected and engine.center.floor.directory_loaded, 15, "the engine")
+        wait_until(lambda: engine.switch.connected and engine.center.floor.directory_loaded, 15, "the engine")
         nodelay = sim_nodelay(sim) if opts.sim_nodelay else 0
         if opts.sim_nodelay:
-            greenlets.append(gevent.spawn(_every, 5.0, lambda: sim_nodelay(sim)))   # again after a reconnect
+            greenlets.append(gevent.spawn(every, 5.0, lambda: sim_nodelay(sim)))   # again after a reconnect
         min_wrap = min(t.wrap_up_real for t in seeded.timers.values())
         schedule = sched.Schedule(engine, sim, plans, clock, rng, min_wrap)
         tick_real = min(0.25, max(0.02, 5.0 * opts.time_scale))
         samples: list[tuple[float, Counter]] = []
-        greenlets.append(gevent.spawn(_every, tick_real, schedule.tick))
-        greenlets.append(gevent.spawn(_every, 60.0 * opts.time_scale, lambda: samples.append(
+        greenlets.append(gevent.spawn(every, tick_real, schedule.tick))
+        greenlets.append(gevent.spawn(every, 60.0 * opts.time_scale, lambda: samples.append(
             (clock.now(), Counter(a.state.value for a in engine.center.floor.agents.values())))))
         placed: dict[str, object] = {}
         lateness: list[float] = []
@@ -225,12 +226,12 @@ def run(opts: Options, say=print) -> RunData:
         clock.sleep_until(end)
         arrivals_end = clock.now()
         schedule.frozen = True          # the day is over: breaks end, everyone finishes the calls left
-        _wait(lambda: not engine.center.floor.calls and not any(
+        wait_until(lambda: not engine.center.floor.calls and not any(
             getattr(ch, "direction", "inbound") == "inbound" for ch in sim.all_channels()),
               opts.drain_max_s * opts.time_scale + 10, None)
-        _wait(lambda: not schedule.flipped, 5, None)
+        wait_until(lambda: not schedule.flipped, 5, None)
         gevent.sleep(max(0.5, clock.clock.real(3 * min_wrap)))     # wrap-ups of the last calls run out
-        _wait(engine.runtime.idle, 10, None)
+        wait_until(engine.runtime.idle, 10, None)
         drained_at = clock.now()
         now_epoch = clock.clock.now()
         agents_after = {aid: (a.state.value, now_epoch - a.since) for aid, a in engine.center.floor.agents.items()}
@@ -248,26 +249,6 @@ def run(opts: Options, say=print) -> RunData:
     return RunData(opts, profile, seeded, db_url, clock, placed, lateness, sim.calls_log(), live_after, live_detail,
                    floor_calls_after, agents_after, samples, schedule, warnings, events_handled, wall, cpu,
                    arrivals_end, drained_at, offsets, nodelay)
-
-
-def _every(interval: float, fn) -> None:
-    while True:
-        try:
-            fn()
-        except Exception:  # noqa: BLE001 - the harness keeps going; the failure is in the log and the report
-            logger.exception("daysim periodic task failed")
-        gevent.sleep(interval)
-
-
-def _wait(predicate, timeout: float, what: str | None) -> bool:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        gevent.sleep(0.05)
-    if what:
-        raise RuntimeError(f"timed out waiting for {what}")
-    return False
 
 
 def _setup_logging(opts: Options) -> CountingHandler:

@@ -178,8 +178,8 @@ def run(plan: TwinPlan, opts: TwinOptions = TwinOptions(), say: Callable[[str], 
     tickers: list[gevent.Greenlet] = []
     lag: list[float] = []
     try:
-        _wait(lambda: engine.switch.connected and engine.center.floor.directory_loaded, 15.0, "the engine")
-        tickers.append(gevent.spawn(_every, max(0.01, clock.real(TICK_S)), staffing.tick))
+        wait_until(lambda: engine.switch.connected and engine.center.floor.directory_loaded, 15.0, "the engine")
+        tickers.append(gevent.spawn(every, max(0.01, clock.real(TICK_S)), staffing.tick))
         tickers.append(gevent.spawn(_measure_lag, clock, lag))
         done = -1
         for at, index in calls:
@@ -199,11 +199,11 @@ def run(plan: TwinPlan, opts: TwinOptions = TwinOptions(), say: Callable[[str], 
         say(f"progress {len(plan.intervals)}/{len(plan.intervals)}")
         staffing.frozen_at = max(1, plan.intervals[-1].agents)
         say(f"  {len(placed)} calls placed; draining")
-        _wait(lambda: not engine.center.floor.calls and not any(
+        wait_until(lambda: not engine.center.floor.calls and not any(
             getattr(ch, "direction", "") == "inbound" for ch in sim.all_channels()),
               clock.real(opts.drain_max_s) + 10.0, None)
         clock.sleep(2 * plan.wrap_up_s + 5.0)          # the last wrap-ups run out
-        _wait(engine.runtime.idle, 10.0, None)
+        wait_until(engine.runtime.idle, 10.0, None)
         calls_left = len(engine.center.floor.calls)
         legs_left = len(sim.all_channels())
     finally:
@@ -235,16 +235,20 @@ def _hhmm(epoch: float) -> str:
     return local(epoch).strftime("%H:%M")
 
 
-def _every(interval: float, fn) -> None:
+def every(interval: float, fn) -> None:
+    """Call fn every `interval` wall-clock seconds, for ever (a greenlet's body); a failure is logged and the run
+    goes on. Shared with the day simulation (benchmarks/daysim)."""
     while True:
         try:
             fn()
         except Exception:  # noqa: BLE001 - the run goes on; the failure is in the log
-            logger.exception("twin periodic task failed")
+            logger.exception("periodic task %r failed", fn)
         gevent.sleep(interval)
 
 
-def _wait(predicate, timeout: float, what: str | None) -> bool:
+def wait_until(predicate, timeout: float, what: str | None) -> bool:
+    """Poll until predicate() holds or `timeout` wall-clock seconds pass; then RuntimeError naming `what`, or
+    False when `what` is None. Shared with the day simulation."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         if predicate():
