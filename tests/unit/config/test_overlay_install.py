@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 
 from engine.demo import number_plan
+from tests.shared_data import shared_path
 from tests.unit.config.fsconf import Configuration, numbers_matching
 
 REPO = Path(__file__).resolve().parents[3]
-VANILLA = REPO.parent / "shared" / "freeswitch-vanilla-conf"
+VANILLA = shared_path("freeswitch-vanilla-conf", "CALLCENTER_FS_VANILLA_CONF")
 README = REPO / "README.md"
 AGENTS_FILE = REPO / "conf" / "freeswitch" / "directory" / "default" / "callcenter_agents.xml"
 CONF_LINE = 'CONF=$(fs_cli -x "global_getvar conf_dir")'
